@@ -1,0 +1,333 @@
+"""The money: who gives and gets it, programmes, rounds, grants, allocations,
+payments and spend returns. Amounts are Decimal pounds with two places."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from grants.financial_year import FinancialYearField
+from grants.lifecycle import Stateful, StatusChange
+
+ORG_ID = RegexValidator(
+    r"^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$",
+    "Enter an org-id such as GB-LAE-DBY, GB-CHC-1234567 or GB-COH-01234567.",
+)
+GSS_CODE = RegexValidator(r"^[EWSN]\d{8}$", "Enter an ONS GSS code such as E10000007.")
+
+
+def money(**kwargs):
+    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+ILLUSTRATIVE_HELP = "An invented figure for the demonstration, not a figure from the real programme."
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT_DEPARTMENT = "government_department", "Government department"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        CHARITY = "charity", "Charity"
+        COMPANY = "company", "Company"
+        UNIVERSITY = "university", "University"
+        NHS_BODY = "nhs_body", "NHS body"
+        OTHER = "other", "Other"
+
+    class AuthorityType(models.TextChoices):
+        COUNTY = "CTY", "County council"
+        UNITARY = "UA", "Unitary authority"
+        METROPOLITAN = "MD", "Metropolitan district"
+        LONDON_BOROUGH = "LBO", "London borough"
+        CITY_OF_LONDON = "CC", "City of London"
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    org_id = models.CharField("org-id", max_length=60, unique=True, validators=[ORG_ID])
+    gss_code = models.CharField("GSS code", max_length=9, blank=True, validators=[GSS_CODE])
+    authority_type = models.CharField(max_length=3, choices=AuthorityType.choices, blank=True)
+    dfe_la_number = models.PositiveSmallIntegerField("DfE LA number", null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="The last day the organisation existed.")
+    replaced_by = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="predecessors", help_text="Its successor or successors."
+    )
+    website = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_from__lte=F("valid_to")),
+                name="organisation_valid_dates_in_order",
+                violation_error_message="An organisation cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="local_authority", authority_type__in=["CTY", "UA", "MD", "LBO", "CC"])
+                | (~Q(kind="local_authority") & Q(authority_type="") & Q(gss_code="")),
+                name="organisation_authority_type_only_for_local_authorities",
+                violation_error_message="A local authority needs an authority type; other organisations have none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "government_department", "local_authority", "charity", "company",
+                        "university", "nhs_body", "other",
+                    ]
+                ),
+                name="organisation_kind_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["gss_code"], condition=~Q(gss_code=""), name="organisation_gss_code_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        return self.short_name or self.name
+
+    def is_current(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+
+
+class Programme(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    code = models.SlugField(max_length=40, unique=True, help_text="Short code, used in 360Giving grantProgramme.")
+    funder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="programmes_funded")
+    description = models.TextField(blank=True)
+    budget = money(help_text="Total budget in pounds.")
+    ggis_scheme_reference = models.CharField("GGIS scheme reference", max_length=40, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="programme_budget_not_negative"),
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="programme_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Round(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    budget = money()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="round_number_unique_in_programme"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="round_budget_not_negative"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="round_number_positive"),
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="round_dates_in_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Grant(Stateful):
+    class Status(models.TextChoices):
+        AWARDED = "awarded", "Awarded"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS = {
+        Status.AWARDED: (Status.ACTIVE, Status.WITHDRAWN),
+        Status.ACTIVE: (Status.CLOSED, Status.WITHDRAWN),
+    }
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="grants")
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="grants")
+    recipient = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="grants_received", help_text="The lead organisation."
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    amount_awarded = money()
+    award_date = models.DateField()
+    planned_start = models.DateField()
+    planned_end = models.DateField()
+    ggis_award_reference = models.CharField("GGIS award reference", max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWARDED)
+    publishable = models.BooleanField(default=True, help_text="Include in the 360Giving publication.")
+    illustrative = models.BooleanField(
+        default=False, help_text="The award date or amount is invented for the demonstration."
+    )
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["award_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_awarded__gt=0), name="grant_amount_positive"),
+            models.CheckConstraint(condition=Q(planned_start__lte=F("planned_end")), name="grant_dates_in_order"),
+            models.CheckConstraint(condition=Q(status__in=["awarded", "active", "closed", "withdrawn"]), name="grant_status_valid"),
+            models.UniqueConstraint(
+                fields=["ggis_award_reference"],
+                condition=~Q(ggis_award_reference=""),
+                name="grant_ggis_reference_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def threesixtygiving_id(self) -> str:
+        return f"360G-{settings.THREESIXTYGIVING_PREFIX}-{self.pk}"
+
+
+class GrantStatusChange(StatusChange):
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="status_changes")
+
+
+class Allocation(models.Model):
+    """The part of a grant earmarked for one recipient in one financial year."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="allocations")
+    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="allocations")
+    financial_year = FinancialYearField()
+    resource = money(default=Decimal("0.00"), help_text="Revenue spending, in pounds.")
+    capital = money(default=Decimal("0.00"), help_text="Capital spending, in pounds.")
+    amount = models.GeneratedField(
+        expression=F("resource") + F("capital"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+    )
+    purpose = models.CharField(max_length=300, blank=True)
+    illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    class Meta:
+        ordering = ["grant", "financial_year", "recipient__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "recipient", "financial_year"], name="allocation_one_per_recipient_and_year"
+            ),
+            models.CheckConstraint(condition=Q(resource__gte=0), name="allocation_resource_not_negative"),
+            models.CheckConstraint(condition=Q(capital__gte=0), name="allocation_capital_not_negative"),
+            models.CheckConstraint(
+                condition=Q(resource__gt=0) | Q(capital__gt=0), name="allocation_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(financial_year__gte=1990, financial_year__lte=2100), name="allocation_year_sane"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.financial_year}: £{self.resource + self.capital:,.2f}"
+
+
+class Payment(models.Model):
+    """Money paid by the funder against an allocation, or recovered from it."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        RECOVERY = "recovery", "Recovery"
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    amount = money(help_text="Always positive; a recovery reduces the net paid.")
+    paid_on = models.DateField()
+    milestone = models.ForeignKey(
+        "projects.Milestone", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    in_advance = models.BooleanField(default=False, help_text="Paid before an accepted milestone.")
+    advance_reason = models.TextField(blank=True)
+    reference = models.CharField(max_length=60, blank=True, help_text="Remittance or ledger reference.")
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="payments_recorded"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(kind__in=["payment", "recovery"]), name="payment_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(in_advance=False) | ~Q(advance_reason=""),
+                name="payment_in_advance_has_reason",
+                violation_error_message="A payment in advance needs a recorded reason.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="payment") | (Q(milestone__isnull=True) & Q(in_advance=False)),
+                name="recovery_has_no_milestone",
+            ),
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=Q(kind="payment", milestone__isnull=False),
+                name="milestone_paid_once",
+                violation_error_message="This milestone's payment has already been made.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} £{self.amount:,.2f} on {self.paid_on:%d %b %Y}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.kind == self.Kind.RECOVERY else self.amount
+
+
+class SpendReturn(models.Model):
+    """A recipient's statement of what it spent in one quarter of an allocation's
+    year, and what it expects to spend in the rest of that year."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        REVIEWED = "reviewed", "Reviewed"
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.PROTECT, related_name="spend_returns")
+    quarter = models.PositiveSmallIntegerField(help_text="1 = April to June … 4 = January to March.")
+    spent = money(help_text="Spent in this quarter.")
+    forecast = money(help_text="Forecast to spend in the rest of the financial year.")
+    comment = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="spend_returns"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    class Meta:
+        ordering = ["allocation", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "quarter"], name="spend_return_one_per_quarter"),
+            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="spend_return_quarter_1_to_4"),
+            models.CheckConstraint(condition=Q(spent__gte=0), name="spend_return_spent_not_negative"),
+            models.CheckConstraint(condition=Q(forecast__gte=0), name="spend_return_forecast_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+                name="spend_return_reviewed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.allocation.recipient} {self.financial_quarter}"
+
+    @property
+    def financial_quarter(self):
+        return self.allocation.financial_year.quarter(self.quarter)

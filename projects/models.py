@@ -1,0 +1,251 @@
+"""The work: projects, who takes part, and the milestones that release money."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from grants.lifecycle import Stateful, StatusChange
+from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
+
+
+class Theme(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Project(Stateful):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        CLOSING = "closing", "Closing"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Rag(models.TextChoices):
+        RED = "red", "Red"
+        AMBER = "amber", "Amber"
+        GREEN = "green", "Green"
+
+    TRANSITIONS = {
+        Status.PROPOSED: (Status.ACTIVE, Status.WITHDRAWN),
+        Status.ACTIVE: (Status.CLOSING, Status.WITHDRAWN),
+        Status.CLOSING: (Status.CLOSED, Status.ACTIVE),
+    }
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="projects")
+    reference = models.CharField(max_length=30, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    lead_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="led_projects")
+    partners = models.ManyToManyField(
+        Organisation, through="ProjectPartner", related_name="partner_projects", blank=True
+    )
+    themes = models.ManyToManyField(Theme, related_name="projects", blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    rag = models.CharField("RAG rating", max_length=5, choices=Rag.choices, blank=True)
+    rag_reason = models.TextField("reason for the RAG rating", blank=True)
+    rag_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["reference"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")), name="project_dates_in_order"),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "active", "closing", "closed", "withdrawn"]),
+                name="project_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(rag__in=["", "red", "amber", "green"]), name="project_rag_valid"),
+            models.CheckConstraint(
+                condition=Q(rag="") | ~Q(rag_reason=""),
+                name="project_rag_has_reason",
+                violation_error_message="A RAG rating needs a reason.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ProjectStatusChange(StatusChange):
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="status_changes")
+
+
+class ProjectPartner(models.Model):
+    """An organisation other than the lead that takes part in a project."""
+
+    class Role(models.TextChoices):
+        PARTNER_AUTHORITY = "partner_authority", "Partner authority"
+        DELIVERY_PARTNER = "delivery_partner", "Delivery partner"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="partnerships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="partnerships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    joined_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "organisation"], name="project_partner_once"),
+            models.CheckConstraint(
+                condition=Q(role__in=["partner_authority", "delivery_partner"]), name="project_partner_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} ({self.get_role_display()})"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(status__in=Milestone.OPEN_STATUSES, due_date__lt=today)
+
+    def due_within(self, days: int, today=None):
+        today = today or timezone.localdate()
+        return self.filter(
+            status__in=Milestone.OPEN_STATUSES, due_date__gte=today, due_date__lte=today + timezone.timedelta(days=days)
+        )
+
+
+class Milestone(Stateful):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        SUBMITTED = "submitted", "Submitted"
+        ACCEPTED = "accepted", "Accepted"
+        RETURNED = "returned", "Returned"
+
+    TRANSITIONS = {
+        Status.PLANNED: (Status.SUBMITTED,),
+        Status.SUBMITTED: (Status.ACCEPTED, Status.RETURNED),
+        Status.RETURNED: (Status.SUBMITTED,),
+    }
+    # Statuses in which the recipient still owes the funder something.
+    OPEN_STATUSES = (Status.PLANNED, Status.RETURNED)
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="milestones")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="milestones", help_text="Who must deliver it."
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    payment_amount = money(null=True, blank=True, help_text="The payment its acceptance releases, if any.")
+    allocation = models.ForeignKey(
+        Allocation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        help_text="The allocation the payment is drawn from.",
+    )
+    illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["planned", "submitted", "accepted", "returned"]), name="milestone_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_amount__isnull=True) | Q(payment_amount__gt=0),
+                name="milestone_payment_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_amount__isnull=True, allocation__isnull=True)
+                | Q(payment_amount__isnull=False, allocation__isnull=False),
+                name="milestone_payment_needs_allocation",
+                violation_error_message="A milestone payment must name the allocation it is drawn from.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in self.OPEN_STATUSES and self.due_date < today
+
+
+class MilestoneStatusChange(StatusChange):
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="status_changes")
+
+
+class MilestoneSubmission(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="submissions")
+    narrative = models.TextField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["milestone", "submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(narrative=""), name="submission_has_narrative"),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone} submitted {self.submitted_at:%d %b %Y}"
+
+
+def evidence_path(instance, filename):
+    # The stored name is random; the name the user gave is kept in the row only.
+    return f"evidence/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class EvidenceFile(models.Model):
+    submission = models.ForeignKey(MilestoneSubmission, on_delete=models.PROTECT, related_name="evidence_files")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_bytes__gt=0), name="evidence_file_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+class MilestoneReview(models.Model):
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        RETURNED = "returned", "Returned"
+
+    submission = models.OneToOneField(MilestoneSubmission, on_delete=models.PROTECT, related_name="review")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reviewed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(decision__in=["accepted", "returned"]), name="review_decision_valid"),
+            models.CheckConstraint(
+                condition=Q(decision="accepted") | ~Q(reason=""),
+                name="returned_review_has_reason",
+                violation_error_message="Say why the submission is returned.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_decision_display()} by {self.reviewed_by} on {self.reviewed_at:%d %b %Y}"
