@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("password/change/", views.ChangePasswordView.as_view(), name="password-change"),
+    path("password/reset/", views.ResetPasswordView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.ResetPasswordSentView.as_view(), name="password-reset-sent"),
+    path("password/reset/<uidb64>/<token>/", views.NewPasswordView.as_view(), name="password-reset-confirm"),
+    path("password/reset/done/", views.NewPasswordDoneView.as_view(), name="password-reset-complete"),
+]

@@ -1,0 +1,59 @@
+"""Forms that render as the GOV.UK Design System expects: classes on every
+widget, error classes and aria-describedby when a field has an error."""
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+_WIDGET_CLASSES = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.FileInput: "govuk-file-upload",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+}
+_ERROR_CLASSES = {
+    "govuk-input": "govuk-input--error",
+    "govuk-textarea": "govuk-textarea--error",
+    "govuk-select": "govuk-select--error",
+    "govuk-file-upload": "govuk-file-upload--error",
+}
+
+
+class GovukRenderer(TemplatesSetting):
+    field_template_name = "govuk/field.html"
+    form_template_name = "govuk/form.html"
+
+
+class GovukFormMixin:
+    default_renderer = GovukRenderer
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            css = next((c for w, c in _WIDGET_CLASSES.items() if isinstance(widget, w)), "govuk-input")
+            if isinstance(widget, forms.NumberInput | forms.DateInput) and "govuk-input--width" not in css:
+                css = "govuk-input govuk-input--width-10"
+            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            classes = widget.attrs.get("class", "").split()
+            widget.attrs["class"] = " ".join(classes + [_ERROR_CLASSES[c] for c in classes if c in _ERROR_CLASSES])
+            bound = self[name]
+            described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+            widget.attrs["aria-describedby"] = " ".join([*described, f"{bound.id_for_label}-error"])
+
+
+class GovukForm(GovukFormMixin, forms.Form):
+    pass
+
+
+class GovukModelForm(GovukFormMixin, forms.ModelForm):
+    pass
