@@ -13,6 +13,8 @@ class Role(models.TextChoices):
 
 
 FUNDER_ROLES = (Role.OFFICER, Role.FINANCE, Role.ADMIN)
+# Roles that read everything in the programme (what each may change is decided per action).
+PROGRAMME_WIDE_ROLES = (Role.OFFICER, Role.FINANCE, Role.ADMIN, Role.VIEWER)
 
 
 class User(AbstractUser):
@@ -51,3 +53,23 @@ class User(AbstractUser):
     @property
     def is_funder_staff(self) -> bool:
         return self.role in FUNDER_ROLES
+
+    @property
+    def sees_whole_programme(self) -> bool:
+        return self.is_active and self.role in PROGRAMME_WIDE_ROLES
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in (Role.OFFICER, Role.ADMIN)
+
+    @property
+    def is_finance(self) -> bool:
+        return self.role == Role.FINANCE
+
+    @property
+    def is_recipient(self) -> bool:
+        return self.role == Role.RECIPIENT and self.organisation_id is not None
+
+    @property
+    def is_evaluator(self) -> bool:
+        return self.role == Role.EVALUATOR

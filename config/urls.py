@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from ui.views import home
 
 admin.site.site_header = "Manage innovation grants: administration"
 admin.site.site_title = "Manage innovation grants"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="start.html"), name="home"),
+    path("", home, name="home"),
     path("account/", include("accounts.urls")),
+    path("projects/", include("projects.urls")),
+    path("grants/", include("grants.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,42 @@ class OutcomeMeasure(models.Model):
         return self.name
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Evaluators see the evaluations assigned to them; recipients those of
+        their projects; funder staff and viewers all."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        if user.is_evaluator:
+            return self.filter(pk__in=Evaluation.evaluators.through.objects.filter(user=user).values("evaluation"))
+        if user.is_recipient:
+            from projects.models import Project
+
+            visible = Project.objects.for_user(user)
+            return self.filter(pk__in=Evaluation.projects.through.objects.filter(project__in=visible).values("evaluation"))
+        return self.none()
+
+    def editable_by(self, user):
+        """Officers edit every evaluation; an evaluator only those assigned to it."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_officer:
+            return self
+        if user.is_evaluator:
+            return self.for_user(user)
+        return self.none()
+
+
+class ThroughEvaluationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(evaluation__in=Evaluation.objects.for_user(user))
+
+    def editable_by(self, user):
+        return self.filter(evaluation__in=Evaluation.objects.editable_by(user))
+
+
 class Evaluation(models.Model):
     class Design(models.TextChoices):
         RCT = "rct", "Randomised controlled trial"
@@ -80,6 +116,8 @@ class Evaluation(models.Model):
     summary = models.TextField(blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
@@ -124,6 +162,8 @@ class EvaluationReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = ThroughEvaluationQuerySet.as_manager()
 
     class Meta:
         ordering = ["evaluation", "published_on", "pk"]
@@ -173,6 +213,8 @@ class EvidenceRating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     rated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ThroughEvaluationQuerySet.as_manager()
 
     class Meta:
         ordering = ["evaluation", "scale"]
@@ -233,6 +275,8 @@ class OutcomeResult(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ThroughEvaluationQuerySet.as_manager()
 
     class Meta:
         ordering = ["evaluation", "measure__name", "pk"]

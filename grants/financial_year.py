@@ -113,6 +113,11 @@ class FinancialYearField(models.PositiveSmallIntegerField):
 
     description = "UK financial year (April to March)"
 
+    @property
+    def validators(self):
+        # The integer range checks of the parent compare with ints; FinancialYear checks its own range.
+        return list(self._validators)
+
     def from_db_value(self, value, expression, connection):
         return None if value is None else FinancialYear(value)
 

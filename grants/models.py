@@ -3,6 +3,7 @@ payments and spend returns. Amounts are Decimal pounds with two places."""
 
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -142,6 +143,20 @@ class Round(models.Model):
         return self.name
 
 
+def _visible_projects(user):
+    return apps.get_model("projects", "Project").objects.for_user(user)
+
+
+class GrantQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Grants of the projects the user may see: award totals are part of a project's summary."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        return self.filter(project__in=_visible_projects(user))
+
+
 class Grant(Stateful):
     class Status(models.TextChoices):
         AWARDED = "awarded", "Awarded"
@@ -173,6 +188,8 @@ class Grant(Stateful):
     )
     modified_at = models.DateTimeField(auto_now=True)
 
+    objects = GrantQuerySet.as_manager()
+
     class Meta:
         ordering = ["award_date", "pk"]
         constraints = [
@@ -198,6 +215,24 @@ class GrantStatusChange(StatusChange):
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="status_changes")
 
 
+class AllocationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The funder sees all money; a lead sees its projects' money; a partner sees only its own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        if user.is_recipient:
+            return self.filter(Q(grant__project__lead_organisation=user.organisation_id) | Q(recipient=user.organisation_id))
+        return self.none()
+
+    def editable_by_recipient(self, user):
+        """Allocations whose spend returns this user submits: its own organisation's."""
+        if not user.is_authenticated or not user.is_recipient:
+            return self.none()
+        return self.filter(recipient=user.organisation_id)
+
+
 class Allocation(models.Model):
     """The part of a grant earmarked for one recipient in one financial year."""
 
@@ -213,6 +248,8 @@ class Allocation(models.Model):
     )
     purpose = models.CharField(max_length=300, blank=True)
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    objects = AllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["grant", "financial_year", "recipient__name"]
@@ -232,6 +269,11 @@ class Allocation(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.financial_year}: £{self.resource + self.capital:,.2f}"
+
+
+class ThroughAllocationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(allocation__in=Allocation.objects.for_user(user))
 
 
 class Payment(models.Model):
@@ -257,6 +299,8 @@ class Payment(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    objects = ThroughAllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["paid_on", "pk"]
@@ -311,6 +355,8 @@ class SpendReturn(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    objects = ThroughAllocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["allocation", "quarter"]

@@ -23,6 +23,23 @@ class Theme(models.Model):
         return self.name
 
 
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Funder staff and viewers see every project; a recipient the projects its
+        organisation leads or partners; an evaluator those of its evaluations."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        if user.is_recipient:
+            org = user.organisation_id
+            partnered = ProjectPartner.objects.filter(organisation=org).values("project")
+            return self.filter(Q(lead_organisation=org) | Q(pk__in=partnered))
+        if user.is_evaluator:
+            return self.filter(pk__in=Project.evaluations.through.objects.filter(evaluation__evaluators=user).values("project"))
+        return self.none()
+
+
 class Project(Stateful):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -58,6 +75,8 @@ class Project(Stateful):
     rag_reason = models.TextField("reason for the RAG rating", blank=True)
     rag_updated_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["reference"]
         constraints = [
@@ -76,6 +95,9 @@ class Project(Stateful):
 
     def __str__(self):
         return self.title
+
+    def is_led_by(self, user) -> bool:
+        return user.is_recipient and user.organisation_id == self.lead_organisation_id
 
 
 class ProjectStatusChange(StatusChange):
@@ -108,6 +130,23 @@ class ProjectPartner(models.Model):
 
 
 class MilestoneQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A lead sees every milestone of its projects; a partner only its own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        if user.is_recipient:
+            org = user.organisation_id
+            return self.filter(Q(project__lead_organisation=org) | Q(organisation=org))
+        return self.none()
+
+    def submittable_by(self, user):
+        """Milestones this user delivers evidence for: its own organisation's."""
+        if not user.is_authenticated or not user.is_recipient:
+            return self.none()
+        return self.filter(organisation=user.organisation_id)
+
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(status__in=Milestone.OPEN_STATUSES, due_date__lt=today)
@@ -185,11 +224,18 @@ class MilestoneStatusChange(StatusChange):
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="status_changes")
 
 
+class ThroughMilestoneQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(milestone__in=Milestone.objects.for_user(user))
+
+
 class MilestoneSubmission(models.Model):
     milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="submissions")
     narrative = models.TextField()
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(default=timezone.now)
+
+    objects = ThroughMilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["milestone", "submitted_at", "pk"]
@@ -206,6 +252,11 @@ def evidence_path(instance, filename):
     return f"evidence/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
 
 
+class EvidenceFileQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(submission__in=MilestoneSubmission.objects.for_user(user))
+
+
 class EvidenceFile(models.Model):
     submission = models.ForeignKey(MilestoneSubmission, on_delete=models.PROTECT, related_name="evidence_files")
     file = models.FileField(upload_to=evidence_path, max_length=200)
@@ -214,6 +265,8 @@ class EvidenceFile(models.Model):
     size_bytes = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = EvidenceFileQuerySet.as_manager()
 
     class Meta:
         ordering = ["submission", "pk"]

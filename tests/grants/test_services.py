@@ -1,0 +1,170 @@
+"""The money rules, enforced in the one module every caller goes through."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from grants.financial_year import FinancialYear
+from grants.models import Allocation, Payment
+from grants.services import MoneyRuleError, pay_milestone, record_payment, record_recovery, save_allocation
+from projects.services import review_milestone, submit_milestone
+
+TODAY = dt.date(2016, 1, 15)
+
+
+def accept(world, milestone, officer=None):
+    submitter = {world.derbyshire.pk: world.users.derbyshire, world.harrow.pk: world.users.harrow}
+    submit_milestone(milestone=milestone, by=submitter[milestone.organisation_id], narrative="Delivered as planned")
+    review_milestone(milestone=milestone, by=officer or world.users.officer, decision="accepted")
+
+
+def test_allocations_may_reach_the_award_to_the_penny_but_not_pass_it(world):
+    # 700,000.00 is allocated of 1,000,000.00.
+    save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
+                    resource=Decimal("299999.99"), capital=Decimal("0.01"))
+    with pytest.raises(MoneyRuleError, match="At most £0.00 can be allocated"):
+        save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
+                        resource=Decimal("0.01"), capital=Decimal("0"))
+    total = Allocation.objects.filter(grant=world.grant).aggregate(total=Sum("amount"))["total"]
+    assert total == Decimal("1000000.00")
+
+
+def test_an_organisation_outside_the_project_gets_no_allocation(world):
+    with pytest.raises(MoneyRuleError, match="does not take part"):
+        save_allocation(grant=world.grant, recipient=world.kent, financial_year=FinancialYear(2016),
+                        resource=Decimal("10"), capital=Decimal("0"))
+    assert not Allocation.objects.filter(grant=world.grant, recipient=world.kent).exists()
+
+
+def test_an_allocation_cannot_shrink_below_what_was_paid(world):
+    allocation = world.allocations["GB-LAE-HRW"]
+    record_payment(allocation=allocation, amount=Decimal("200000"), paid_on=TODAY, by=world.users.finance)
+    with pytest.raises(MoneyRuleError, match="already been paid"):
+        save_allocation(grant=world.grant, recipient=world.harrow, financial_year=allocation.financial_year,
+                        resource=Decimal("199999.99"), capital=Decimal("0"), allocation=allocation)
+    allocation.refresh_from_db()
+    assert allocation.amount == Decimal("300000.00")
+
+
+def test_payments_to_a_recipient_never_pass_its_allocation(world):
+    allocation = world.allocations["GB-LAE-DBY"]
+    record_payment(allocation=allocation, amount=Decimal("299999.99"), paid_on=TODAY, by=world.users.finance)
+    with pytest.raises(MoneyRuleError, match=r"At most £0\.01 can be paid"):
+        record_payment(allocation=allocation, amount=Decimal("0.02"), paid_on=TODAY, by=world.users.finance)
+    record_payment(allocation=allocation, amount=Decimal("0.01"), paid_on=TODAY, by=world.users.finance)
+    assert Payment.objects.filter(allocation=allocation).aggregate(s=Sum("amount"))["s"] == Decimal("300000.00")
+
+
+@pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), None])
+def test_a_payment_must_be_more_than_nothing(world, amount):
+    with pytest.raises(MoneyRuleError, match="more than £0"):
+        record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=amount, paid_on=TODAY, by=world.users.finance)
+    assert not Payment.objects.exists()
+
+
+def test_a_milestone_releases_its_payment_once(world):
+    milestone = world.derbyshire_milestone
+    accept(world, milestone)
+    payment = pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
+    assert (payment.amount, payment.allocation_id, payment.recorded_by) == (
+        Decimal("50000.00"), world.allocations["GB-LAE-DBY"].pk, world.users.finance)
+    with pytest.raises(MoneyRuleError, match="already been made"):
+        pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
+    assert Payment.objects.filter(milestone=milestone).count() == 1
+
+
+def test_the_officer_who_accepted_a_milestone_cannot_pay_it(world):
+    milestone = world.derbyshire_milestone
+    accept(world, milestone, officer=world.users.admin)
+    with pytest.raises(MoneyRuleError, match="someone else must approve its payment"):
+        pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.admin)
+    assert not Payment.objects.exists()
+
+
+def test_paying_ahead_of_an_accepted_milestone_needs_a_reason(world):
+    milestone = world.derbyshire_milestone
+    with pytest.raises(MoneyRuleError, match="needs a recorded reason"):
+        pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
+    payment = record_payment(
+        allocation=milestone.allocation, amount=milestone.payment_amount, paid_on=TODAY, by=world.users.finance,
+        milestone=milestone, in_advance=True, advance_reason="Unit set-up costs fall before the first review",
+    )
+    assert payment.in_advance and payment.advance_reason.startswith("Unit set-up")
+
+
+def test_no_payment_dated_in_the_future(world):
+    with pytest.raises(MoneyRuleError, match="future"):
+        record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("1"),
+                       paid_on=dt.date.today() + dt.timedelta(days=1), by=world.users.finance)
+
+
+def test_a_recovery_cannot_take_back_more_than_was_paid(world):
+    allocation = world.allocations["GB-LAE-HRW"]
+    record_payment(allocation=allocation, amount=Decimal("1000.00"), paid_on=TODAY, by=world.users.finance)
+    with pytest.raises(MoneyRuleError, match="no more than that can be recovered"):
+        record_recovery(allocation=allocation, amount=Decimal("1000.01"), paid_on=TODAY, by=world.users.finance,
+                        reason="Underspend")
+    recovery = record_recovery(allocation=allocation, amount=Decimal("250.50"), paid_on=TODAY,
+                               by=world.users.finance, reason="Underspend returned")
+    assert recovery.signed_amount == Decimal("-250.50")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_two_finance_officers_paying_the_same_milestone_at_once_pay_it_once(world):
+    milestone = world.derbyshire_milestone
+    accept(world, milestone)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def pay():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
+            outcomes.append("paid")
+        except MoneyRuleError as error:
+            outcomes.append(str(error))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["paid", "[\"This milestone's payment has already been made\"]"])
+    assert Payment.objects.filter(milestone=milestone).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_payments_cannot_together_pass_the_allocation(world):
+    allocation = world.allocations["GB-LAE-DBY"]  # 300,000.00
+    barrier = threading.Barrier(3)
+    outcomes = []
+
+    def pay():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            record_payment(allocation=allocation, amount=Decimal("120000.00"), paid_on=TODAY, by=world.users.finance)
+            outcomes.append("paid")
+        except MoneyRuleError:
+            outcomes.append("refused")
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["paid", "paid", "refused"]
+    assert Payment.objects.filter(allocation=allocation).aggregate(s=Sum("amount"))["s"] == Decimal("240000.00")
