@@ -294,8 +294,10 @@ class OutcomeResult(models.Model):
                 name="result_baseline_period_in_order",
             ),
             models.CheckConstraint(
-                condition=(Q(followup_period_start__isnull=True) & Q(followup_period_end__isnull=True))
+                condition=Q(followup_period_start__isnull=True, followup_period_end__isnull=True)
                 | Q(
+                    followup_period_start__isnull=False,
+                    followup_period_end__isnull=False,
                     followup_period_start__lte=F("followup_period_end"),
                     followup_period_start__gt=F("baseline_period_end"),
                 ),
@@ -317,6 +319,8 @@ class OutcomeResult(models.Model):
                 condition=(Q(ci_lower__isnull=True) & Q(ci_upper__isnull=True))
                 | Q(
                     effect_size__isnull=False,
+                    ci_lower__isnull=False,
+                    ci_upper__isnull=False,
                     ci_lower__lte=F("effect_size"),
                     ci_upper__gte=F("effect_size"),
                 ),

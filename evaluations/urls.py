@@ -3,4 +3,13 @@ from django.urls import path
 from evaluations import views
 
 app_name = "evaluations"
-urlpatterns = []
+urlpatterns = [
+    path("", views.evaluation_list, name="list"),
+    path("yours/", views.yours, name="yours"),
+    path("<int:evaluation_pk>/", views.detail, name="detail"),
+    path("<int:evaluation_pk>/results/new/", views.result_create, name="result-create"),
+    path("results/<int:result_pk>/edit/", views.result_edit, name="result-edit"),
+    path("<int:evaluation_pk>/reports/new/", views.report_upload, name="report-upload"),
+    path("reports/<int:report_pk>/download/", views.report_download, name="report-download"),
+    path("<int:evaluation_pk>/ratings/new/", views.rating, name="rating"),
+]

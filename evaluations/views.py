@@ -1,1 +1,211 @@
-"""Pages of this app."""
+"""Evaluation pages: lists, the evidence of one evaluation, and the forms with
+which officers and assigned evaluators record results, reports and ratings."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from accounts.permissions import EVALUATORS, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from evaluations.forms import EvidenceRatingForm, OutcomeResultForm, ReportUploadForm, plain_number
+from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
+from evaluations.services import add_report, rate_evaluation, save_result
+from projects.models import Project
+from ui.uploads import download_response
+
+READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
+EDITORS = (*OFFICERS, *EVALUATORS)
+
+_UNIT_FORMATS = {
+    OutcomeMeasure.Unit.PERCENT: "{}%",
+    OutcomeMeasure.Unit.PER_10000: "{} per 10,000",
+    OutcomeMeasure.Unit.GBP: "£{}",
+    OutcomeMeasure.Unit.DAYS: "{} days",
+    OutcomeMeasure.Unit.NUMBER: "{}",
+}
+
+
+def _figure(value, unit) -> str:
+    if value is None:
+        return ""
+    number = plain_number(value)
+    whole, _, fraction = number.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    grouped = f"{int(whole.lstrip('-')):,}" + (f".{fraction}" if fraction else "")
+    return sign + _UNIT_FORMATS.get(unit, "{}").format(grouped)
+
+
+def _listed(queryset, user):
+    """Evaluations for a table: one query for the rows, one for their projects."""
+    return (
+        queryset.select_related("evaluator_organisation")
+        .prefetch_related(Prefetch("projects", queryset=Project.objects.for_user(user).order_by("reference")))
+        .annotate(result_count=Count("results", distinct=True), report_count=Count("reports", distinct=True))
+        .order_by("title", "pk")
+    )
+
+
+def _show_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, next to the field it is about."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _editable(evaluation, user) -> bool:
+    return Evaluation.objects.editable_by(user).filter(pk=evaluation.pk).exists()
+
+
+@role_required(*EVALUATORS)
+def yours(request):
+    evaluations = _listed(Evaluation.objects.for_user(request.user), request.user)
+    return render(request, "evaluations/yours.html", {"evaluations": evaluations})
+
+
+@role_required(*PROGRAMME_READERS)
+def evaluation_list(request):
+    evaluations = _listed(Evaluation.objects.for_user(request.user), request.user)
+    return render(request, "evaluations/list.html", {"evaluations": evaluations})
+
+
+@role_required(*READERS)
+def detail(request, evaluation_pk):
+    user = request.user
+    evaluation = get_object_or_404(
+        Evaluation.objects.for_user(user)
+        .select_related("evaluator_organisation")
+        .prefetch_related(
+            # A recipient sees only the evaluated projects it takes part in.
+            Prefetch("projects", queryset=Project.objects.for_user(user).order_by("reference")),
+            "evaluators",
+        ),
+        pk=evaluation_pk,
+    )
+    results = list(
+        evaluation.results.select_related("measure", "authority", "source_report").order_by(
+            "measure__name", F("authority__name").asc(nulls_first=True), "pk"
+        )
+    )
+    for result in results:
+        unit = result.measure.unit
+        result.shown = {
+            name: _figure(getattr(result, name), unit)
+            for name in ("baseline_value", "target_value", "followup_value", "comparison_value")
+        }
+        result.shown.update(
+            {name: plain_number(getattr(result, name)) for name in ("effect_size", "ci_lower", "ci_upper", "p_value")}
+        )
+    if user.is_evaluator:
+        back_url = reverse("evaluations:yours")
+    elif user.sees_whole_programme:
+        back_url = reverse("evaluations:list")
+    else:
+        back_url = reverse("home")
+    return render(
+        request,
+        "evaluations/detail.html",
+        {
+            "evaluation": evaluation,
+            "results": results,
+            "ratings": evaluation.ratings.select_related("rated_by").order_by("scale"),
+            "reports": evaluation.reports.order_by("published_on", "pk"),
+            "can_edit": _editable(evaluation, user),
+            "back_url": back_url,
+        },
+    )
+
+
+def _result_form_page(request, form, evaluation, *, result=None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_result(result=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            verb = "changed" if result else "added"
+            messages.success(request, f"Result for {saved.measure.name} {verb}")
+            return redirect(reverse("evaluations:detail", kwargs={"evaluation_pk": evaluation.pk}) + "#results")
+    return render(request, "evaluations/result_form.html", {"form": form, "evaluation": evaluation, "result": result})
+
+
+@role_required(*EDITORS)
+def result_create(request, evaluation_pk):
+    evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
+    form = OutcomeResultForm(
+        request.POST if request.method == "POST" else None, instance=OutcomeResult(evaluation=evaluation)
+    )
+    return _result_form_page(request, form, evaluation)
+
+
+@role_required(*EDITORS)
+def result_edit(request, result_pk):
+    result = get_object_or_404(OutcomeResult.objects.editable_by(request.user).select_related("evaluation"), pk=result_pk)
+    form = OutcomeResultForm(request.POST if request.method == "POST" else None, instance=result)
+    return _result_form_page(request, form, result.evaluation, result=result)
+
+
+@role_required(*EDITORS)
+def report_upload(request, evaluation_pk):
+    evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
+    form = ReportUploadForm(
+        request.POST if request.method == "POST" else None, request.FILES if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = add_report(
+                evaluation=evaluation,
+                by=request.user,
+                title=data["title"],
+                kind=data["kind"],
+                published_on=data["published_on"],
+                upload=data["file"],
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, f"Report ‘{report.title}’ uploaded")
+            return redirect(reverse("evaluations:detail", kwargs={"evaluation_pk": evaluation.pk}) + "#reports")
+    return render(request, "evaluations/report_form.html", {"form": form, "evaluation": evaluation})
+
+
+@role_required(*READERS)
+def report_download(request, report_pk):
+    report = get_object_or_404(EvaluationReport.objects.for_user(request.user).exclude(file=""), pk=report_pk)
+    try:
+        return download_response(
+            report.file,
+            name=report.original_name or report.file.name.rsplit("/", 1)[-1],
+            content_type=report.content_type or "application/octet-stream",
+        )
+    except FileNotFoundError:
+        raise Http404("The report file is missing") from None
+
+
+@role_required(*EDITORS)
+def rating(request, evaluation_pk):
+    evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
+    form = EvidenceRatingForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        scale, value = form.cleaned_data["rating"]
+        try:
+            saved, replaced = rate_evaluation(
+                evaluation=evaluation, by=request.user, scale=scale, value=value,
+                rationale=form.cleaned_data["rationale"],
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            scale_name = saved.get_scale_display()
+            if replaced is None:
+                message = f"Rated ‘{saved.value_label}’ on the {scale_name}"
+            else:
+                message = f"Rating on the {scale_name} changed from ‘{replaced}’ to ‘{saved.value_label}’"
+            messages.success(request, message)
+            return redirect(reverse("evaluations:detail", kwargs={"evaluation_pk": evaluation.pk}) + "#ratings")
+    current = evaluation.ratings.select_related("rated_by").order_by("scale")
+    return render(request, "evaluations/rating_form.html", {"form": form, "evaluation": evaluation, "current": current})

@@ -145,7 +145,7 @@ class FinancialYearField(models.PositiveSmallIntegerField):
         defaults = {
             "form_class": forms.TypedChoiceField,
             "choices": financial_year_choices(),
-            "coerce": FinancialYear.parse,
+            "coerce": self.to_python,
         }
         defaults.update(kwargs)
         return models.Field.formfield(self, **defaults)

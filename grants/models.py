@@ -366,7 +366,7 @@ class SpendReturn(models.Model):
             models.CheckConstraint(condition=Q(spent__gte=0), name="spend_return_spent_not_negative"),
             models.CheckConstraint(condition=Q(forecast__gte=0), name="spend_return_forecast_not_negative"),
             models.CheckConstraint(
-                condition=Q(status="submitted") | Q(reviewed_at__isnull=False),
+                condition=Q(status="submitted") | Q(reviewed_at__isnull=False, reviewed_by__isnull=False),
                 name="spend_return_reviewed_has_time",
             ),
         ]

@@ -10,13 +10,13 @@ milestone) so that two transactions never wait on each other in a circle.
 import datetime as dt
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment
+from grants.models import Allocation, Grant, Organisation, Payment, SpendReturn
 
 ZERO = Decimal("0.00")
 
@@ -68,8 +68,25 @@ def save_allocation(
             raise MoneyRuleError(f"{recipient} does not take part in {project}, so it cannot have an allocation")
         if allocation is not None:
             allocation = Allocation.objects.select_for_update().get(pk=allocation.pk, grant=locked_grant)
+            moved = (allocation.recipient_id, allocation.financial_year) != (recipient.pk, financial_year)
+            if moved and (
+                allocation.payments.exists() or allocation.spend_returns.exists() or allocation.milestones.exists()
+            ):
+                # Moving it would silently move the payments, returns and milestones with it.
+                raise MoneyRuleError(
+                    "This allocation already has payments, spend returns or milestones, "
+                    "so its recipient and financial year cannot change"
+                )
         else:
             allocation = Allocation(grant=locked_grant)
+        # The grant row is locked, so no other request can add the same allocation meanwhile.
+        duplicate = Allocation.objects.filter(
+            grant=locked_grant, recipient=recipient, financial_year=financial_year
+        ).exclude(pk=allocation.pk)
+        if duplicate.exists():
+            raise MoneyRuleError(
+                f"{recipient} already has an allocation from this grant for {financial_year}: change that one instead"
+            )
         allocation.recipient = recipient
         allocation.financial_year = financial_year
         allocation.resource = Decimal(resource or 0)
@@ -217,3 +234,116 @@ def record_recovery(
         recovery.full_clean()
         recovery.save()
         return recovery
+
+
+def save_grant(*, grant: Grant, by) -> Grant:
+    """Create a grant, or save an officer's edit; the award may not fall below what is allocated."""
+    with transaction.atomic():
+        if grant.pk is None:
+            grant.full_clean()
+            grant.save()
+            grant.record_initial_status(by=by)
+            return grant
+        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        allocated = _allocated(locked.pk)
+        if grant.amount_awarded is not None and grant.amount_awarded < allocated:
+            raise MoneyRuleError(
+                f"£{allocated:,.2f} of this grant is already allocated, so the amount awarded cannot be less than that"
+            )
+        # Status moves only through set_status; never write back a status read before the lock.
+        grant.status = locked.status
+        grant.full_clean()
+        grant.save()
+        return grant
+
+
+def _check_spend_figures(spent, forecast) -> tuple[Decimal, Decimal]:
+    errors = {}
+    if spent is None or Decimal(spent) < 0:
+        errors["spent"] = "The amount spent must be £0 or more"
+    if forecast is None or Decimal(forecast) < 0:
+        errors["forecast"] = "The forecast must be £0 or more"
+    if errors:
+        raise ValidationError(errors)
+    return Decimal(spent).quantize(Decimal("0.01")), Decimal(forecast).quantize(Decimal("0.01"))
+
+
+def _check_submitter(allocation: Allocation, by) -> None:
+    # The lead sees its partners' allocations, but each organisation accounts for its own spending.
+    if not (by.is_recipient and by.organisation_id == allocation.recipient_id):
+        raise PermissionDenied("Only the organisation that receives this allocation can submit its spend returns")
+
+
+def submit_spend_return(
+    *, allocation: Allocation, by, quarter: int, spent: Decimal, forecast: Decimal, comment: str = ""
+) -> SpendReturn:
+    """A recipient's return for one quarter of its allocation's year: one per quarter, none ahead of time."""
+    _check_submitter(allocation, by)
+    spent, forecast = _check_spend_figures(spent, forecast)
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "Choose a quarter from 1 to 4"})
+    period = allocation.financial_year.quarter(quarter)
+    if period.start > timezone.localdate():
+        raise ValidationError(
+            {"quarter": f"{period} has not started yet: a return can only be made once its quarter has begun"}
+        )
+    duplicate = ValidationError(
+        {"quarter": f"A return for {period} has already been made: change that one instead"}
+    )
+    with transaction.atomic():
+        # Two returns for the same quarter sent at once queue on the allocation's row lock,
+        # so the second sees the first; the unique constraint stays as the last line.
+        allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if SpendReturn.objects.filter(allocation=allocation, quarter=quarter).exists():
+            raise duplicate
+        spend_return = SpendReturn(
+            allocation=allocation,
+            quarter=quarter,
+            spent=spent,
+            forecast=forecast,
+            comment=(comment or "").strip(),
+            submitted_by=by,
+            submitted_at=timezone.now(),
+        )
+        spend_return.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                spend_return.save()
+        except IntegrityError:
+            raise duplicate from None
+        return spend_return
+
+
+def amend_spend_return(
+    *, spend_return: SpendReturn, by, spent: Decimal, forecast: Decimal, comment: str = ""
+) -> SpendReturn:
+    """Correct a return that has not been reviewed yet."""
+    spent, forecast = _check_spend_figures(spent, forecast)
+    with transaction.atomic():
+        locked = SpendReturn.objects.select_for_update().select_related("allocation").get(pk=spend_return.pk)
+        _check_submitter(locked.allocation, by)
+        if locked.status != SpendReturn.Status.SUBMITTED:
+            raise ValidationError("This return has been reviewed, so it can no longer be changed")
+        locked.spent = spent
+        locked.forecast = forecast
+        locked.comment = (comment or "").strip()
+        locked.submitted_by = by
+        locked.submitted_at = timezone.now()
+        locked.full_clean(validate_unique=False, validate_constraints=False)
+        locked.save()
+        return locked
+
+
+def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
+    """A programme officer marks a return as reviewed; after that it cannot be changed."""
+    if not by.is_officer:
+        raise PermissionDenied("Only a programme officer can review a spend return")
+    with transaction.atomic():
+        locked = SpendReturn.objects.select_for_update().get(pk=spend_return.pk)
+        if locked.status != SpendReturn.Status.SUBMITTED:
+            raise ValidationError("This return has already been reviewed")
+        locked.status = SpendReturn.Status.REVIEWED
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        return locked
