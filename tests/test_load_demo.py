@@ -1,0 +1,356 @@
+"""load_demo builds the demo programme from DESIGN.md, keeps the money rules, marks
+invented figures, and running it again changes nothing."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Case, DecimalField, F, Sum, When
+from django.test import override_settings
+from django.utils import timezone
+
+from accounts.models import Role, User
+from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
+from grants.demo import DEMO_PASSWORD, DEMO_USERS
+from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
+from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
+
+pytestmark = pytest.mark.django_db
+
+DEMO_APPS = ("accounts", "grants", "projects", "evaluations")
+
+
+# Keep the demo's password hashing quick in tests.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def development(settings):
+    settings.DEVELOPMENT = True
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture(scope="class")
+def demo(django_db_setup, django_db_blocker):
+    """Load once for the class; return what the command printed."""
+    out = io.StringIO()
+    with django_db_blocker.unblock(), override_settings(DEVELOPMENT=True, PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic():
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+            transaction.set_rollback(True)
+
+
+def rsw():
+    return Project.objects.get(title="Reclaiming Social Work")
+
+
+def partner_org_ids(project):
+    return set(project.partnerships.values_list("organisation__org_id", flat=True))
+
+
+class TestTheDemoProgramme:
+    """Facts about the loaded demo. They only read, so they share one load, rolled back
+    after the class: full_clean() checks each constraint with a query and a load takes
+    seconds."""
+
+    def test_dfe_funds_the_programme_and_its_two_rounds(self, demo):
+        programme = Programme.objects.get(code="cscip")
+        assert programme.name == "Children's Social Care Innovation Programme"
+        assert programme.funder.org_id == "GB-GOR-D6"
+        assert programme.funder.name == "Department for Education"
+        assert programme.funder.kind == Organisation.Kind.GOVERNMENT_DEPARTMENT
+        assert programme.budget == Decimal("200000000.00")
+        assert not programme.budget_is_illustrative
+        assert list(Round.objects.filter(programme=programme).values_list("number", "budget")) == [
+            (1, Decimal("110000000.00")),
+            (2, Decimal("36000000.00")),
+        ]
+
+    def test_reclaiming_social_work_is_led_by_morning_lane_with_exactly_five_councils(self, demo):
+        project = rsw()
+        lead = project.lead_organisation
+        assert lead.name == "Morning Lane Associates"
+        assert lead.kind == Organisation.Kind.COMPANY
+        assert lead.org_id.startswith("GB-COH-") and len(lead.org_id.removeprefix("GB-COH-")) == 8
+        assert str(lead.valid_to) == "2019-06-30"
+        assert partner_org_ids(project) == {f"GB-LAE-{code}" for code in ("DBY", "HRW", "KHL", "SWK", "BKM")}
+        assert set(project.partnerships.values_list("role", flat=True)) == {ProjectPartner.Role.PARTNER_AUTHORITY}
+        # Buckinghamshire County Council, the one that existed then, not its 2020 successor.
+        assert project.partners.get(org_id="GB-LAE-BKM").name == "Buckinghamshire County Council"
+        grant = project.grants.get()
+        assert grant.recipient == lead
+        assert grant.amount_awarded == Decimal("4200000.00")
+        assert "bureaucracy by 20%" in project.summary
+
+    def test_morning_lane_and_each_council_have_their_own_share_of_reclaiming_social_work(self, demo):
+        shares = dict(
+            Allocation.objects.filter(grant__project=rsw())
+            .values("recipient__org_id")
+            .annotate(total=Sum("amount"))
+            .values_list("recipient__org_id", "total")
+        )
+        assert set(shares) == {"GB-COH-09999001"} | {f"GB-LAE-{code}" for code in ("DBY", "HRW", "KHL", "SWK", "BKM")}
+        assert sum(shares.values()) == Decimal("4200000.00")
+        assert Allocation.objects.filter(
+            grant__project=rsw(), recipient__kind=Organisation.Kind.COMPANY, purpose__icontains="psychologist"
+        ).exists()
+
+    def test_hertfordshire_family_safeguarding_has_its_four_partners_and_11_6m(self, demo):
+        project = Project.objects.get(lead_organisation__org_id="GB-LAE-HRT")
+        assert partner_org_ids(project) == {"GB-LAE-LUT", "GB-LAE-PTE", "GB-LAE-BRC", "GB-LAE-WBK"}
+        assert project.grants.get().amount_awarded == Decimal("11600000.00")
+        assert project.grants.get().round.number == 2
+
+    def test_the_real_projects_have_their_awards(self, demo):
+        awards = dict(Grant.objects.values_list("project__lead_organisation__name", "amount_awarded"))
+        assert awards["Family Rights Group"] == Decimal("5000000.00")
+        assert awards["The Fostering Network"] == Decimal("3800000.00")
+        assert awards["Northamptonshire County Council"] == Decimal("4000000.00")
+        assert awards["Slough Borough Council"] == Decimal("1400000.00")
+        assert awards["London Borough of Hackney"] == Decimal("2000000.00")
+        assert awards["London Borough of Havering"] == Decimal("2400000.00")
+        hampshire = Project.objects.get(lead_organisation__org_id="GB-LAE-HAM")
+        assert partner_org_ids(hampshire) == {"GB-LAE-IOW"}
+        assert Organisation.objects.get(name="Family Rights Group").org_id.startswith("GB-CHC-")
+        statuses = set(Project.objects.values_list("status", flat=True))
+        assert {Project.Status.ACTIVE, Project.Status.CLOSING, Project.Status.CLOSED} <= statuses
+        assert not Project.objects.exclude(rag="").filter(rag_reason="").exists()
+
+    def test_allocations_never_exceed_the_award_and_one_grant_keeps_headroom(self, demo):
+        grants = Grant.objects.annotate(allocated=Sum("allocations__amount"))
+        assert grants.count() == Project.objects.count() == 9
+        for grant in grants:
+            assert grant.allocated <= grant.amount_awarded, grant
+        headroom = [grant for grant in grants if grant.allocated < grant.amount_awarded]
+        assert len(headroom) == 1
+        assert headroom[0].amount_awarded - headroom[0].allocated == Decimal("300000.00")
+
+    def test_net_payments_never_exceed_allocations_per_grant_and_recipient(self, demo):
+        allocated = {
+            (row["grant"], row["recipient"]): row["total"]
+            for row in Allocation.objects.values("grant", "recipient").annotate(total=Sum("amount"))
+        }
+        signed = Case(
+            When(kind=Payment.Kind.RECOVERY, then=-F("amount")),
+            default=F("amount"),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+        paid = Payment.objects.values("allocation__grant", "allocation__recipient").annotate(net=Sum(signed))
+        assert paid
+        for row in paid:
+            assert row["net"] <= allocated[row["allocation__grant"], row["allocation__recipient"]], row
+
+    def test_milestones_exist_in_every_status_and_one_was_resubmitted_after_return(self, demo):
+        assert set(Milestone.objects.values_list("status", flat=True)) == set(Milestone.Status.values)
+        resubmitted = [m for m in Milestone.objects.all() if m.submissions.count() > 1]
+        assert resubmitted
+        for milestone in resubmitted:
+            first, *_ = milestone.submissions.order_by("submitted_at")
+            assert first.review.decision == MilestoneReview.Decision.RETURNED
+        assert any(m.status == Milestone.Status.SUBMITTED for m in resubmitted)
+        returned = MilestoneReview.objects.filter(decision=MilestoneReview.Decision.RETURNED)
+        assert returned.exists()
+        assert not returned.filter(reason="").exists()
+        assert Milestone.objects.overdue().exists()
+        assert Milestone.objects.due_within(30).exists()
+
+    def test_every_milestone_belongs_to_its_lead_or_a_partner_and_pays_from_its_own_allocation(self, demo):
+        for milestone in Milestone.objects.select_related("project", "allocation__grant"):
+            members = {milestone.project.lead_organisation_id} | set(
+                milestone.project.partnerships.values_list("organisation", flat=True)
+            )
+            assert milestone.organisation_id in members
+            if milestone.allocation:
+                assert milestone.allocation.recipient_id == milestone.organisation_id
+                assert milestone.allocation.grant.project_id == milestone.project_id
+        assert Milestone.objects.filter(payment_amount__isnull=False).exists()
+
+    def test_submissions_come_from_the_recipient_and_reviews_from_the_officer(self, demo):
+        for milestone in Milestone.objects.exclude(status=Milestone.Status.PLANNED):
+            for submission in milestone.submissions.all():
+                assert submission.submitted_by.organisation_id == milestone.organisation_id
+                assert submission.narrative
+        assert set(MilestoneReview.objects.values_list("reviewed_by__username", flat=True)) == {"officer"}
+
+    def test_each_milestone_payment_is_recorded_by_someone_other_than_its_acceptor(self, demo):
+        paid = Payment.objects.filter(milestone__isnull=False)
+        assert paid.exists()
+        for payment in paid:
+            accepted = MilestoneReview.objects.get(
+                submission__milestone=payment.milestone, decision=MilestoneReview.Decision.ACCEPTED
+            )
+            assert payment.recorded_by_id != accepted.reviewed_by_id
+            assert payment.recorded_by.role == Role.FINANCE
+            assert payment.kind == Payment.Kind.PAYMENT
+            assert payment.amount == payment.milestone.payment_amount
+            assert payment.allocation_id == payment.milestone.allocation_id
+        accepted_with_payment = Milestone.objects.filter(status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
+        assert set(paid.values_list("milestone", flat=True)) == set(accepted_with_payment.values_list("pk", flat=True))
+
+    def test_scheduled_advance_and_recovery_payments(self, demo):
+        assert Payment.objects.filter(milestone__isnull=True, kind=Payment.Kind.PAYMENT, in_advance=False).count() >= 3
+        advance = Payment.objects.get(in_advance=True)
+        assert advance.advance_reason
+        assert Payment.objects.filter(kind=Payment.Kind.RECOVERY).count() == 1
+
+    def test_status_changes_have_history(self, demo):
+        for project in Project.objects.all():
+            history = list(project.status_changes.values_list("old_status", "new_status"))
+            assert history[0] == ("", Project.Status.PROPOSED)
+            assert history[-1][1] == project.status
+        for milestone in Milestone.objects.all():
+            assert milestone.status_changes.last().new_status == milestone.status
+        harrow_unit = Milestone.objects.get(title="Harrow family breakdown unit running")
+        assert list(harrow_unit.status_changes.values_list("new_status", flat=True)) == [
+            "planned",
+            "submitted",
+            "returned",
+            "submitted",
+            "accepted",
+        ]
+        assert Grant.objects.filter(status=Grant.Status.CLOSED, status_changes__new_status="closed").exists()
+
+    def test_invented_figures_are_marked_illustrative(self, demo):
+        assert not Allocation.objects.filter(illustrative=False).exists()
+        assert not Payment.objects.filter(illustrative=False).exists()
+        assert not SpendReturn.objects.filter(illustrative=False).exists()
+        assert not Milestone.objects.filter(illustrative=False).exists()
+        # Award dates are invented for every grant; the amounts are real.
+        assert not Grant.objects.filter(illustrative=False).exists()
+        assert not OutcomeResult.objects.filter(illustrative=False).exists()
+
+    def test_spend_returns_reviewed_and_submitted_with_one_clear_underspend(self, demo):
+        assert SpendReturn.objects.filter(status=SpendReturn.Status.SUBMITTED, reviewed_at__isnull=True).exists()
+        reviewed = SpendReturn.objects.filter(status=SpendReturn.Status.REVIEWED)
+        assert reviewed.exists()
+        assert not reviewed.filter(reviewed_at__isnull=True).exists()
+        assert set(reviewed.values_list("reviewed_by__username", flat=True)) == {"officer"}
+        assert set(SpendReturn.objects.values_list("quarter", flat=True)) == {1, 2, 3, 4}
+        today = timezone.localdate()
+        assert all(r.financial_quarter.end < today for r in SpendReturn.objects.select_related("allocation"))
+
+        # Underspend = allocated - spent - forecast (the latest forecast).
+        underspent = []
+        for allocation in Allocation.objects.prefetch_related("spend_returns"):
+            returns = sorted(allocation.spend_returns.all(), key=lambda r: r.quarter)
+            if returns:
+                spent = sum(r.spent for r in returns)
+                if allocation.amount - spent - returns[-1].forecast > 0:
+                    underspent.append((allocation, allocation.amount - spent - returns[-1].forecast))
+        assert len(underspent) == 1
+        allocation, underspend = underspent[0]
+        assert allocation.recipient.org_id == "GB-LAE-IOW"
+        assert underspend == Decimal("80000.00")
+
+    def test_outcome_measures_and_hertfordshire_child_protection_result(self, demo):
+        measures = {m.name: (m.unit, m.direction) for m in OutcomeMeasure.objects.all()}
+        assert measures["Children on child protection plans per 10,000"] == ("per_10000", "lower")
+        assert measures["Children looked after per 10,000"] == ("per_10000", "lower")
+        assert measures["Re-referrals within 12 months"] == ("percent", "lower")
+        assert measures["Average caseload"] == ("number", "lower")
+        assert measures["% of social work time in direct work with families"] == ("percent", "higher")
+        assert measures["Cost per child"] == ("gbp", "lower")
+
+        result = OutcomeResult.objects.get(
+            measure__name="Children on child protection plans per 10,000", authority__org_id="GB-LAE-HRT"
+        )
+        assert result.followup_value * 2 == result.baseline_value
+        assert result.illustrative
+        assert result.source_report is not None and not result.source_report.file
+        evaluation = result.evaluation
+        assert evaluation.projects.get().lead_organisation.org_id == "GB-LAE-HRT"
+        rating = EvidenceRating.objects.get(evaluation=evaluation, scale=EvidenceRating.Scale.MARYLAND)
+        assert rating.rationale
+        assert evaluation.evaluators.get().username == "evaluator"
+        assert evaluation.evaluator_organisation == User.objects.get(username="evaluator").organisation
+
+    def test_reclaiming_social_work_evaluation_starts_from_the_basw_20_per_cent(self, demo):
+        result = OutcomeResult.objects.get(
+            evaluation__projects=rsw(), measure__name="% of social work time in direct work with families"
+        )
+        assert result.baseline_value == Decimal("20")
+        assert result.target_value > result.baseline_value
+        assert Evaluation.objects.filter(evaluators__username="evaluator").count() == 2
+        assert EvaluationReport.objects.filter(file="").exists()
+
+    def test_output_names_every_demo_user_and_the_password(self, demo):
+        assert DEMO_PASSWORD in demo
+        for username, *_ in DEMO_USERS:
+            assert username in demo
+        assert "Derbyshire County Council" in demo
+        assert "Programme officer" in demo
+
+    def test_every_demo_user_signs_in_with_the_demo_password(self, demo):
+        assert User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count() == 8
+        for username, role, *_ in DEMO_USERS:
+            user = authenticate(username=username, password=DEMO_PASSWORD)
+            assert user is not None and user.role == role, username
+        admin = User.objects.get(username="admin")
+        assert admin.is_staff and admin.is_superuser
+        assert User.objects.get(username="derbyshire").organisation.org_id == "GB-LAE-DBY"
+        assert User.objects.get(username="harrow").organisation.org_id == "GB-LAE-HRW"
+        assert User.objects.get(username="morninglane").organisation.name == "Morning Lane Associates"
+        assert not User.objects.filter(is_staff=True).exclude(username="admin").exists()
+
+
+def snapshot():
+    """Every demo model's row count, and every money value by primary key."""
+    counts, money = {}, {}
+    for label in DEMO_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            name = model._meta.label
+            counts[name] = model._default_manager.count()
+            # get_internal_type() of a GeneratedField (Allocation.amount) is its output field's.
+            decimals = [f.attname for f in model._meta.concrete_fields if f.get_internal_type() == "DecimalField"]
+            if decimals:
+                money[name] = list(model._default_manager.order_by("pk").values_list("pk", *decimals))
+    return counts, money
+
+
+def test_running_it_twice_leaves_the_same_rows():
+    call_command("load_demo", verbosity=0)
+    before = snapshot()
+    call_command("load_demo", verbosity=0)
+    after = snapshot()
+    assert after[0] == before[0]
+    assert after[1] == before[1]
+    assert before[0]["grants.Payment"] > 0 and before[0]["projects.MilestoneStatusChange"] > 0
+
+
+def test_if_empty_keeps_existing_data(capsys):
+    call_command("load_demo", verbosity=0)
+    before = snapshot()
+    call_command("load_demo", "--if-empty")
+    out = capsys.readouterr().out
+    assert "the data is kept" in out
+    assert DEMO_PASSWORD in out
+    assert snapshot() == before
+
+
+def test_if_empty_loads_into_an_empty_database():
+    call_command("load_demo", "--if-empty")
+    assert Programme.objects.filter(code="cscip").exists()
+
+
+def test_refuses_without_the_development_flag_and_writes_nothing(settings):
+    settings.DEVELOPMENT = False
+    with pytest.raises(CommandError, match="only runs with DJANGO_DEVELOPMENT=1"):
+        call_command("load_demo")
+    counts, _ = snapshot()
+    assert not any(counts.values()), {name: count for name, count in counts.items() if count}
+
+
+def test_a_failure_part_way_writes_nothing(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("the evidence could not be loaded")
+
+    monkeypatch.setattr("grants.demo._load_evidence", fail)
+    with pytest.raises(RuntimeError):
+        call_command("load_demo", verbosity=0)
+    counts, _ = snapshot()
+    assert not any(counts.values()), {name: count for name, count in counts.items() if count}
