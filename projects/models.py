@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -214,6 +215,17 @@ class Milestone(Stateful):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.allocation_id and self.organisation_id and self.project_id:
+            allocation = self.allocation
+            if allocation.recipient_id != self.organisation_id:
+                raise ValidationError(
+                    {"allocation": "The payment must come from an allocation to the organisation that delivers it"}
+                )
+            if allocation.grant.project_id != self.project_id:
+                raise ValidationError({"allocation": "The payment must come from an allocation of this project"})
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()

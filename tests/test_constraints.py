@@ -412,3 +412,18 @@ def test_evidence_rating_values_in_the_constraint_match_the_model():
     condition = model_constraints()["rating_value_on_its_scale"][1].condition
     listed = {child.children[0][1]: set(child.children[1][1]) for child in condition.children}
     assert listed == {scale: {value for value, label in values} for scale, values in EvidenceRating.VALUES.items()}
+
+
+def test_a_milestone_payment_comes_from_its_own_organisations_allocation_in_its_project(world):
+    from django.core.exceptions import ValidationError
+
+    milestone = world.derbyshire_milestone
+    milestone.allocation = world.allocations["GB-LAE-HRW"]
+    with pytest.raises(ValidationError, match="organisation that delivers it"):
+        milestone.full_clean()
+    milestone.allocation = world.other_allocation
+    milestone.organisation = world.kent
+    with pytest.raises(ValidationError, match="allocation of this project"):
+        milestone.full_clean()
+    milestone.refresh_from_db()
+    milestone.full_clean()
