@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup test lock clean-db
+.PHONY: run setup test lock clean-db browser
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ run: setup
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The browser tests drive Debian's Chromium (a browser download by Playwright fails here).
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 test: export DJANGO_DEVELOPMENT = 1
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Re-pin every Python dependency from pyproject.toml (needs the dev extra installed).

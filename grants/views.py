@@ -1,1 +1,509 @@
-"""Pages of this app."""
+"""Pages for the money: grants, allocations, payments, recoveries and spend returns.
+
+Every object is fetched through its ``for_user`` queryset (or a narrower one for
+changes), and every write goes through grants.services, whose refusals are shown
+on the form and change nothing.
+"""
+
+from decimal import Decimal
+from itertools import groupby
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from grants import services
+from grants.forms import (
+    AllocationForm,
+    GrantForm,
+    GrantStatusForm,
+    MilestonePaymentForm,
+    PaymentForm,
+    RecoveryForm,
+    SpendReturnForm,
+)
+from grants.lifecycle import IllegalStatusChange
+from grants.models import Allocation, Grant, Payment, SpendReturn
+from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
+
+
+def _data(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _show_refusal(form, error: ValidationError, field=None):
+    """Put a service's refusal on the form, on the field it names where the form has that field."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(field, error.messages)
+
+
+# Money per allocation, each figure summed in its own subquery so that joining
+# payments and spend returns together cannot multiply one by the other.
+def _sum_per_allocation(model, field, **filters):
+    rows = (
+        model.objects.filter(allocation=OuterRef("pk"), **filters)
+        .order_by()
+        .values("allocation")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
+
+
+def with_money(allocations):
+    """Allocations with paid, recovered, net paid, spent, latest forecast and underspend.
+
+    Underspend is allocated - spent - the forecast in the latest quarter's return
+    (DESIGN.md); with no return yet there is no forecast and so no underspend.
+    """
+    latest_forecast = SpendReturn.objects.filter(allocation=OuterRef("pk")).order_by("-quarter").values("forecast")[:1]
+    return allocations.annotate(
+        paid=_sum_per_allocation(Payment, "amount", kind=Payment.Kind.PAYMENT),
+        recovered=_sum_per_allocation(Payment, "amount", kind=Payment.Kind.RECOVERY),
+        spent=_sum_per_allocation(SpendReturn, "spent"),
+        latest_forecast=Subquery(latest_forecast, output_field=MONEY),
+    ).annotate(
+        net_paid=ExpressionWrapper(F("paid") - F("recovered"), output_field=MONEY),
+        to_pay=ExpressionWrapper(F("amount") - F("paid") + F("recovered"), output_field=MONEY),
+        underspend=ExpressionWrapper(F("amount") - F("spent") - F("latest_forecast"), output_field=MONEY),
+    )
+
+
+# Grants
+
+
+@role_required(*OFFICERS)
+def grant_create(request, project_pk):
+    project = get_object_or_404(Project.objects.for_user(request.user).select_related("programme"), pk=project_pk)
+    form = GrantForm(_data(request), project=project, instance=Grant(project=project))
+    if form.is_valid():
+        try:
+            grant = services.save_grant(grant=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, f"Grant “{grant.title}” created")
+            return redirect("grants:detail", grant_pk=grant.pk)
+    return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": None})
+
+
+@role_required(*OFFICERS)
+def grant_edit(request, grant_pk):
+    grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project__programme"), pk=grant_pk)
+    project = grant.project
+    form = GrantForm(_data(request), project=project, instance=grant)
+    if form.is_valid():
+        try:
+            grant = services.save_grant(grant=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            _show_refusal(form, error, field="amount_awarded")
+        else:
+            messages.success(request, f"Grant “{grant.title}” updated")
+            return redirect("grants:detail", grant_pk=grant.pk)
+    return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": grant})
+
+
+def _year_rows(allocations, allocation_scope):
+    """Allocations grouped by financial year, each year with its totals summed in the database."""
+    sums = {
+        row["financial_year"]: row
+        for row in allocation_scope.order_by()
+        .values("financial_year")
+        .annotate(
+            year_resource=Sum("resource"),
+            year_capital=Sum("capital"),
+            year_amount=Sum("amount"),
+            year_paid=Coalesce(
+                Sum(_sum_per_allocation(Payment, "amount", kind=Payment.Kind.PAYMENT)), ZERO, output_field=MONEY
+            ),
+            year_recovered=Coalesce(
+                Sum(_sum_per_allocation(Payment, "amount", kind=Payment.Kind.RECOVERY)), ZERO, output_field=MONEY
+            ),
+            year_spent=Coalesce(Sum(_sum_per_allocation(SpendReturn, "spent")), ZERO, output_field=MONEY),
+        )
+    }
+    years = []
+    for year, rows in groupby(allocations, key=lambda allocation: allocation.financial_year):
+        totals = sums[year]
+        totals["year_net_paid"] = totals["year_paid"] - totals["year_recovered"]
+        years.append({"year": year, "allocations": list(rows), "totals": totals})
+    return years
+
+
+@role_required(*PROGRAMME_READERS, *RECIPIENTS)
+def grant_detail(request, grant_pk):
+    user = request.user
+    grant = get_object_or_404(
+        Grant.objects.for_user(user).select_related("project", "round__programme", "recipient"), pk=grant_pk
+    )
+    # A partner sees the grant but only its own allocations; the grant-wide
+    # figures would reveal the other partners' money.
+    sees_all_money = user.sees_whole_programme or grant.project.is_led_by(user)
+    scope = Allocation.objects.for_user(user).filter(grant=grant)
+    allocations = list(with_money(scope).select_related("recipient").order_by("financial_year", "recipient__name"))
+    totals = {
+        **scope.aggregate(
+            resource=Coalesce(Sum("resource"), ZERO),
+            capital=Coalesce(Sum("capital"), ZERO),
+            allocated=Coalesce(Sum("amount"), ZERO),
+        ),
+        **Payment.objects.filter(allocation__in=scope).aggregate(
+            paid=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)), ZERO),
+            recovered=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.RECOVERY)), ZERO),
+        ),
+        **SpendReturn.objects.filter(allocation__in=scope).aggregate(spent=Coalesce(Sum("spent"), ZERO)),
+    }
+    totals["net_paid"] = totals["paid"] - totals["recovered"]
+    context = {
+        "grant": grant,
+        "project": grant.project,
+        "sees_all_money": sees_all_money,
+        "years": _year_rows(allocations, scope),
+        "totals": totals,
+        "unallocated": grant.amount_awarded - totals["allocated"],
+        "status_changes": grant.status_changes.select_related("changed_by"),
+        "can_change": user.is_officer,
+    }
+    return render(request, "grants/grant_detail.html", context)
+
+
+@role_required(*OFFICERS)
+def grant_status(request, grant_pk):
+    grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project"), pk=grant_pk)
+    form = GrantStatusForm(_data(request), grant=grant)
+    if form.is_valid():
+        old_label = grant.get_status_display()
+        try:
+            grant.set_status(form.cleaned_data["status"], by=request.user, reason=form.cleaned_data["reason"].strip())
+        except IllegalStatusChange as error:
+            form.add_error("status", str(error))
+        else:
+            messages.success(request, f"Grant status changed from {old_label} to {grant.get_status_display()}")
+            return redirect("grants:detail", grant_pk=grant.pk)
+    return render(request, "grants/grant_status.html", {"form": form, "grant": grant})
+
+
+# Allocations
+
+
+def _save_allocation(request, form, *, grant, allocation=None):
+    data = form.cleaned_data
+    try:
+        return services.save_allocation(
+            grant=grant,
+            recipient=data["recipient"],
+            financial_year=data["financial_year"],
+            resource=data["resource"],
+            capital=data["capital"],
+            purpose=data["purpose"].strip(),
+            allocation=allocation,
+            illustrative=allocation.illustrative if allocation else False,
+        )
+    except ValidationError as error:
+        _show_refusal(form, error)
+        return None
+
+
+def _headroom(grant, allocation=None):
+    others = Allocation.objects.filter(grant=grant)
+    if allocation is not None:
+        others = others.exclude(pk=allocation.pk)
+    return grant.amount_awarded - (others.aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
+
+
+@role_required(*OFFICERS)
+def allocation_create(request, grant_pk):
+    grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project"), pk=grant_pk)
+    form = AllocationForm(_data(request), grant=grant)
+    if form.is_valid():
+        allocation = _save_allocation(request, form, grant=grant)
+        if allocation is not None:
+            messages.success(
+                request, f"Allocation of £{allocation.resource + allocation.capital:,.2f} to {allocation.recipient} "
+                f"for {allocation.financial_year} added",
+            )
+            return redirect("grants:detail", grant_pk=grant.pk)
+    context = {"form": form, "grant": grant, "allocation": None, "headroom": _headroom(grant)}
+    return render(request, "grants/allocation_form.html", context)
+
+
+@role_required(*OFFICERS)
+def allocation_edit(request, allocation_pk):
+    allocation = get_object_or_404(
+        Allocation.objects.for_user(request.user).select_related("grant__project", "recipient"), pk=allocation_pk
+    )
+    grant = allocation.grant
+    has_history = (
+        allocation.payments.exists() or allocation.spend_returns.exists() or allocation.milestones.exists()
+    )
+    form = AllocationForm(_data(request), grant=grant, allocation=allocation)
+    if has_history:
+        for name in ("recipient", "financial_year"):
+            form.fields[name].disabled = True
+        form.fields["recipient"].help_text = (
+            "The recipient and year cannot change: the allocation already has payments, spend returns or milestones."
+        )
+    if form.is_valid():
+        saved = _save_allocation(request, form, grant=grant, allocation=allocation)
+        if saved is not None:
+            messages.success(request, f"Allocation to {saved.recipient} for {saved.financial_year} updated")
+            return redirect("grants:allocation", allocation_pk=saved.pk)
+    context = {"form": form, "grant": grant, "allocation": allocation, "headroom": _headroom(grant, allocation)}
+    return render(request, "grants/allocation_form.html", context)
+
+
+@role_required(*PROGRAMME_READERS, *RECIPIENTS)
+def allocation_detail(request, allocation_pk):
+    user = request.user
+    allocation = get_object_or_404(
+        with_money(Allocation.objects.for_user(user)).select_related("grant__project", "recipient"),
+        pk=allocation_pk,
+    )
+    paid_at_all = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
+    milestones = (
+        Milestone.objects.for_user(user)
+        .filter(allocation=allocation)
+        .select_related("organisation")
+        .annotate(is_paid=Exists(paid_at_all))
+    )
+    context = {
+        "allocation": allocation,
+        "grant": allocation.grant,
+        "project": allocation.grant.project,
+        "payments": allocation.payments.select_related("milestone", "recorded_by"),
+        "spend_returns": allocation.spend_returns.select_related("allocation", "submitted_by", "reviewed_by"),
+        "milestones": milestones,
+        "is_officer": user.is_officer,
+        "is_finance": user.is_finance,
+        "submits_returns": user.is_recipient and user.organisation_id == allocation.recipient_id,
+    }
+    return render(request, "grants/allocation_detail.html", context)
+
+
+# Payments and recoveries
+
+
+def _accepted_reviews():
+    return Prefetch(
+        "submissions",
+        queryset=MilestoneSubmission.objects.filter(review__decision=MilestoneReview.Decision.ACCEPTED)
+        .select_related("review__reviewed_by")
+        .order_by("-review__reviewed_at", "-pk"),
+        to_attr="accepted_submissions",
+    )
+
+
+@role_required(*PROGRAMME_READERS)
+def payments_waiting(request):
+    """Accepted milestones whose payment has not been made yet."""
+    accepted_at = (
+        MilestoneReview.objects.filter(submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED)
+        .order_by("-reviewed_at")
+        .values("reviewed_at")[:1]
+    )
+    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
+    waiting = (
+        Milestone.objects.for_user(request.user)
+        .filter(~Exists(paid), status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
+        .annotate(accepted_at=Subquery(accepted_at))
+    )
+    summary = waiting.aggregate(total=Coalesce(Sum("payment_amount"), ZERO))
+    rows = (
+        waiting.select_related("project", "organisation", "allocation__recipient")
+        .prefetch_related(_accepted_reviews())
+        .order_by("accepted_at", "pk")
+    )
+    context = {"milestones": rows, "total": summary["total"], "can_pay": request.user.is_finance}
+    return render(request, "grants/payments_waiting.html", context)
+
+
+@role_required(*FINANCE)
+def milestone_pay(request, milestone_pk):
+    milestone = get_object_or_404(
+        Milestone.objects.for_user(request.user)
+        .select_related("project", "organisation", "allocation__recipient", "allocation__grant")
+        .prefetch_related(_accepted_reviews()),
+        pk=milestone_pk,
+    )
+    accepted = milestone.accepted_submissions[0].review if milestone.accepted_submissions else None
+    existing = milestone.payments.filter(kind=Payment.Kind.PAYMENT).first()
+    form = MilestonePaymentForm(_data(request))
+    if form.is_valid():
+        try:
+            payment = services.pay_milestone(
+                milestone=milestone,
+                paid_on=form.cleaned_data["paid_on"],
+                by=request.user,
+                reference=form.cleaned_data["reference"].strip(),
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(
+                request, f"Payment of £{payment.amount:,.2f} to {milestone.allocation.recipient} recorded"
+            )
+            return redirect("grants:allocation", allocation_pk=payment.allocation_id)
+    context = {
+        "form": form,
+        "milestone": milestone,
+        "accepted": accepted,
+        "existing": existing,
+        "accepted_by_you": accepted is not None and accepted.reviewed_by_id == request.user.pk,
+        "payable": (
+            existing is None
+            and milestone.payment_amount is not None
+            and milestone.status == Milestone.Status.ACCEPTED
+        ),
+    }
+    return render(request, "grants/milestone_pay.html", context)
+
+
+def _finance_allocation(request, allocation_pk):
+    return get_object_or_404(
+        with_money(Allocation.objects.for_user(request.user)).select_related("grant__project", "recipient"),
+        pk=allocation_pk,
+    )
+
+
+@role_required(*FINANCE)
+def payment_create(request, allocation_pk):
+    allocation = _finance_allocation(request, allocation_pk)
+    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
+    # An accepted milestone is paid from its own page, which checks who accepted it.
+    ahead_of = allocation.milestones.filter(~Exists(paid)).exclude(status=Milestone.Status.ACCEPTED)
+    form = PaymentForm(_data(request), milestones=ahead_of)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment = services.record_payment(
+                allocation=allocation,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                by=request.user,
+                milestone=data["milestone"],
+                in_advance=data["in_advance"],
+                advance_reason=data["advance_reason"],
+                reference=data["reference"].strip(),
+                note=data["note"].strip(),
+            )
+        except ValidationError as error:
+            _show_refusal(form, error, field="amount")
+        else:
+            messages.success(request, f"Payment of £{payment.amount:,.2f} to {allocation.recipient} recorded")
+            return redirect("grants:allocation", allocation_pk=allocation.pk)
+    return render(request, "grants/payment_form.html", {"form": form, "allocation": allocation})
+
+
+@role_required(*FINANCE)
+def recovery_create(request, allocation_pk):
+    allocation = _finance_allocation(request, allocation_pk)
+    form = RecoveryForm(_data(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            recovery = services.record_recovery(
+                allocation=allocation,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                by=request.user,
+                reason=data["reason"],
+                reference=data["reference"].strip(),
+            )
+        except ValidationError as error:
+            _show_refusal(form, error, field="amount")
+        else:
+            messages.success(request, f"Recovery of £{recovery.amount:,.2f} from {allocation.recipient} recorded")
+            return redirect("grants:allocation", allocation_pk=allocation.pk)
+    return render(request, "grants/recovery_form.html", {"form": form, "allocation": allocation})
+
+
+# Spend returns
+
+
+@role_required(*RECIPIENTS)
+def spend_return_create(request, allocation_pk):
+    allocation = get_object_or_404(
+        Allocation.objects.editable_by_recipient(request.user).select_related("grant__project", "recipient"),
+        pk=allocation_pk,
+    )
+    form = SpendReturnForm(_data(request), allocation=allocation)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            spend_return = services.submit_spend_return(
+                allocation=allocation,
+                by=request.user,
+                quarter=data["quarter"],
+                spent=data["spent"],
+                forecast=data["forecast"],
+                comment=data["comment"],
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, f"Spend return for {spend_return.financial_quarter} submitted")
+            return redirect("grants:allocation", allocation_pk=allocation.pk)
+    return render(
+        request, "grants/spend_return_form.html", {"form": form, "allocation": allocation, "spend_return": None}
+    )
+
+
+@role_required(*RECIPIENTS)
+def spend_return_edit(request, spend_return_pk):
+    own = SpendReturn.objects.filter(allocation__in=Allocation.objects.editable_by_recipient(request.user))
+    spend_return = get_object_or_404(
+        own.select_related("allocation__grant__project", "allocation__recipient"), pk=spend_return_pk
+    )
+    allocation = spend_return.allocation
+    if spend_return.status != SpendReturn.Status.SUBMITTED:
+        messages.error(
+            request, f"The return for {spend_return.financial_quarter} has been reviewed and cannot be changed"
+        )
+        return redirect("grants:allocation", allocation_pk=allocation.pk)
+    initial = {"spent": spend_return.spent, "forecast": spend_return.forecast, "comment": spend_return.comment}
+    form = SpendReturnForm(_data(request), allocation=allocation, amending=True, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.amend_spend_return(
+                spend_return=spend_return,
+                by=request.user,
+                spent=data["spent"],
+                forecast=data["forecast"],
+                comment=data["comment"],
+            )
+        except ValidationError as error:
+            _show_refusal(form, error)
+        else:
+            messages.success(request, f"Spend return for {spend_return.financial_quarter} updated")
+            return redirect("grants:allocation", allocation_pk=allocation.pk)
+    return render(
+        request,
+        "grants/spend_return_form.html",
+        {"form": form, "allocation": allocation, "spend_return": spend_return},
+    )
+
+
+@role_required(*OFFICERS)
+@require_POST
+def spend_return_review(request, spend_return_pk):
+    spend_return = get_object_or_404(
+        SpendReturn.objects.for_user(request.user).select_related("allocation"), pk=spend_return_pk
+    )
+    try:
+        services.review_spend_return(spend_return=spend_return, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Spend return for {spend_return.financial_quarter} marked as reviewed")
+    return redirect("grants:allocation", allocation_pk=spend_return.allocation_id)

@@ -29,22 +29,33 @@ def submit_milestone(*, milestone: Milestone, by, narrative: str, files=()) -> M
             checked.append((upload, check_upload(upload)))
         except ValidationError as error:
             raise ValidationError({"files": error.messages}) from None
-    with transaction.atomic():
-        locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
-        if locked.status not in (Milestone.Status.PLANNED, Milestone.Status.RETURNED):
-            raise ValidationError(f"This milestone is {locked.get_status_display().lower()} and cannot be submitted now")
-        submission = MilestoneSubmission.objects.create(milestone=locked, narrative=narrative, submitted_by=by)
-        for upload, facts in checked:
-            evidence = EvidenceFile(
-                submission=submission,
-                original_name=facts.name,
-                content_type=facts.content_type,
-                size_bytes=facts.size,
-                sha256=facts.sha256,
-            )
-            evidence.file.save(facts.name, upload, save=False)
-            evidence.save()
-        locked.set_status(Milestone.Status.SUBMITTED, by=by)
+    stored = []
+    try:
+        with transaction.atomic():
+            locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            if locked.status not in (Milestone.Status.PLANNED, Milestone.Status.RETURNED):
+                raise ValidationError(
+                    f"This milestone is {locked.get_status_display().lower()} and cannot be submitted now"
+                )
+            submission = MilestoneSubmission.objects.create(milestone=locked, narrative=narrative, submitted_by=by)
+            for upload, facts in checked:
+                evidence = EvidenceFile(
+                    submission=submission,
+                    original_name=facts.name,
+                    content_type=facts.content_type,
+                    size_bytes=facts.size,
+                    sha256=facts.sha256,
+                )
+                evidence.file.save(facts.name, upload, save=False)
+                stored.append(evidence.file)
+                evidence.save()
+            locked.set_status(Milestone.Status.SUBMITTED, by=by)
+    except BaseException:
+        # The rows were rolled back; files already written would be left with no row
+        # pointing at them, so they go too.
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
     milestone.status = locked.status
     return submission
 

@@ -1,1 +1,670 @@
-"""Pages of this app."""
+"""Pages of the projects app: the programme dashboard, the project lists and
+page, the officer's project and milestone forms, and the milestone workflow
+(a recipient submits evidence, an officer reviews it).
+
+Every object is fetched through its ``for_user`` queryset, so what a page shows
+is what the user may see: a partner council sees the project's summary but only
+its own money and milestones."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django_tables2 import RequestConfig
+
+from accounts.models import Role
+from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from evaluations.models import Evaluation
+from grants.lifecycle import IllegalStatusChange
+from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
+from projects.filters import NOT_RATED, ProjectFilter
+from projects.forms import (
+    MilestoneForm,
+    MilestoneReviewForm,
+    MilestoneSubmissionForm,
+    PartnerForm,
+    ProjectForm,
+    ProjectStatusForm,
+)
+from projects.models import (
+    EvidenceFile,
+    Milestone,
+    MilestoneReview,
+    MilestoneStatusChange,
+    MilestoneSubmission,
+    Project,
+    ProjectPartner,
+    ProjectStatusChange,
+)
+from projects.services import review_milestone, submit_milestone
+from projects.tables import ProjectTable
+from ui.uploads import download_response
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
+PER_PAGE = 25
+DUE_SOON_DAYS = 30
+# The activity feed shows the newest events; each source is cut to this many
+# before merging, so the page's queries stay the same however long a project runs.
+ACTIVITY_LIMIT = 50
+ALL_ROLES = tuple(Role.values)
+MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
+
+
+def _url_or_none(name, **kwargs):
+    """A link to a page another part of the service may not have built yet."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def _posted(request):
+    """The form data of a POST, even an empty one, so an empty form is checked too."""
+    return request.POST if request.method == "POST" else None
+
+
+def _sum(field, **filters):
+    return Coalesce(Sum(field, filter=Q(**filters) if filters else None), ZERO, output_field=MONEY)
+
+
+def _invented():
+    """How many of the rows carry invented demo figures, so the total can say so."""
+    return Count("pk", filter=Q(illustrative=True))
+
+
+def _net_paid():
+    """Payments less recoveries, in SQL."""
+    return _sum("amount", kind=Payment.Kind.PAYMENT) - _sum("amount", kind=Payment.Kind.RECOVERY)
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: Decimal
+    illustrative: bool = False
+
+
+# --- Dashboard -----------------------------------------------------------------
+
+
+def _grouped(queryset, key, **aggregates):
+    return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
+
+
+def _programme_money(user):
+    """Budget, awarded, allocated, paid and spent for each programme: one grouped query each."""
+    awarded = _grouped(
+        Grant.objects.for_user(user), "round__programme", total=_sum("amount_awarded"), invented=_invented()
+    )
+    allocated = _grouped(
+        Allocation.objects.for_user(user), "grant__round__programme", total=_sum("amount"), invented=_invented()
+    )
+    paid = _grouped(
+        Payment.objects.for_user(user), "allocation__grant__round__programme", total=_net_paid(), invented=_invented()
+    )
+    spent = _grouped(
+        SpendReturn.objects.for_user(user), "allocation__grant__round__programme", total=_sum("spent"),
+        invented=_invented(),
+    )
+    empty = {"total": Decimal("0.00"), "invented": 0}
+    result = []
+    for programme in Programme.objects.order_by("name"):
+        figures = [Figure("Budget", programme.budget, programme.budget_is_illustrative)]
+        for label, rows in (
+            ("Awarded", awarded), ("Allocated", allocated), ("Paid, less recoveries", paid), ("Spent", spent)
+        ):
+            row = rows.get(programme.pk, empty)
+            figures.append(Figure(label, row["total"], row["invented"] > 0))
+        result.append((programme, figures))
+    return result
+
+
+@role_required(*PROGRAMME_READERS)
+def dashboard(request):
+    user = request.user
+    today = timezone.localdate()
+    milestones = Milestone.objects.for_user(user).select_related("project", "organisation")
+    rag_counts = {
+        row["rag"]: row["count"]
+        for row in Project.objects.for_user(user).values("rag").annotate(count=Count("pk")).order_by()
+    }
+    list_url = reverse("projects:list")
+    ratings = [
+        (value, label, rag_counts.get(value, 0), f"{list_url}?rag={value}") for value, label in Project.Rag.choices
+    ]
+    ratings.append(("", "Not rated", rag_counts.get("", 0), f"{list_url}?rag={NOT_RATED}"))
+    context = {
+        "today": today,
+        "due_soon_caption": f"Milestones due in the next {DUE_SOON_DAYS} days",
+        "programmes": _programme_money(user),
+        "overdue": list(milestones.overdue(today).order_by("due_date", "pk")),
+        "due_soon": list(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
+        "waiting": list(
+            milestones.filter(status=Milestone.Status.SUBMITTED)
+            .annotate(submitted_at=Max("submissions__submitted_at"))
+            .order_by("submitted_at", "pk")
+        ),
+        "ratings": ratings,
+    }
+    return render(request, "projects/dashboard.html", context)
+
+
+# --- Project lists ---------------------------------------------------------------
+
+
+def project_queryset(user):
+    """The projects a user may see, with the sum of their grants worked out in SQL."""
+    grants = Grant.objects.filter(project=OuterRef("pk")).order_by()
+    awarded = grants.values("project").annotate(total=Sum("amount_awarded")).values("total")
+    return (
+        Project.objects.for_user(user)
+        .select_related("lead_organisation")
+        .annotate(
+            awarded_total=Coalesce(Subquery(awarded, output_field=MONEY), ZERO, output_field=MONEY),
+            awarded_illustrative=Exists(grants.filter(illustrative=True)),
+        )
+    )
+
+
+@role_required(*PROGRAMME_READERS)
+def project_list(request):
+    filterset = ProjectFilter(request.GET or None, queryset=project_queryset(request.user), request=request)
+    table = ProjectTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(request, "projects/list.html", {"filter": filterset, "form": filterset.form, "table": table})
+
+
+@role_required(*RECIPIENTS)
+def your_projects(request):
+    user = request.user
+    partner_role = ProjectPartner.objects.filter(project=OuterRef("pk"), organisation=user.organisation_id).values(
+        "role"
+    )[:1]
+    projects = (
+        Project.objects.for_user(user)
+        .select_related("lead_organisation")
+        .annotate(partner_role=Subquery(partner_role))
+        .order_by("reference")
+    )
+    roles = dict(ProjectPartner.Role.choices)
+    rows = [
+        (project, "Lead organisation" if project.lead_organisation_id == user.organisation_id else roles.get(
+            project.partner_role, "Partner"
+        ))
+        for project in projects
+    ]
+    own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
+    context = {
+        "rows": rows,
+        "to_do": list(own.filter(status__in=Milestone.OPEN_STATUSES)),
+        "waiting": list(own.filter(status=Milestone.Status.SUBMITTED)),
+        "today": timezone.localdate(),
+    }
+    return render(request, "projects/yours.html", context)
+
+
+# --- Project page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    resource: Decimal
+    capital: Decimal
+    total: Decimal
+    illustrative: bool
+
+
+def _cell(row):
+    return Cell(row["resource"], row["capital"], row["total"], row["invented"] > 0)
+
+
+def _allocation_table(allocations):
+    """Allocations by recipient (rows) and financial year (columns), every total summed in SQL."""
+    sums = {
+        "resource": _sum("resource"), "capital": _sum("capital"), "total": _sum("amount"), "invented": _invented()
+    }
+    cells = {
+        (row["recipient"], row["financial_year"]): _cell(row)
+        for row in allocations.values("recipient", "financial_year").annotate(**sums).order_by()
+    }
+    by_recipient = list(
+        allocations.values("recipient", "recipient__name").annotate(**sums).order_by("recipient__name", "recipient")
+    )
+    by_year = {
+        row["financial_year"]: _cell(row) for row in allocations.values("financial_year").annotate(**sums).order_by()
+    }
+    years = sorted(by_year)
+    rows = [
+        {
+            "recipient": row["recipient__name"],
+            "recipient_id": row["recipient"],
+            "cells": [cells.get((row["recipient"], year)) for year in years],
+            "total": _cell(row),
+        }
+        for row in by_recipient
+    ]
+    overall = allocations.aggregate(**sums) if rows else None
+    return {
+        "years": years,
+        "rows": rows,
+        "year_totals": [by_year[year] for year in years],
+        "total": _cell(overall) if overall else None,
+    }
+
+
+def _money_by_recipient(user, project, allocation_rows):
+    """Allocated, paid (less recoveries) and spent for each recipient the user may see."""
+    payments = Payment.objects.for_user(user).filter(allocation__grant__project=project)
+    spend = SpendReturn.objects.for_user(user).filter(allocation__grant__project=project)
+    paid = _grouped(payments, "allocation__recipient", total=_net_paid(), invented=_invented())
+    spent = _grouped(spend, "allocation__recipient", total=_sum("spent"), invented=_invented())
+
+    def figure(label, rows, key):
+        row = rows.get(key, {"total": Decimal("0.00"), "invented": 0})
+        return Figure(label, row["total"], row["invented"] > 0)
+
+    rows = [
+        {
+            "recipient": row["recipient"],
+            "allocated": row["total"],
+            "paid": figure("Paid", paid, row["recipient_id"]),
+            "spent": figure("Spent", spent, row["recipient_id"]),
+        }
+        for row in allocation_rows
+    ]
+    if not rows:
+        return rows, None
+    totals = {
+        "paid": figure("Paid", {None: payments.aggregate(total=_net_paid(), invented=_invented())}, None),
+        "spent": figure("Spent", {None: spend.aggregate(total=_sum("spent"), invented=_invented())}, None),
+    }
+    return rows, totals
+
+
+@dataclass(frozen=True)
+class Event:
+    when: dt.datetime
+    who: str
+    what: str
+    url: str | None = None
+
+
+def _person(user):
+    return str(user) if user is not None else "The service"
+
+
+def _activity(project, *, grants, milestones, payments):
+    """Who did what and when, newest first: one bounded query per kind of event,
+    merged here. Only grants, milestones and payments the user may see are passed in."""
+    milestone_ids = [m.pk for m in milestones]
+    milestone_url = {m.pk: reverse("projects:milestone", kwargs={"milestone_pk": m.pk}) for m in milestones}
+    labels = {
+        "project": dict(Project.Status.choices),
+        "grant": dict(Grant.Status.choices),
+        "milestone": dict(Milestone.Status.choices),
+    }
+    events = []
+
+    def moved(kind, change, name):
+        new = labels[kind][change.new_status]
+        if not change.old_status:
+            return f"{name} created as {new}"
+        text = f"{name} moved from {labels[kind][change.old_status]} to {new}"
+        return f"{text}: {change.reason}" if change.reason else text
+
+    for change in ProjectStatusChange.objects.filter(project=project).select_related("changed_by").order_by(
+        "-changed_at", "-pk"
+    )[:ACTIVITY_LIMIT]:
+        events.append(Event(change.changed_at, _person(change.changed_by), moved("project", change, "Project")))
+    for change in (
+        GrantStatusChange.objects.filter(grant__in=[g.pk for g in grants])
+        .select_related("changed_by", "grant")
+        .order_by("-changed_at", "-pk")[:ACTIVITY_LIMIT]
+    ):
+        events.append(
+            Event(change.changed_at, _person(change.changed_by), moved("grant", change, f"Grant ‘{change.grant}’"))
+        )
+    # A milestone's later moves are made by a submission or a review, which appear
+    # below with their evidence and reasons; only its creation is listed from here.
+    for change in (
+        MilestoneStatusChange.objects.filter(milestone__in=milestone_ids, old_status="")
+        .select_related("changed_by", "milestone")
+        .order_by("-changed_at", "-pk")[:ACTIVITY_LIMIT]
+    ):
+        events.append(
+            Event(
+                change.changed_at, _person(change.changed_by),
+                f"Milestone ‘{change.milestone}’ added", milestone_url[change.milestone_id],
+            )
+        )
+    for submission in (
+        MilestoneSubmission.objects.filter(milestone__in=milestone_ids)
+        .select_related("submitted_by", "milestone")
+        .annotate(file_count=Count("evidence_files"))
+        .order_by("-submitted_at", "-pk")[:ACTIVITY_LIMIT]
+    ):
+        files = f" ({submission.file_count} file{'' if submission.file_count == 1 else 's'})"
+        events.append(
+            Event(
+                submission.submitted_at, _person(submission.submitted_by),
+                f"Submitted evidence for ‘{submission.milestone}’{files if submission.file_count else ''}",
+                milestone_url[submission.milestone_id],
+            )
+        )
+    for review in (
+        MilestoneReview.objects.filter(submission__milestone__in=milestone_ids)
+        .select_related("reviewed_by", "submission__milestone")
+        .order_by("-reviewed_at", "-pk")[:ACTIVITY_LIMIT]
+    ):
+        milestone = review.submission.milestone
+        if review.decision == MilestoneReview.Decision.ACCEPTED:
+            what = f"Accepted ‘{milestone}’"
+        else:
+            what = f"Returned ‘{milestone}’: {review.reason}"
+        events.append(Event(review.reviewed_at, _person(review.reviewed_by), what, milestone_url[milestone.pk]))
+    for payment in payments:
+        recipient = payment.allocation.recipient.display_name
+        if payment.kind == Payment.Kind.RECOVERY:
+            what = f"Recovered £{payment.amount:,.2f} from {recipient}"
+            what = f"{what}: {payment.note}" if payment.note else what
+        else:
+            what = f"Paid £{payment.amount:,.2f} to {recipient}"
+            if payment.milestone_id:
+                what = f"{what} for ‘{payment.milestone}’"
+        events.append(Event(payment.recorded_at, _person(payment.recorded_by), what))
+    events.sort(key=lambda event: event.when, reverse=True)
+    return events[:ACTIVITY_LIMIT]
+
+
+def _officer_actions(project):
+    actions = [
+        ("Edit project", _url_or_none("projects:edit", project_pk=project.pk)),
+        ("Change status", _url_or_none("projects:status", project_pk=project.pk)),
+        ("Add a partner", _url_or_none("projects:partner-add", project_pk=project.pk)),
+        ("Add a milestone", _url_or_none("projects:milestone-create", project_pk=project.pk)),
+        ("Add a grant", _url_or_none("grants:create", project_pk=project.pk)),
+    ]
+    return [(label, url) for label, url in actions if url]
+
+
+@role_required(*ALL_ROLES)
+def project_detail(request, project_pk):
+    user = request.user
+    project = get_object_or_404(
+        Project.objects.for_user(user).select_related("programme", "lead_organisation"), pk=project_pk
+    )
+    grants = list(
+        Grant.objects.for_user(user).filter(project=project).select_related("round").order_by("award_date", "pk")
+    )
+    allocations = Allocation.objects.for_user(user).filter(grant__project=project)
+    allocation_table = _allocation_table(allocations)
+    money_rows, money_totals = _money_by_recipient(user, project, allocation_table["rows"])
+    payments = list(
+        Payment.objects.for_user(user)
+        .filter(allocation__grant__project=project)
+        .select_related("allocation__recipient", "milestone", "recorded_by")
+        .order_by("paid_on", "pk")
+    )
+    milestones = list(
+        Milestone.objects.for_user(user)
+        .filter(project=project)
+        .select_related("organisation")
+        .order_by("due_date", "pk")
+    )
+    grant_url = {grant.pk: _url_or_none("grants:detail", grant_pk=grant.pk) for grant in grants}
+    evaluations = [
+        (evaluation, _url_or_none("evaluations:detail", evaluation_pk=evaluation.pk))
+        for evaluation in Evaluation.objects.for_user(user).filter(projects=project).order_by("title")
+    ]
+    context = {
+        "project": project,
+        "themes": list(project.themes.all()),
+        "partners": list(project.partnerships.select_related("organisation")),
+        "grants": [(grant, grant_url[grant.pk]) for grant in grants],
+        "allocation_table": allocation_table,
+        "money_rows": money_rows,
+        "money_totals": money_totals,
+        "payments": payments,
+        "milestones": milestones,
+        "evaluations": evaluations,
+        "activity": _activity(project, grants=grants, milestones=milestones, payments=payments),
+        "actions": _officer_actions(project) if user.is_officer else [],
+        "sees_part": user.is_recipient and not project.is_led_by(user),
+        # An evaluator reads the project it evaluates, but none of its money or milestones.
+        "shows_delivery": not user.is_evaluator,
+        "today": timezone.localdate(),
+    }
+    return render(request, "projects/detail.html", context)
+
+
+# --- Officer: projects and partners ------------------------------------------------
+
+
+def _officer_project(request, project_pk):
+    return get_object_or_404(Project.objects.for_user(request.user), pk=project_pk)
+
+
+@role_required(*OFFICERS)
+def project_create(request):
+    form = ProjectForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            project = form.save(commit=False)
+            if project.rag:
+                project.rag_updated_at = timezone.now()
+            project.save()
+            form.save_m2m()
+            project.record_initial_status(by=request.user)
+        messages.success(request, f"Project {project.reference} ‘{project.title}’ added")
+        return redirect("projects:detail", project_pk=project.pk)
+    context = {"form": form, "title": "Add a project", "back": reverse("projects:list"), "button": "Add project"}
+    return render(request, "projects/form.html", context)
+
+
+@role_required(*OFFICERS)
+def project_edit(request, project_pk):
+    project = _officer_project(request, project_pk)
+    form = ProjectForm(_posted(request), instance=project)
+    if request.method == "POST" and form.is_valid():
+        project = form.save(commit=False)
+        if form.rag_changed:
+            project.rag_updated_at = timezone.now()
+        project.save()
+        form.save_m2m()
+        messages.success(request, f"Project {project.reference} saved")
+        return redirect("projects:detail", project_pk=project.pk)
+    context = {
+        "form": form, "title": f"Edit {project.reference}", "caption": project.title,
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Save changes",
+    }
+    return render(request, "projects/form.html", context)
+
+
+@role_required(*OFFICERS)
+def project_status(request, project_pk):
+    project = _officer_project(request, project_pk)
+    form = ProjectStatusForm(_posted(request), project=project)
+    if request.method == "POST" and form.is_valid():
+        new_status = form.cleaned_data["status"]
+        try:
+            project.set_status(new_status, by=request.user, reason=form.cleaned_data["reason"].strip())
+        except IllegalStatusChange as error:
+            form.add_error("status", str(error))
+        else:
+            messages.success(request, f"Project {project.reference} is now {project.get_status_display().lower()}")
+            return redirect("projects:detail", project_pk=project.pk)
+    context = {
+        "form": form, "project": project, "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+    }
+    return render(request, "projects/status_form.html", context)
+
+
+@role_required(*OFFICERS)
+def partner_add(request, project_pk):
+    project = _officer_project(request, project_pk)
+    form = PartnerForm(_posted(request), project=project)
+    if request.method == "POST" and form.is_valid():
+        partnership = form.save()
+        role = partnership.get_role_display().lower()
+        messages.success(request, f"{partnership.organisation} added to {project.reference} as {role}")
+        return redirect("projects:detail", project_pk=project.pk)
+    context = {
+        "form": form, "title": "Add a partner", "caption": f"{project.reference} {project.title}",
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Add partner",
+    }
+    return render(request, "projects/form.html", context)
+
+
+# --- Officer: milestones ------------------------------------------------------------
+
+
+@role_required(*OFFICERS)
+def milestone_create(request, project_pk):
+    project = _officer_project(request, project_pk)
+    form = MilestoneForm(_posted(request), project=project)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            milestone = form.save()
+            milestone.record_initial_status(by=request.user)
+        messages.success(request, f"Milestone ‘{milestone.title}’ added")
+        return redirect("projects:milestone", milestone_pk=milestone.pk)
+    context = {
+        "form": form, "title": "Add a milestone", "caption": f"{project.reference} {project.title}",
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Add milestone",
+    }
+    return render(request, "projects/form.html", context)
+
+
+@role_required(*OFFICERS)
+def milestone_edit(request, milestone_pk):
+    milestone = get_object_or_404(Milestone.objects.for_user(request.user).select_related("project"), pk=milestone_pk)
+    form = MilestoneForm(_posted(request), instance=milestone, project=milestone.project)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Milestone ‘{milestone.title}’ saved")
+        return redirect("projects:milestone", milestone_pk=milestone.pk)
+    context = {
+        "form": form, "title": "Edit milestone", "caption": f"{milestone.project.reference} {milestone.project.title}",
+        "back": reverse("projects:milestone", kwargs={"milestone_pk": milestone.pk}), "button": "Save changes",
+    }
+    return render(request, "projects/form.html", context)
+
+
+# --- Milestone page and workflow ----------------------------------------------------
+
+
+def _milestone_queryset(queryset):
+    return queryset.select_related("project", "organisation", "allocation__recipient", "allocation__grant")
+
+
+def _render_milestone(request, milestone, *, submit_form=None, review_form=None):
+    user = request.user
+    can_submit = (
+        user.is_recipient
+        and user.organisation_id == milestone.organisation_id
+        and milestone.status in Milestone.OPEN_STATUSES
+    )
+    can_review = user.is_officer and milestone.status == Milestone.Status.SUBMITTED
+    if submit_form is None and can_submit:
+        submit_form = MilestoneSubmissionForm()
+    if review_form is None and can_review:
+        review_form = MilestoneReviewForm()
+    submissions = list(
+        milestone.submissions.select_related("submitted_by", "review__reviewed_by")
+        .prefetch_related("evidence_files")
+        .order_by("-submitted_at", "-pk")
+    )
+    latest = submissions[0] if submissions else None
+    returned = (
+        latest.review
+        if milestone.status == Milestone.Status.RETURNED and latest is not None and hasattr(latest, "review")
+        else None
+    )
+    context = {
+        "milestone": milestone,
+        "project": milestone.project,
+        "submissions": submissions,
+        "returned": returned,
+        "payments": list(Payment.objects.for_user(user).filter(milestone=milestone).order_by("paid_on", "pk")),
+        "submit_form": submit_form,
+        "review_form": review_form,
+        "form": submit_form or review_form,
+        "edit_url": _url_or_none("projects:milestone-edit", milestone_pk=milestone.pk) if user.is_officer else None,
+        "overdue": milestone.is_overdue(),
+    }
+    return render(request, "projects/milestone.html", context)
+
+
+@role_required(*MILESTONE_READERS)
+def milestone_detail(request, milestone_pk):
+    milestone = get_object_or_404(_milestone_queryset(Milestone.objects.for_user(request.user)), pk=milestone_pk)
+    return _render_milestone(request, milestone)
+
+
+@role_required(*RECIPIENTS)
+def milestone_submit(request, milestone_pk):
+    # Only the organisation that delivers the milestone finds it here: the lead may
+    # read a partner's milestone, but not submit evidence in the partner's name.
+    milestone = get_object_or_404(_milestone_queryset(Milestone.objects.submittable_by(request.user)), pk=milestone_pk)
+    if request.method != "POST":
+        return redirect("projects:milestone", milestone_pk=milestone.pk)
+    form = MilestoneSubmissionForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            submit_milestone(
+                milestone=milestone, by=request.user,
+                narrative=form.cleaned_data["narrative"], files=form.cleaned_data["files"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Evidence for ‘{milestone.title}’ submitted. A programme officer will review it."
+            )
+            return redirect("projects:milestone", milestone_pk=milestone.pk)
+    return _render_milestone(request, milestone, submit_form=form)
+
+
+@role_required(*OFFICERS)
+def milestone_review(request, milestone_pk):
+    milestone = get_object_or_404(_milestone_queryset(Milestone.objects.for_user(request.user)), pk=milestone_pk)
+    if request.method != "POST":
+        return redirect("projects:milestone", milestone_pk=milestone.pk)
+    form = MilestoneReviewForm(request.POST)
+    if form.is_valid():
+        decision = form.cleaned_data["decision"]
+        try:
+            review_milestone(
+                milestone=milestone, by=request.user, decision=decision, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if decision == MilestoneReview.Decision.ACCEPTED:
+                text = f"‘{milestone.title}’ accepted"
+                if milestone.payment_amount:
+                    text += f". A finance officer can now release its payment of £{milestone.payment_amount:,.2f}"
+            else:
+                text = f"‘{milestone.title}’ returned to {milestone.organisation.display_name} with your reason"
+            messages.success(request, text)
+            return redirect("projects:milestone", milestone_pk=milestone.pk)
+    return _render_milestone(request, milestone, review_form=form)
+
+
+@role_required(*MILESTONE_READERS)
+def evidence_download(request, evidence_pk):
+    evidence = get_object_or_404(EvidenceFile.objects.for_user(request.user), pk=evidence_pk)
+    try:
+        return download_response(evidence.file, name=evidence.original_name, content_type=evidence.content_type)
+    except FileNotFoundError:
+        raise Http404("The stored file is missing") from None

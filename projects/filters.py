@@ -1,0 +1,73 @@
+"""Filters of the project list. Each filter over a related table selects project
+ids in a subquery rather than joining, so a project appears once and the
+awarded total beside it is never multiplied by the join."""
+
+import django_filters
+from django.db.models import Q
+
+from grants.models import Grant, Organisation, Round
+from projects.models import Project, ProjectPartner, Theme
+from ui.forms import GovukForm
+
+NOT_RATED = "none"
+
+
+class ProjectFilterForm(GovukForm):
+    pass
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search", method="search", max_length=200, help_text="Title, reference, summary or lead organisation"
+    )
+    round = django_filters.ModelChoiceFilter(
+        label="Round", queryset=Round.objects.select_related("programme"), method="in_round", empty_label="Any round"
+    )
+    status = django_filters.ChoiceFilter(label="Status", choices=Project.Status.choices, empty_label="Any status")
+    lead_organisation = django_filters.ModelChoiceFilter(
+        label="Lead organisation",
+        queryset=Organisation.objects.filter(pk__in=Project.objects.values("lead_organisation")),
+        empty_label="Any lead organisation",
+    )
+    partner = django_filters.ModelChoiceFilter(
+        label="Partner authority",
+        queryset=Organisation.objects.filter(pk__in=ProjectPartner.objects.values("organisation")),
+        method="with_partner",
+        empty_label="Any partner",
+    )
+    theme = django_filters.ModelChoiceFilter(
+        label="Theme", queryset=Theme.objects.all(), method="with_theme", empty_label="Any theme"
+    )
+    rag = django_filters.ChoiceFilter(
+        label="RAG rating", choices=[*Project.Rag.choices, (NOT_RATED, "Not rated")], method="with_rag",
+        empty_label="Any rating",
+    )
+
+    class Meta:
+        model = Project
+        fields = ["q", "round", "status", "lead_organisation", "partner", "theme", "rag"]
+        form = ProjectFilterForm
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(reference__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(lead_organisation__name__icontains=value)
+            | Q(lead_organisation__short_name__icontains=value)
+        )
+
+    def in_round(self, queryset, name, value):
+        return queryset.filter(pk__in=Grant.objects.filter(round=value).values("project"))
+
+    def with_partner(self, queryset, name, value):
+        return queryset.filter(pk__in=ProjectPartner.objects.filter(organisation=value).values("project"))
+
+    def with_theme(self, queryset, name, value):
+        return queryset.filter(pk__in=Project.themes.through.objects.filter(theme=value).values("project"))
+
+    def with_rag(self, queryset, name, value):
+        return queryset.filter(rag="" if value == NOT_RATED else value)

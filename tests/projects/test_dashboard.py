@@ -1,0 +1,154 @@
+"""The programme dashboard: money summed in SQL, milestones that need attention,
+submissions waiting for review and projects by RAG rating."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from grants.models import SpendReturn
+from grants.services import record_payment, record_recovery
+from projects.models import Milestone, Project
+from projects.services import submit_milestone
+
+URL = reverse("projects:dashboard")
+
+
+def figure(page, label):
+    match = re.search(
+        rf'<dt class="govuk-summary-list__key">{re.escape(label)}</dt>\s*<dd class="govuk-summary-list__value">([^<]*)',
+        page,
+    )
+    assert match, label
+    return match.group(1).strip()
+
+
+def table(page, caption):
+    start = page.index(f">{caption}</caption>")
+    return page[start:page.index("</table>", start)]
+
+
+@pytest.mark.parametrize("persona", ["officer", "admin", "viewer", "finance"])
+def test_programme_readers_see_the_dashboard(client, world, persona):
+    client.force_login(getattr(world.users, persona))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "Children&#x27;s Social Care Innovation Programme" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["morninglane", "harrow", "evaluator", "outsider"])
+def test_recipients_and_evaluators_are_refused(client, world, persona):
+    client.force_login(getattr(world.users, persona))
+    assert client.get(URL).status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("accounts:sign-in") in response["Location"]
+
+
+def test_money_figures_are_summed_to_the_penny(client, world):
+    finance = world.users.finance
+    paid_on = dt.date(2016, 1, 15)
+    record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("100000.00"), paid_on=paid_on, by=finance)
+    record_payment(allocation=world.other_allocation, amount=Decimal("0.01"), paid_on=paid_on, by=finance)
+    record_recovery(
+        allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("2500.50"), paid_on=paid_on, by=finance,
+        reason="Unspent money returned",
+    )
+    SpendReturn.objects.create(
+        allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("12345.67"), forecast=Decimal("0")
+    )
+    SpendReturn.objects.create(
+        allocation=world.allocations["GB-LAE-DBY"], quarter=2, spent=Decimal("1000.01"), forecast=Decimal("5")
+    )
+    client.force_login(world.users.officer)
+    page = client.get(URL).content.decode()
+    assert figure(page, "Budget") == "£200,000,000.00"
+    assert figure(page, "Awarded") == "£1,500,000.00"
+    assert figure(page, "Allocated") == "£950,000.00"
+    assert figure(page, "Paid, less recoveries") == "£97,499.51"
+    assert figure(page, "Spent") == "£13,345.68"
+
+
+def test_illustrative_figures_are_marked(client, world):
+    world.programme.budget_is_illustrative = True
+    world.programme.save()
+    client.force_login(world.users.viewer)
+    page = client.get(URL).content.decode()
+    budget_row = page[page.index(">Budget<"):page.index(">Awarded<")]
+    awarded_row = page[page.index(">Awarded<"):page.index(">Allocated<")]
+    assert "Illustrative" in budget_row
+    assert "Illustrative" not in awarded_row
+    world.grant.illustrative = True
+    world.grant.save()
+    page = client.get(URL).content.decode()
+    assert "Illustrative" in page[page.index(">Awarded<"):page.index(">Allocated<")]
+
+
+def test_overdue_due_soon_and_waiting_milestones_are_listed(client, world):
+    today = timezone.localdate()
+    soon = Milestone.objects.create(
+        project=world.project, organisation=world.harrow, title="Soon milestone", due_date=today + dt.timedelta(days=10)
+    )
+    Milestone.objects.create(
+        project=world.project, organisation=world.harrow, title="Later milestone", due_date=today + dt.timedelta(days=45)
+    )
+    submit_milestone(milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Unit is running")
+    client.force_login(world.users.officer)
+    page = client.get(URL).content.decode()
+
+    overdue = table(page, "Overdue milestones")
+    assert "Harrow unit recruited" in overdue and "Hubs open" in overdue
+    assert "Family breakdown unit running" not in overdue  # submitted, so no longer owed
+    due = table(page, "Milestones due in the next 30 days")
+    assert soon.title in due and "Later milestone" not in due and "Hubs open" not in due
+    waiting = table(page, "Submissions waiting for review")
+    assert "Family breakdown unit running" in waiting
+    assert reverse("projects:milestone", kwargs={"milestone_pk": world.derbyshire_milestone.pk}) in waiting
+    assert timezone.localdate().strftime("%-d %B %Y") in waiting
+
+
+def test_projects_are_counted_by_rag_rating_with_links_to_the_list(client, world):
+    world.other_project.rag, world.other_project.rag_reason = Project.Rag.RED, "Late"
+    world.other_project.save()
+    client.force_login(world.users.officer)
+    page = client.get(URL).content.decode()
+    rag = page[page.index("Projects by RAG rating"):]
+    assert re.search(r"Red</strong></dt>\s*<dd[^>]*>1 project</dd>", rag)
+    assert re.search(r"Amber</strong></dt>\s*<dd[^>]*>1 project</dd>", rag)
+    assert re.search(r"Green</strong></dt>\s*<dd[^>]*>0 projects</dd>", rag)
+    assert re.search(r"Not rated</dt>\s*<dd[^>]*>0 projects</dd>", rag)
+    assert f'href="{reverse("projects:list")}?rag=red"' in rag
+    assert f'href="{reverse("projects:list")}?rag=none"' in rag
+
+
+def count_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_assert_max_num_queries):
+    client.force_login(world.users.officer)
+    few = count_queries(client)
+    today = timezone.localdate()
+    for n in range(20):
+        Milestone.objects.create(
+            project=world.other_project, organisation=world.kent, title=f"Milestone {n}",
+            due_date=today + dt.timedelta(days=n % 40 - 10),
+        )
+    for n in range(5):
+        milestone = Milestone.objects.create(
+            project=world.other_project, organisation=world.kent, title=f"Submitted {n}", due_date=today
+        )
+        submit_milestone(milestone=milestone, by=world.users.kent, narrative="Done")
+    assert count_queries(client) == few
+    with django_assert_max_num_queries(14):
+        client.get(URL)
