@@ -1,0 +1,217 @@
+"""Every URL pattern of the service, for every role and an outsider, against
+objects inside and outside each user's scope.
+
+The patterns are read from the URL resolver, so a new page cannot escape:
+a pattern missing from EXPECTED fails the test. Object keyword arguments are
+named after their model (project_pk, milestone_pk, ...), and each is filled
+with an object inside the personas' scope (Reclaiming Social Work, led by
+Morning Lane with Derbyshire and Harrow as partners) and one outside it
+(Kent's project, which no recipient persona takes part in).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from evaluations.models import EvaluationReport
+from grants.models import Allocation, Payment, SpendReturn
+from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project
+
+PERSONAS = ["anonymous", "officer", "finance", "viewer", "admin", "morninglane", "derbyshire", "harrow",
+            "evaluator", "outsider"]
+RECIPIENTS_AND_EVALUATOR = ["morninglane", "derbyshire", "harrow", "evaluator", "outsider"]
+READERS = {"officer", "finance", "viewer", "admin"}
+OFFICERS = {"officer", "admin"}
+PUBLIC = {"home", "accounts:sign-in", "accounts:password-reset", "accounts:password-reset-sent",
+          "accounts:password-reset-confirm", "accounts:password-reset-complete"}
+
+# Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
+# side of Reclaiming Social Work). Everyone else gets 403 or 404, or, for a
+# page that only takes a POST, 405 or a redirect back to the object's page.
+EXPECTED = {
+    "home": set(PERSONAS),  # the start page, or a redirect to the role's own start
+    "accounts:sign-in": set(PERSONAS),  # a signed-in user is sent on to their start page
+    "accounts:sign-out": set(),  # POST only
+    "accounts:password-change": set(PERSONAS) - {"anonymous"},
+    "accounts:password-reset": set(PERSONAS),
+    "accounts:password-reset-sent": set(PERSONAS),
+    "accounts:password-reset-confirm": set(PERSONAS),
+    "accounts:password-reset-complete": set(PERSONAS),
+    "projects:list": READERS,
+    "projects:dashboard": READERS,
+    "projects:yours": {"morninglane", "derbyshire", "harrow", "outsider"},
+    "projects:create": OFFICERS,
+    "projects:detail": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
+    "projects:edit": OFFICERS,
+    "projects:status": OFFICERS,
+    "projects:partner-add": OFFICERS,
+    "projects:milestone-create": OFFICERS,
+    "projects:milestone": READERS | {"morninglane", "derbyshire"},
+    "projects:milestone-edit": OFFICERS,
+    "projects:milestone-submit": set(),
+    "projects:milestone-review": set(),
+    "projects:evidence": READERS | {"morninglane", "derbyshire"},
+    "grants:create": OFFICERS,
+    "grants:detail": READERS | {"morninglane", "derbyshire", "harrow"},
+    "grants:edit": OFFICERS,
+    "grants:status": OFFICERS,
+    "grants:allocation-create": OFFICERS,
+    "grants:allocation": READERS | {"morninglane", "derbyshire"},
+    "grants:allocation-edit": OFFICERS,
+    "grants:payment-create": {"finance"},
+    "grants:recovery-create": {"finance"},
+    "grants:spend-return-create": {"derbyshire"},
+    "grants:payments-waiting": READERS,
+    "grants:milestone-pay": {"finance"},
+    "grants:spend-return-edit": {"derbyshire"},
+    "grants:spend-return-review": set(),
+    "evaluations:list": READERS,
+    "evaluations:yours": {"evaluator"},
+    "evaluations:detail": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
+    "evaluations:result-create": OFFICERS | {"evaluator"},
+    "evaluations:result-edit": OFFICERS | {"evaluator"},
+    "evaluations:report-upload": OFFICERS | {"evaluator"},
+    "evaluations:report-download": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
+    "evaluations:rating": OFFICERS | {"evaluator"},
+}
+
+# Pages that only take a POST, and who may send one.
+POST_ONLY = {
+    "accounts:sign-out": set(PERSONAS) - {"anonymous"},
+    "projects:milestone-submit": {"derbyshire"},
+    "projects:milestone-review": OFFICERS,
+    "grants:spend-return-review": OFFICERS,
+}
+
+
+def service_patterns(patterns=None, prefix="", namespace=None):
+    """(name, route, converters) for every pattern but the Django admin's, which has its own tests."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            yield from service_patterns(pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, prefix + str(pattern.pattern), pattern.pattern.converters
+
+
+def fill(route, objects):
+    path = route
+    for key, value in objects.items():
+        path = path.replace(f"<int:{key}>", str(value)).replace(f"<{key}>", str(value))
+    assert "<" not in path, f"no object for a keyword argument in {route}"
+    return "/" + path
+
+
+@pytest.fixture
+def scoped(world, settings, tmp_path):
+    """The world, plus evidence, spend returns and reports on each side."""
+    settings.MEDIA_ROOT = tmp_path
+    sides = {}
+    for side, milestone, allocation, evaluation, submitter in (
+        ("inside", world.derbyshire_milestone, world.allocations["GB-LAE-DBY"], world.evaluation, world.users.derbyshire),
+        ("outside", world.other_milestone, world.other_allocation, world.other_evaluation, world.users.kent),
+    ):
+        submission = MilestoneSubmission.objects.create(milestone=milestone, narrative="Done", submitted_by=submitter)
+        evidence = EvidenceFile(submission=submission, original_name="evidence.pdf", content_type="application/pdf",
+                                size_bytes=9, sha256="0" * 64)
+        evidence.file.save("evidence.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        milestone.set_status(Milestone.Status.SUBMITTED, by=submitter)
+        spend_return = SpendReturn.objects.create(allocation=allocation, quarter=1, spent=Decimal("1000.00"),
+                                                  forecast=Decimal("5000.00"), submitted_by=submitter)
+        report = EvaluationReport(evaluation=evaluation, title="Interim report", kind="interim",
+                                  original_name="report.pdf", content_type="application/pdf", size_bytes=9)
+        report.file.save("report.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        sides[side] = {
+            "project_pk": milestone.project_id,
+            "grant_pk": allocation.grant_id,
+            "allocation_pk": allocation.pk,
+            "milestone_pk": milestone.pk,
+            "evidence_pk": evidence.pk,
+            "spend_return_pk": spend_return.pk,
+            "evaluation_pk": evaluation.pk,
+            "result_pk": (world.result if side == "inside" else world.other_result).pk,
+            "report_pk": report.pk,
+            "uidb64": "MQ",
+            "token": "set-password",
+        }
+    return sides
+
+
+def client_for(client, world, persona):
+    if persona != "anonymous":
+        client.force_login(getattr(world.users, persona))
+    return client
+
+
+def money_and_decisions():
+    return (Payment.objects.count(), Allocation.objects.count(), SpendReturn.objects.count(),
+            MilestoneSubmission.objects.count(), Project.objects.count(),
+            list(Milestone.objects.order_by("pk").values_list("status", flat=True)))
+
+
+def test_every_page_is_in_the_table():
+    names = {name for name, _, _ in service_patterns()}
+    assert names == set(EXPECTED), "add new pages to EXPECTED"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_page_answers_each_persona_as_expected_inside_its_scope(client, world, scoped, persona):
+    client = client_for(client, world, persona)
+    wrong = []
+    for name, route, _ in service_patterns():
+        response = client.get(fill(route, scoped["inside"]))
+        status = response.status_code
+        if persona in EXPECTED[name]:
+            ok = status == 200 or (status == 302 and name in ("home", "accounts:sign-in"))
+        elif persona == "anonymous":
+            ok = status in (302, 405) and (status == 405 or "/account/sign-in/" in response["Location"])
+        else:
+            ok = status in (403, 404, 405) or (status == 302 and name in ("projects:milestone-submit",
+                                                                           "projects:milestone-review"))
+        if not ok:
+            wrong.append((name, status))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("persona", RECIPIENTS_AND_EVALUATOR)
+def test_no_page_download_or_file_reaches_anyone_outside_its_scope(client, world, scoped, persona):
+    client = client_for(client, world, persona)
+    leaks = []
+    for name, route, converters in service_patterns():
+        if not converters or name in PUBLIC:
+            continue
+        for method in (client.get, client.post):
+            status = method(fill(route, scoped["outside"])).status_code
+            if status not in (403, 404, 405):
+                leaks.append((name, method.__name__, status))
+    assert leaks == []
+
+
+def test_harrow_cannot_open_derbyshires_milestone_evidence_or_money(client, world, scoped):
+    client.force_login(world.users.harrow)
+    for name in ("projects:milestone", "projects:evidence", "grants:allocation", "grants:spend-return-edit",
+                 "projects:milestone-submit", "grants:spend-return-create"):
+        route = next(route for n, route, _ in service_patterns() if n == name)
+        assert client.get(fill(route, scoped["inside"])).status_code == 404, name
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_post_by_anyone_not_allowed_changes_nothing(client, world, scoped, persona):
+    """An empty POST to every page the persona may not use is refused and writes nothing."""
+    client = client_for(client, world, persona)
+    before = money_and_decisions()
+    wrong = []
+    for name, route, _ in service_patterns():
+        if name in PUBLIC or name == "accounts:password-change" or persona in EXPECTED[name] | POST_ONLY.get(name, set()):
+            continue
+        response = client.post(fill(route, scoped["inside"]), {"decision": "accepted", "paid_on": "2016-01-15"})
+        allowed_redirect = persona == "anonymous" and response.status_code == 302
+        if response.status_code not in (403, 404, 405) and not allowed_redirect:
+            wrong.append((name, response.status_code))
+    assert wrong == []
+    assert money_and_decisions() == before
