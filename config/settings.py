@@ -131,7 +131,8 @@ STATICFILES_DIRS = [
 # Uploaded evidence and reports live outside the web root and are only ever
 # served through views that check who is asking.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_PRIVATE_FILES", BASE_DIR / "private-files"))
-MEDIA_URL = None
+# Never routed: files are only served by views that check who is asking.
+MEDIA_URL = "/private-files/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
