@@ -10,7 +10,7 @@ from django.db.models import Q
 from grants.models import Allocation, Organisation
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
 from projects.services import MAX_FILES_PER_SUBMISSION
-from ui.forms import _ERROR_CLASSES, GovukForm, GovukModelForm
+from ui.forms import GovukForm, GovukModelForm
 from ui.uploads import ALLOWED_DESCRIPTION
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -302,34 +302,7 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data, initial)] if data else []
 
 
-class ServiceErrorsMixin:
-    """For forms whose last check is a service call: an error it raises, added after
-    validation, gets the same GOV.UK error styling as one found by the form itself."""
-
-    _validated = False
-
-    def full_clean(self):
-        self._validated = False
-        super().full_clean()  # GovukFormMixin styles the fields with errors at its end
-        self._validated = True
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        if not self._validated:
-            return
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            widget = self.fields[name].widget
-            classes = widget.attrs.get("class", "").split()
-            missing = [_ERROR_CLASSES[c] for c in classes if c in _ERROR_CLASSES and _ERROR_CLASSES[c] not in classes]
-            widget.attrs["class"] = " ".join(classes + missing)
-            bound = self[name]
-            described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
-            widget.attrs["aria-describedby"] = " ".join([*described, f"{bound.id_for_label}-error"])
-
-
-class MilestoneSubmissionForm(ServiceErrorsMixin, GovukForm):
+class MilestoneSubmissionForm(GovukForm):
     narrative = text_field(
         "What was delivered", max_length=10000, textarea=True, required_message="Describe what was delivered",
         help_text="Say what was done, and how the evidence shows it",
@@ -346,7 +319,7 @@ class MilestoneSubmissionForm(ServiceErrorsMixin, GovukForm):
         )
 
 
-class MilestoneReviewForm(ServiceErrorsMixin, GovukForm):
+class MilestoneReviewForm(GovukForm):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[(MilestoneReview.Decision.ACCEPTED, "Accept"), (MilestoneReview.Decision.RETURNED, "Return")],

@@ -40,12 +40,22 @@ class GovukFormMixin:
 
     def full_clean(self):
         super().full_clean()
+        self._style_errors()
+
+    def add_error(self, field, error):
+        # Also styles errors added after validation, e.g. a rule a service refused.
+        super().add_error(field, error)
+        if hasattr(self, "cleaned_data"):
+            self._style_errors()
+
+    def _style_errors(self):
         for name in self.errors:
             if name not in self.fields:
                 continue
             widget = self.fields[name].widget
             classes = widget.attrs.get("class", "").split()
-            widget.attrs["class"] = " ".join(classes + [_ERROR_CLASSES[c] for c in classes if c in _ERROR_CLASSES])
+            missing = [_ERROR_CLASSES[c] for c in classes if c in _ERROR_CLASSES and _ERROR_CLASSES[c] not in classes]
+            widget.attrs["class"] = " ".join(classes + missing)
             bound = self[name]
             described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
             widget.attrs["aria-describedby"] = " ".join([*described, f"{bound.id_for_label}-error"])
