@@ -20,3 +20,21 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def lockout_name(request, credentials=None):
+    """The name django-axes counts failed sign-ins against (AXES_USERNAME_CALLABLE).
+
+    Sign-in takes a username in any case or an email address, so "Officer",
+    "officer" and "officer@example.gov.uk" must all count against the one
+    account; otherwise switching spelling would give a guesser five more tries.
+    """
+    login = credentials.get("username") if credentials else request.POST.get("username")
+    login = (login or "").strip()
+    if not login:
+        return None
+    if "@" in login:
+        usernames = list(get_user_model().objects.filter(email__iexact=login).values_list("username", flat=True)[:2])
+        if len(usernames) == 1:
+            return usernames[0].lower()
+    return login.lower()

@@ -55,6 +55,11 @@ class User(AbstractUser):
         return self.role in FUNDER_ROLES
 
     @property
+    def has_two_factor(self) -> bool:
+        """Whether the user has set up an authenticator app (a confirmed django-otp TOTP device)."""
+        return self.totpdevice_set.filter(confirmed=True).exists()
+
+    @property
     def sees_whole_programme(self) -> bool:
         return self.is_active and self.role in PROGRAMME_WIDE_ROLES
 

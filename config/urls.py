@@ -12,5 +12,6 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("grants/", include("grants.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("exports/", include("ui.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.permissions import EVALUATORS, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from audit.models import DownloadRecord, record_download
 from evaluations.forms import EvidenceRatingForm, OutcomeResultForm, ReportUploadForm, plain_number
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
@@ -177,13 +178,15 @@ def report_upload(request, evaluation_pk):
 def report_download(request, report_pk):
     report = get_object_or_404(EvaluationReport.objects.for_user(request.user).exclude(file=""), pk=report_pk)
     try:
-        return download_response(
+        response = download_response(
             report.file,
             name=report.original_name or report.file.name.rsplit("/", 1)[-1],
             content_type=report.content_type or "application/octet-stream",
         )
     except FileNotFoundError:
         raise Http404("The report file is missing") from None
+    record_download(request, kind=DownloadRecord.Kind.EVALUATION_REPORT, obj=report)
+    return response
 
 
 @role_required(*EDITORS)

@@ -23,6 +23,7 @@ from django_tables2 import RequestConfig
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from audit.models import DownloadRecord, record_download
 from evaluations.models import Evaluation
 from grants.lifecycle import IllegalStatusChange
 from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
@@ -665,6 +666,8 @@ def milestone_review(request, milestone_pk):
 def evidence_download(request, evidence_pk):
     evidence = get_object_or_404(EvidenceFile.objects.for_user(request.user), pk=evidence_pk)
     try:
-        return download_response(evidence.file, name=evidence.original_name, content_type=evidence.content_type)
+        response = download_response(evidence.file, name=evidence.original_name, content_type=evidence.content_type)
     except FileNotFoundError:
         raise Http404("The stored file is missing") from None
+    record_download(request, kind=DownloadRecord.Kind.EVIDENCE_FILE, obj=evidence)
+    return response

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 
 import factory
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -20,8 +21,11 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
+from audit.models import DownloadRecord
 from evaluations.models import (
     Evaluation,
     EvaluationReport,
@@ -67,7 +71,64 @@ class GroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
+class _SignInRecordFactory(factory.django.DjangoModelFactory):
+    username = factory.Sequence(lambda n: f"user{n}")
+    ip_address = "192.0.2.1"
+    user_agent = "Mozilla/5.0"
+    http_accept = "text/html"
+    path_info = "/account/sign-in/"
+
+
+class AccessAttemptFactory(_SignInRecordFactory):
+    class Meta:
+        model = AccessAttempt
+
+    get_data = ""
+    post_data = "username=user"
+    failures_since_start = 5
+
+
+class AccessLogFactory(_SignInRecordFactory):
+    class Meta:
+        model = AccessLog
+
+
+class AccessFailureLogFactory(_SignInRecordFactory):
+    class Meta:
+        model = AccessFailureLog
+
+    locked_out = True
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(f.UserFactory, role=Role.OFFICER)
+    name = "Authenticator app"
+
+
+class StaticDeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaticDevice
+
+    user = factory.SubFactory(f.UserFactory, role=Role.OFFICER)
+    name = "Recovery codes"
+
+
+class DownloadRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DownloadRecord
+
+    user = factory.SubFactory(f.UserFactory)
+    kind = DownloadRecord.Kind.EXPORT
+    description = "Projects (CSV, 2 projects)"
+    path = "/exports/projects.csv"
+    ip_address = "127.0.0.1"
+
+
 FACTORIES = {
+    DownloadRecord: DownloadRecordFactory,
     Group: GroupFactory,
     User: f.UserFactory,
     Organisation: f.OrganisationFactory,
@@ -90,15 +151,22 @@ FACTORIES = {
     EvaluationReport: f.EvaluationReportFactory,
     EvidenceRating: f.EvidenceRatingFactory,
     OutcomeResult: f.OutcomeResultFactory,
+    AccessAttempt: AccessAttemptFactory,
+    AccessLog: AccessLogFactory,
+    AccessFailureLog: AccessFailureLogFactory,
+    TOTPDevice: TOTPDeviceFactory,
+    StaticDevice: StaticDeviceFactory,
 }
 
 # Made only by their workflows (projects.services, grants.services), which check who acts,
 # check uploaded files and move statuses; the admin shows them.
-NO_ADD = {MilestoneSubmission, MilestoneReview, EvidenceFile, SpendReturn}
+NO_ADD = {MilestoneSubmission, MilestoneReview, EvidenceFile, SpendReturn, DownloadRecord}
+# Written by django-axes as people sign in; the admin shows them.
+NO_ADD |= {AccessAttempt, AccessLog, AccessFailureLog}
 
 UNDELETABLE = [
     Grant, Allocation, Payment, SpendReturn, Milestone, MilestoneSubmission, MilestoneReview, EvidenceFile,
-    OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round,
+    OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round, DownloadRecord,
 ]
 
 STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone}

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Case, DecimalField, F, Sum, When
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -288,7 +288,7 @@ class TestTheDemoProgramme:
     def test_every_demo_user_signs_in_with_the_demo_password(self, demo):
         assert User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count() == 8
         for username, role, *_ in DEMO_USERS:
-            user = authenticate(username=username, password=DEMO_PASSWORD)
+            user = authenticate(RequestFactory().post("/account/sign-in/"), username=username, password=DEMO_PASSWORD)
             assert user is not None and user.role == role, username
         admin = User.objects.get(username="admin")
         assert admin.is_staff and admin.is_superuser

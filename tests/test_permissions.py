@@ -25,6 +25,7 @@ PERSONAS = ["anonymous", "officer", "finance", "viewer", "admin", "morninglane",
 RECIPIENTS_AND_EVALUATOR = ["morninglane", "derbyshire", "harrow", "evaluator", "outsider"]
 READERS = {"officer", "finance", "viewer", "admin"}
 OFFICERS = {"officer", "admin"}
+FUNDER_STAFF = {"officer", "finance", "admin"}
 PUBLIC = {"home", "accounts:sign-in", "accounts:password-reset", "accounts:password-reset-sent",
           "accounts:password-reset-confirm", "accounts:password-reset-complete"}
 
@@ -40,6 +41,11 @@ EXPECTED = {
     "accounts:password-reset-sent": set(PERSONAS),
     "accounts:password-reset-confirm": set(PERSONAS),
     "accounts:password-reset-complete": set(PERSONAS),
+    "accounts:two-factor": FUNDER_STAFF,  # sent on when no second step is owed
+    "accounts:two-factor-setup": FUNDER_STAFF,
+    "accounts:two-factor-recovery-codes": FUNDER_STAFF,  # sent on when there are none to show
+    "accounts:lockouts": OFFICERS,
+    "accounts:unlock": set(),  # POST only
     "projects:list": READERS,
     "projects:dashboard": READERS,
     "projects:yours": {"morninglane", "derbyshire", "harrow", "outsider"},
@@ -76,11 +82,15 @@ EXPECTED = {
     "evaluations:report-upload": OFFICERS | {"evaluator"},
     "evaluations:report-download": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
     "evaluations:rating": OFFICERS | {"evaluator"},
+    # Each user's export lists only what that user may see (tests/ui/test_exports.py).
+    "exports:projects-csv": set(PERSONAS) - {"anonymous"},
+    "exports:projects-xlsx": set(PERSONAS) - {"anonymous"},
 }
 
 # Pages that only take a POST, and who may send one.
 POST_ONLY = {
     "accounts:sign-out": set(PERSONAS) - {"anonymous"},
+    "accounts:unlock": OFFICERS,
     "projects:milestone-submit": {"derbyshire"},
     "projects:milestone-review": OFFICERS,
     "grants:spend-return-review": OFFICERS,
@@ -167,7 +177,8 @@ def test_each_page_answers_each_persona_as_expected_inside_its_scope(client, wor
         response = client.get(fill(route, scoped["inside"]))
         status = response.status_code
         if persona in EXPECTED[name]:
-            ok = status == 200 or (status == 302 and name in ("home", "accounts:sign-in"))
+            ok = status == 200 or (status == 302 and name in (
+                "home", "accounts:sign-in", "accounts:two-factor", "accounts:two-factor-recovery-codes"))
         elif persona == "anonymous":
             ok = status in (302, 405) and (status == 405 or "/account/sign-in/" in response["Location"])
         else:

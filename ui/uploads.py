@@ -3,16 +3,19 @@ files back only as downloads.
 
 Allowed: PDF, Word, Excel, OpenDocument, CSV, PNG and JPEG. The name's
 extension must agree with what the content is, so an HTML page or SVG renamed
-to .pdf is refused.
+to .pdf is refused, and so is a ".csv" that holds a web page or script.
+Stored files get random names under MEDIA_ROOT, which no URL serves; they go
+back to users only through views that check who is asking, as attachments.
 """
 
 import hashlib
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.http import FileResponse
 from django.utils.text import get_valid_filename
 
@@ -32,7 +35,17 @@ _TYPES = {
     ".jpeg": "image/jpeg",
 }
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_MARKUP = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe")
+# The directory names of the main stream of a Word and an Excel binary file, as the
+# compound file stores them (UTF-16). Other compound files (Outlook messages,
+# PowerPoint, installers) have neither.
+_OLE_STREAMS = {".doc": ("WordDocument",), ".xls": ("Workbook", "Book")}
+# Tags that make text a web page, an SVG image or a script rather than a table.
+_MARKUP = re.compile(
+    r"<\s*(?:!doctype|\?xml|html|head|body|script|svg|iframe|frame|object|embed|img|style|link|meta|form|math|base)\b",
+    re.IGNORECASE,
+)
+# Control characters do not occur in a CSV file typed or saved by a spreadsheet.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,11 @@ def _zip_kind(upload) -> str | None:
     try:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
+            if any(name.endswith("vbaProject.bin") for name in names):
+                return None  # macros: a .docm or .xlsm under another name
             if "mimetype" in names:
+                if archive.getinfo("mimetype").file_size > 100:
+                    return None
                 mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
                 return {_TYPES[".odt"]: ".odt", _TYPES[".ods"]: ".ods"}.get(mimetype)
             if "[Content_Types].xml" in names:
@@ -61,19 +78,29 @@ def _zip_kind(upload) -> str | None:
     return None
 
 
-def _looks_like_csv(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # A cut multi-byte character at the end of the sample is still text.
+def _ole_holds(upload, extension: str) -> bool:
+    """Whether a compound file has the main stream of a Word (.doc) or Excel (.xls) file."""
+    upload.seek(0)
+    content = upload.read()
+    return any(stream.encode("utf-16-le") in content for stream in _OLE_STREAMS.get(extension, ()))
+
+
+def _decoded(content: bytes) -> str | None:
+    """The text of a CSV file: UTF-8 (with or without a byte order mark), or the
+    Windows-1252 that Excel on Windows saves "CSV (Comma delimited)" in."""
+    for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = head[:-3].decode("utf-8-sig")
+            return content.decode(encoding)
         except UnicodeDecodeError:
-            return False
-    lowered = text.lstrip().lower().encode()
-    return not any(marker in lowered for marker in _MARKUP)
+            continue
+    return None
+
+
+def _looks_like_csv(upload) -> bool:
+    # The whole file is read: a page could hide its markup after an innocent first screenful.
+    upload.seek(0)
+    text = _decoded(upload.read())
+    return text is not None and not _CONTROL.search(text) and not _MARKUP.search(text)
 
 
 def detect_extension(upload) -> str | None:
@@ -88,39 +115,61 @@ def detect_extension(upload) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
         return ".jpg"
     if head.startswith(_OLE):
-        return ".ole"
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(upload)
-    if head and _looks_like_csv(head):
-        return ".csv"
-    return None
+        kind = ".ole"  # Word or Excel: check_upload asks which the name says
+    elif head.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(upload)
+    elif head and _looks_like_csv(upload):
+        kind = ".csv"
+    else:
+        kind = None
+    upload.seek(0)
+    return kind
 
 
 def clean_name(name: str) -> str:
+    """The last part of a name a browser sent (Windows browsers may send the whole
+    path), with only letters, digits, dots, dashes and underscores; kept for
+    display and the download's name, never as the stored file's name."""
     base = PurePath(name.replace("\\", "/")).name
-    cleaned = get_valid_filename(base) if base.strip(". ") else ""
+    try:
+        cleaned = get_valid_filename(base)
+    except SuspiciousFileOperation:  # nothing usable left, such as ".." or "<>"
+        cleaned = ""
+    if cleaned.startswith("."):
+        cleaned = "file" + cleaned  # "???.pdf" keeps its extension
     return cleaned[-150:] or "file"
+
+
+def describe_size(limit: int) -> str:
+    """A limit as people read it: 20MB, 1.5MB, 500KB."""
+    megabyte = 1024 * 1024
+    if limit < megabyte:
+        return f"{limit // 1024}KB"
+    whole, rest = divmod(limit, megabyte)
+    return f"{whole}MB" if rest == 0 else f"{limit / megabyte:.1f}MB"
 
 
 def check_upload(upload) -> CheckedUpload:
     """Raise ValidationError with a message for the user, or describe the file."""
     limit = settings.UPLOAD_MAX_BYTES
+    name = clean_name(upload.name or "")
     if upload.size == 0:
-        raise ValidationError(f"The selected file {upload.name} is empty")
+        raise ValidationError(f"The selected file {name} is empty")
     if upload.size > limit:
-        raise ValidationError(f"The selected file must be smaller than {limit // (1024 * 1024)}MB")
-    name = clean_name(upload.name)
+        raise ValidationError(f"The selected file must be smaller than {describe_size(limit)}")
     claimed = PurePath(name).suffix.lower()
     if claimed not in _TYPES:
         raise ValidationError(f"The selected file must be {ALLOWED_DESCRIPTION}")
     actual = detect_extension(upload)
-    same = actual == claimed or (actual == ".jpg" and claimed == ".jpeg") or (actual == ".ole" and claimed in (".doc", ".xls"))
+    if actual == ".ole" and _ole_holds(upload, claimed):
+        actual = claimed
+    same = actual == claimed or (actual == ".jpg" and claimed == ".jpeg")
     if not same:
         raise ValidationError(
             f"The selected file {name} is not what its name says: it must really be {ALLOWED_DESCRIPTION}"
         )
-    digest = hashlib.sha256()
     upload.seek(0)
+    digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
@@ -131,5 +180,7 @@ def download_response(field_file, *, name: str, content_type: str) -> FileRespon
     """A stored private file, always as an attachment, never rendered inline."""
     response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    # Should a browser render it anyway, it runs nothing and reaches nothing.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -1,7 +1,20 @@
+import io
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from accounts.models import Role
+from audit.models import DownloadRecord, record_download
+from projects.filters import ProjectFilter
+from projects.views import project_queryset
+from ui.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
 
 # Where each role starts after signing in.
 LANDING = {
@@ -22,3 +35,69 @@ def home(request):
         except NoReverseMatch:
             pass
     return render(request, "start.html")
+
+
+# --- Exports -----------------------------------------------------------------------
+
+PENNY = Decimal("0.01")
+MONEY_COLUMN = 6
+PROJECT_COLUMNS = [
+    "Reference", "Title", "Lead organisation", "Status", "RAG rating", "Total awarded (£)", "Illustrative figure",
+]
+
+
+def _project_rows(request):
+    """The projects the user may see, filtered as the project list filters them."""
+    projects = ProjectFilter(request.GET or None, queryset=project_queryset(request.user), request=request).qs
+    return [
+        [
+            project.reference,
+            project.title,
+            project.lead_organisation.name,
+            project.get_status_display(),
+            project.get_rag_display() or "Not rated",
+            # SQLite's sum drops trailing zeros; money is always shown to the penny.
+            project.awarded_total.quantize(PENNY),
+            # Demo figures not in the programme's published record say so, as on every page.
+            "Yes" if project.awarded_illustrative else "No",
+        ]
+        for project in projects.order_by("reference")
+    ]
+
+
+def _described(kind, rows):
+    return f"Projects ({kind}, {len(rows)} project{pluralize(len(rows))})"
+
+
+@require_GET
+@login_required
+def projects_csv(request):
+    rows = _project_rows(request)
+    response = csv_response("projects.csv", PROJECT_COLUMNS, rows)
+    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=_described("CSV", rows))
+    return response
+
+
+@require_GET
+@login_required
+def projects_xlsx(request):
+    rows = _project_rows(request)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Projects"
+    sheet.append(PROJECT_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row_number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            xlsx_text(sheet.cell(row=row_number, column=column), value)
+        sheet.cell(row=row_number, column=MONEY_COLUMN).number_format = "#,##0.00"
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFG", (12, 50, 40, 12, 12, 20, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
+    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=_described("Excel", rows))
+    return response

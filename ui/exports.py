@@ -1,0 +1,64 @@
+"""Exports that are safe to open in a spreadsheet.
+
+Text a user typed (a project title, an organisation's name) can start with
+``=``, ``+``, ``-`` or ``@``; a spreadsheet opening the file would run it as a
+formula, which can fetch a web address or, through DDE, start a program
+(OWASP "CSV Injection"). Every cell of an export goes through these helpers:
+
+- in CSV, such text is prefixed with a single quote, which spreadsheets take as
+  "this is text" and do not display;
+- in Excel, the cell is written as a string cell (openpyxl would otherwise store
+  any text starting with ``=`` as a formula), so it shows exactly what was typed.
+
+Numbers (Decimal, int) and dates stay numbers and dates, so sums still work.
+"""
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.http import HttpResponse
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+# OWASP's list: formula starts, and tab and carriage return, which some
+# spreadsheets skip before looking for one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_cell(value):
+    """A CSV cell: numbers and dates unchanged, text that could start a formula prefixed with '."""
+    if value is None:
+        return ""
+    if isinstance(value, (Decimal, int, float, dt.date)) and not isinstance(value, bool):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_row(values: Iterable) -> list:
+    return [safe_cell(value) for value in values]
+
+
+def xlsx_text(cell, value) -> None:
+    """Put ``value`` in an openpyxl cell: numbers and dates as such, anything else as text, never a formula."""
+    if value is None or (isinstance(value, (Decimal, int, float, dt.date)) and not isinstance(value, bool)):
+        cell.value = value
+        return
+    # openpyxl refuses control characters a worksheet cannot hold; they carry nothing a reader needs.
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell.data_type = "s"
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> HttpResponse:
+    """A CSV download: UTF-8 with a byte order mark, so Excel reads £ and accents, and one header row."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(csv_row(row))
+    return response
