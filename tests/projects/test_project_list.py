@@ -202,3 +202,10 @@ def test_the_number_of_queries_does_not_grow_with_rows(officer, world, django_as
     assert many == few
     with django_assert_max_num_queries(12):
         officer.get(URL, {"q": "project", "round": world.round.pk, "sort": "-awarded_total"})
+
+
+def test_the_download_links_carry_the_filters_in_use(client, world):
+    client.force_login(world.users.officer)
+    page = client.get("/projects/", {"status": "active"}).content.decode()
+    assert 'href="/exports/projects.csv?status=active"' in page
+    assert 'href="/exports/projects.xlsx?status=active"' in page
