@@ -172,7 +172,7 @@ THEMES = {
 # --- Projects, their grants and allocations --------------------------------------
 #
 # Amounts awarded are the programme's (DESIGN.md); award dates are invented, so every
-# grant is illustrative. Allocations, one per recipient and financial year, are invented
+# grant's dates are marked illustrative, and its amount only where it is approximated. Allocations, one per recipient and financial year, are invented
 # splits of the award: the number is the resource (revenue) amount, a pair is
 # (resource, capital).
 
@@ -241,6 +241,7 @@ PROJECTS = [
         "rag_updated_at": dt.date(2016, 7, 1),
         # "Almost £4m": the exact figure is not in DESIGN.md, so this one is rounded.
         "amount": gbp(3_950_000),
+        "amount_is_approximate": True,
         "allocations": [
             (
                 lae("HAM"),
@@ -993,8 +994,10 @@ def _load_grant(project, round_, data, organisations, officer) -> Grant:
         "award_date": data["award_date"],
         "planned_start": data["start"],
         "planned_end": data["end"],
-        # The amounts are the programme's; the award dates are invented.
-        "illustrative": True,
+        # The amounts are the programme's (Hampshire's "almost £4m" is approximated);
+        # the award and planned dates are invented.
+        "illustrative": data.get("amount_is_approximate", False),
+        "dates_are_illustrative": True,
     }
     grant = Grant.objects.filter(project=project, round=round_).order_by("pk").first()
     if grant is None:

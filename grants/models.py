@@ -184,7 +184,10 @@ class Grant(Stateful):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWARDED)
     publishable = models.BooleanField(default=True, help_text="Include in the 360Giving publication.")
     illustrative = models.BooleanField(
-        default=False, help_text="The award date or amount is invented for the demonstration."
+        default=False, help_text="The amount awarded is invented or approximated for the demonstration."
+    )
+    dates_are_illustrative = models.BooleanField(
+        default=False, help_text="The award and planned dates are invented for the demonstration."
     )
     modified_at = models.DateTimeField(auto_now=True)
 

@@ -220,8 +220,11 @@ class TestTheDemoProgramme:
         assert not Payment.objects.filter(illustrative=False).exists()
         assert not SpendReturn.objects.filter(illustrative=False).exists()
         assert not Milestone.objects.filter(illustrative=False).exists()
-        # Award dates are invented for every grant; the amounts are real.
-        assert not Grant.objects.filter(illustrative=False).exists()
+        # Award dates are invented for every grant; the amounts are real but for Hampshire's "almost £4m".
+        assert not Grant.objects.filter(dates_are_illustrative=False).exists()
+        assert list(Grant.objects.filter(illustrative=True).values_list("amount_awarded", flat=True)) == [
+            Decimal("3950000.00")
+        ]
         assert not OutcomeResult.objects.filter(illustrative=False).exists()
 
     def test_spend_returns_reviewed_and_submitted_with_one_clear_underspend(self, demo):

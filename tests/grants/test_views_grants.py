@@ -378,3 +378,14 @@ def test_only_officers_change_a_grants_status(client, world, persona):
     assert client.post(url("status", grant_pk=world.grant.pk), {"status": "active", "reason": "x"}).status_code == 403
     world.grant.refresh_from_db()
     assert world.grant.status == "awarded"
+
+
+def test_invented_award_dates_are_marked_but_a_real_amount_is_not(client, world):
+    world.grant.dates_are_illustrative = True
+    world.grant.save()
+    client.force_login(world.users.officer)
+    page = client.get(f"/grants/{world.grant.pk}/").content.decode()
+    amount = page[page.index('id="amount-awarded"'):]
+    amount = amount[: amount.index("</dd>")]
+    assert "£1,000,000.00" in amount and "Illustrative" not in amount
+    assert page.count(">Illustrative<") == 2  # the award date and the planned dates
