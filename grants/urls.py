@@ -15,6 +15,7 @@ urlpatterns = [
     path("allocations/<int:allocation_pk>/recoveries/new/", views.recovery_create, name="recovery-create"),
     path("allocations/<int:allocation_pk>/returns/new/", views.spend_return_create, name="spend-return-create"),
     path("payments/waiting/", views.payments_waiting, name="payments-waiting"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("milestones/<int:milestone_pk>/pay/", views.milestone_pay, name="milestone-pay"),
     path("returns/<int:spend_return_pk>/edit/", views.spend_return_edit, name="spend-return-edit"),
     path("returns/<int:spend_return_pk>/review/", views.spend_return_review, name="spend-return-review"),

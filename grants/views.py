@@ -27,6 +27,7 @@ from grants.forms import (
     SpendReturnForm,
 )
 from grants.lifecycle import IllegalStatusChange
+from grants.reconciliation import find_discrepancies
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
 
@@ -325,6 +326,13 @@ def payments_waiting(request):
     )
     context = {"milestones": rows, "total": summary["total"], "can_pay": request.user.is_finance}
     return render(request, "grants/payments_waiting.html", context)
+
+
+@role_required(*PROGRAMME_READERS)
+def reconciliation(request):
+    """Grants whose award, allocations, payments and spend do not add up."""
+    discrepancies = find_discrepancies(Grant.objects.for_user(request.user))
+    return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies})
 
 
 @role_required(*FINANCE)

@@ -71,6 +71,7 @@ EXPECTED = {
     "grants:recovery-create": {"finance"},
     "grants:spend-return-create": {"derbyshire"},
     "grants:payments-waiting": READERS,
+    "grants:reconciliation": READERS,
     "grants:milestone-pay": {"finance"},
     "grants:spend-return-edit": {"derbyshire"},
     "grants:spend-return-review": set(),
