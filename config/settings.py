@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "projects",
     "evaluations",
     "audit",
+    "reports",
+    "publish",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -222,4 +225,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint and fontTools narrate every step of a PDF at INFO; only their warnings matter.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }

@@ -13,5 +13,9 @@ urlpatterns = [
     path("grants/", include("grants.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("exports/", include("ui.urls")),
+    path("reports/impact/", include("evaluations.impact_urls")),
+    path("reports/", include("reports.urls")),
+    path("publish/", include("publish.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]
