@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "simple_history",
     "ui",
     "accounts",
     "grants",
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Puts the signed-in user on every change the audit history records.
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -172,6 +175,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 
+# The audit history of money and status is a record, not an undo button: money
+# moves only through grants/services.py, so the admin may not revert to an old copy.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -228,3 +235,9 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every step of a PDF at INFO; only their warnings matter.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+# --- Spending report (reports/) ---
+# A row of the spending report, or a grant on the dashboard's forecast outturn, is
+# flagged as underspending when allocated - spent - forecast is more than this
+# percentage of what was allocated.
+UNDERSPEND_THRESHOLD_PERCENT = env_int("UNDERSPEND_THRESHOLD_PERCENT", 10)

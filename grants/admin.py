@@ -10,6 +10,7 @@
 """
 
 from django.contrib import admin, messages
+from simple_history.admin import SimpleHistoryAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -23,6 +24,13 @@ REASON = "Changed in the admin"
 # Addresses typed without a scheme are taken as https, as Django 6 will do.
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
+
+
+class AuditHistoryAdmin(SimpleHistoryAdmin):
+    """The admin's History page lists every saved copy with who changed what;
+    reverting is switched off (SIMPLE_HISTORY_REVERT_DISABLED)."""
+
+    history_list_display = ["history_change_reason"]
 
 class Undeletable:
     """For rows that carry money or a decision: corrected, never deleted."""
@@ -191,7 +199,7 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(Undeletable, admin.ModelAdmin):
+class ProgrammeAdmin(AuditHistoryAdmin, Undeletable, admin.ModelAdmin):
     list_display = ("name", "code", "funder", "budget", "budget_is_illustrative", "start_date", "end_date")
     list_filter = ("budget_is_illustrative", ("funder", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("funder",)
@@ -201,7 +209,7 @@ class ProgrammeAdmin(Undeletable, admin.ModelAdmin):
 
 
 @admin.register(Round)
-class RoundAdmin(Undeletable, admin.ModelAdmin):
+class RoundAdmin(AuditHistoryAdmin, Undeletable, admin.ModelAdmin):
     list_display = ("name", "programme", "number", "budget", "budget_is_illustrative", "start_date", "end_date")
     list_filter = ("budget_is_illustrative", ("programme", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("programme",)
@@ -223,7 +231,7 @@ class GrantStatusChangeInline(StatusHistoryInline):
 
 
 @admin.register(Grant)
-class GrantAdmin(ThroughServiceAdmin):
+class GrantAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     list_display = (
         "title", "project", "recipient", "round", "amount_awarded", "award_date", "status", "publishable", "illustrative"
     )
@@ -280,7 +288,7 @@ class SpendReturnInline(ReadOnlyInline):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ThroughServiceAdmin):
+class AllocationAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     list_display = ("recipient", "financial_year", "grant", "resource", "capital", "amount", "illustrative")
     list_filter = (FinancialYearFilter, "illustrative", ("recipient", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("grant", "recipient")
@@ -319,7 +327,7 @@ class AllocationAdmin(ThroughServiceAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ThroughServiceAdmin):
+class PaymentAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     """Payments are added, never edited: a wrong payment is put right by a recovery row."""
 
     list_display = (
@@ -390,7 +398,7 @@ def mark_reviewed(modeladmin, request, queryset):
 
 
 @admin.register(SpendReturn)
-class SpendReturnAdmin(ViewOnlyAdmin):
+class SpendReturnAdmin(AuditHistoryAdmin, ViewOnlyAdmin):
     """A return is made and amended by its recipient and reviewed by an officer
     (grants.services); once reviewed it cannot change, so the admin only reviews."""
 

@@ -28,16 +28,25 @@ class Stateful(models.Model):
     def set_status(self, new_status: str, *, by, reason: str = "") -> None:
         model = type(self)
         with transaction.atomic():
-            current = model.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+            locked = model.objects.select_for_update().get(pk=self.pk)
+            current = locked.status
             if new_status not in self.TRANSITIONS.get(current, ()):
                 label = dict(model._meta.get_field("status").choices)
                 raise IllegalStatusChange(
                     f"A {model._meta.verbose_name} cannot move from "
                     f"{label.get(current, current)} to {label.get(new_status, new_status)}."
                 )
-            model.objects.filter(pk=self.pk).update(status=new_status)
+            # Saved through the model (not a bare UPDATE) so that the audit history
+            # records the move with who made it and why.
+            locked.status = new_status
+            locked._history_user = by
+            locked._change_reason = reason[:100]
+            locked.save()
             self.status_changes.create(old_status=current, new_status=new_status, changed_by=by, reason=reason)
         self.status = new_status
+        for field in ("modified_at",):
+            if hasattr(locked, field):
+                setattr(self, field, getattr(locked, field))
 
     def record_initial_status(self, *, by, when=None) -> None:
         """The first history row, written when the object is created."""

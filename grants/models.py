@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from grants.financial_year import FinancialYearField
 from grants.lifecycle import Stateful, StatusChange
@@ -109,6 +110,8 @@ class Programme(models.Model):
     end_date = models.DateField()
     budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -129,6 +132,8 @@ class Round(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["programme", "number"]
@@ -192,6 +197,7 @@ class Grant(Stateful):
     modified_at = models.DateTimeField(auto_now=True)
 
     objects = GrantQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["award_date", "pk"]
@@ -253,6 +259,7 @@ class Allocation(models.Model):
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
 
     objects = AllocationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["grant", "financial_year", "recipient__name"]
@@ -304,6 +311,7 @@ class Payment(models.Model):
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
 
     objects = ThroughAllocationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paid_on", "pk"]
@@ -360,6 +368,7 @@ class SpendReturn(models.Model):
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
 
     objects = ThroughAllocationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["allocation", "quarter"]

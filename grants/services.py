@@ -56,8 +56,10 @@ def save_allocation(
     purpose: str = "",
     allocation: Allocation | None = None,
     illustrative: bool = False,
+    by=None,
 ) -> Allocation:
-    """Create or change an allocation; the grant's allocations may not pass its award."""
+    """Create or change an allocation; the grant's allocations may not pass its award.
+    ``by`` names the user in the audit history (a web request names its user anyway)."""
     with transaction.atomic():
         locked_grant = Grant.objects.select_for_update().select_related("project").get(pk=grant.pk)
         project = locked_grant.project
@@ -109,6 +111,8 @@ def save_allocation(
                 "it cannot be reduced below that."
             )
         allocation.full_clean(exclude=["grant"])
+        if by is not None:
+            allocation._history_user = by
         allocation.save()
         return allocation
 
@@ -188,6 +192,7 @@ def record_payment(
             illustrative=illustrative,
         )
         payment.full_clean()
+        payment._history_user = by
         payment.save()
         return payment
 
@@ -232,6 +237,7 @@ def record_recovery(
             recorded_by=by,
         )
         recovery.full_clean()
+        recovery._history_user = by
         recovery.save()
         return recovery
 
@@ -241,6 +247,7 @@ def save_grant(*, grant: Grant, by) -> Grant:
     with transaction.atomic():
         if grant.pk is None:
             grant.full_clean()
+            grant._history_user = by
             grant.save()
             grant.record_initial_status(by=by)
             return grant
@@ -253,6 +260,7 @@ def save_grant(*, grant: Grant, by) -> Grant:
         # Status moves only through set_status; never write back a status read before the lock.
         grant.status = locked.status
         grant.full_clean()
+        grant._history_user = by
         grant.save()
         return grant
 
@@ -308,6 +316,7 @@ def submit_spend_return(
         spend_return.full_clean(validate_unique=False, validate_constraints=False)
         try:
             with transaction.atomic():
+                spend_return._history_user = by
                 spend_return.save()
         except IntegrityError:
             raise duplicate from None
@@ -330,6 +339,7 @@ def amend_spend_return(
         locked.submitted_by = by
         locked.submitted_at = timezone.now()
         locked.full_clean(validate_unique=False, validate_constraints=False)
+        locked._history_user = by
         locked.save()
         return locked
 
@@ -345,5 +355,6 @@ def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
         locked.status = SpendReturn.Status.REVIEWED
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
+        locked._history_user = by
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         return locked

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from grants.admin import ReadOnlyInline, StatefulAdmin, StatusHistoryInline, ViewOnlyAdmin, status_actions
+from grants.admin import AuditHistoryAdmin, ReadOnlyInline, StatefulAdmin, StatusHistoryInline, ViewOnlyAdmin, status_actions
 from projects.models import (
     EvidenceFile,
     Milestone,
@@ -43,7 +43,7 @@ class ProjectStatusChangeInline(StatusHistoryInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(StatefulAdmin):
+class ProjectAdmin(AuditHistoryAdmin, StatefulAdmin):
     list_display = ("reference", "title", "programme", "lead_organisation", "status", "rag", "start_date", "end_date")
     list_filter = ("status", "rag", ("programme", admin.RelatedOnlyFieldListFilter), "themes")
     list_select_related = ("programme", "lead_organisation")
@@ -102,7 +102,7 @@ class MilestoneStatusChangeInline(StatusHistoryInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(StatefulAdmin):
+class MilestoneAdmin(AuditHistoryAdmin, StatefulAdmin):
     """No status actions here: a milestone moves only by a submission or a review
     (projects.services), so every move has its evidence or decision on record and the
     person who accepted it can be told apart from the person who pays it."""

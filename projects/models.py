@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from grants.lifecycle import Stateful, StatusChange
 from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
@@ -77,6 +78,7 @@ class Project(Stateful):
     rag_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["reference"]
@@ -194,6 +196,7 @@ class Milestone(Stateful):
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
 
     objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_date", "pk"]

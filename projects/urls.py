@@ -9,6 +9,7 @@ urlpatterns = [
     path("yours/", views.your_projects, name="yours"),
     path("new/", views.project_create, name="create"),
     path("<int:project_pk>/", views.project_detail, name="detail"),
+    path("<int:project_pk>/changes/", views.project_history_page, name="history"),
     path("<int:project_pk>/edit/", views.project_edit, name="edit"),
     path("<int:project_pk>/status/", views.project_status, name="status"),
     path("<int:project_pk>/partners/new/", views.partner_add, name="partner-add"),

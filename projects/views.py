@@ -23,6 +23,7 @@ from django_tables2 import RequestConfig
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from audit.history import project_history
 from audit.models import DownloadRecord, record_download
 from evaluations.models import Evaluation
 from grants.lifecycle import IllegalStatusChange
@@ -57,6 +58,7 @@ DUE_SOON_DAYS = 30
 # The activity feed shows the newest events; each source is cut to this many
 # before merging, so the page's queries stay the same however long a project runs.
 ACTIVITY_LIMIT = 50
+HISTORY_LIMIT = 200
 ALL_ROLES = tuple(Role.values)
 MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 
@@ -396,6 +398,23 @@ def _officer_actions(project):
         ("Add a grant", _url_or_none("grants:create", project_pk=project.pk)),
     ]
     return [(label, url) for label, url in actions if url]
+
+
+@role_required(*PROGRAMME_READERS, *RECIPIENTS)
+def project_history_page(request, project_pk):
+    """The audit trail of the project's money and status, scoped as its page is:
+    a partner council sees the changes to its own money, not its partners'."""
+    user = request.user
+    project = get_object_or_404(Project.objects.for_user(user).select_related("programme"), pk=project_pk)
+    grants = list(Grant.objects.for_user(user).filter(project=project))
+    allocations = Allocation.objects.for_user(user).filter(grant__project=project)
+    payments = list(Payment.objects.for_user(user).filter(allocation__grant__project=project).only("pk"))
+    milestones = list(Milestone.objects.for_user(user).filter(project=project).only("pk"))
+    history, total = project_history(
+        project, grants=grants, allocations=allocations, payments=payments, milestones=milestones,
+        limit=HISTORY_LIMIT,
+    )
+    return render(request, "projects/history.html", {"project": project, "history": history, "history_total": total})
 
 
 @role_required(*ALL_ROLES)

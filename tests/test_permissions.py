@@ -51,6 +51,7 @@ EXPECTED = {
     "projects:yours": {"morninglane", "derbyshire", "harrow", "outsider"},
     "projects:create": OFFICERS,
     "projects:detail": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
+    "projects:history": READERS | {"morninglane", "derbyshire", "harrow"},
     "projects:edit": OFFICERS,
     "projects:status": OFFICERS,
     "projects:partner-add": OFFICERS,
