@@ -168,3 +168,65 @@ def test_concurrent_payments_cannot_together_pass_the_allocation(world):
         thread.join()
     assert sorted(outcomes) == ["paid", "paid", "refused"]
     assert Payment.objects.filter(allocation=allocation).aggregate(s=Sum("amount"))["s"] == Decimal("240000.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_twenty_requests_at_once_pay_a_milestone_once_and_never_pass_the_award(world):
+    """Ten threads pay the same accepted milestone while ten others each add a
+    £100,000 allocation to the same grant, all released at the same moment.
+    The grant has £300,000 of headroom (award £1,000,000, allocated £700,000)."""
+    milestone = world.derbyshire_milestone
+    accept(world, milestone)
+    grant = world.grant
+    barrier = threading.Barrier(20)
+    outcomes = {"paid": 0, "payment refused": 0, "allocated": 0, "allocation refused": 0}
+    unexpected = []
+    lock = threading.Lock()
+
+    def tally(key):
+        with lock:
+            outcomes[key] += 1
+
+    def pay():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
+            tally("paid")
+        except MoneyRuleError:
+            tally("payment refused")
+        except Exception as error:  # anything else (a deadlock, a 500) fails the test below
+            unexpected.append(repr(error))
+        finally:
+            thread_connection.close()
+
+    def allocate(year):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            save_allocation(grant=grant, recipient=world.harrow, financial_year=FinancialYear(year),
+                            resource=Decimal("100000.00"), capital=Decimal("0"))
+            tally("allocated")
+        except MoneyRuleError:
+            tally("allocation refused")
+        except Exception as error:
+            unexpected.append(repr(error))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(10)]
+    threads += [threading.Thread(target=allocate, args=(2016 + n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert unexpected == []
+    assert outcomes == {"paid": 1, "payment refused": 9, "allocated": 3, "allocation refused": 7}
+    assert Payment.objects.filter(milestone=milestone).count() == 1
+    assert Payment.objects.get(milestone=milestone).amount == Decimal("50000.00")
+    allocated = Allocation.objects.filter(grant=grant).aggregate(total=Sum("amount"))["total"]
+    assert allocated == Decimal("1000000.00") == grant.amount_awarded
