@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup test lock clean-db browser
+.PHONY: run setup test lock clean-db browser serve
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,30 @@ run: setup
 	$(PY) manage.py load_authorities --verbosity 0
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A production-style server: gunicorn with several workers, WhiteNoise for static
+# files, DEBUG off, PostgreSQL through DATABASE_URL (created if missing). It listens on
+# loopback over plain HTTP (DJANGO_HTTPS=0); behind a TLS proxy, leave DJANGO_HTTPS unset.
+SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/manage_innovation_grants
+WORKERS ?= 4
+serve: export DJANGO_DEVELOPMENT = 0
+serve: export DATABASE_URL ?= $(SERVE_DATABASE_URL)
+serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
+serve: export DJANGO_HTTPS ?= 0
+serve: setup .secret-key
+	$(eval export DJANGO_SECRET_KEY ?= $(shell cat .secret-key))
+	$(PY) -m config.ensure_database
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py load_authorities --verbosity 0
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with $(WORKERS) gunicorn workers, database $$DATABASE_URL"
+	$(VENV)/bin/gunicorn config.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+		--access-logfile - --graceful-timeout 10 --timeout 60
+
+# A secret key for `make serve`, made once and kept out of git.
+.secret-key:
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > $@
+	chmod 600 $@
 
 # The browser tests drive Debian's Chromium (a browser download by Playwright fails here).
 browser:
