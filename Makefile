@@ -28,7 +28,9 @@ run: setup
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_authorities --verbosity 0
 	$(PY) manage.py load_demo --if-empty
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# The worker makes large downloads in the background; it stops with the server.
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # A production-style server: gunicorn with several workers, WhiteNoise for static
 # files, DEBUG off, PostgreSQL through DATABASE_URL (created if missing). It listens on
@@ -46,7 +48,8 @@ serve: setup .secret-key
 	$(PY) manage.py load_authorities --verbosity 0
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with $(WORKERS) gunicorn workers, database $$DATABASE_URL"
-	$(VENV)/bin/gunicorn config.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn config.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --graceful-timeout 10 --timeout 60
 
 # A secret key for `make serve`, made once and kept out of git.

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "reports",
     "publish",
     "imports",
+    "django_tasks",
+    "django_tasks_db",
+    "downloads",
 ]
 
 MIDDLEWARE = [
@@ -259,3 +262,12 @@ LOGGING = {
 # flagged as underspending when allocated - spent - forecast is more than this
 # percentage of what was allocated.
 UNDERSPEND_THRESHOLD_PERCENT = env_int("UNDERSPEND_THRESHOLD_PERCENT", 10)
+
+# --- Background downloads (downloads/) ---
+# A ledger longer than this is made by the worker (`manage.py db_worker`, started by
+# `make run` and `make serve`) instead of inside the request.
+EXPORT_IN_REQUEST_ROWS = {
+    "csv": env_int("EXPORT_IN_REQUEST_ROWS_CSV", 100_000, minimum=0),
+    "xlsx": env_int("EXPORT_IN_REQUEST_ROWS_XLSX", 20_000, minimum=0),
+}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -17,5 +17,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("publish/", include("publish.urls")),
     path("imports/", include("imports.urls")),
+    path("downloads/", include("downloads.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from publish import views
 
 app_name = "publish"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("360giving.json", views.package_json, name="360giving-json"),
+    path("360giving.xlsx", views.package_xlsx, name="360giving-xlsx"),
+]

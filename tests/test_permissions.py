@@ -16,6 +16,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from downloads.models import ExportJob
 from evaluations.models import EvaluationReport
 from grants.models import Allocation, Payment, SpendReturn
 from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project
@@ -27,7 +28,8 @@ READERS = {"officer", "finance", "viewer", "admin"}
 OFFICERS = {"officer", "admin"}
 FUNDER_STAFF = {"officer", "finance", "admin"}
 PUBLIC = {"home", "accounts:sign-in", "accounts:password-reset", "accounts:password-reset-sent",
-          "accounts:password-reset-confirm", "accounts:password-reset-complete"}
+          "accounts:password-reset-confirm", "accounts:password-reset-complete",
+          "publish:index", "publish:360giving-json", "publish:360giving-xlsx"}  # open data (issue 7)
 
 # Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
 # side of Reclaiming Social Work). Everyone else gets 403 or 404, or, for a
@@ -87,6 +89,18 @@ EXPECTED = {
     # Each user's export lists only what that user may see (tests/ui/test_exports.py).
     "exports:projects-csv": set(PERSONAS) - {"anonymous"},
     "exports:projects-xlsx": set(PERSONAS) - {"anonymous"},
+    # publish (issue 7): the 360Giving publication is open data for everyone, signed in or
+    # not; it names organisations, places and money, never a person (tests/publish/).
+    "publish:index": set(PERSONAS),
+    "publish:360giving-json": set(PERSONAS),
+    "publish:360giving-xlsx": set(PERSONAS),
+    # downloads (issue 8): the ledger is everyone's who sees money, scoped to what they
+    # see; a background download is its owner's alone (Derbyshire's inside, Kent's outside).
+    "downloads:ledger": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    "downloads:ledger-csv": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    "downloads:ledger-xlsx": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    "downloads:job": {"derbyshire"},
+    "downloads:job-file": {"derbyshire"},
 }
 
 # Pages that only take a POST, and who may send one.
@@ -114,7 +128,8 @@ def service_patterns(patterns=None, prefix="", namespace=None):
 def fill(route, objects):
     path = route
     for key, value in objects.items():
-        path = path.replace(f"<int:{key}>", str(value)).replace(f"<{key}>", str(value))
+        for converter in ("int:", "uuid:", "str:", ""):
+            path = path.replace(f"<{converter}{key}>", str(value))
     assert "<" not in path, f"no object for a keyword argument in {route}"
     return "/" + path
 
@@ -150,8 +165,17 @@ def scoped(world, settings, tmp_path):
             "report_pk": report.pk,
             "uidb64": "MQ",
             "token": "set-password",
+            # A finished background download, Derbyshire's inside and Kent's outside.
+            "job_pk": _finished_job(submitter).pk,
         }
     return sides
+
+
+def _finished_job(user):
+    job = ExportJob(user=user, kind=ExportJob.Kind.LEDGER_CSV, status=ExportJob.Status.DONE, rows_total=1,
+                    rows_written=1)
+    job.file.save("ledger.csv", ContentFile(b"\xef\xbb\xbfDate\r\n"), save=True)
+    return job
 
 
 def client_for(client, world, persona):

@@ -1,0 +1,153 @@
+"""The ledger: every payment, recovery and spend-return line the user may see, as
+rows for a CSV or an Excel file.
+
+Rows come from the database through a server-side cursor (``iterator``) and are
+written one by one, so memory stays flat however long the ledger is: CSV through
+Python's ``csv`` writer, Excel through openpyxl's write-only mode.
+"""
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from grants.models import Payment, SpendReturn
+from ui.exports import safe_cell
+from ui.workbook import DATE_FORMAT, MONEY_FORMAT
+
+CHUNK = 2_000
+HEADER = [
+    "Date", "Kind", "Project reference", "Project", "Grant", "Recipient", "Recipient org-id",
+    "Financial year", "Quarter", "Amount (£)", "Forecast for rest of year (£)", "Reference", "Illustrative figure",
+]
+MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
+DATE_COLUMNS = {0}
+WIDTHS = [12, 14, 14, 40, 40, 36, 18, 12, 8, 16, 16, 18, 10]
+
+_PAYMENT_FIELDS = (
+    "paid_on", "kind", "allocation__grant__project__reference", "allocation__grant__project__title",
+    "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
+    "allocation__financial_year", "amount", "reference", "illustrative",
+)
+_RETURN_FIELDS = (
+    "quarter", "allocation__grant__project__reference", "allocation__grant__project__title",
+    "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
+    "allocation__financial_year", "spent", "forecast", "illustrative",
+)
+
+
+def _payments(user):
+    return Payment.objects.for_user(user).order_by("paid_on", "pk").values_list(*_PAYMENT_FIELDS)
+
+
+def _returns(user):
+    return SpendReturn.objects.for_user(user).order_by(
+        "allocation__financial_year", "quarter", "pk"
+    ).values_list(*_RETURN_FIELDS)
+
+
+def ledger_size(user) -> int:
+    return _payments(user).count() + _returns(user).count()
+
+
+def ledger_rows(user) -> Iterator[list]:
+    """Payments and recoveries in date order, then spend returns by year and quarter."""
+    for paid_on, kind, ref, project, grant, recipient, org_id, year, amount, reference, illustrative in _payments(
+        user
+    ).iterator(chunk_size=CHUNK):
+        signed = -amount if kind == Payment.Kind.RECOVERY else amount
+        yield [
+            paid_on, "Recovery" if kind == Payment.Kind.RECOVERY else "Payment", ref, project, grant, recipient,
+            org_id, str(year), None, signed, None, reference, "Yes" if illustrative else "No",
+        ]
+    for quarter, ref, project, grant, recipient, org_id, year, spent, forecast, illustrative in _returns(
+        user
+    ).iterator(chunk_size=CHUNK):
+        ends = year.quarter(quarter).end
+        yield [
+            ends, "Spend return", ref, project, grant, recipient, org_id, str(year), f"Q{quarter}", spent, forecast,
+            "", "Yes" if illustrative else "No",
+        ]
+
+
+Progress = Callable[[int], None]
+
+
+def _counted(rows, progress: Progress | None, every: int = 5_000):
+    written = 0
+    for row in rows:
+        yield row
+        written += 1
+        if progress and written % every == 0:
+            progress(written)
+    if progress:
+        progress(written)
+
+
+def write_csv(out, rows, progress: Progress | None = None) -> None:
+    """CSV with a byte order mark and one header row; text that could start a formula is made safe."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for row in _counted(rows, progress):
+        writer.writerow([safe_cell(value) for value in row])
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given, for streaming."""
+
+    def write(self, value):
+        return value
+
+
+def stream_csv(rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(HEADER)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+def write_xlsx(path, rows, progress: Progress | None = None) -> None:
+    """An Excel ledger written row by row (openpyxl write-only): money as numbers in a
+    £ format, dates as dates, a bold frozen header with filters."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Ledger")
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(WIDTHS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in HEADER:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in _counted(rows, progress):
+        sheet.append([_xlsx_cell(sheet, index, value) for index, value in enumerate(row)])
+        count += 1
+    sheet.auto_filter.ref = f"A1:M{count + 1}"
+    workbook.save(path)
+
+
+def _xlsx_cell(sheet, index, value):
+    if value is None:
+        return None
+    if index in MONEY_COLUMNS and isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = MONEY_FORMAT
+        return cell
+    if index in DATE_COLUMNS and isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    # Text is stored as text, never as a formula, whatever it starts with.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"
+    return cell

@@ -1,0 +1,275 @@
+"""The programme's grants as 360Giving Data Standard 1.4 records.
+
+What is published, and why:
+
+- Grants marked publishable, except withdrawn ones: a withdrawn award no longer
+  stands, and publishing it would state money the funder is not giving.
+- Nothing personal: organisations, places and money only. No user, email or
+  name of a person is read, so none can leak; the publication is the same
+  whoever asks for it, signed in or not.
+- ``amountDisbursed`` is what the funder has paid out net of recoveries, to
+  every recipient of the grant, summed in the database.
+- ``beneficiaryLocation``: every local authority taking part, the lead first
+  if it is one, then the project's partners and any authority holding an
+  allocation of the grant, each with its ONS GSS code.
+- ``regrantType`` only where part of the grant is allocated to organisations
+  other than the lead (the partner councils): "Multipurpose" when the lead
+  keeps an allocation for its own work too, "Fiscal sponsor" when it keeps none.
+
+Records are built with Python types (Decimal, date, datetime) so that the
+spreadsheet can write real numbers and dates; ``json_ready`` turns them into
+JSON numbers and ISO strings for the JSON package.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.text import slugify
+
+from grants.models import Allocation, Grant, Organisation, Payment
+from projects.models import ProjectPartner
+from publish.schema import code_from, is_uri
+
+STANDARD_VERSION = "1.4"
+LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+CURRENCY = "GBP"
+COUNTRY = "GB"
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# ONS counts the City of London among the London boroughs (its GSS code, E09000001,
+# is in the E09 "London Boroughs" entity), so both are LONB in the codelist.
+GEO_CODE_TYPE_BY_AUTHORITY_TYPE = {
+    Organisation.AuthorityType.COUNTY: "CTY",
+    Organisation.AuthorityType.UNITARY: "UA",
+    Organisation.AuthorityType.METROPOLITAN: "MD",
+    Organisation.AuthorityType.LONDON_BOROUGH: "LONB",
+    Organisation.AuthorityType.CITY_OF_LONDON: "LONB",
+}
+MULTIPURPOSE = "FRG070"
+FISCAL_SPONSOR = "FRG050"
+LOCAL_AUTHORITY_SCOPE = "GLS050"
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def published_grants():
+    """The grants in the publication: marked publishable, and not withdrawn."""
+    return Grant.objects.filter(publishable=True).exclude(status=Grant.Status.WITHDRAWN)
+
+
+def _net_paid():
+    """Payments less recoveries over all the grant's allocations, as one correlated subquery."""
+    paid = Payment.objects.filter(allocation__grant=OuterRef("pk")).order_by().values("allocation__grant")
+    paid = paid.annotate(
+        net=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)), Value(ZERO), output_field=_MONEY)
+        - Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.RECOVERY)), Value(ZERO), output_field=_MONEY)
+    )
+    return Coalesce(Subquery(paid.values("net"), output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def _last_paid():
+    latest = Payment.objects.filter(allocation__grant=OuterRef("pk")).order_by("-recorded_at")
+    return Subquery(latest.values("recorded_at")[:1])
+
+
+def last_modified(grant: Grant) -> dt.datetime:
+    """When the grant or the money paid against it last changed: a payment or a recovery
+    changes amountDisbursed, so a reader polling for changes must see a later date."""
+    return max(grant.modified_at, grant.last_paid or grant.modified_at)
+
+
+def _grants_with_everything():
+    """One query for the grants and one per related set, however many grants there are."""
+    return (
+        published_grants()
+        .select_related("recipient", "project", "round__programme__funder")
+        .annotate(net_paid=_net_paid(), last_paid=_last_paid())
+        .prefetch_related(
+            Prefetch("allocations", queryset=Allocation.objects.select_related("recipient").order_by("pk")),
+            Prefetch("project__partnerships", queryset=ProjectPartner.objects.select_related("organisation")),
+            Prefetch("project__grants", queryset=published_grants().only("pk", "project_id").order_by("pk"),
+                     to_attr="published_grants"),
+            "project__themes",
+        )
+        .order_by("pk")
+    )
+
+
+def duration_in_months(start: dt.date, end: dt.date) -> int:
+    """Whole months from the start to the end day inclusive, a part month counting as one:
+    1 April 2015 to 31 March 2016 is 12; 1 January to 15 February is 2."""
+    after = end + dt.timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if after.day < start.day:
+        months -= 1
+    part_month = after.day != start.day
+    return max(months + (1 if part_month else 0), 0)
+
+
+def _location(authority: Organisation) -> dict:
+    return {
+        "name": authority.display_name,
+        "countryCode": COUNTRY,
+        "geoCode": authority.gss_code,
+        "geoCodeType": code_from("geoCodeType", GEO_CODE_TYPE_BY_AUTHORITY_TYPE[authority.authority_type]),
+    }
+
+
+def _web_address(organisation: Organisation) -> bool:
+    # A web address typed without its scheme ("www.example.org") would make the whole file invalid.
+    return bool(organisation.website) and is_uri(organisation.website)
+
+
+def _is_placed_authority(organisation: Organisation) -> bool:
+    return organisation.kind == Organisation.Kind.LOCAL_AUTHORITY and bool(organisation.gss_code)
+
+
+def _organisation(organisation: Organisation) -> dict:
+    record = {"id": organisation.org_id, "name": organisation.name}
+    # The register number is the last part of a charity's or company's org-id.
+    scheme, _, number = organisation.org_id.rpartition("-")
+    if scheme == "GB-CHC":
+        record["charityNumber"] = number
+    elif scheme == "GB-COH":
+        record["companyNumber"] = number
+    if _web_address(organisation):
+        record["url"] = organisation.website
+    if _is_placed_authority(organisation):
+        record["location"] = [_location(organisation)]
+    return record
+
+
+def _authorities(grant: Grant) -> list[Organisation]:
+    others = [partnership.organisation for partnership in grant.project.partnerships.all()]
+    others += [allocation.recipient for allocation in grant.allocations.all()]
+    found = {}
+    for organisation in sorted(others, key=lambda organisation: organisation.display_name):
+        if _is_placed_authority(organisation) and organisation.pk != grant.recipient_id:
+            found.setdefault(organisation.pk, organisation)
+    lead = [grant.recipient] if _is_placed_authority(grant.recipient) else []
+    return lead + list(found.values())
+
+
+def _regrant_type(grant: Grant) -> str | None:
+    recipients = {allocation.recipient_id for allocation in grant.allocations.all()}
+    if not recipients - {grant.recipient_id}:
+        return None
+    return code_from("regrantType", MULTIPURPOSE if grant.recipient_id in recipients else FISCAL_SPONSOR)
+
+
+def grant_record(grant: Grant) -> dict:
+    """One grant as a 360Giving record, with Python values (Decimal, date, datetime).
+
+    ``grant`` comes from ``_grants_with_everything``: it carries ``net_paid`` and ``last_paid``, and its
+    related rows are prefetched. Keys follow the standard's order, which is also the
+    order of the spreadsheet's columns.
+    """
+    programme = grant.round.programme
+    locations = [_location(authority) for authority in _authorities(grant)]
+    record = {
+        "id": grant.threesixtygiving_id,
+        "title": grant.title,
+        "description": grant.description or grant.project.summary,
+        "currency": CURRENCY,
+        "amountAwarded": grant.amount_awarded.quantize(PENNY),
+        # SQLite sums drop trailing zeros; the publication is always to the penny.
+        "amountDisbursed": grant.net_paid.quantize(PENNY),
+        "awardDate": grant.award_date,
+        "plannedDates": [{
+            "startDate": grant.planned_start,
+            "endDate": grant.planned_end,
+            "duration": duration_in_months(grant.planned_start, grant.planned_end),
+        }],
+        "recipientOrganization": [_organisation(grant.recipient)],
+        "beneficiaryLocation": locations,
+        "fundingOrganization": [{"id": programme.funder.org_id, "name": programme.funder.name}],
+        "grantProgramme": [
+            {"code": programme.code, "title": programme.name},
+            {"code": f"{programme.code}-round-{grant.round.number}", "title": f"{programme.name}: {grant.round.name}"},
+        ],
+        "classifications": [
+            {"vocabulary": f"360G-{settings.THREESIXTYGIVING_PREFIX}-themes", "code": slugify(theme.name),
+             "title": theme.name}
+            for theme in grant.project.themes.all()
+        ],
+        # The project's other published grants (a Round 1 award and its Round 2 scale-up).
+        "relatedActivity": [
+            other.threesixtygiving_id for other in grant.project.published_grants if other.pk != grant.pk
+        ],
+        "dateModified": last_modified(grant),
+        "regrantType": _regrant_type(grant),
+        "locationScope": code_from("locationScope", LOCAL_AUTHORITY_SCOPE) if locations else None,
+    }
+    return {key: value for key, value in record.items() if value not in (None, [])}
+
+
+@dataclass(frozen=True)
+class Publication:
+    grants: list[dict]
+    publisher: Organisation | None
+    programmes: list[str]
+    modified: dt.datetime | None
+
+
+def publication() -> Publication:
+    """The published grants as typed records, with the publisher: the funder of most of them."""
+    grants = list(_grants_with_everything())
+    funders = Counter(grant.round.programme.funder for grant in grants)
+    publisher = min(funders, key=lambda funder: (-funders[funder], funder.name), default=None)
+    return Publication(
+        grants=[grant_record(grant) for grant in grants],
+        publisher=publisher,
+        programmes=sorted({grant.round.programme.name for grant in grants}),
+        modified=max((last_modified(grant) for grant in grants), default=None),
+    )
+
+
+def json_ready(value):
+    """Decimal to a JSON number, dates to ISO 8601 strings, recursively."""
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_ready(item) for item in value]
+    if isinstance(value, Decimal):
+        # A number, never a string. Amounts have at most 14 digits, and any decimal of
+        # 15 significant digits or fewer survives the trip through a double: json
+        # writes back exactly the pounds and pence stored (1234.50 as 1234.5).
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def package(published: Publication, *, issued: dt.datetime, download_url: str = "", access_url: str = "") -> dict:
+    """The 360Giving data package: metadata and the grants, ready for ``json.dumps``."""
+    prefix = settings.THREESIXTYGIVING_PREFIX
+    data = {
+        "version": STANDARD_VERSION,
+        "identifier": f"360G-{prefix}-grants",
+        "title": f"{published.publisher.name if published.publisher else 'Published'} grants: "
+        f"{', '.join(published.programmes) or 'none yet'}",
+        "description": "Grants awarded, as published in the 360Giving Data Standard: one record per grant, "
+        "with the amount awarded and the amount paid to date net of recoveries.",
+        "issued": issued,
+        "license": LICENCE,
+    }
+    if published.modified:
+        data["modified"] = published.modified
+    if published.publisher:
+        data["publisher"] = {"identifier": published.publisher.org_id, "name": published.publisher.name}
+        if _web_address(published.publisher):
+            data["publisher"]["website"] = published.publisher.website
+    if download_url:
+        data["downloadURL"] = download_url
+    if access_url:
+        data["accessURL"] = access_url
+    data["grants"] = published.grants
+    return json_ready(data)
