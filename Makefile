@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup test lock clean-db browser serve
+.PHONY: run setup test lock clean-db browser serve bench
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ serve: setup .secret-key
 	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn config.wsgi:application --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 		--access-logfile - --graceful-timeout 10 --timeout 60
+
+# The figures at national scale (bench/bench.py): on DATABASE_URL if set, else a SQLite
+# file of its own; BENCH_PROJECTS=N (default 1,000) sets the size of the generated programme.
+bench: export DJANGO_DEVELOPMENT = 1
+bench: setup
+	$(PY) -m config.ensure_database
+	$(PY) bench/bench.py
 
 # A secret key for `make serve`, made once and kept out of git.
 .secret-key:

@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from grants.models import Payment, SpendReturn
-from ui.exports import safe_cell
+from ui.exports import FORMULA_STARTS, safe_cell
 from ui.workbook import DATE_FORMAT, MONEY_FORMAT
 
 CHUNK = 2_000
@@ -25,7 +25,12 @@ HEADER = [
     "Date", "Kind", "Project reference", "Project", "Grant", "Recipient", "Recipient org-id",
     "Financial year", "Quarter", "Amount (£)", "Forecast for rest of year (£)", "Reference", "Illustrative figure",
 ]
+RECOVERY = Payment.Kind.RECOVERY
+QUARTER_LABELS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4"}
 MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
+# Columns whose text came from a user and could start a formula: the rest are dates,
+# numbers, or words this module wrote.
+TYPED_TEXT_COLUMNS = (2, 3, 4, 5, 6, 11)
 DATE_COLUMNS = {0}
 WIDTHS = [12, 14, 14, 40, 40, 36, 18, 12, 8, 16, 16, 18, 10]
 
@@ -57,21 +62,31 @@ def ledger_size(user) -> int:
 
 def ledger_rows(user) -> Iterator[list]:
     """Payments and recoveries in date order, then spend returns by year and quarter."""
+    years = {}  # FinancialYear -> its label, worked out once per year, not once per row
+
+    def label(year):
+        if year not in years:
+            years[year] = str(year)
+        return years[year]
+
+    quarter_ends = {}
     for paid_on, kind, ref, project, grant, recipient, org_id, year, amount, reference, illustrative in _payments(
         user
     ).iterator(chunk_size=CHUNK):
-        signed = -amount if kind == Payment.Kind.RECOVERY else amount
+        recovery = kind == RECOVERY
         yield [
-            paid_on, "Recovery" if kind == Payment.Kind.RECOVERY else "Payment", ref, project, grant, recipient,
-            org_id, str(year), None, signed, None, reference, "Yes" if illustrative else "No",
+            paid_on, "Recovery" if recovery else "Payment", ref, project, grant, recipient, org_id, label(year),
+            None, -amount if recovery else amount, None, reference, "Yes" if illustrative else "No",
         ]
     for quarter, ref, project, grant, recipient, org_id, year, spent, forecast, illustrative in _returns(
         user
     ).iterator(chunk_size=CHUNK):
-        ends = year.quarter(quarter).end
+        key = (year, quarter)
+        if key not in quarter_ends:
+            quarter_ends[key] = year.quarter(quarter).end
         yield [
-            ends, "Spend return", ref, project, grant, recipient, org_id, str(year), f"Q{quarter}", spent, forecast,
-            "", "Yes" if illustrative else "No",
+            quarter_ends[key], "Spend return", ref, project, grant, recipient, org_id, label(year), QUARTER_LABELS[quarter],
+            spent, forecast, "", "Yes" if illustrative else "No",
         ]
 
 
@@ -95,7 +110,16 @@ def write_csv(out, rows, progress: Progress | None = None) -> None:
     writer = csv.writer(out)
     writer.writerow(HEADER)
     for row in _counted(rows, progress):
-        writer.writerow([safe_cell(value) for value in row])
+        writer.writerow(_safe(row))
+
+
+def _safe(row: list) -> list:
+    """The row with any user-typed text that could start a formula made safe (in place)."""
+    for index in TYPED_TEXT_COLUMNS:
+        value = row[index]
+        if value and value[0] in FORMULA_STARTS:
+            row[index] = safe_cell(value)
+    return row
 
 
 class _Echo:
@@ -110,7 +134,7 @@ def stream_csv(rows) -> Iterator[str]:
     yield "\ufeff"
     yield writer.writerow(HEADER)
     for row in rows:
-        yield writer.writerow([safe_cell(value) for value in row])
+        yield writer.writerow(_safe(row))
 
 
 def write_xlsx(path, rows, progress: Progress | None = None) -> None:
@@ -130,24 +154,30 @@ def write_xlsx(path, rows, progress: Progress | None = None) -> None:
     sheet.append(header)
     count = 0
     for row in _counted(rows, progress):
-        sheet.append([_xlsx_cell(sheet, index, value) for index, value in enumerate(row)])
+        sheet.append(_xlsx_row(sheet, row))
         count += 1
     sheet.auto_filter.ref = f"A1:M{count + 1}"
     workbook.save(path)
 
 
-def _xlsx_cell(sheet, index, value):
-    if value is None:
-        return None
-    if index in MONEY_COLUMNS and isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MONEY_FORMAT
-        return cell
-    if index in DATE_COLUMNS and isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
+def _xlsx_row(sheet, row: list) -> list:
+    """Cells only where they are needed: money and dates carry a number format, and
+    text that would read as a formula is stored as text. Plain values go as they are."""
+    date = row[0]
+    if date is not None:
+        cell = WriteOnlyCell(sheet, value=date)
         cell.number_format = DATE_FORMAT
-        return cell
-    # Text is stored as text, never as a formula, whatever it starts with.
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"
-    return cell
+        row[0] = cell
+    for index in MONEY_COLUMNS:
+        value = row[index]
+        if value is not None:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.number_format = MONEY_FORMAT
+            row[index] = cell
+    for index in TYPED_TEXT_COLUMNS:
+        value = row[index]
+        if value and (value[0] == "=" or ILLEGAL_CHARACTERS_RE.search(value)):
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            row[index] = cell
+    return row

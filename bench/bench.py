@@ -1,0 +1,277 @@
+"""`make bench`: the service's figures at national scale, each beside a raw floor
+measured in the same run, so that the ratio means something on a noisy machine.
+
+    make bench                                   # SQLite file bench/bench.sqlite3, N = 1,000
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mig_bench make bench
+    BENCH_PROJECTS=50 make bench                 # a smaller programme
+
+It generates the programme (`generate_programme --projects N --seed 1`) unless the
+database already holds it, then prints one line per figure and writes them all to
+bench/results/latest.json. Peak memory of each download is measured in a child
+process of its own, so one download's memory does not hide another's.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_DEVELOPMENT", "1")
+os.environ.setdefault("DJANGO_DEBUG", "0")  # DEBUG would keep every query in memory
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'bench.sqlite3'}")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+REPEATS = 5
+SEED = 1
+RESULTS = ROOT / "bench" / "results"
+
+
+def median_time(function, repeats=REPEATS):
+    times = []
+    result = None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+class Report:
+    def __init__(self):
+        self.figures = []
+
+    def line(self, name, **values):
+        self.figures.append({"name": name, **values})
+        shown = "  ".join(f"{key}={_shown(value)}" for key, value in values.items())
+        print(f"{name:<58} {shown}", flush=True)
+
+
+def _shown(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+# --- The generated programme ------------------------------------------------------
+
+
+def ensure_programme(projects: int):
+    from django.core.management import call_command
+
+    from grants import generate
+    from grants.models import Programme
+
+    call_command("migrate", verbosity=0)
+    programme = Programme.objects.filter(name=generate.programme_name(SEED)).first()
+    if programme is not None and programme.projects.count() == projects:
+        print(f"Using the generated programme already in the database ({projects:,} projects)")
+        return programme
+    print(f"Generating a programme of {projects:,} projects (seed {SEED})…", flush=True)
+    started = time.perf_counter()
+    call_command("generate_programme", projects=projects, seed=SEED, replace=programme is not None, verbosity=1)
+    print(f"Generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return Programme.objects.get(name=generate.programme_name(SEED))
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def replay_seconds(queries):
+    """The raw floor of a page: the same SQL, run straight through the database cursor."""
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(sql)
+            cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def bench_pages(report, programme):
+    from django.urls import reverse
+
+    from accounts.models import User
+    from projects.models import Project
+
+    officer = User.objects.get(username="bench-officer")
+    project = Project.objects.filter(programme=programme, partnerships__isnull=False).order_by("pk").first()
+    council_user = (
+        User.objects.filter(username__startswith="bench-GB-LAE", organisation__partnerships__project=project).first()
+        or User.objects.filter(username__startswith="bench-GB-LAE").first()
+    )
+    officer_pages = [
+        ("dashboard", reverse("projects:dashboard")),
+        ("project list", reverse("projects:list")),
+        ("project list, filtered", reverse("projects:list") + "?status=active"),
+        ("project page", reverse("projects:detail", kwargs={"project_pk": project.pk})),
+        ("project changes", reverse("projects:history", kwargs={"project_pk": project.pk})),
+        ("payments waiting", reverse("grants:payments-waiting")),
+        ("reconciliation", reverse("grants:reconciliation")),
+        ("evaluations", reverse("evaluations:list")),
+        ("spending report", reverse("reports:spending")),
+        ("spending report by organisation", reverse("reports:spending") + "?group=organisation"),
+        ("impact report", reverse("impact:report")),
+        ("ledger page", reverse("downloads:ledger")),
+    ]
+    council_pages = [
+        ("your projects", reverse("projects:yours")),
+        ("project page", reverse("projects:detail", kwargs={"project_pk": project.pk})),
+        ("ledger page", reverse("downloads:ledger")),
+    ]
+    for who, user, pages in (("officer", officer, officer_pages), ("council", council_user, council_pages)):
+        client = Client()
+        client.force_login(user)
+        for label, url in pages:
+            client.get(url)  # warm caches and connections
+            # A full query log (it keeps 9,000) would leave the capture empty.
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            # Copied now: the capture reads the connection's log lazily, and the next
+            # request empties that log.
+            queries = list(captured.captured_queries)
+            status = response.status_code
+            seconds, _ = median_time(lambda: client.get(url))
+            floor = replay_seconds(queries)
+            report.line(
+                f"page {who}: {label}", status=status, queries=len(queries), median_ms=seconds * 1000,
+                sql_floor_ms=floor * 1000, ratio=seconds / floor if floor else None,
+            )
+
+
+# --- Downloads, each in a child process for its peak memory ---------------------------
+
+
+def measure_in_child(kind: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", kind], capture_output=True, text=True, env=os.environ.copy(), check=False
+    )
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "failed"}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def _peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(kind: str) -> dict:
+    """One download, measured alone: its rows per second, its floor, and the process's peak memory."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    from accounts.models import User
+    from downloads import ledger
+
+    officer = User.objects.get(username="bench-officer")
+    baseline_mb = _peak_mb()
+    if kind == "csv":
+        started = time.perf_counter()
+        out = io.StringIO()
+        rows = 0
+        for chunk in ledger.stream_csv(ledger.ledger_rows(officer)):
+            rows += 1
+            out.write(chunk)
+            if out.tell() > 50_000_000:  # keep the sink from growing: a real response sends it on
+                out.seek(0)
+                out.truncate()
+        seconds = time.perf_counter() - started
+        peak = _peak_mb()
+        rows -= 2  # the byte order mark and the header
+        # The floor: the same rows already in memory, through Python's csv writer.
+        in_memory = list(ledger.ledger_rows(officer))
+        sink = io.StringIO()
+        started = time.perf_counter()
+        writer = csv.writer(sink)
+        writer.writerow(ledger.HEADER)
+        writer.writerows(in_memory)
+        floor = time.perf_counter() - started
+        return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "floor_rows_per_s": rows / floor,
+                "ratio": (rows / seconds) / (rows / floor), "peak_mb": peak, "start_mb": baseline_mb}
+    if kind == "xlsx":
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as directory:
+            started = time.perf_counter()
+            rows = 0
+
+            def counted():
+                nonlocal rows
+                for row in ledger.ledger_rows(officer):
+                    rows += 1
+                    yield row
+
+            ledger.write_xlsx(Path(directory) / "ledger.xlsx", counted())
+            seconds = time.perf_counter() - started
+            peak = _peak_mb()
+            in_memory = list(ledger.ledger_rows(officer))
+            started = time.perf_counter()
+            workbook = Workbook(write_only=True)
+            sheet = workbook.create_sheet("Ledger")
+            sheet.append(ledger.HEADER)
+            for row in in_memory:
+                sheet.append(row)
+            workbook.save(Path(directory) / "floor.xlsx")
+            floor = time.perf_counter() - started
+        return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "floor_rows_per_s": rows / floor,
+                "ratio": (rows / seconds) / (rows / floor), "peak_mb": peak, "start_mb": baseline_mb}
+    raise SystemExit(f"unknown measurement {kind}")
+
+
+def bench_downloads(report):
+    for kind in ("csv", "xlsx"):
+        figures = measure_in_child(kind)
+        report.line(f"ledger {kind} (streamed from the database)", **figures)
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=int(os.environ.get("BENCH_PROJECTS", "1000")))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child)))
+        return
+    report = Report()
+    print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}); machine: {platform.platform()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    programme = ensure_programme(args.projects)
+    bench_pages(report, programme)
+    bench_downloads(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "database": connection.vendor,
+        "projects": args.projects,
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "figures": report.figures,
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(out, indent=2, default=str))
+    print(f"Written to {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
