@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup test lock clean-db browser serve bench
+.PHONY: run setup test lock clean-db browser serve bench loadtest
 
 $(VENV)/.installed: requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: export DJANGO_DEVELOPMENT = 1
 bench: setup
 	$(PY) -m config.ensure_database
 	$(PY) bench/bench.py
+
+# 50 signed-in officers for 60 s against `make serve` on PostgreSQL (bench/loadtest.sh).
+loadtest: setup
+	bench/loadtest.sh
 
 # A secret key for `make serve`, made once and kept out of git.
 .secret-key:

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A bounded load test on loopback: `make serve` on PostgreSQL with the generated
+# programme, then locust headless with LOADTEST_USERS signed-in officers for
+# LOADTEST_SECONDS; prints requests per second, p50/p95/p99 and the error count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${LOADTEST_PORT:-8799}
+export LOADTEST_USERS=${LOADTEST_USERS:-50}
+USERS=$LOADTEST_USERS
+SECONDS_TO_RUN=${LOADTEST_SECONDS:-60}
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mig_bench}
+export BENCH_PROJECTS=${BENCH_PROJECTS:-1000}
+case "$DATABASE_URL" in postgres*) ;; *) echo "The load test runs on PostgreSQL: set DATABASE_URL" >&2; exit 2 ;; esac
+
+# The generated programme and its users (with the generated password, development only).
+DJANGO_DEVELOPMENT=1 .venv/bin/python -m config.ensure_database
+DJANGO_DEVELOPMENT=1 .venv/bin/python - <<'PY'
+import os, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+from django.core.management import call_command
+from grants import generate
+from grants.models import Programme
+call_command("migrate", verbosity=0)
+n = int(os.environ["BENCH_PROJECTS"])
+programme = Programme.objects.filter(name=generate.programme_name(1)).first()
+if programme is None or programme.projects.count() != n:
+    call_command("generate_programme", projects=n, seed=1, replace=programme is not None)
+# One signed-in session per simulated user, made here as the sign-in page would make it,
+# so that the test measures browsing rather than 50 password hashes at once.
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from accounts.models import User
+officer = User.objects.get(username="bench-officer")
+keys = []
+for _ in range(int(os.environ.get("LOADTEST_USERS", "50"))):
+    session = SessionStore()
+    session[SESSION_KEY] = str(officer.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = officer.get_session_auth_hash()
+    session.set_expiry(3600)
+    session.create()
+    keys.append(session.session_key)
+open("/tmp/loadtest_sessions.txt", "w").write("\n".join(keys))
+PY
+
+# Officers sign in with a password alone here: the test measures pages, not two-factor.
+export TWO_FACTOR_REQUIRED=0
+setsid make serve PORT="$PORT" > /tmp/loadtest-server.log 2>&1 &
+server=$!
+trap 'kill -- -$server 2>/dev/null || pkill -f "gunicorn config.wsgi:application --workers [0-9]* --bind 127.0.0.1:'"$PORT"'" || true' EXIT
+for _ in $(seq 1 120); do
+  curl -fs -o /dev/null "http://127.0.0.1:$PORT/account/sign-in/" && break
+  sleep 1
+done
+
+rm -f /tmp/loadtest_stats.csv
+.venv/bin/locust -f bench/locustfile.py --headless --users "$USERS" --spawn-rate "$USERS" \
+  --run-time "${SECONDS_TO_RUN}s" --stop-timeout 5 --host "http://127.0.0.1:$PORT" \
+  --csv /tmp/loadtest --only-summary > /tmp/loadtest-locust.log 2>&1 || true
+.venv/bin/python - <<'PY'
+import csv, json, pathlib
+rows = list(csv.DictReader(open("/tmp/loadtest_stats.csv")))
+total = next(r for r in rows if r["Name"] == "Aggregated")
+print(f"{'request':<26}{'count':>8}{'errors':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}")
+for r in rows:
+    print(f"{r['Name']:<26}{r['Request Count']:>8}{r['Failure Count']:>8}{float(r['Requests/s']):>8.1f}"
+          f"{r['50%']:>8}{r['95%']:>8}{r['99%']:>8}")
+out = pathlib.Path("bench/results/loadtest.json")
+out.parent.mkdir(parents=True, exist_ok=True)
+out.write_text(json.dumps(rows, indent=2))
+print(f"Written to {out}")
+PY
