@@ -40,7 +40,7 @@ class OutcomeMeasureInline(admin.TabularInline):
     model = OutcomeMeasure
     extra = 0
     can_delete = False
-    fields = ("name", "unit", "direction", "description")
+    fields = ("name", "unit", "direction", "is_count", "description")
 
 
 @admin.register(OutcomeArea)
@@ -52,8 +52,8 @@ class OutcomeAreaAdmin(admin.ModelAdmin):
 
 @admin.register(OutcomeMeasure)
 class OutcomeMeasureAdmin(admin.ModelAdmin):
-    list_display = ("name", "outcome_area", "unit", "direction")
-    list_filter = ("unit", "direction", "outcome_area")
+    list_display = ("name", "outcome_area", "unit", "direction", "is_count")
+    list_filter = ("unit", "direction", "is_count", "outcome_area")
     list_select_related = ("outcome_area",)
     search_fields = ("name", "description", "outcome_area__name")
     autocomplete_fields = ("outcome_area",)

@@ -1,12 +1,22 @@
 """Forms for recording evidence: outcome results, evaluation reports and
 evidence ratings. Every message says what to do next, in the words of the page."""
 
-from decimal import Decimal
-
 from django import forms
 
-from evaluations.models import EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
+from accounts.models import Role, User
+from evaluations.models import (
+    PERCENT_FIGURES,
+    Evaluation,
+    EvaluationReport,
+    EvidenceRating,
+    OutcomeArea,
+    OutcomeMeasure,
+    OutcomeResult,
+    plain,
+)
 from grants.models import Organisation
+from projects.forms import CHECKBOXES, RADIOS, GovukCheckboxSelectMultiple, GovukRadioSelect
+from projects.models import Project
 from ui.forms import GovukForm, GovukModelForm
 from ui.uploads import ALLOWED_DESCRIPTION, check_upload
 
@@ -59,14 +69,7 @@ def date_field(label, *, required=False, noun=None):
     )
 
 
-def plain_number(value: Decimal | None) -> str:
-    """20.0000 as 20 and 20.5000 as 20.5: the figure as a person would write it."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+plain_number = plain  # 20.0000 as 20 and 20.5000 as 20.5: the figure as a person would write it
 
 
 class MeasureChoiceField(forms.ModelChoiceField):
@@ -147,13 +150,7 @@ class OutcomeResultForm(GovukModelForm):
         ("Effect", ("effect_size", "ci_lower", "ci_upper", "p_value", "significance")),
         ("Source", ("source_report", "source_location")),
     )
-    PERCENT_FIELDS = {
-        "baseline_value": "baseline value",
-        "target_value": "target",
-        "followup_value": "follow-up value",
-        "comparison_value": "comparison group value",
-    }
-    NUMBER_FIELDS = (*PERCENT_FIELDS, "effect_size", "ci_lower", "ci_upper", "p_value")
+    NUMBER_FIELDS = (*PERCENT_FIGURES, "effect_size", "ci_lower", "ci_upper", "p_value")
 
     class Meta:
         model = OutcomeResult
@@ -175,76 +172,19 @@ class OutcomeResultForm(GovukModelForm):
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
 
-    def _given(self, name):
-        return self.cleaned_data.get(name) is not None
-
-    def _failed(self, name):
-        return name in self._errors
-
     def clean(self):
         data = super().clean()
-        self._check_periods(data)
-        self._check_confidence_interval(data)
-        self._check_percentages(data)
+        measure = data.get("measure")
+        if measure is not None:
+            # The figures are typed in the unit the form names beside the measure. Every
+            # other rule on them is the model's (OutcomeResult.clean), shared with imports.
+            self.instance.unit = measure.unit
         self._check_not_recorded_already(data)
         return data
 
-    def _check_periods(self, data):
-        start, end = data.get("baseline_period_start"), data.get("baseline_period_end")
-        if start and end and start > end:
-            self.add_error("baseline_period_end", "The baseline period must end on or after the day it starts")
-        f_start, f_end = data.get("followup_period_start"), data.get("followup_period_end")
-        if not self._failed("followup_period_start") and not self._failed("followup_period_end"):
-            if f_start and not f_end:
-                self.add_error("followup_period_end", "Enter the date the follow-up period ends, or leave both dates empty")
-            elif f_end and not f_start:
-                self.add_error("followup_period_start", "Enter the date the follow-up period starts, or leave both dates empty")
-            elif self._given("followup_value") and not f_start:
-                self.add_error("followup_period_start", "Enter the follow-up period the follow-up value is for")
-        if f_start and f_end and f_start > f_end:
-            self.add_error("followup_period_end", "The follow-up period must end on or after the day it starts")
-        if f_start and end and f_start <= end:
-            self.add_error(
-                "followup_period_start",
-                f"The follow-up period must start after the baseline period ends ({end:%d/%m/%Y})",
-            )
-
-    def _check_confidence_interval(self, data):
-        if any(self._failed(name) for name in ("effect_size", "ci_lower", "ci_upper")):
-            return
-        effect, lower, upper = data.get("effect_size"), data.get("ci_lower"), data.get("ci_upper")
-        if (lower is None) != (upper is None):
-            missing = "ci_upper" if upper is None else "ci_lower"
-            self.add_error(missing, "Enter both bounds of the confidence interval, or neither")
-            return
-        if lower is None:
-            return
-        if effect is None:
-            self.add_error("effect_size", "Enter the effect size the confidence interval is for")
-            return
-        if lower > effect:
-            self.add_error(
-                "ci_lower",
-                f"The confidence interval must contain the effect size: the lower bound must be {plain_number(effect)} or less",
-            )
-        if upper < effect:
-            self.add_error(
-                "ci_upper",
-                f"The confidence interval must contain the effect size: the upper bound must be {plain_number(effect)} or more",
-            )
-
-    def _check_percentages(self, data):
-        measure = data.get("measure")
-        if measure is None or measure.unit != OutcomeMeasure.Unit.PERCENT:
-            return
-        for name, noun in self.PERCENT_FIELDS.items():
-            value = data.get(name)
-            if value is not None and value > 100:
-                self.add_error(name, f"The {noun} is a percentage, so it must be between 0 and 100")
-
     def _check_not_recorded_already(self, data):
         measure = data.get("measure")
-        if measure is None or self._failed("authority"):
+        if measure is None or "authority" in self._errors:
             return
         authority = data.get("authority")
         others = OutcomeResult.objects.filter(evaluation=self.instance.evaluation_id, measure=measure, authority=authority)
@@ -353,3 +293,139 @@ class EvidenceRatingForm(GovukForm):
                 })
             groups.append({"legend": legend, "options": items})
         return groups
+
+
+def _text(label, *, max_length, required=True, required_message="", textarea=False, help_text="", **messages):
+    short = label.removesuffix(" (optional)")
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}) if textarea else forms.TextInput,
+        error_messages={"required": required_message, "max_length": f"{short} must be {max_length:,} characters or fewer",
+                        **messages},
+    )
+
+
+class OutcomeMeasureForm(GovukModelForm):
+    """A measure in the catalogue. Once results use it, its unit and direction stay:
+    changing either would silently change what those results say."""
+
+    name = _text("Name", max_length=200, required_message="Enter the name of the measure",
+                 help_text="For example, Children on child protection plans per 10,000",
+                 unique="The catalogue already has a measure with this name")
+    outcome_area = forms.ModelChoiceField(
+        queryset=OutcomeArea.objects.all(), label="Outcome area", empty_label="Choose an outcome area",
+        error_messages={"required": "Choose the outcome area", "invalid_choice": "Choose an outcome area from the list"},
+    )
+    unit = forms.ChoiceField(
+        choices=OutcomeMeasure.Unit.choices, label="Unit", widget=GovukRadioSelect, template_name=RADIOS,
+        error_messages={"required": "Choose the unit", "invalid_choice": "Choose the unit"},
+    )
+    direction = forms.ChoiceField(
+        choices=OutcomeMeasure.Direction.choices, label="Which way is better?", widget=GovukRadioSelect,
+        template_name=RADIOS,
+        error_messages={"required": "Choose whether lower or higher is better",
+                        "invalid_choice": "Choose whether lower or higher is better"},
+    )
+    is_count = forms.BooleanField(
+        required=False, label="It counts children, families or cases (so a cost per outcome can be worked out)"
+    )
+    description = _text("Description (optional)", max_length=2000, required=False, textarea=True,
+                        help_text="What is counted, and over which population")
+
+    class Meta:
+        model = OutcomeMeasure
+        fields = ("name", "outcome_area", "unit", "direction", "is_count", "description")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            used = self.instance.results.count()
+            for name, noun in (("unit", "unit"), ("direction", "direction")):
+                if name in data and data[name] != getattr(self.instance, name) and used:
+                    self.add_error(
+                        name,
+                        f"{used} result{'s' if used != 1 else ''} already use{'s' if used == 1 else ''} this measure, so "
+                        f"its {noun} cannot change: add a new measure instead",
+                    )
+        return data
+
+
+class _EvaluationFields(GovukModelForm):
+    title = _text("Title", max_length=200, required_message="Enter the title of the evaluation")
+    design = forms.ChoiceField(
+        choices=Evaluation.Design.choices, label="Design", widget=GovukRadioSelect, template_name=RADIOS,
+        help_text="A before-and-after study with no comparison group cannot tell what would have happened anyway",
+        error_messages={"required": "Choose the design of the evaluation", "invalid_choice": "Choose the design of the evaluation"},
+    )
+    status = forms.ChoiceField(
+        choices=Evaluation.Status.choices, label="Status", widget=GovukRadioSelect, template_name=RADIOS,
+        error_messages={"required": "Choose the status of the evaluation", "invalid_choice": "Choose the status of the evaluation"},
+    )
+    summary = _text("Summary (optional)", max_length=5000, required=False, textarea=True,
+                    help_text="What the evaluation asks and how it answers")
+    start_date = date_field("Start date (optional)", noun="start date")
+    end_date = date_field("End date (optional)", noun="end date")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", "The end date must be on or after the start date")
+        return data
+
+
+class EvaluatorEvaluationForm(_EvaluationFields):
+    """What an assigned evaluator changes: not who is assigned or what is evaluated."""
+
+    class Meta:
+        model = Evaluation
+        fields = ("title", "design", "status", "summary", "start_date", "end_date")
+
+
+class EvaluationForm(_EvaluationFields):
+    """An officer sets up an evaluation: what it evaluates and who does it."""
+
+    projects = forms.ModelMultipleChoiceField(
+        queryset=Project.objects.order_by("reference"), label="Projects evaluated",
+        widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
+        error_messages={"required": "Choose at least one project", "invalid_choice": "Choose projects from the list",
+                        "invalid_pk_value": "Choose projects from the list"},
+    )
+    evaluator_organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.order_by("name"), label="Evaluator organisation",
+        empty_label="Choose an organisation",
+        error_messages={"required": "Choose the organisation that evaluates",
+                        "invalid_choice": "Choose an organisation from the list"},
+    )
+    evaluators = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role=Role.EVALUATOR).select_related("organisation").order_by("last_name", "first_name"),
+        required=False, label="People assigned (optional)",
+        help_text="Evaluators of the evaluator organisation. Only they, and programme officers, can change it.",
+        widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
+        error_messages={"invalid_choice": "Choose people from the list", "invalid_pk_value": "Choose people from the list"},
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = ("title", "projects", "evaluator_organisation", "evaluators", "design", "status", "summary",
+                  "start_date", "end_date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluators"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.username} ({user.organisation.name if user.organisation else 'no organisation'})"
+        )
+
+    def clean(self):
+        data = super().clean()
+        organisation, people = data.get("evaluator_organisation"), data.get("evaluators")
+        if organisation and people:
+            strangers = [person for person in people if person.organisation_id != organisation.pk]
+            if strangers:
+                names = ", ".join(person.get_full_name() or person.username for person in strangers)
+                self.add_error("evaluators", f"{names} {'does' if len(strangers) == 1 else 'do'} not work for "
+                               f"{organisation.name}: choose people from the evaluator organisation")
+        return data

@@ -1,7 +1,13 @@
 """The impact report and project impact cards, served under /reports/impact/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from evaluations import impact_views
 
 app_name = "impact"
 
-urlpatterns = []
+urlpatterns = [
+    path("", impact_views.report, name="report"),
+    path("projects/<int:project_pk>/", impact_views.project_report, name="project"),
+    path("projects/<int:project_pk>/card/", impact_views.card, name="card"),
+]

@@ -2,9 +2,12 @@
 results and how much weight those results can bear."""
 
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -39,6 +42,12 @@ class OutcomeMeasure(models.Model):
     outcome_area = models.ForeignKey(OutcomeArea, on_delete=models.PROTECT, related_name="measures")
     unit = models.CharField(max_length=10, choices=Unit.choices)
     direction = models.CharField(max_length=6, choices=Direction.choices)
+    is_count = models.BooleanField(
+        "counts children, families or cases",
+        default=False,
+        help_text="Only then does spend divided by the improvement give a cost per outcome: a rate, a "
+        "percentage or an average is not a count of anything that was bought.",
+    )
     description = models.TextField(blank=True)
 
     class Meta:
@@ -48,10 +57,26 @@ class OutcomeMeasure(models.Model):
                 condition=Q(unit__in=["per_10000", "percent", "number", "gbp", "days"]), name="measure_unit_valid"
             ),
             models.CheckConstraint(condition=Q(direction__in=["lower", "higher"]), name="measure_direction_valid"),
+            models.CheckConstraint(
+                condition=Q(is_count=False) | Q(unit="number"),
+                name="measure_count_is_a_number",
+                violation_error_message="Only a measure in numbers can count children, families or cases.",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == self.Direction.LOWER_IS_BETTER
+
+    def clean(self):
+        if self.is_count and self.unit != self.Unit.NUMBER:
+            raise ValidationError(
+                {"is_count": "Only a measure in numbers can count children, families or cases: choose the unit "
+                 "‘number’ or untick this box"}
+            )
 
 
 class EvaluationQuerySet(models.QuerySet):
@@ -137,6 +162,47 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return self.title
+
+    # A design without a comparison group cannot tell what would have happened anyway,
+    # whatever level it was given.
+    NO_COMPARISON_DESIGNS = (Design.BEFORE_AFTER, Design.QUALITATIVE)
+    STRONGER_FROM_LEVEL = 3
+
+    def rating_on(self, scale) -> "EvidenceRating | None":
+        """Reads the prefetched ratings when there are any, so a list costs no query per row."""
+        return next((rating for rating in self.ratings.all() if rating.scale == scale), None)
+
+    @property
+    def has_no_comparison_group(self) -> bool:
+        return self.design in self.NO_COMPARISON_DESIGNS
+
+    @property
+    def maryland_level(self) -> int | None:
+        rating = self.rating_on(EvidenceRating.Scale.MARYLAND)
+        return int(rating.value) if rating else None
+
+    @property
+    def evidence_strength(self) -> str:
+        """'stronger' (a comparison group: Maryland level 3 to 5), 'weaker' (level 1 or 2,
+        or a design with no comparison group), or 'not_rated'."""
+        level = self.maryland_level
+        if level is None:
+            return EvidenceStrength.NOT_RATED
+        if level >= self.STRONGER_FROM_LEVEL and self.design not in self.NO_COMPARISON_DESIGNS:
+            return EvidenceStrength.STRONGER
+        return EvidenceStrength.WEAKER
+
+    @property
+    def rating_exceeds_design(self) -> bool:
+        """Rated level 3 or above although the design has no comparison group."""
+        level = self.maryland_level
+        return level is not None and level >= self.STRONGER_FROM_LEVEL and self.design in self.NO_COMPARISON_DESIGNS
+
+
+class EvidenceStrength(models.TextChoices):
+    STRONGER = "stronger", "Stronger evidence: compared with a group that did not get the project (Maryland level 3 to 5)"
+    WEAKER = "weaker", "Weaker evidence: no comparison group (Maryland level 1 or 2)"
+    NOT_RATED = "not_rated", "Evidence not yet rated"
 
 
 def report_path(instance, filename):
@@ -238,6 +304,44 @@ class EvidenceRating(models.Model):
         return dict(self.VALUES.get(self.scale, [])).get(self.value, self.value)
 
 
+class Judgement(models.TextChoices):
+    IMPROVED = "improved", "Improved"
+    WORSENED = "worsened", "Worsened"
+    UNCHANGED = "unchanged", "Unchanged"
+    NO_FOLLOWUP = "no_followup", "No follow-up yet"
+
+
+@dataclass(frozen=True)
+class ShownSignificance:
+    """Whether a result is statistically significant at the 5% level, and what says so."""
+
+    significant: bool | None
+    label: str
+    basis: str
+
+
+# Effect sizes are recorded as differences (a standardised mean difference, a
+# difference in rates), whose "no effect" value is 0. A ratio would need 1.
+NO_EFFECT = Decimal("0")
+SIGNIFICANCE_LEVEL = Decimal("0.05")
+PERCENT_FIGURES = {
+    "baseline_value": "baseline value",
+    "target_value": "target",
+    "followup_value": "follow-up value",
+    "comparison_value": "comparison group value",
+}
+
+
+def plain(value: Decimal | None) -> str:
+    """20.0000 as 20 and 20.5000 as 20.5."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _value(**kwargs):
     return models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True, **kwargs)
 
@@ -270,6 +374,12 @@ class OutcomeResult(models.Model):
         EvaluationReport, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
     )
     source_location = models.CharField(max_length=200, blank=True, help_text="Where in the report, e.g. table 4.2.")
+    unit = models.CharField(
+        max_length=10,
+        choices=OutcomeMeasure.Unit.choices,
+        blank=True,
+        help_text="The unit the figures were recorded in; it must be the measure's. Empty means the measure's.",
+    )
     illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -339,3 +449,172 @@ class OutcomeResult(models.Model):
     def __str__(self):
         where = f" in {self.authority}" if self.authority_id else ""
         return f"{self.measure}{where} ({self.evaluation})"
+
+    # --- Validation shared by the form, the service and imports -----------------
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        # clean() leaves alone the figures a form has already refused (they are in
+        # exclude), so a bad date is not also reported as a period out of order.
+        self._not_checked = set(exclude or ())
+        try:
+            super().full_clean(exclude=exclude, validate_unique=validate_unique,
+                               validate_constraints=validate_constraints)
+        finally:
+            del self._not_checked
+
+    # Fields a database constraint checks together: when clean() has already said what
+    # is wrong with one of them, the constraint's own wording would only repeat it.
+    CHECKED_TOGETHER = (
+        {"followup_value", "followup_period_start", "followup_period_end", "baseline_period_end"},
+        {"effect_size", "ci_lower", "ci_upper"},
+    )
+
+    def validate_constraints(self, exclude=None):
+        exclude = set(exclude or ())
+        for fields in self.CHECKED_TOGETHER:
+            if exclude & fields:
+                exclude |= fields
+        super().validate_constraints(exclude=exclude)
+
+    def clean(self):
+        skip = getattr(self, "_not_checked", set())
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        self._check_periods(skip, add)
+        self._check_confidence_interval(skip, add)
+        self._check_figures(skip, add)
+        self._check_unit(skip, add)
+        if errors:
+            raise ValidationError(errors)
+
+    def _check_periods(self, skip, add):
+        start, end = self.baseline_period_start, self.baseline_period_end
+        if start and end and start > end and not {"baseline_period_start", "baseline_period_end"} & skip:
+            add("baseline_period_end", "The baseline period must end on or after the day it starts")
+        if {"followup_period_start", "followup_period_end"} & skip:
+            return
+        f_start, f_end = self.followup_period_start, self.followup_period_end
+        if f_start and not f_end:
+            add("followup_period_end", "Enter the date the follow-up period ends, or leave both dates empty")
+        elif f_end and not f_start:
+            add("followup_period_start", "Enter the date the follow-up period starts, or leave both dates empty")
+        elif self.followup_value is not None and not f_start and "followup_value" not in skip:
+            add("followup_period_start", "Enter the follow-up period the follow-up value is for")
+        if f_start and f_end and f_start > f_end:
+            add("followup_period_end", "The follow-up period must end on or after the day it starts")
+        if f_start and end and f_start <= end and "baseline_period_end" not in skip:
+            add("followup_period_start", f"The follow-up period must start after the baseline period ends ({end:%d/%m/%Y})")
+
+    def _check_confidence_interval(self, skip, add):
+        if {"effect_size", "ci_lower", "ci_upper"} & skip:
+            return
+        effect, lower, upper = self.effect_size, self.ci_lower, self.ci_upper
+        if (lower is None) != (upper is None):
+            add("ci_upper" if upper is None else "ci_lower", "Enter both bounds of the confidence interval, or neither")
+            return
+        if lower is None:
+            return
+        if effect is None:
+            add("effect_size", "Enter the effect size the confidence interval is for")
+            return
+        if lower > effect:
+            add("ci_lower", "The confidence interval must contain the effect size: the lower bound must be "
+                f"{plain(effect)} or less")
+        if upper < effect:
+            add("ci_upper", "The confidence interval must contain the effect size: the upper bound must be "
+                f"{plain(effect)} or more")
+
+    def _check_figures(self, skip, add):
+        percent = self.measure_id is not None and "measure" not in skip and self.measure.unit == OutcomeMeasure.Unit.PERCENT
+        for name, noun in PERCENT_FIGURES.items():
+            value = getattr(self, name)
+            if value is None or name in skip:
+                continue
+            if percent and not (0 <= value <= 100):
+                add(name, f"The {noun} is a percentage, so it must be between 0 and 100")
+            elif value < 0:
+                add(name, f"The {noun} must be 0 or more")
+        if self.p_value is not None and "p_value" not in skip and not (0 <= self.p_value <= 1):
+            add("p_value", "The p-value must be between 0 and 1")
+
+    def _check_unit(self, skip, add):
+        if self.measure_id is None or {"unit", "measure"} & skip:
+            return
+        measure = self.measure
+        if not self.unit:
+            self.unit = measure.unit
+        elif self.unit != measure.unit:
+            given = OutcomeMeasure.Unit(self.unit).label if self.unit in OutcomeMeasure.Unit.values else self.unit
+            add("unit", f"The figures are in {given} but {measure.name} is measured in {measure.get_unit_display()}")
+
+    # --- What the figures say ------------------------------------------------
+
+    @property
+    def change(self) -> Decimal | None:
+        """Follow-up minus baseline, in the measure's unit (percentage points for a percentage)."""
+        if self.followup_value is None:
+            return None
+        return self.followup_value - self.baseline_value
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        """The change as a percentage of the baseline, to one decimal place; none from a baseline of 0."""
+        change = self.change
+        if change is None or self.baseline_value == 0:
+            return None
+        return (change / self.baseline_value * 100).quantize(Decimal("0.1"))
+
+    @property
+    def judgement(self) -> str:
+        """Improved, worsened or unchanged, by the measure's direction. Any difference in
+        the recorded figures counts: whether it is more than chance is the significance."""
+        change = self.change
+        if change is None:
+            return Judgement.NO_FOLLOWUP
+        if change == 0:
+            return Judgement.UNCHANGED
+        better = change < 0 if self.measure.lower_is_better else change > 0
+        return Judgement.IMPROVED if better else Judgement.WORSENED
+
+    @property
+    def judgement_label(self) -> str:
+        return Judgement(self.judgement).label
+
+    @property
+    def improvement(self) -> Decimal | None:
+        """How far the figure moved the right way (positive), or None when it did not improve."""
+        if self.judgement != Judgement.IMPROVED:
+            return None
+        return abs(self.change)
+
+    @property
+    def target_met(self) -> bool | None:
+        """None when there is no target or no follow-up yet."""
+        if self.target_value is None or self.followup_value is None:
+            return None
+        if self.measure.lower_is_better:
+            return self.followup_value <= self.target_value
+        return self.followup_value >= self.target_value
+
+    @property
+    def shown_significance(self) -> ShownSignificance:
+        """From the confidence interval when there is one, else from the p-value, else as
+        the evaluator reported it."""
+        if self.ci_lower is not None and self.ci_upper is not None:
+            excludes = self.ci_lower > NO_EFFECT or self.ci_upper < NO_EFFECT
+            interval = f"{plain(self.ci_lower)} to {plain(self.ci_upper)}"
+            if excludes:
+                return ShownSignificance(True, "Significant", f"the 95% confidence interval ({interval}) excludes 0")
+            return ShownSignificance(False, "Not significant", f"the 95% confidence interval ({interval}) includes 0")
+        if self.p_value is not None:
+            if self.p_value < SIGNIFICANCE_LEVEL:
+                return ShownSignificance(True, "Significant", f"p = {plain(self.p_value)}, below 0.05")
+            return ShownSignificance(False, "Not significant", f"p = {plain(self.p_value)}, not below 0.05")
+        if self.significance == self.Significance.SIGNIFICANT:
+            return ShownSignificance(True, "Significant", "as the evaluator reported it, with no interval or p-value")
+        if self.significance == self.Significance.NOT_SIGNIFICANT:
+            return ShownSignificance(False, "Not significant", "as the evaluator reported it, with no interval or p-value")
+        return ShownSignificance(None, "Not tested", "no test of significance recorded")

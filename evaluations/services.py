@@ -15,11 +15,18 @@ def _require_editor(evaluation: Evaluation, by) -> None:
         raise PermissionDenied("Only a programme officer or an evaluator assigned to this evaluation can change it")
 
 
-def save_result(*, result: OutcomeResult, by) -> OutcomeResult:
-    """Save a new or changed result, recording who recorded it."""
+def save_result(*, result: OutcomeResult, by, unit: str | None = None) -> OutcomeResult:
+    """Save a new or changed result, recording who recorded it.
+
+    ``unit`` is the unit the figures are in, when the caller knows it (an import's
+    unit column): it must be the measure's. Every rule on the figures (periods in
+    order, the interval around the effect, percentages within 0 to 100) is in
+    ``OutcomeResult.clean``, so a form and an import are refused alike."""
     _require_editor(result.evaluation, by)
     if result.source_report_id and result.source_report.evaluation_id != result.evaluation_id:
         raise ValidationError({"source_report": "Choose one of this evaluation's reports"})
+    if unit is not None:
+        result.unit = unit
     result.recorded_by = by
     result.full_clean(exclude=["recorded_by"])
     try:

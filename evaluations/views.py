@@ -10,7 +10,16 @@ from django.urls import reverse
 
 from accounts.permissions import EVALUATORS, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.models import DownloadRecord, record_download
-from evaluations.forms import EvidenceRatingForm, OutcomeResultForm, ReportUploadForm, plain_number
+from evaluations.forms import (
+    EvaluationForm,
+    EvaluatorEvaluationForm,
+    EvidenceRatingForm,
+    OutcomeMeasureForm,
+    OutcomeResultForm,
+    ReportUploadForm,
+    plain_number,
+)
+from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
@@ -18,25 +27,6 @@ from ui.uploads import download_response
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)
-
-_UNIT_FORMATS = {
-    OutcomeMeasure.Unit.PERCENT: "{}%",
-    OutcomeMeasure.Unit.PER_10000: "{} per 10,000",
-    OutcomeMeasure.Unit.GBP: "£{}",
-    OutcomeMeasure.Unit.DAYS: "{} days",
-    OutcomeMeasure.Unit.NUMBER: "{}",
-}
-
-
-def _figure(value, unit) -> str:
-    if value is None:
-        return ""
-    number = plain_number(value)
-    whole, _, fraction = number.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    grouped = f"{int(whole.lstrip('-')):,}" + (f".{fraction}" if fraction else "")
-    return sign + _UNIT_FORMATS.get(unit, "{}").format(grouped)
-
 
 def _listed(queryset, user):
     """Evaluations for a table: one query for the rows, one for their projects."""
@@ -94,7 +84,7 @@ def detail(request, evaluation_pk):
     for result in results:
         unit = result.measure.unit
         result.shown = {
-            name: _figure(getattr(result, name), unit)
+            name: figure(getattr(result, name), unit)
             for name in ("baseline_value", "target_value", "followup_value", "comparison_value")
         }
         result.shown.update(
@@ -212,3 +202,59 @@ def rating(request, evaluation_pk):
             return redirect(reverse("evaluations:detail", kwargs={"evaluation_pk": evaluation.pk}) + "#ratings")
     current = evaluation.ratings.select_related("rated_by").order_by("scale")
     return render(request, "evaluations/rating_form.html", {"form": form, "evaluation": evaluation, "current": current})
+
+
+# --- The outcome measure catalogue ------------------------------------------
+
+
+@role_required(*PROGRAMME_READERS)
+def measure_list(request):
+    measures = OutcomeMeasure.objects.select_related("outcome_area").annotate(result_count=Count("results"))
+    return render(request, "evaluations/measure_list.html", {"measures": measures})
+
+
+def _measure_form_page(request, form, measure=None):
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"Measure ‘{saved.name}’ {'changed' if measure else 'added'}")
+        return redirect("evaluations:measure-list")
+    return render(request, "evaluations/measure_form.html", {"form": form, "measure": measure})
+
+
+@role_required(*OFFICERS)
+def measure_create(request):
+    return _measure_form_page(request, OutcomeMeasureForm(request.POST if request.method == "POST" else None))
+
+
+@role_required(*OFFICERS)
+def measure_edit(request, measure_pk):
+    measure = get_object_or_404(OutcomeMeasure, pk=measure_pk)
+    form = OutcomeMeasureForm(request.POST if request.method == "POST" else None, instance=measure)
+    return _measure_form_page(request, form, measure)
+
+
+# --- Setting up and changing an evaluation --------------------------------------
+
+
+@role_required(*OFFICERS)
+def evaluation_create(request):
+    form = EvaluationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        evaluation = form.save()
+        messages.success(request, f"Evaluation ‘{evaluation.title}’ set up")
+        return redirect("evaluations:detail", evaluation_pk=evaluation.pk)
+    return render(request, "evaluations/evaluation_form.html", {"form": form, "evaluation": None})
+
+
+@role_required(*EDITORS)
+def evaluation_edit(request, evaluation_pk):
+    """Officers change everything; an assigned evaluator changes the design, status,
+    summary and dates, but not what is evaluated or who evaluates it."""
+    evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
+    form_class = EvaluationForm if request.user.is_officer else EvaluatorEvaluationForm
+    form = form_class(request.POST if request.method == "POST" else None, instance=evaluation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Evaluation ‘{evaluation.title}’ changed")
+        return redirect("evaluations:detail", evaluation_pk=evaluation.pk)
+    return render(request, "evaluations/evaluation_form.html", {"form": form, "evaluation": evaluation})

@@ -25,17 +25,12 @@ from functools import partial
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Role, User
-from evaluations.models import (
-    Evaluation,
-    EvaluationReport,
-    EvidenceRating,
-    OutcomeArea,
-    OutcomeMeasure,
-    OutcomeResult,
-)
+from evaluations.catalogue import CP_PLANS, DIRECT_WORK, load_measures
+from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
 from evaluations.services import rate_evaluation, save_result
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
@@ -685,25 +680,7 @@ UNDERSPENT = {
 
 # --- Evidence ---------------------------------------------------------------
 
-OUTCOME_AREAS = {
-    "Safety and stability": "Fewer children need protection plans or care, and fewer come back to services.",
-    "Social work practice": "Social workers have manageable caseloads and more time with families.",
-    "Value for money": "What the service costs for each child it helps.",
-}
-
-LOWER = OutcomeMeasure.Direction.LOWER_IS_BETTER
-HIGHER = OutcomeMeasure.Direction.HIGHER_IS_BETTER
-CP_PLANS = "Children on child protection plans per 10,000"
-DIRECT_WORK = "% of social work time in direct work with families"
-MEASURES = [
-    (CP_PLANS, "Safety and stability", OutcomeMeasure.Unit.PER_10000, LOWER),
-    ("Children looked after per 10,000", "Safety and stability", OutcomeMeasure.Unit.PER_10000, LOWER),
-    ("Re-referrals within 12 months", "Safety and stability", OutcomeMeasure.Unit.PERCENT, LOWER),
-    ("Average caseload", "Social work practice", OutcomeMeasure.Unit.NUMBER, LOWER),
-    (DIRECT_WORK, "Social work practice", OutcomeMeasure.Unit.PERCENT, HIGHER),
-    ("Cost per child", "Value for money", OutcomeMeasure.Unit.GBP, LOWER),
-]
-
+# The measures are the catalogue's (evaluations/catalogue.py).
 FS_INTERIM_REPORT = "Family Safeguarding in five councils: interim report"
 
 EVALUATIONS = [
@@ -793,6 +770,7 @@ def load_demo() -> str:
         _load_milestones(projects, allocations, organisations, users)
         _load_payments(allocations, users)
         _load_spend_returns(projects, allocations, users)
+        _load_payments_in_arrears(allocations, users)
         _load_evidence(projects, organisations, users)
     return (
         f"Loaded the demo programme {programme.name}: {len(projects)} projects, "
@@ -1148,6 +1126,44 @@ def _load_payments(allocations, users):
     )
 
 
+def _load_payments_in_arrears(allocations, users):
+    """Invented. The funder pays what each recipient has spent and not yet been paid,
+    once the year's returns are in, so that spend never runs ahead of payments and
+    `reconcile` lists only the demo's one deliberate discrepancy (Havering's £300,000
+    not yet allocated). What an accepted milestone will still release is held back,
+    so the allocation is never passed."""
+    finance = users["finance"]
+    for number, key in enumerate(sorted(allocations), start=1):
+        allocation = allocations[key]
+        spent = allocation.spend_returns.aggregate(total=Sum("spent"))["total"] or Decimal("0.00")
+        net_paid = sum((p.signed_amount for p in allocation.payments.all()), Decimal("0.00"))
+        still_to_release = allocation.milestones.filter(payments__isnull=True, payment_amount__isnull=False).aggregate(
+            total=Sum("payment_amount")
+        )["total"] or Decimal("0.00")
+        reference = f"CSCIP/{key[2] % 100:02d}/S{number:03d}"
+        already = allocation.payments.filter(reference=reference).exists()
+        owed = min(spent - net_paid, allocation.resource + allocation.capital - net_paid - still_to_release)
+        if already or owed <= 0:
+            continue
+        last_return = allocation.spend_returns.order_by("-quarter").first()
+        paid_on = min(
+            FinancialYear(key[2]).quarter(last_return.quarter).end + dt.timedelta(days=30), timezone.localdate()
+        )
+        _record_once(
+            {"allocation": allocation, "reference": reference},
+            partial(
+                record_payment,
+                allocation=allocation,
+                amount=owed,
+                paid_on=paid_on,
+                by=finance,
+                reference=reference,
+                note="Paid in arrears against the year's spend returns.",
+                illustrative=True,
+            ),
+        )
+
+
 def _load_spend_returns(projects, allocations, users):
     # Written directly rather than through submit_spend_return: most demo organisations
     # have no user to submit them, and a return states spending, it moves no money.
@@ -1159,7 +1175,14 @@ def _load_spend_returns(projects, allocations, users):
         quarters = [1, 2, 3, 4]
         if PROJECT_DATA[ref]["round"] == 2 and year == last_year[ref]:
             quarters = quarters[:LAST_YEAR_RETURNED_QUARTERS]
-        figures = UNDERSPENT.get((ref, org_id, year)) or _even_spending(allocation.resource + allocation.capital, quarters)
+        # Work whose milestone is still to be accepted is not yet spent: it stays in the
+        # forecast, so spending never runs ahead of what the funder can pay.
+        awaiting_milestones = allocation.milestones.filter(
+            payments__isnull=True, payment_amount__isnull=False
+        ).aggregate(total=Sum("payment_amount"))["total"] or Decimal("0.00")
+        figures = UNDERSPENT.get((ref, org_id, year)) or _even_spending(
+            allocation.resource + allocation.capital, quarters, not_yet_spent=awaiting_milestones
+        )
         for quarter in quarters:
             spent, forecast, comment = figures[quarter]
             end = FinancialYear(year).quarter(quarter).end
@@ -1182,11 +1205,14 @@ def _load_spend_returns(projects, allocations, users):
             )
 
 
-def _even_spending(total: Decimal, quarters: list[int]) -> dict[int, tuple[Decimal, Decimal, str]]:
+def _even_spending(
+    total: Decimal, quarters: list[int], not_yet_spent: Decimal = Decimal("0.00")
+) -> dict[int, tuple[Decimal, Decimal, str]]:
     # The forecast is what is left, so spent + forecast is the allocation to the penny.
     figures, spent_so_far = {}, Decimal("0.00")
+    spendable = total - not_yet_spent
     for quarter in quarters:
-        spent = (total * QUARTER_SHARES[quarter]).quantize(Decimal("0.01"))
+        spent = (spendable * QUARTER_SHARES[quarter]).quantize(Decimal("0.01"))
         spent_so_far += spent
         figures[quarter] = (spent, total - spent_so_far, "")
     return figures
@@ -1194,14 +1220,8 @@ def _even_spending(total: Decimal, quarters: list[int]) -> dict[int, tuple[Decim
 
 def _load_evidence(projects, organisations, users):
     officer, evaluator = users["officer"], users["evaluator"]
-    areas = {}
-    for name, description in OUTCOME_AREAS.items():
-        areas[name], _ = _upsert(OutcomeArea, {"name": name}, {"description": description})
-    measures = {}
-    for name, area, unit, direction in MEASURES:
-        measures[name], _ = _upsert(
-            OutcomeMeasure, {"name": name}, {"outcome_area": areas[area], "unit": unit, "direction": direction}
-        )
+    load_measures()
+    measures = {measure.name: measure for measure in OutcomeMeasure.objects.filter(name__in=[CP_PLANS, DIRECT_WORK])}
     for data in EVALUATIONS:
         evaluation, _ = _upsert(
             Evaluation,

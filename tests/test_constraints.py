@@ -158,6 +158,9 @@ CHECKS = [
     # evaluations
     check("measure_unit_valid", OutcomeMeasureFactory, {"unit": "furlongs"}, {"unit": "days"}),
     check("measure_direction_valid", OutcomeMeasureFactory, {"direction": "up"}, {"direction": "higher"}),
+    # evaluations (issue 6): only a measure in numbers counts children, families or cases
+    check("measure_count_is_a_number", OutcomeMeasureFactory, {"is_count": True},
+          {"is_count": True, "unit": "number"}),
     check("evaluation_design_valid", EvaluationFactory, {"design": "astrology"}, {"design": "rct"}),
     check("evaluation_status_valid", EvaluationFactory, {"status": "abandoned"}, {"status": "final"}),
     check("evaluation_dates_in_order", EvaluationFactory,

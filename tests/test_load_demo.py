@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
 from grants.demo import DEMO_PASSWORD, DEMO_USERS
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
+from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +145,13 @@ class TestTheDemoProgramme:
         assert paid
         for row in paid:
             assert row["net"] <= allocated[row["allocation__grant"], row["allocation__recipient"]], row
+
+    def test_reconciliation_finds_only_havering_s_deliberate_headroom(self, demo):
+        found = find_discrepancies()
+        assert [(d.kind, d.grant.title, d.difference) for d in found] == [
+            ("allocations_differ_from_award", "Havering multi-agency service for 11-24 year olds",
+             Decimal("300000.00")),
+        ]
 
     def test_milestones_exist_in_every_status_and_one_was_resubmitted_after_return(self, demo):
         assert set(Milestone.objects.values_list("status", flat=True)) == set(Milestone.Status.values)

@@ -89,6 +89,17 @@ EXPECTED = {
     # Each user's export lists only what that user may see (tests/ui/test_exports.py).
     "exports:projects-csv": set(PERSONAS) - {"anonymous"},
     "exports:projects-xlsx": set(PERSONAS) - {"anonymous"},
+    # evaluations and impact (issue 6): an evaluator changes only its own evaluations;
+    # a project's impact is for everyone who sees the project (money only for the
+    # funder and the lead); the programme-wide report and the catalogue for funder staff.
+    "evaluations:create": OFFICERS,
+    "evaluations:edit": OFFICERS | {"evaluator"},
+    "evaluations:measure-list": READERS,
+    "evaluations:measure-create": OFFICERS,
+    "evaluations:measure-edit": OFFICERS,
+    "impact:report": READERS,
+    "impact:project": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
+    "impact:card": READERS | {"morninglane", "derbyshire", "harrow", "evaluator"},
     # publish (issue 7): the 360Giving publication is open data for everyone, signed in or
     # not; it names organisations, places and money, never a person (tests/publish/).
     "publish:index": set(PERSONAS),
@@ -163,6 +174,7 @@ def scoped(world, settings, tmp_path):
             "evaluation_pk": evaluation.pk,
             "result_pk": (world.result if side == "inside" else world.other_result).pk,
             "report_pk": report.pk,
+            "measure_pk": world.measure.pk,  # the catalogue is the programme's, not any project's
             "uidb64": "MQ",
             "token": "set-password",
             # A finished background download, Derbyshire's inside and Kent's outside.

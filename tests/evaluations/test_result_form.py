@@ -58,6 +58,7 @@ def test_an_assigned_evaluator_records_a_result(client, world):
     assert response["Location"] == reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk}) + "#results"
     result = OutcomeResult.objects.get(evaluation=world.evaluation, authority=world.derbyshire)
     assert result.measure == world.measure
+    assert result.unit == "percent"  # typed in the measure's unit
     assert result.baseline_value == Decimal("20")
     assert (result.baseline_period_start, result.baseline_period_end) == (dt.date(2014, 4, 1), dt.date(2015, 3, 31))
     assert result.target_value == Decimal("40")
@@ -267,6 +268,7 @@ def test_bad_input_on_a_new_result_is_explained_and_nothing_is_written(client, w
     assert "There is a problem" in page
     assert message in page
     assert "govuk-form-group--error" in page
+    assert "Constraint" not in page  # the model's own message, never the database's
     assert snapshot() == before
 
 
@@ -296,6 +298,7 @@ def test_a_follow_up_value_needs_its_period(client, world):
         create_url(world.evaluation), data(world, followup_period_start="", followup_period_end="")
     )
     assert "Enter the follow-up period the follow-up value is for" in response.content.decode()
+    assert "Constraint" not in response.content.decode()
     assert OutcomeResult.objects.count() == 2
 
 
