@@ -277,9 +277,15 @@ def _check_spend_figures(spent, forecast) -> tuple[Decimal, Decimal]:
 
 
 def _check_submitter(allocation: Allocation, by) -> None:
-    # The lead sees its partners' allocations, but each organisation accounts for its own spending.
+    # The lead sees its partners' allocations, but each organisation accounts for its own
+    # spending. A programme officer may record a return a council sent in (by email or in
+    # a spreadsheet): the return then names the officer as who submitted it.
+    if by.is_officer:
+        return
     if not (by.is_recipient and by.organisation_id == allocation.recipient_id):
-        raise PermissionDenied("Only the organisation that receives this allocation can submit its spend returns")
+        raise PermissionDenied(
+            "Only the organisation that receives this allocation, or a programme officer, can submit its spend returns"
+        )
 
 
 def submit_spend_return(

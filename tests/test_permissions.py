@@ -105,6 +105,20 @@ EXPECTED = {
     "publish:index": set(PERSONAS),
     "publish:360giving-json": set(PERSONAS),
     "publish:360giving-xlsx": set(PERSONAS),
+    # imports (issue 7): officers import a grant's allocations; officers and recipients
+    # import spend returns (a recipient only its own organisation's, tests/imports/);
+    # officers and the evaluation's evaluators import its outcome results. A
+    # pending import is its uploader's alone, addressed by a random token: the "token" of
+    # this table names none, so everyone gets 404 (the owner's 200 is in tests/imports/).
+    "imports:allocations-upload": OFFICERS,
+    "imports:allocations-template": OFFICERS,
+    "imports:spend-returns-upload": OFFICERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    "imports:spend-returns-template": OFFICERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    "imports:results-upload": OFFICERS | {"evaluator"},  # an evaluator, only its own evaluations
+    "imports:results-template": OFFICERS | {"evaluator"},
+    "imports:batch": set(),
+    "imports:batch-confirm": set(),
+    "imports:batch-cancel": set(),
     # downloads (issue 8): the ledger is everyone's who sees money, scoped to what they
     # see; a background download is its owner's alone (Derbyshire's inside, Kent's outside).
     "downloads:ledger": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
