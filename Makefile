@@ -46,6 +46,7 @@ serve: setup .secret-key
 	$(PY) -m config.ensure_database
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py load_authorities --verbosity 0
+	$(PY) manage.py load_measures --verbosity 0
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with $(WORKERS) gunicorn workers, database $$DATABASE_URL"
 	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -26,6 +26,7 @@ from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_r
 from audit.history import project_history
 from audit.models import DownloadRecord, record_download
 from evaluations.models import Evaluation
+from grants.financial_year import FinancialYear
 from grants.lifecycle import IllegalStatusChange
 from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
 from projects.filters import NOT_RATED, ProjectFilter
@@ -49,6 +50,7 @@ from projects.models import (
 )
 from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
+from reports.outturn import projected_underspends
 from ui.uploads import download_response
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -158,6 +160,7 @@ def dashboard(request):
             .order_by("submitted_at", "pk")
         ),
         "ratings": ratings,
+        "outturn": projected_underspends(user, year=FinancialYear.of(today)),
     }
     return render(request, "projects/dashboard.html", context)
 
@@ -231,37 +234,40 @@ def _cell(row):
     return Cell(row["resource"], row["capital"], row["total"], row["invented"] > 0)
 
 
+def _add_up(rows):
+    """The total of some grouped rows (already summed in SQL), as one row."""
+    return {
+        "resource": sum((row["resource"] for row in rows), Decimal("0.00")),
+        "capital": sum((row["capital"] for row in rows), Decimal("0.00")),
+        "total": sum((row["total"] for row in rows), Decimal("0.00")),
+        "invented": sum(row["invented"] for row in rows),
+    }
+
+
 def _allocation_table(allocations):
-    """Allocations by recipient (rows) and financial year (columns), every total summed in SQL."""
+    """Allocations by recipient (rows) and financial year (columns): one grouped query in
+    SQL, its handful of groups then added up by recipient, by year and overall."""
     sums = {
         "resource": _sum("resource"), "capital": _sum("capital"), "total": _sum("amount"), "invented": _invented()
     }
-    cells = {
-        (row["recipient"], row["financial_year"]): _cell(row)
-        for row in allocations.values("recipient", "financial_year").annotate(**sums).order_by()
-    }
-    by_recipient = list(
-        allocations.values("recipient", "recipient__name").annotate(**sums).order_by("recipient__name", "recipient")
-    )
-    by_year = {
-        row["financial_year"]: _cell(row) for row in allocations.values("financial_year").annotate(**sums).order_by()
-    }
-    years = sorted(by_year)
+    grid = list(allocations.values("recipient", "recipient__name", "financial_year").annotate(**sums).order_by())
+    cells = {(row["recipient"], row["financial_year"]): _cell(row) for row in grid}
+    years = sorted({row["financial_year"] for row in grid})
+    recipients = sorted({(row["recipient__name"], row["recipient"]) for row in grid})
     rows = [
         {
-            "recipient": row["recipient__name"],
-            "recipient_id": row["recipient"],
-            "cells": [cells.get((row["recipient"], year)) for year in years],
-            "total": _cell(row),
+            "recipient": name,
+            "recipient_id": recipient,
+            "cells": [cells.get((recipient, year)) for year in years],
+            "total": _cell(_add_up([row for row in grid if row["recipient"] == recipient])),
         }
-        for row in by_recipient
+        for name, recipient in recipients
     ]
-    overall = allocations.aggregate(**sums) if rows else None
     return {
         "years": years,
         "rows": rows,
-        "year_totals": [by_year[year] for year in years],
-        "total": _cell(overall) if overall else None,
+        "year_totals": [_cell(_add_up([row for row in grid if row["financial_year"] == year])) for year in years],
+        "total": _cell(_add_up(grid)) if rows else None,
     }
 
 
@@ -287,10 +293,13 @@ def _money_by_recipient(user, project, allocation_rows):
     ]
     if not rows:
         return rows, None
-    totals = {
-        "paid": figure("Paid", {None: payments.aggregate(total=_net_paid(), invented=_invented())}, None),
-        "spent": figure("Spent", {None: spend.aggregate(total=_sum("spent"), invented=_invented())}, None),
-    }
+    def overall(grouped):
+        return {
+            "total": sum((row["total"] for row in grouped.values()), Decimal("0.00")),
+            "invented": sum(row["invented"] for row in grouped.values()),
+        }
+
+    totals = {"paid": figure("Paid", {None: overall(paid)}, None), "spent": figure("Spent", {None: overall(spent)}, None)}
     return rows, totals
 
 

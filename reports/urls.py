@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from reports import board_pack, views
 
 app_name = "reports"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("spending/", views.spending, name="spending"),
+    path("board-pack/", board_pack.board_pack, name="board-pack"),
+]

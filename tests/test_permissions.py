@@ -105,6 +105,10 @@ EXPECTED = {
     "publish:index": set(PERSONAS),
     "publish:360giving-json": set(PERSONAS),
     "publish:360giving-xlsx": set(PERSONAS),
+    # reports (issue 5): the spending report covers the whole programme, so only the
+    # funder's staff and viewers read it; its downloads are the same URL (tests/reports/).
+    "reports:spending": READERS,
+    "reports:index": READERS,
     # imports (issue 7): officers import a grant's allocations; officers and recipients
     # import spend returns (a recipient only its own organisation's, tests/imports/);
     # officers and the evaluation's evaluators import its outcome results. A
@@ -126,6 +130,9 @@ EXPECTED = {
     "downloads:ledger-xlsx": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
     "downloads:job": {"derbyshire"},
     "downloads:job-file": {"derbyshire"},
+    # reports, board pack (issue 6): one PDF of the whole programme as at a day, for the
+    # funder's staff and viewers; without a date it is the form (tests/reports/test_board_pack.py).
+    "reports:board-pack": READERS,
 }
 
 # Pages that only take a POST, and who may send one.

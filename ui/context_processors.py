@@ -8,13 +8,19 @@ _OFFICER = [
     ("Projects", "projects:list"),
     ("Payments waiting", "grants:payments-waiting"),
     ("Evaluations", "evaluations:list"),
+    ("Reports", "reports:index"),
 ]
 # Role -> the service navigation: (label, URL name).
 NAVIGATION = {
     Role.OFFICER: _OFFICER,
     Role.ADMIN: [*_OFFICER, ("Admin", "admin:index")],
-    Role.VIEWER: [("Dashboard", "projects:dashboard"), ("Projects", "projects:list"), ("Evaluations", "evaluations:list")],
-    Role.FINANCE: [("Payments waiting", "grants:payments-waiting"), ("Projects", "projects:list")],
+    Role.VIEWER: [
+        ("Dashboard", "projects:dashboard"), ("Projects", "projects:list"), ("Evaluations", "evaluations:list"),
+        ("Reports", "reports:index"),
+    ],
+    Role.FINANCE: [
+        ("Payments waiting", "grants:payments-waiting"), ("Projects", "projects:list"), ("Reports", "reports:index"),
+    ],
     Role.RECIPIENT: [("Your projects", "projects:yours")],
     Role.EVALUATOR: [("Your evaluations", "evaluations:yours")],
 }

@@ -1,0 +1,191 @@
+"""The spending report as Excel, PDF and CSV: exactly the figures of the page,
+for the same filters. Each builder is a plain function of a SpendingReport, so
+a benchmark or a command can call it without a request."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+from openpyxl.utils import get_column_letter
+
+from reports.spending import GROUPINGS, Row, SpendingReport
+from ui.exports import csv_response
+from ui.pdf import render_pdf
+from ui.workbook import PERCENT_FORMAT, Column, new_workbook, safe_sheet_title, write_key_values, write_table
+
+PDF_TEMPLATE = "pdf/spending_report.html"
+LABEL_WIDTHS = {"Project": 44, "Organisation": 40, "Programme": 40, "Reference": 12}
+
+
+def _flag(row: Row) -> str:
+    return "" if row.underspend is None else ("Yes" if row.underspend else "No")
+
+
+def columns(grouping_key: str) -> list[Column]:
+    """The columns of a grouping: its labels, then the figures that apply to it."""
+    grouping = GROUPINGS[grouping_key]
+    result = [Column(title, width=LABEL_WIDTHS.get(title, 16)) for title in grouping.label_headers]
+    if grouping.has_awarded:
+        result.append(Column("Awarded (£)", "money", 18, total=True))
+    if not grouping.per_quarter:
+        result.append(Column("Allocated (£)", "money", 18, total=True))
+    result += [
+        Column("Paid, less recoveries (£)", "money", 18, total=True),
+        Column("Spent (£)", "money", 18, total=True),
+    ]
+    if not grouping.per_quarter:
+        result += [
+            Column("Forecast (£)", "money", 18, total=True),
+            Column("Variance (£)", "money", 18, total=True),
+            Column("% spent", "percent", 10),
+            Column("Underspend", width=12),
+        ]
+    return result
+
+
+def _values(grouping_key: str, row: Row, *, percent_as_share: bool) -> list:
+    grouping = GROUPINGS[grouping_key]
+    values = list(row.labels)
+    if grouping.has_awarded:
+        values.append(row.awarded)
+    if not grouping.per_quarter:
+        values.append(row.allocated)
+    values += [row.paid, row.spent]
+    if not grouping.per_quarter:
+        percent = row.share_spent if percent_as_share else row.percent_spent
+        values += [row.forecast, row.variance, percent, _flag(row)]
+    return values
+
+
+def _total_values(grouping_key: str, report: SpendingReport) -> list:
+    """The totals row as values (for CSV), in the grouping's columns."""
+    blanks = ("",) * (len(GROUPINGS[grouping_key].label_headers) - 1)
+    return _values(grouping_key, replace(report.totals, labels=("Total", *blanks)), percent_as_share=False)
+
+
+# --- Excel ---------------------------------------------------------------------
+
+LEDGER_COLUMNS = [
+    # A payment's date; for a spend return, the last day of the quarter it covers.
+    Column("Date", "date", 12),
+    Column("Quarter of the date", width=14),
+    Column("Financial year allocated for", width=14),
+    Column("Project reference", width=12),
+    Column("Project", width=40),
+    Column("Grant", width=40),
+    Column("Recipient", width=36),
+    Column("Recipient org-id", width=18),
+    Column("Kind", width=14),
+    Column("Paid, less recoveries (£)", "money", 18, total=True),
+    Column("Spent (£)", "money", 18, total=True),
+    Column("Payment reference", width=18),
+]
+
+
+def _ledger_rows(report: SpendingReport):
+    for line in report.ledger():
+        yield [
+            line.date, str(line.quarter), str(line.financial_year), line.project_reference, line.project_title,
+            line.grant_title, line.recipient_name, line.recipient_org_id, line.kind, line.paid, line.spent,
+            line.reference,
+        ]
+
+
+def _summary(report: SpendingReport) -> list[tuple[str, object]]:
+    totals = report.totals
+    return [
+        ("Generated", report.generated_at),
+        *report.filters.described(),
+        ("Grouping on the page", report.grouping.label),
+        ("Underspend threshold", f"Variance more than {report.threshold}% of allocated"),
+        ("Awarded", totals.awarded),
+        ("Allocated", totals.allocated),
+        ("Paid, less recoveries", totals.paid),
+        ("Spent", totals.spent),
+        ("Forecast", totals.forecast),
+        ("Variance", totals.variance),
+        ("% spent", totals.share_spent),
+        ("Underspend", _flag(totals)),
+        *((f"Note {number}", note) for number, note in enumerate(report.explanation, start=1)),
+        ("Ledger", "Every payment, recovery and spend-return line in scope, by date; a spend return is dated by "
+                   "the last day of the quarter it covers"),
+    ]
+
+
+def build_spending_xlsx(report: SpendingReport) -> bytes:
+    """A workbook: Summary (filters, time, totals), one sheet per grouping with SUM totals, and the Ledger."""
+    workbook = new_workbook()
+    summary = workbook.create_sheet("Summary")
+    write_key_values(summary, _summary(report), title="Spending report")
+    for row in summary.iter_rows(min_col=1, max_col=2):
+        if row[0].value == "% spent":
+            row[1].number_format = PERCENT_FORMAT
+    for key, grouping in GROUPINGS.items():
+        sheet = workbook.create_sheet(safe_sheet_title(grouping.sheet_title))
+        table_columns = columns(key)
+        rows = (_values(key, row, percent_as_share=True) for row in report.rows(key))
+        written = write_table(sheet, table_columns, rows)
+        _finish_totals(sheet, table_columns, written + 2, report.totals)
+    ledger = workbook.create_sheet("Ledger")
+    write_table(ledger, LEDGER_COLUMNS, _ledger_rows(report))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _finish_totals(sheet, table_columns: list[Column], total_row: int, totals: Row) -> None:
+    """% spent of the totals is spent over allocated (a SUM of percentages means nothing); the flag is the totals'."""
+    titles = [column.title for column in table_columns]
+    if "% spent" not in titles:
+        return
+    letter = {title: get_column_letter(number) for number, title in enumerate(titles, start=1)}
+    allocated, spent = f"{letter['Allocated (£)']}{total_row}", f"{letter['Spent (£)']}{total_row}"
+    cell = sheet[f"{letter['% spent']}{total_row}"]
+    cell.value = f'=IF({allocated}=0,"",{spent}/{allocated})'
+    cell.number_format = PERCENT_FORMAT
+    sheet[f"{letter['Underspend']}{total_row}"] = _flag(totals)
+
+
+# --- CSV -----------------------------------------------------------------------
+
+
+def spending_csv_table(report: SpendingReport) -> tuple[list[str], list[list]]:
+    """The header and rows of the chosen grouping, then a last row "Total" for the whole report.
+
+    Figures that do not apply to a grouping (awarded for an organisation, say) are left
+    out as columns; % spent is a number of percent to one place (45.3).
+    """
+    key = report.grouping.key
+    header = [column.title for column in columns(key)]
+    rows = [_values(key, row, percent_as_share=False) for row in report.rows(key)]
+    rows.append(_total_values(key, report))
+    return header, rows
+
+
+def spending_csv_response(report: SpendingReport, filename: str):
+    return csv_response(filename, *spending_csv_table(report))
+
+
+def build_spending_csv(report: SpendingReport) -> bytes:
+    """The CSV's bytes: UTF-8 with a byte order mark, one header row, the rows and the total."""
+    return spending_csv_response(report, "spending-report.csv").content
+
+
+# --- PDF -----------------------------------------------------------------------
+
+
+def spending_pdf_context(report: SpendingReport) -> dict:
+    return {
+        "report": report,
+        "rows": report.rows(),
+        "totals": report.totals,
+        "years": report.years,
+        "chart": report.chart,
+        "generated_at": report.generated_at,
+    }
+
+
+def build_spending_pdf(report: SpendingReport) -> bytes:
+    """An A4 PDF: a cover (title, filters, date), the totals, the chart, the grouped table, the notes."""
+    return render_pdf(PDF_TEMPLATE, spending_pdf_context(report))

@@ -1,0 +1,81 @@
+"""The spending report page and its downloads.
+
+The report covers the whole programme, so it is for the funder's staff and
+viewers only; recipients and evaluators are refused (403), as on the other
+programme-wide pages. A download is the page's figures for the same filters,
+and every download is recorded.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import PROGRAMME_READERS, role_required
+from audit.models import DownloadRecord, record_download
+from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
+from reports.forms import SpendingFilterForm
+from reports.spending import SpendingReport
+from ui.exports import XLSX_CONTENT_TYPE
+from ui.pdf import PDF_CONTENT_TYPE
+
+ROWS_PER_PAGE = 50
+FORMATS = {"csv": "CSV", "xlsx": "Excel", "pdf": "PDF"}
+
+
+def _download(request, report: SpendingReport, file_format: str) -> HttpResponse:
+    filename = f"spending-report-{report.generated_at:%Y-%m-%d}.{file_format}"
+    if file_format == "csv":
+        response = spending_csv_response(report, filename)
+    else:
+        content, content_type = (
+            (build_spending_xlsx(report), XLSX_CONTENT_TYPE) if file_format == "xlsx"
+            else (build_spending_pdf(report), PDF_CONTENT_TYPE)
+        )
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    record_download(
+        request, kind=DownloadRecord.Kind.EXPORT,
+        description=f"Spending report ({FORMATS[file_format]}, by {report.grouping.label.lower()}; "
+                    f"{report.filters.summary()})",
+    )
+    return response
+
+
+@require_GET
+@role_required(*PROGRAMME_READERS)
+def spending(request):
+    form = SpendingFilterForm(request.GET, user=request.user)
+    file_format = request.GET.get("format", "")
+    valid = form.is_valid()
+    if file_format and file_format not in FORMATS:
+        form.add_error(None, "Choose a download format: csv, xlsx or pdf")
+        valid = False
+    if not valid:
+        return render(request, "reports/spending.html", {"form": form}, status=400)
+
+    report = SpendingReport(request.user, form.filters(), form.cleaned_data["group"])
+    if file_format:
+        return _download(request, report, file_format)
+
+    params = {**report.filters.query_string(), "group": report.grouping.key}
+    base = reverse("reports:spending")
+    page, rows = report.page(request.GET.get("page"), ROWS_PER_PAGE)
+    context = {
+        "form": form,
+        "report": report,
+        "page": page,
+        "rows": rows,
+        "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "downloads": [(label, f"{base}?{urlencode({**params, 'format': key})}") for key, label in FORMATS.items()],
+        "page_url": f"{base}?{urlencode(params)}&page=",
+    }
+    return render(request, "reports/spending.html", context)
+
+
+@require_GET
+@role_required(*PROGRAMME_READERS)
+def index(request):
+    """Every report and download of the whole programme, in one place."""
+    return render(request, "reports/index.html")

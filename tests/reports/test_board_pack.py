@@ -1,0 +1,408 @@
+"""The programme board pack: the PDF's figures to the penny "as at" a day, the
+reconciliation, overdue milestones by their status history, projects by RAG
+rating red first, the impact summary with stronger evidence apart from weaker;
+the date form's errors; who may download it; and a query count that does not
+grow with the number of projects.
+
+The money is the spending report's known programme (tests/reports/conftest.py),
+summed again here from its rows in plain Python.
+"""
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from audit.models import DownloadRecord
+from evaluations.models import Evaluation
+from grants.models import Payment
+from grants.reconciliation import find_discrepancies
+from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
+from reports.board_pack import board_pack_context, build_board_pack_pdf, last_quarter_ended
+from tests.factories import (
+    AllocationFactory,
+    EvaluationFactory,
+    EvidenceRatingFactory,
+    GrantFactory,
+    MilestoneFactory,
+    OutcomeMeasureFactory,
+    OutcomeResultFactory,
+    PaymentFactory,
+    ProjectFactory,
+    SpendReturnFactory,
+)
+from tests.reports.conftest import ALLOCATIONS, GRANTS, PAYMENTS, RETURNS, quarter_end, year_label
+
+D = Decimal
+URL = reverse("reports:board-pack")
+AS_AT = dt.date(2016, 12, 31)
+
+
+def money_text(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def expected_as_at(as_at: dt.date) -> tuple[dict, dict]:
+    """(figures by financial year label, totals) as at the end of ``as_at``, from the rows of the test data."""
+    def zero():
+        return {"allocated": D("0.00"), "paid": D("0.00"), "spent": D("0.00"), "forecast": D("0.00")}
+
+    years, totals = {}, zero()
+
+    def add(allocation, name, amount):
+        label = year_label(ALLOCATIONS[allocation][2])
+        years.setdefault(label, zero())[name] += amount
+        totals[name] += amount
+
+    for key, (_, _, _, resource, capital) in ALLOCATIONS.items():
+        add(key, "allocated", resource + capital)
+    for allocation, kind, amount, day in PAYMENTS:
+        if day <= as_at:
+            add(allocation, "paid", -amount if kind == "recovery" else amount)
+    latest = {}
+    for allocation, quarter, spent, forecast in RETURNS:
+        if quarter_end(ALLOCATIONS[allocation][2], quarter) <= as_at:
+            add(allocation, "spent", spent)
+            if allocation not in latest or quarter > latest[allocation][0]:
+                latest[allocation] = (quarter, forecast)
+    for allocation, (_, forecast) in latest.items():
+        add(allocation, "forecast", forecast)
+    for figures in [*years.values(), totals]:
+        figures["variance"] = figures["allocated"] - figures["spent"] - figures["forecast"]
+    return years, totals
+
+
+def history(milestone, *moves):
+    """Status changes at the given days (noon, local time): (old, new, day)."""
+    for old, new, day in moves:
+        MilestoneStatusChange.objects.create(
+            milestone=milestone, old_status=old, new_status=new,
+            changed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))),
+        )
+
+
+@pytest.fixture
+def pack(money):
+    """The known money, with milestones, RAG ratings and outcome results around it."""
+    projects = money.projects
+    a01, a02, b01 = projects["A-01"], projects["A-02"], projects["B-01"]
+    northshire = money.orgs["northshire"]
+    overdue = MilestoneFactory(project=a02, organisation=northshire, title="Family hub open in Northshire",
+                               due_date=dt.date(2016, 9, 15), illustrative=True)
+    # Accepted since, but overdue on the day: its history says so.
+    late_then = MilestoneFactory(project=a01, title="Recruit the family workers", due_date=dt.date(2016, 10, 1),
+                                 status=Milestone.Status.ACCEPTED)
+    history(late_then, ("", "planned", dt.date(2015, 4, 1)), ("planned", "submitted", dt.date(2017, 2, 1)),
+            ("submitted", "accepted", dt.date(2017, 2, 10)))
+    # Accepted before the day: not overdue.
+    MilestoneFactory(project=a01, title="Baseline survey delivered", due_date=dt.date(2016, 5, 1),
+                     status=Milestone.Status.ACCEPTED)
+    # Due after the day.
+    MilestoneFactory(project=b01, title="Final evaluation report", due_date=dt.date(2017, 3, 31))
+    awaiting = MilestoneFactory(project=b01, title="Six-month survey of carers", due_date=dt.date(2016, 11, 30),
+                                status=Milestone.Status.SUBMITTED)
+    history(awaiting, ("", "planned", dt.date(2015, 4, 1)), ("planned", "submitted", dt.date(2016, 12, 20)))
+
+    now = timezone.now()
+    Project.objects.filter(pk=a01.pk).update(rag="green", rag_reason="On track", rag_updated_at=now)
+    Project.objects.filter(pk=a02.pk).update(rag="red", rag_reason="The hub has no building yet",
+                                             rag_updated_at=timezone.make_aware(dt.datetime(2016, 12, 1, 9)))
+    Project.objects.filter(pk=b01.pk).update(rag="amber", rag_reason="Recruitment is slow", rag_updated_at=now)
+    ProjectFactory(reference="Z-99", title="Closed project", status=Project.Status.CLOSED, rag="red",
+                   rag_reason="Never started", programme=money.programmes["p1"])
+
+    measure = OutcomeMeasureFactory(name="Children on child protection plans per 10,000")
+    strong = EvaluationFactory(title="Trial of family safeguarding", design=Evaluation.Design.RCT, projects=[a01])
+    EvidenceRatingFactory(evaluation=strong, value="5", rationale="Randomised.")
+    OutcomeResultFactory(evaluation=strong, measure=measure, baseline_value=D("45"), followup_value=D("32.5"),
+                         followup_period_start=dt.date(2016, 4, 1), followup_period_end=dt.date(2017, 3, 31))
+    weak = EvaluationFactory(title="Survey of carers", design=Evaluation.Design.BEFORE_AFTER, projects=[b01])
+    EvidenceRatingFactory(evaluation=weak, value="2", rationale="No comparison group.")
+    weak_measure = OutcomeMeasureFactory(name="Foster carers recruited", unit="number", direction="higher")
+    OutcomeResultFactory(evaluation=weak, measure=weak_measure, baseline_value=D("10"), followup_value=D("14"),
+                         followup_period_start=dt.date(2016, 4, 1), followup_period_end=dt.date(2017, 3, 31))
+    return money
+
+
+def download(client, user, **params):
+    client.force_login(user)
+    return client.get(URL, params)
+
+
+# --- The figures -----------------------------------------------------------------
+
+
+def test_the_last_quarter_ended_by_a_day():
+    assert last_quarter_ended(dt.date(2016, 12, 31)) == (2016, 3)
+    assert last_quarter_ended(dt.date(2016, 12, 30)) == (2016, 2)
+    assert last_quarter_ended(dt.date(2017, 3, 31)) == (2016, 4)
+    assert last_quarter_ended(dt.date(2016, 4, 1)) == (2016, 0)  # 2015-16 Q4 ended; 2016-17 has none yet
+
+
+@pytest.mark.parametrize("as_at", [dt.date(2015, 12, 31), dt.date(2016, 6, 29), dt.date(2016, 6, 30), AS_AT,
+                                   dt.date(2018, 4, 1)])
+def test_the_spending_figures_are_those_as_at_the_day_to_the_penny(pack, as_at):
+    context = board_pack_context(as_at)
+    years, totals = expected_as_at(as_at)
+    assert {row.labels[0]: {"allocated": row.allocated, "paid": row.paid, "spent": row.spent,
+                            "forecast": row.forecast, "variance": row.variance} for row in context["years"]} == years
+    row = context["totals"]
+    assert (row.allocated, row.paid, row.spent, row.forecast, row.variance) == (
+        totals["allocated"], totals["paid"], totals["spent"], totals["forecast"], totals["variance"])
+    assert row.awarded == sum(awarded for _, _, awarded in GRANTS.values())
+
+
+def test_a_payment_after_the_day_is_left_out(pack):
+    # a3 was paid £75,000.05 on 30 June 2016.
+    before = board_pack_context(dt.date(2016, 6, 29))["totals"].paid
+    on_the_day = board_pack_context(dt.date(2016, 6, 30))["totals"].paid
+    assert on_the_day - before == D("75000.05")
+    assert before == expected_as_at(dt.date(2016, 6, 29))[1]["paid"]
+
+
+def test_the_pdf_holds_every_section_with_its_figures(pack):
+    pages = pdf_pages(build_board_pack_pdf(AS_AT))
+    text = squash("\n".join(pages[1:]))  # after the cover, which lists the sections
+    # The cover: title, date, time of generation; "Page x of y" on every page.
+    assert "Programme board pack" in pages[0] and "31 December 2016" in pages[0] and "Generated" in pages[0]
+    assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, 1))
+    for heading in ("1. Spending summary", "2. Reconciliation", "3. Overdue milestones", "4. Projects by RAG rating",
+                    "5. Impact summary"):
+        assert heading in text
+
+    years, totals = expected_as_at(AS_AT)
+    spending = text[text.index("1. Spending summary"):text.index("2. Reconciliation")]
+    for name in ("allocated", "paid", "spent", "forecast", "variance"):
+        assert money_text(totals[name]) in spending, name
+    for label, figures in years.items():
+        assert re.search(re.escape(label) + r" " + r" ".join(
+            re.escape(money_text(figures[name])) for name in ("allocated", "paid", "spent", "forecast", "variance")
+        ), spending), label
+    assert "Q3 of 2016-17" in spending
+
+    # Reconciliation: Grant g5 was awarded £100,000.00 and nothing allocated.
+    reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
+    count = len(find_discrepancies())
+    assert f"{count} discrepancies found" in reconciliation
+    assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in reconciliation
+    assert "Grant g5" in reconciliation
+
+    milestones = text[text.index("3. Overdue milestones"):text.index("4. Projects by RAG rating")]
+    assert "2 milestones overdue on 31 December 2016" in milestones
+    hub_days = (AS_AT - dt.date(2016, 9, 15)).days
+    assert re.search(r"A-02 Project A-02 Northshire County Council Family hub open in Northshire Illustrative "
+                     rf"15 Sep 2016 {hub_days} days Planned", milestones)
+    recruit_days = (AS_AT - dt.date(2016, 10, 1)).days
+    assert re.search(rf"Recruit the family workers 1 Oct 2016 {recruit_days} days Planned", milestones)
+    assert "Baseline survey delivered" not in milestones and "Final evaluation report" not in milestones
+    assert "awaiting the funder's review" in milestones and "Six-month survey of carers" in milestones
+
+    rag = text[text.index("4. Projects by RAG rating"):text.index("5. Impact summary")]
+    assert re.search(r"Red 1 Amber 1 Green 1 Not rated 1 Total 4", rag)
+    listed = [rag.index(reference) for reference in ("A-02 Project A-02", "B-01 Project B-01", "A-01 Project A-01",
+                                                      "B-02 Project B-02")]
+    assert listed == sorted(listed)  # red, amber, green, not rated
+    assert "The hub has no building yet" in rag and "1 Dec 2016" in rag
+    assert "Z-99" not in rag and "1 project closed or withdrawn by then is not listed" in rag
+
+    impact = text[text.index("5. Impact summary"):]
+
+    def heading_above(row_text):
+        """Which group's heading comes last before a result's row."""
+        row = impact.index(row_text)
+        stronger, weaker = impact.rfind("Stronger evidence", 0, row), impact.rfind("Weaker evidence", 0, row)
+        return "stronger" if stronger > weaker else "weaker"
+
+    assert heading_above("Children on child protection plans per 10,000") == "stronger"
+    assert heading_above("Foster carers recruited") == "weaker"
+    assert re.search(r"Stronger evidence 1 0 0 0 Weaker evidence 1 0 0 0", impact)  # improved, worsened, ...
+    assert "Maryland level 5 of 5" in impact and "Maryland level 2 of 5" in impact
+    assert re.search(r"45 per 10,000 .*32\.5 per 10,000 .*-12\.5 per 10,000 -27\.8% Improved", impact)
+    assert re.search(r"10 .*14 .*\+4 \+40% Improved", impact)
+
+
+def test_a_long_tables_header_repeats_on_every_page(pack):
+    for number in range(80):
+        ProjectFactory(reference=f"Y-{number:03d}", programme=pack.programmes["p1"], rag="amber",
+                       rag_reason="Waiting for the partner councils to sign")
+    pages = pdf_pages(build_board_pack_pdf(AS_AT))
+    rag_pages = [page for page in pages if "Y-0" in page]
+    assert len(rag_pages) >= 2
+    assert all("RAG Project Lead organisation Status on the day Reason Rated on" in squash(page) for page in rag_pages)
+
+
+def test_as_at_a_later_day_the_milestone_accepted_since_is_no_longer_overdue(pack):
+    context = board_pack_context(dt.date(2017, 3, 1))
+    assert [item.milestone.title for item in context["overdue"]] == ["Family hub open in Northshire"]
+    assert [item.milestone.title for item in context["awaiting_review"]] == ["Six-month survey of carers"]
+    assert context["overdue"][0].days == (dt.date(2017, 3, 1) - dt.date(2016, 9, 15)).days
+
+
+def test_a_milestone_created_after_the_day_was_not_overdue_on_it(pack):
+    milestone = MilestoneFactory(project=pack.projects["A-01"], title="Added later", due_date=dt.date(2016, 1, 1))
+    history(milestone, ("", "planned", dt.date(2017, 1, 5)))
+    titles = [item.milestone.title for item in board_pack_context(AS_AT)["overdue"]]
+    assert "Added later" not in titles
+    assert "Added later" in [item.milestone.title for item in board_pack_context(dt.date(2017, 1, 6))["overdue"]]
+
+
+def test_projects_are_listed_by_their_status_on_the_day(pack):
+    later = ProjectFactory(reference="R2-01", title="Round 2 project", programme=pack.programmes["p1"], rag="red",
+                           rag_reason="Late start")
+    ProjectStatusChange.objects.create(project=later, old_status="", new_status="proposed",
+                                       changed_at=timezone.make_aware(dt.datetime(2017, 6, 1, 12)))
+    closed_since = ProjectFactory(reference="C-01", title="Closed since", programme=pack.programmes["p1"],
+                                  status=Project.Status.CLOSED, rag="green", rag_reason="Delivered")
+    for old, new, day in (("", "proposed", dt.date(2015, 1, 1)), ("proposed", "active", dt.date(2015, 4, 1)),
+                          ("active", "closing", dt.date(2017, 1, 1)), ("closing", "closed", dt.date(2017, 3, 1))):
+        ProjectStatusChange.objects.create(project=closed_since, old_status=old, new_status=new,
+                                           changed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))))
+
+    def listed(day):
+        context = board_pack_context(day)
+        projects = [project for group in context["rag_groups"] for project in group.projects]
+        return {project.reference: project.status_then for project in projects}, context["finished_projects"]
+
+    projects, finished = listed(AS_AT)
+    assert "R2-01" not in projects and projects["C-01"] == "active" and finished == 1  # Z-99, with no history
+    projects, finished = listed(dt.date(2017, 6, 1))
+    assert projects["R2-01"] == "proposed" and "C-01" not in projects and finished == 2
+
+
+def test_everything_reconciles_when_nothing_differs(db):
+    grant = GrantFactory(amount_awarded=D("100000.00"))
+    AllocationFactory(grant=grant, resource=D("100000.00"))
+    text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))))
+    assert "Everything reconciles" in text
+    assert "No milestone was overdue on 31 December 2016" in text
+    assert "No outcome results have been recorded yet" in text
+
+
+# --- The page ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["officer", "finance", "viewer", "admin"])
+def test_funder_staff_download_the_pdf_and_the_download_is_recorded(client, pack, persona):
+    user = getattr(pack.users, persona)
+    response = download(client, user, date="31/12/2016")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="board-pack-2016-12-31.pdf"'
+    assert "31 December 2016" in pdf_pages(response.content)[0]
+    record = DownloadRecord.objects.get()
+    assert record.user == user and record.kind == DownloadRecord.Kind.EXPORT
+    assert record.description == "Programme board pack as at 31 December 2016 (PDF)"
+
+
+def test_the_form_offers_today(client, pack):
+    response = download(client, pack.users.officer)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Programme board pack" in page and f'value="{timezone.localdate():%d/%m/%Y}"' in page
+    assert not DownloadRecord.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["recipient", "evaluator"])
+def test_recipients_and_evaluators_are_refused(client, pack, persona):
+    response = download(client, getattr(pack.users, persona), date="31/12/2016")
+    assert response.status_code == 403
+    assert not DownloadRecord.objects.exists()
+
+
+def test_a_visitor_is_sent_to_sign_in(client, pack):
+    response = client.get(URL, {"date": "31/12/2016"})
+    assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("", "Enter the date of the board pack"),
+    ("31/02/2016", "The date of the board pack must be a real date, like 31/03/2016"),
+    ("tomorrow", "The date of the board pack must be a real date, like 31/03/2016"),
+    ("2016-13-01", "The date of the board pack must be a real date, like 31/03/2016"),
+    ("31/03/1990", "The date of the board pack must be on or after 1 April 1990"),
+    ("01/01/0001", "The date of the board pack must be on or after 1 April 1990"),
+    ("x" * 500, "The date of the board pack must be a real date, like 31/03/2016"),
+])
+def test_a_bad_date_is_explained_and_nothing_is_downloaded(client, pack, value, message):
+    response = download(client, pack.users.officer, date=value)
+    assert response.status_code == 400
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "There is a problem" in page and message in page
+    assert not DownloadRecord.objects.exists()
+
+
+def test_a_future_date_is_refused(client, pack):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = download(client, pack.users.officer, date=f"{tomorrow:%d/%m/%Y}")
+    assert response.status_code == 400
+    assert "The date of the board pack must be today or in the past" in response.content.decode()
+
+
+def test_today_is_allowed(client, pack):
+    response = download(client, pack.users.viewer, date=f"{timezone.localdate():%d/%m/%Y}")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_a_post_is_not_allowed(client, pack):
+    client.force_login(pack.users.officer)
+    assert client.post(URL, {"date": "31/12/2016"}).status_code == 405
+
+
+# --- Query count ---------------------------------------------------------------------
+
+
+def add_projects(count: int, funding_round):
+    """Projects with every kind of row the pack reads: money (with a payment over its allocation,
+    a discrepancy), milestones overdue and accepted with history, a RAG rating and a rated result."""
+    for _ in range(count):
+        project = ProjectFactory(programme=funding_round.programme, rag="red", rag_reason="Behind",
+                                 status=Project.Status.ACTIVE)
+        allocation = AllocationFactory(grant=GrantFactory(project=project, round=funding_round), financial_year=2016)
+        PaymentFactory(allocation=allocation, amount=D("150000.00"), paid_on=dt.date(2016, 5, 1))
+        Payment.objects.create(allocation=allocation, kind="recovery", amount=D("1.00"), paid_on=dt.date(2016, 6, 1))
+        SpendReturnFactory(allocation=allocation, quarter=1)
+        MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1))
+        history(MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1), status="accepted"),
+                ("", "planned", dt.date(2015, 1, 1)), ("planned", "submitted", dt.date(2016, 5, 1)),
+                ("submitted", "accepted", dt.date(2017, 1, 2)))
+        evaluation = EvaluationFactory(projects=[project])
+        EvidenceRatingFactory(evaluation=evaluation)
+        OutcomeResultFactory(evaluation=evaluation, followup_value=D("30"), followup_period_start=dt.date(2016, 4, 1),
+                             followup_period_end=dt.date(2017, 3, 31))
+
+
+def queries_for_download(client, user) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"date": "31/12/2016"})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_projects(client, pack):
+    funding_round = pack.rounds["p1r1"]
+    add_projects(1, funding_round)
+    small = queries_for_download(client, pack.users.officer)
+    add_projects(6, funding_round)
+    large = queries_for_download(client, pack.users.officer)
+    assert small == large
+    context = board_pack_context(AS_AT)
+    assert len(context["overdue"]) == 2 + 7  # the accepted ones were awaiting review on the day
+    assert len(context["awaiting_review"]) == 1 + 7
+    assert len(context["rag_groups"][0].projects) == 1 + 7
