@@ -134,6 +134,27 @@ def _programme_money(user):
     return result
 
 
+# Each dashboard list shows the oldest this many and says how many there are in all,
+# so the page stays the same size however large the programme.
+DASHBOARD_LIST_LIMIT = 20
+
+
+class Shown(list):
+    """The first rows of a list, and how many rows there are in all."""
+
+    def __init__(self, rows, total):
+        super().__init__(rows)
+        self.total = total
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def _first(queryset, limit=DASHBOARD_LIST_LIMIT) -> Shown:
+    return Shown(queryset[:limit], queryset.count())
+
+
 @role_required(*PROGRAMME_READERS)
 def dashboard(request):
     user = request.user
@@ -152,9 +173,9 @@ def dashboard(request):
         "today": today,
         "due_soon_caption": f"Milestones due in the next {DUE_SOON_DAYS} days",
         "programmes": _programme_money(user),
-        "overdue": list(milestones.overdue(today).order_by("due_date", "pk")),
-        "due_soon": list(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
-        "waiting": list(
+        "overdue": _first(milestones.overdue(today).order_by("due_date", "pk")),
+        "due_soon": _first(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
+        "waiting": _first(
             milestones.filter(status=Milestone.Status.SUBMITTED)
             .annotate(submitted_at=Max("submissions__submitted_at"))
             .order_by("submitted_at", "pk")

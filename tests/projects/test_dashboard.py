@@ -150,5 +150,23 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_ass
         )
         submit_milestone(milestone=milestone, by=world.users.kent, narrative="Done")
     assert count_queries(client) == few
-    with django_assert_max_num_queries(15):  # 14, and one for the forecast outturn (reports/outturn.py)
+    with django_assert_max_num_queries(18):  # 14, one for the forecast outturn, three counts of the bounded lists
         client.get(URL)
+
+
+def test_each_list_shows_the_oldest_twenty_and_says_how_many_there_are(client, world):
+    """The dashboard stays the same size however many milestones are overdue."""
+    for n in range(25):
+        milestone = Milestone.objects.create(
+            project=world.project, organisation=world.harrow, title=f"Late milestone {n:02d}",
+            due_date=dt.date(2015, 1, 1) + dt.timedelta(days=n),
+        )
+        milestone.record_initial_status(by=world.users.officer)
+    client.force_login(world.users.officer)
+    page = client.get(reverse("projects:dashboard")).content.decode()
+    overdue = Milestone.objects.overdue(timezone.localdate()).count()
+    assert overdue > 25
+    # Oldest first: the first twenty of the twenty-five, due before the world's own milestones.
+    assert "Late milestone 19" in page and "Late milestone 20" not in page
+    assert page.count("Late milestone") == 20
+    assert f"20 of {overdue} shown, oldest first; {overdue - 20} more." in page
