@@ -76,8 +76,10 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: export DJANGO_DEVELOPMENT = 1
+# Two processes (pytest-xdist; TEST_WORKERS=1 for one), each with its own test database.
+TEST_WORKERS ?= auto
 test: setup browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Re-pin every Python dependency from pyproject.toml (needs the dev extra installed).
 lock: $(VENV)/.installed

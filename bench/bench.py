@@ -244,6 +244,131 @@ def bench_downloads(report):
         report.line(f"ledger {kind} (streamed from the database)", **figures)
 
 
+# --- The spending report against one hand-written GROUP BY ---------------------------
+
+HAND_WRITTEN = """
+SELECT a.financial_year,
+       SUM(a.resource + a.capital),
+       SUM(COALESCE(p.net, 0)),
+       SUM(COALESCE(s.spent, 0)),
+       SUM(COALESCE((SELECT r.forecast FROM grants_spendreturn r WHERE r.allocation_id = a.id
+                     ORDER BY r.quarter DESC LIMIT 1), 0))
+FROM grants_allocation a
+LEFT JOIN (SELECT allocation_id, SUM(CASE WHEN kind = 'payment' THEN amount ELSE -amount END) AS net
+           FROM grants_payment GROUP BY allocation_id) p ON p.allocation_id = a.id
+LEFT JOIN (SELECT allocation_id, SUM(spent) AS spent FROM grants_spendreturn GROUP BY allocation_id) s
+       ON s.allocation_id = a.id
+GROUP BY a.financial_year
+ORDER BY a.financial_year
+"""
+
+
+def reader():
+    from accounts.models import User
+
+    return User.objects.get(username="bench-officer")
+
+
+def bench_spending_report(report):
+    from decimal import Decimal
+
+    from reports.spending import SpendingFilters, SpendingReport
+
+    def ours():
+        made = SpendingReport(reader(), SpendingFilters(), "financial_year")
+        return made.rows(), made.totals
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute(HAND_WRITTEN)
+            return cursor.fetchall()
+
+    seconds, (rows, totals) = median_time(ours)
+    floor_seconds, raw = median_time(floor)
+    allocated = sum(Decimal(str(row[1])) for row in raw)
+    agree = abs(allocated - totals.allocated) < Decimal("0.01") if totals.allocated is not None else False
+    report.line(
+        "spending report by financial year (whole programme)", median_ms=seconds * 1000,
+        sql_floor_ms=floor_seconds * 1000, ratio=seconds / floor_seconds, rows=len(rows), totals_agree=agree,
+    )
+
+
+# --- PDFs against WeasyPrint on the same HTML ---------------------------------------------
+
+
+def _pages(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def bench_pdfs(report):
+    import datetime as dt
+
+    from reports import board_pack
+    from reports.downloads import PDF_TEMPLATE, build_spending_pdf, spending_pdf_context
+    from reports.spending import SpendingFilters, SpendingReport
+    from ui.pdf import html_to_pdf, render_pdf_html
+
+    spending = SpendingReport(reader(), SpendingFilters(), "project")
+    cases = [
+        ("spending report PDF (by project)", lambda: build_spending_pdf(spending),
+         lambda: render_pdf_html(PDF_TEMPLATE, spending_pdf_context(spending))),
+        ("board pack PDF", lambda: board_pack.build_board_pack_pdf(dt.date.today()),
+         lambda: render_pdf_html(board_pack.PDF_TEMPLATE, board_pack.board_pack_context(dt.date.today()))),
+    ]
+    for name, build, html in cases:
+        started = time.perf_counter()
+        pdf = build()
+        seconds = time.perf_counter() - started
+        page_html = html()
+        started = time.perf_counter()
+        html_to_pdf(page_html)
+        floor = time.perf_counter() - started
+        report.line(name, seconds=seconds, weasyprint_floor_s=floor, ratio=seconds / floor, pages=_pages(pdf))
+
+
+# --- The 360Giving publication ----------------------------------------------------------------
+
+
+def bench_threesixtygiving(report):
+    from django.utils import timezone
+
+    from publish.threesixtygiving import json_ready, package, publication
+
+    def ours():
+        return json.dumps(json_ready(package(publication(), issued=timezone.now())))
+
+    seconds, text = median_time(ours, repeats=3)
+    built = json_ready(package(publication(), issued=timezone.now()))
+    floor, _ = median_time(lambda: json.dumps(built), repeats=3)
+    report.line("360Giving JSON of every published grant", seconds=seconds, json_dumps_floor_s=floor,
+                ratio=seconds / floor, grants=len(built["grants"]), megabytes=len(text) / 1e6)
+
+
+# --- The 10,000-row spend return import -------------------------------------------------------
+
+
+def bench_import(report):
+    completed = subprocess.run([sys.executable, str(ROOT / "bench" / "import_spend.py")], capture_output=True,
+                               text=True, env=os.environ.copy(), check=False)
+    figures = {}
+    for line in completed.stdout.splitlines():
+        if line.startswith("openpyxl read_only parse"):
+            figures["openpyxl_read_only_s"] = float(line.split()[-2])
+        elif line.startswith("full import"):
+            figures["import_s"] = float(line.split(")")[-1].split()[0])
+        elif line.startswith("file"):
+            figures["rows"] = line.split()[1]
+    if "import_s" in figures and "openpyxl_read_only_s" in figures:
+        figures["ratio"] = figures["import_s"] / figures["openpyxl_read_only_s"]
+    else:
+        figures["error"] = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+    report.line("spend return import (bench/import_spend.py)", **figures)
+
+
 # --- Main ---------------------------------------------------------------------------------
 
 
@@ -260,7 +385,12 @@ def main():
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     programme = ensure_programme(args.projects)
     bench_pages(report, programme)
+    bench_spending_report(report)
     bench_downloads(report)
+    bench_pdfs(report)
+    bench_threesixtygiving(report)
+    if os.environ.get("BENCH_IMPORT", "1") != "0":
+        bench_import(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

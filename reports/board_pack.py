@@ -46,6 +46,7 @@ from ui.pdf import pdf_response, render_pdf
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"
+LIST_LIMIT = 100
 EARLIEST = dt.date(FIRST_YEAR, 4, 1)  # the first day of the first financial year the service records
 
 
@@ -237,6 +238,11 @@ def board_pack_context(as_at: dt.date, user=None) -> dict:
         "finished_projects": finished,
         "impact": impact,
         "impact_tallies": impact_tallies,
+        # A pack a board can read: each list shows at most this many rows, the counts
+        # stay whole. At national scale the full lists run to thousands of rows.
+        "list_limit": LIST_LIMIT,
+        "list_limit_slice": f":{LIST_LIMIT}",
+        "list_limit_negative": -LIST_LIMIT,
     }
 
 

@@ -247,6 +247,20 @@ def test_a_long_tables_header_repeats_on_every_page(pack):
     assert all("RAG Project Lead organisation Status on the day Reason Rated on" in squash(page) for page in rag_pages)
 
 
+def test_long_lists_are_cut_to_a_readable_length_with_their_counts_kept(pack, monkeypatch):
+    """At national scale a board gets the most overdue and the first of each rating, not thousands of rows."""
+    monkeypatch.setattr("reports.board_pack.LIST_LIMIT", 2)
+    for number in range(5):
+        ProjectFactory(reference=f"Z-{number:03d}", programme=pack.programmes["p1"], rag="amber",
+                       rag_reason="Slow start")
+    text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))[1:]))  # after the cover's contents
+    rag = text[text.index("4. Projects by RAG rating"):text.index("5. Impact summary")]
+    amber = len([p for p in board_pack_context(AS_AT)["rag_groups"] if p.rag == "amber"][0].projects)
+    assert amber >= 5
+    assert f"Amber: the first 2 of {amber} are listed" in rag
+    assert sum(rag.count(f"Z-{number:03d}") for number in range(5)) <= 2
+
+
 def test_as_at_a_later_day_the_milestone_accepted_since_is_no_longer_overdue(pack):
     context = board_pack_context(dt.date(2017, 3, 1))
     assert [item.milestone.title for item in context["overdue"]] == ["Family hub open in Northshire"]
