@@ -320,3 +320,21 @@ def test_the_demo_programmes_publication_validates(db, settings):
     assert rsw["fundingOrganization"] == [{"id": "GB-GOR-D6", "name": "Department for Education"}]
     assert {location["geoCode"] for location in rsw["beneficiaryLocation"]} >= {"E10000007", "E09000015"}
     assert data["publisher"]["website"] == "https://www.gov.uk/government/organisations/department-for-education"
+
+
+@pytest.mark.django_db
+def test_a_generated_programme_of_a_thousand_grants_validates():
+    """generate_programme (issue 8) writes three grants a project: 334 projects, 1,002 grants,
+    with partners, payments and recoveries in every shape the generator makes."""
+    from grants.generate import generate_programme
+
+    generate_programme(projects=334, seed=7)
+    data = parse(json.dumps(package(publication(), issued=timezone.now())))
+    assert schema_errors(data) == []
+    published = Grant.objects.filter(publishable=True).exclude(status=Grant.Status.WITHDRAWN)
+    assert len(data["grants"]) == published.count() > 900
+    record = next(r for r in data["grants"] if r.get("amountDisbursed"))
+    grant = published.get(pk=int(record["id"].rsplit("-", 1)[1]))
+    paid = sum(p.signed_amount for p in Payment.objects.filter(allocation__grant=grant))
+    assert Decimal(str(record["amountDisbursed"])).quantize(Decimal("0.01")) == paid
+    assert Decimal(str(record["amountAwarded"])).quantize(Decimal("0.01")) == grant.amount_awarded
