@@ -235,6 +235,15 @@ def child(kind: str) -> dict:
             floor = time.perf_counter() - started
         return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "floor_rows_per_s": rows / floor,
                 "ratio": (rows / seconds) / (rows / floor), "peak_mb": peak, "start_mb": baseline_mb}
+    if kind in ("spending_xlsx", "spending_pdf"):
+        from reports.downloads import build_spending_pdf, build_spending_xlsx
+        from reports.spending import SpendingFilters, SpendingReport
+
+        started = time.perf_counter()
+        made = SpendingReport(officer, SpendingFilters(), "project")
+        content = (build_spending_xlsx if kind == "spending_xlsx" else build_spending_pdf)(made)
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "megabytes": len(content) / 1e6, "peak_mb": _peak_mb(), "start_mb": baseline_mb}
     raise SystemExit(f"unknown measurement {kind}")
 
 
@@ -242,6 +251,9 @@ def bench_downloads(report):
     for kind in ("csv", "xlsx"):
         figures = measure_in_child(kind)
         report.line(f"ledger {kind} (streamed from the database)", **figures)
+    for kind, name in (("spending_xlsx", "spending report xlsx, whole programme"),
+                       ("spending_pdf", "spending report PDF, whole programme")):
+        report.line(f"{name} (time, peak memory)", **measure_in_child(kind))
 
 
 # --- The spending report against one hand-written GROUP BY ---------------------------

@@ -23,6 +23,7 @@ from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
+from ui.paging import page_of
 from ui.uploads import download_response
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
@@ -59,8 +60,8 @@ def yours(request):
 
 @role_required(*PROGRAMME_READERS)
 def evaluation_list(request):
-    evaluations = _listed(Evaluation.objects.for_user(request.user), request.user)
-    return render(request, "evaluations/list.html", {"evaluations": evaluations})
+    page = page_of(request, _listed(Evaluation.objects.for_user(request.user), request.user))
+    return render(request, "evaluations/list.html", {"evaluations": page, "page": page})
 
 
 @role_required(*READERS)

@@ -30,6 +30,7 @@ from grants.lifecycle import IllegalStatusChange
 from grants.reconciliation import find_discrepancies
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
+from ui.paging import page_of
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -324,7 +325,8 @@ def payments_waiting(request):
         .prefetch_related(_accepted_reviews())
         .order_by("accepted_at", "pk")
     )
-    context = {"milestones": rows, "total": summary["total"], "can_pay": request.user.is_finance}
+    page = page_of(request, rows)
+    context = {"milestones": page, "page": page, "total": summary["total"], "can_pay": request.user.is_finance}
     return render(request, "grants/payments_waiting.html", context)
 
 

@@ -123,7 +123,7 @@ def test_the_list_makes_the_same_queries_however_many_rows(client, world, django
         page = text(client.get(url("payments-waiting")))
     assert "5 payments waiting, <strong>£54,000.00</strong> in all." in page
     assert len(many) == len(few)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # and one to count the pages
         client.get(url("payments-waiting"))
 
 
@@ -415,3 +415,25 @@ def test_only_finance_records_recoveries(client, world, persona):
     assert client.get(url("recovery-create", allocation_pk=allocation.pk)).status_code == 403
     assert client.post(url("recovery-create", allocation_pk=allocation.pk), recovery_data()).status_code == 403
     assert not Payment.objects.filter(kind="recovery").exists()
+
+
+def test_payments_waiting_are_listed_fifty_a_page_with_the_whole_count_and_total(client, world):
+    """The page stays the same size however many payments wait; the count and total cover them all."""
+    from projects.models import Milestone
+    from projects.services import review_milestone, submit_milestone
+
+    for n in range(51):
+        milestone = Milestone.objects.create(
+            project=world.project, organisation=world.harrow, title=f"Extra milestone {n:02d}",
+            due_date=dt.date(2015, 9, 30), payment_amount=Decimal("1.01"), allocation=world.allocations["GB-LAE-HRW"],
+        )
+        milestone.record_initial_status(by=world.users.officer)
+        submit_milestone(milestone=milestone, by=world.users.harrow, narrative="Done")
+        review_milestone(milestone=milestone, by=world.users.officer, decision="accepted")
+    client.force_login(world.users.finance)
+    first = client.get(reverse("grants:payments-waiting")).content.decode()
+    second = client.get(reverse("grants:payments-waiting") + "?page=2").content.decode()
+    listed = [set(re.findall(r"Extra milestone \d\d", page)) for page in (first, second)]
+    assert (len(listed[0]), len(listed[1])) == (50, 1) and not listed[0] & listed[1]
+    assert "51 payments waiting, <strong>£51.51</strong> in all." in first
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
