@@ -114,8 +114,8 @@ def bench_pages(report, programme):
     officer = User.objects.get(username="bench-officer")
     project = Project.objects.filter(programme=programme, partnerships__isnull=False).order_by("pk").first()
     council_user = (
-        User.objects.filter(username__startswith="bench-GB-LAE", organisation__partnerships__project=project).first()
-        or User.objects.filter(username__startswith="bench-GB-LAE").first()
+        User.objects.filter(username__startswith="bench-gb-lae", organisation__partnerships__project=project).first()
+        or User.objects.filter(username__startswith="bench-gb-lae").first()
     )
     officer_pages = [
         ("dashboard", reverse("projects:dashboard")),

@@ -253,6 +253,13 @@ class ImpactReport:
         return [(strength.value, strength.label, by_strength[strength]) for strength in EvidenceStrength
                 if by_strength[strength]]
 
+    def charts_of_first(self, limit: int) -> list[Chart]:
+        """One chart per measure of at most ``limit`` results: a web page a person can read."""
+        by_measure: dict = {}
+        for row in self.rows:
+            by_measure.setdefault(row.measure.pk, []).append(row)
+        return [Chart(rows[0].measure, rows[:limit]).lay_out() for rows in by_measure.values()]
+
     @property
     def charts(self) -> list[Chart]:
         by_measure: dict[int, list[Row]] = {}

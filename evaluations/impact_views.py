@@ -44,6 +44,9 @@ def _filter_summary(filterset) -> list[tuple[str, str]]:
     return summary
 
 
+WEB_LIMIT = 50
+
+
 def _impact_page(request, *, project=None):
     user = request.user
     fmt = request.GET.get("format", "")
@@ -58,6 +61,8 @@ def _impact_page(request, *, project=None):
     context = {
         "report": report, "project": project, "title": title, "filter": filterset, "form": filterset.form,
         "filters": filters, "generated_at": timezone.localtime(),
+        # The web page lists and charts at most this many results a group; the downloads hold them all.
+        "web_limit": WEB_LIMIT, "web_slice": f":{WEB_LIMIT}",
     }
     name = f"impact-{slugify(project.reference) if project else 'programme'}-{timezone.localdate():%Y-%m-%d}"
     if fmt == "xlsx" and valid:
