@@ -170,6 +170,12 @@ def measure_in_child(kind: str) -> dict:
 
 
 def _peak_mb():
+    """This process's peak resident memory (VmHWM). Not ru_maxrss, which Linux carries
+    over from the parent process and so would report the bench's own peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
