@@ -12,6 +12,10 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/mig_bench
 export BENCH_PROJECTS=${BENCH_PROJECTS:-1000}
 case "$DATABASE_URL" in postgres*) ;; *) echo "The load test runs on PostgreSQL: set DATABASE_URL" >&2; exit 2 ;; esac
 
+# Sessions are signed with the server's secret key, so make it first and share it.
+make .secret-key >/dev/null
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(cat .secret-key)}
+
 # The generated programme and its users (with the generated password, development only).
 DJANGO_DEVELOPMENT=1 .venv/bin/python -m config.ensure_database
 DJANGO_DEVELOPMENT=1 .venv/bin/python - <<'PY'
