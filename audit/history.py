@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import models
-
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, Project
@@ -64,51 +62,45 @@ def _tracked_fields(model):
     ]
 
 
-def _entries(model, ids, subject_for, related_names):
-    """History entries for the rows of ``model`` whose keys are in ``ids``."""
+def _entries(model, ids, subject_for, names, on_create):
+    """History entries for the rows of ``model`` whose keys are in ``ids``.
+
+    ``names`` maps a foreign key's attname to {key: label}; ``on_create`` names the
+    fields a new row shows (its foreign keys with a label are shown too)."""
     fields = _tracked_fields(model)
+    created_fields = [f for f in fields if f.name in on_create or f.attname in names]
     records = (
         model.history.filter(id__in=ids)
         .select_related("history_user")
         .order_by("id", "history_date", "history_id")
     )
+
+    def value(record, model_field):
+        raw = getattr(record, model_field.attname)
+        return _shown(model_field, names.get(model_field.attname, {}).get(raw, raw))
+
     entries = []
     previous = None
     for record in records:
-        if previous is None or previous.id != record.id:
+        if previous is not None and previous.id != record.id:
             previous = None
         who = str(record.history_user) if record.history_user else "The service"
-        subject = subject_for(record)
+        reason = record.history_change_reason or ""
         if previous is None:
-            shown = [
-                Change(f.verbose_name.capitalize(), "", _shown(f, _value(record, f, related_names)))
-                for f in fields
-                if f.attname in related_names or f.name in related_names
-            ]
+            shown = [Change(f.verbose_name.capitalize(), "", value(record, f)) for f in created_fields]
             # A row loaded in bulk has no copy from its creation: its first copy is a later change.
             action = "Created" if record.history_type == "+" else "First recorded"
-            entries.append(HistoryEntry(record.history_date, who, subject, action, shown, record.history_change_reason or ""))
+            entries.append(HistoryEntry(record.history_date, who, subject_for(record), action, shown, reason))
         else:
             changes = [
-                Change(f.verbose_name.capitalize(), _shown(f, _value(previous, f, related_names)),
-                       _shown(f, _value(record, f, related_names)))
+                Change(f.verbose_name.capitalize(), value(previous, f), value(record, f))
                 for f in fields
                 if getattr(previous, f.attname) != getattr(record, f.attname)
             ]
             if changes:
-                entries.append(
-                    HistoryEntry(record.history_date, who, subject, "Changed", changes, record.history_change_reason or "")
-                )
+                entries.append(HistoryEntry(record.history_date, who, subject_for(record), "Changed", changes, reason))
         previous = record
     return entries
-
-
-def _value(record, model_field, names):
-    value = getattr(record, model_field.attname)
-    lookup = names.get(model_field.attname) if isinstance(names, dict) else None
-    if lookup is not None and value is not None:
-        return lookup.get(value, value)
-    return value
 
 
 def project_history(project, *, grants, allocations, payments, milestones, limit=CHANGE_LIMIT):
@@ -125,42 +117,34 @@ def project_history(project, *, grants, allocations, payments, milestones, limit
     names = {"recipient_id": recipient_names, "allocation_id": allocation_label, "grant_id": grant_title}
 
     # What a new record shows: the figures that matter, not every column.
-    created_fields = {
-        Project: {"status": None, "rag": None},
-        Grant: {"amount_awarded": None, "status": None},
-        Allocation: {"resource": None, "capital": None},
-        Payment: {"kind": None, "amount": None, "paid_on": None, "advance_reason": None},
-        SpendReturn: {"spent": None, "forecast": None, "status": None},
-        Milestone: {"status": None, "payment_amount": None, "due_date": None},
+    on_create = {
+        Project: {"status", "rag"},
+        Grant: {"amount_awarded", "status"},
+        Allocation: {"resource", "capital"},
+        Payment: {"kind", "amount", "paid_on", "advance_reason"},
+        SpendReturn: {"spent", "forecast", "status"},
+        Milestone: {"status", "payment_amount", "due_date"},
     }
-
-    def with_names(model):
-        return {**names, **created_fields[model]}
-
+    sources = [
+        (Project, [project.pk], lambda r: "Project"),
+        (Grant, list(grant_title), lambda r: f"Grant ‘{r.title}’"),
+        (
+            Allocation, list(allocation_label),
+            lambda r: f"Allocation to {recipient_names.get(r.recipient_id, 'a recipient')} for {r.financial_year}",
+        ),
+        (
+            Payment, [p.pk for p in payments],
+            lambda r: f"{'Recovery from' if r.kind == Payment.Kind.RECOVERY else 'Payment to'} "
+            f"{allocation_label.get(r.allocation_id, 'an allocation')}",
+        ),
+        (
+            SpendReturn, SpendReturn.objects.filter(allocation__in=list(allocation_label)).values("pk"),
+            lambda r: f"Spend return, {allocation_label.get(r.allocation_id, 'an allocation')}, quarter {r.quarter}",
+        ),
+        (Milestone, [m.pk for m in milestones], lambda r: f"Milestone ‘{r.title}’"),
+    ]
     entries = []
-    entries += _entries(Project, [project.pk], lambda r: "Project", with_names(Project))
-    entries += _entries(Grant, list(grant_title), lambda r: f"Grant ‘{r.title}’", with_names(Grant))
-    entries += _entries(
-        Allocation, list(allocation_label),
-        lambda r: f"Allocation to {recipient_names.get(r.recipient_id, 'a recipient')} for {r.financial_year}",
-        with_names(Allocation),
-    )
-    entries += _entries(
-        Payment, [p.pk for p in payments],
-        lambda r: f"{'Recovery from' if r.kind == Payment.Kind.RECOVERY else 'Payment to'} "
-        f"{allocation_label.get(r.allocation_id, 'an allocation')}",
-        with_names(Payment),
-    )
-    entries += _entries(
-        SpendReturn, SpendReturn.objects.filter(allocation__in=[a.pk for a in allocation_list]).values("pk"),
-        lambda r: f"Spend return, {allocation_label.get(r.allocation_id, 'an allocation')}, quarter {r.quarter}",
-        with_names(SpendReturn),
-    )
-    entries += _entries(Milestone, [m.pk for m in milestones], lambda r: f"Milestone ‘{r.title}’", with_names(Milestone))
+    for model, ids, subject_for in sources:
+        entries += _entries(model, ids, subject_for, names, on_create[model])
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit], len(entries)
-
-
-def changed_fields(model: type[models.Model]) -> list[str]:
-    """The fields whose changes the history lists (for the admin and tests)."""
-    return [f.name for f in _tracked_fields(model)]

@@ -394,7 +394,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=int(os.environ.get("BENCH_PROJECTS", "1000")))
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", action="store_true", help="Only migrate and generate the programme if missing.")
     args = parser.parse_args()
+    if args.prepare:
+        ensure_programme(args.projects)
+        return
     if args.child:
         print(json.dumps(child(args.child)))
         return

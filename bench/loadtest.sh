@@ -16,20 +16,14 @@ case "$DATABASE_URL" in postgres*) ;; *) echo "The load test runs on PostgreSQL:
 make .secret-key >/dev/null
 export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(cat .secret-key)}
 
-# The generated programme and its users (with the generated password, development only).
+# The generated programme and its users (with the generated password, development only),
+# then one signed-in session per simulated user.
 DJANGO_DEVELOPMENT=1 .venv/bin/python -m config.ensure_database
+DJANGO_DEVELOPMENT=1 .venv/bin/python bench/bench.py --prepare
 DJANGO_DEVELOPMENT=1 .venv/bin/python - <<'PY'
 import os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
-from django.core.management import call_command
-from grants import generate
-from grants.models import Programme
-call_command("migrate", verbosity=0)
-n = int(os.environ["BENCH_PROJECTS"])
-programme = Programme.objects.filter(name=generate.programme_name(1)).first()
-if programme is None or programme.projects.count() != n:
-    call_command("generate_programme", projects=n, seed=1, replace=programme is not None)
 # One signed-in session per simulated user, made here as the sign-in page would make it,
 # so that the test measures browsing rather than 50 password hashes at once.
 from django.conf import settings
