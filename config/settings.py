@@ -262,6 +262,12 @@ LOGGING = {
 # flagged as underspending when allocated - spent - forecast is more than this
 # percentage of what was allocated.
 UNDERSPEND_THRESHOLD_PERCENT = env_int("UNDERSPEND_THRESHOLD_PERCENT", 10)
+# ... and as overspending when spent + forecast passes allocated by more than this
+# percentage (0: any overspend is flagged).
+OVERSPEND_THRESHOLD_PERCENT = env_int("OVERSPEND_THRESHOLD_PERCENT", 0)
+# A variation of an award or allocation that changes it by more than this many
+# pounds applies only once a second programme officer approves it.
+VARIATION_APPROVAL_THRESHOLD = env_int("VARIATION_APPROVAL_THRESHOLD", 100000)
 
 # --- Background downloads (downloads/) ---
 # A ledger longer than this is made by the worker (`manage.py db_worker`, started by

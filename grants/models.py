@@ -289,6 +289,12 @@ class ThroughAllocationQuerySet(models.QuerySet):
         return self.filter(allocation__in=Allocation.objects.for_user(user))
 
 
+class RecoveryReason(models.TextChoices):
+    UNDERSPEND = "underspend_returned", "Underspend returned"
+    OVERPAYMENT = "overpayment", "Overpayment"
+    BREACH = "breach_of_conditions", "Breach of grant conditions"
+
+
 class Payment(models.Model):
     """Money paid by the funder against an allocation, or recovered from it."""
 
@@ -307,6 +313,10 @@ class Payment(models.Model):
     advance_reason = models.TextField(blank=True)
     reference = models.CharField(max_length=60, blank=True, help_text="Remittance or ledger reference.")
     note = models.TextField(blank=True)
+    recovery_reason = models.CharField(max_length=30, choices=RecoveryReason.choices, blank=True)
+    late_reason = models.TextField(
+        blank=True, help_text="Why a final payment is made after the grant's planned end."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="payments_recorded"
     )
@@ -329,6 +339,12 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="payment") | (Q(milestone__isnull=True) & Q(in_advance=False)),
                 name="recovery_has_no_milestone",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="payment", recovery_reason="")
+                | Q(kind="recovery", recovery_reason__in=["underspend_returned", "overpayment", "breach_of_conditions"]),
+                name="recovery_has_a_reason",
+                violation_error_message="A recovery needs its reason: underspend returned, overpayment or breach of conditions.",
             ),
             models.UniqueConstraint(
                 fields=["milestone"],
@@ -392,3 +408,116 @@ class SpendReturn(models.Model):
     @property
     def financial_quarter(self):
         return self.allocation.financial_year.quarter(self.quarter)
+
+
+class AllocationBalance(models.Model):
+    """An allocation's running totals, kept by the money services.
+
+    ``grants.money.refresh_balance`` rewrites the row from the allocation's own
+    ledger rows, under the allocation's lock and in the same transaction as the
+    payment, recovery, milestone, spend return or variation that changed them.
+    Pages, reports and reconciliation add up balances instead of scanning the
+    ledger; reconciliation also checks every balance against its rows.
+    """
+
+    allocation = models.OneToOneField(Allocation, on_delete=models.CASCADE, primary_key=True, related_name="balance")
+    paid = money(default=Decimal("0.00"), help_text="Payments made, before recoveries.")
+    recovered = money(default=Decimal("0.00"))
+    released = money(
+        default=Decimal("0.00"), help_text="Recovered money that a variation has made payable again."
+    )
+    committed = money(default=Decimal("0.00"), help_text="Milestone payments planned or accepted, not yet paid.")
+    spent = money(default=Decimal("0.00"))
+    forecast = money(default=Decimal("0.00"), help_text="The forecast in the latest spend return.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paid__gte=0, recovered__gte=0, released__gte=0, committed__gte=0, spent__gte=0, forecast__gte=0),
+                name="allocation_balance_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(recovered__lte=F("paid")), name="allocation_balance_recovered_within_paid"),
+            models.CheckConstraint(
+                condition=Q(released__lte=F("recovered")), name="allocation_balance_released_within_recovered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Balance of {self.allocation_id}"
+
+
+class VariationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_whole_programme:
+            return self
+        return self.filter(grant__in=Grant.objects.for_user(user), allocation__in=Allocation.objects.for_user(user))
+
+    def pending(self):
+        return self.filter(status=Variation.Status.PENDING)
+
+
+class Variation(models.Model):
+    """A change to an award (``allocation`` empty) or to an allocation: before, after, why, who and when.
+
+    A change of more than VARIATION_APPROVAL_THRESHOLD needs a second programme
+    officer's approval before it applies, as a payment needs someone other than
+    the officer who accepted its milestone.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="variations")
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, null=True, blank=True, related_name="variations"
+    )
+    amount_before = money()
+    amount_after = money()
+    resource_after = money(null=True, blank=True)
+    capital_after = money(null=True, blank=True)
+    releases_recovered = money(
+        default=Decimal("0.00"), help_text="Money recovered from the allocation that this variation makes payable again."
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    objects = VariationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_before__gte=0, amount_after__gte=0), name="variation_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(releases_recovered__gte=0), name="variation_release_not_negative"),
+            models.CheckConstraint(condition=~Q(reason=""), name="variation_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]), name="variation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="variation_decision_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self):
+        what = f"allocation {self.allocation}" if self.allocation_id else f"award of {self.grant}"
+        return f"Variation of {what}: £{self.amount_before:,.2f} → £{self.amount_after:,.2f}"
+
+    @property
+    def change(self) -> Decimal:
+        return self.amount_after - self.amount_before
+
+    @property
+    def is_of_award(self) -> bool:
+        return self.allocation_id is None

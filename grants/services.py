@@ -10,13 +10,14 @@ milestone) so that two transactions never wait on each other in a circle.
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 
+from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment, SpendReturn
+from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, SpendReturn, Variation
 
 ZERO = Decimal("0.00")
 
@@ -25,19 +26,42 @@ class MoneyRuleError(ValidationError):
     """A request that would break one of the rules money must obey."""
 
 
+def _pounds(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
+
+
 def _allocated(grant_id, *, excluding=None) -> Decimal:
     rows = Allocation.objects.filter(grant_id=grant_id)
     if excluding is not None:
         rows = rows.exclude(pk=excluding)
-    return rows.aggregate(total=Sum("amount"))["total"] or ZERO
+    return money.totals(rows).allocated
 
 
 def net_paid(allocation_id) -> Decimal:
-    totals = Payment.objects.filter(allocation_id=allocation_id).aggregate(
-        paid=Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)),
-        recovered=Sum("amount", filter=Q(kind=Payment.Kind.RECOVERY)),
-    )
-    return (totals["paid"] or ZERO) - (totals["recovered"] or ZERO)
+    return money.ledger_figures(allocation_id).net_paid
+
+
+def _refuse_if_closed(grant: Grant, what: str) -> None:
+    """A closed or withdrawn project's grants, and a closed or withdrawn grant, take only recoveries."""
+    project = grant.project
+    if project.status in ("closed", "withdrawn"):
+        raise MoneyRuleError(
+            f"{project.reference} is {project.get_status_display().lower()}, so its grants take no new {what}; "
+            "only a recovery can be recorded"
+        )
+    if grant.status in (Grant.Status.CLOSED, Grant.Status.WITHDRAWN):
+        raise MoneyRuleError(
+            f"This grant is {grant.get_status_display().lower()}, so it takes no new {what}; "
+            "only a recovery can be recorded"
+        )
+
+
+def _describe_headroom(figures: money.Figures) -> str:
+    parts = [f"allocated {_pounds(figures.allocated)}", f"net paid {_pounds(figures.net_paid)}",
+             f"committed to milestones {_pounds(figures.committed)}"]
+    if figures.held:
+        parts.append(f"recovered and held {_pounds(figures.held)}")
+    return f"The allocation's headroom is {_pounds(figures.headroom)} ({', '.join(parts)})"
 
 
 def _positive(amount, what="The amount") -> Decimal:
@@ -57,12 +81,18 @@ def save_allocation(
     allocation: Allocation | None = None,
     illustrative: bool = False,
     by=None,
+    reason: str = "",
 ) -> Allocation:
-    """Create or change an allocation; the grant's allocations may not pass its award.
+    """Create an allocation, or change one as a variation (``reason`` says why); the grant's
+    allocations may not pass its award, and an allocation may not fall below what is paid and
+    committed from it. A change larger than VARIATION_APPROVAL_THRESHOLD waits for a second
+    officer (``allocation.pending_variation`` is then set and nothing else changes).
     ``by`` names the user in the audit history (a web request names its user anyway)."""
     with transaction.atomic():
         locked_grant = Grant.objects.select_for_update().select_related("project").get(pk=grant.pk)
         project = locked_grant.project
+        if allocation is None:
+            _refuse_if_closed(locked_grant, "allocation")
         takes_part = recipient.pk == project.lead_organisation_id or project.partnerships.filter(
             organisation=recipient
         ).exists()
@@ -89,10 +119,11 @@ def save_allocation(
             raise MoneyRuleError(
                 f"{recipient} already has an allocation from this grant for {financial_year}: change that one instead"
             )
+        before = (allocation.resource or ZERO) + (allocation.capital or ZERO) if allocation.pk else None
         allocation.recipient = recipient
         allocation.financial_year = financial_year
-        allocation.resource = Decimal(resource or 0)
-        allocation.capital = Decimal(capital or 0)
+        allocation.resource = Decimal(resource or 0).quantize(money.PENNY)
+        allocation.capital = Decimal(capital or 0).quantize(money.PENNY)
         allocation.purpose = purpose
         allocation.illustrative = illustrative
         amount = allocation.resource + allocation.capital
@@ -105,22 +136,128 @@ def save_allocation(
                 f"The grant's allocations would come to £{others + amount:,.2f}, more than its award of "
                 f"£{locked_grant.amount_awarded:,.2f}. At most £{headroom:,.2f} can be allocated here."
             )
-        if allocation.pk is not None and net_paid(allocation.pk) > amount:
-            raise MoneyRuleError(
-                f"£{net_paid(allocation.pk):,.2f} has already been paid against this allocation; "
-                "it cannot be reduced below that."
-            )
+        variation = None
+        if allocation.pk is not None:
+            figures = money.ledger_figures(allocation.pk)
+            floor = figures.net_paid + figures.committed
+            if amount < floor:
+                raise MoneyRuleError(
+                    f"{_pounds(figures.net_paid)} has been paid (net of recoveries) and {_pounds(figures.committed)} "
+                    f"is committed to milestone payments from this allocation, so it cannot be less than "
+                    f"{_pounds(floor)}. To cut it further, first reduce or remove the milestone payments "
+                    "still to be made, or record a recovery."
+                )
+            if amount != before or (figures.held and (reason or "").strip()):
+                variation = _record_variation(
+                    grant=locked_grant, allocation=allocation, before=before, after=amount, reason=reason, by=by,
+                    held=figures.held,
+                )
+                if variation.status == Variation.Status.PENDING:
+                    # Nothing changes until a second officer approves.
+                    allocation.refresh_from_db()
+                    allocation.pending_variation = variation
+                    return allocation
         allocation.full_clean(exclude=["grant"])
         if by is not None:
             allocation._history_user = by
         allocation.save()
+        money.refresh_balance(allocation.pk)
+        allocation.pending_variation = None
         return allocation
+
+
+def _needs_approval(before: Decimal, after: Decimal) -> bool:
+    return abs(after - before) > Decimal(settings.VARIATION_APPROVAL_THRESHOLD)
+
+
+def _record_variation(*, grant, allocation, before, after, reason, by, held=ZERO, resource=None, capital=None):
+    """The variation row for a change about to be made (or waiting for approval)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise MoneyRuleError({"reason": "Give the reason for the variation"})
+    if by is None:
+        raise MoneyRuleError("A variation must name the officer who makes it")
+    pending = _needs_approval(before, after)
+    now = timezone.now()
+    return Variation.objects.create(
+        grant=grant, allocation=allocation, amount_before=before, amount_after=after,
+        resource_after=allocation.resource if allocation is not None else None,
+        capital_after=allocation.capital if allocation is not None else None,
+        # A variation of an allocation re-profiles it: money recovered and held is payable again.
+        releases_recovered=held if allocation is not None else ZERO,
+        reason=reason, requested_by=by, requested_at=now,
+        status=Variation.Status.PENDING if pending else Variation.Status.APPROVED,
+        decided_by=None if pending else by, decided_at=None if pending else now,
+    )
+
+
+def decide_variation(*, variation: Variation, by, approve: bool, note: str = "") -> Variation:
+    """A second programme officer approves (and so applies) or rejects a variation waiting for approval."""
+    if not by.is_officer:
+        raise PermissionDenied("Only a programme officer can decide a variation")
+    if not approve and not (note or "").strip():
+        raise MoneyRuleError({"note": "Say why the variation is rejected"})
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("project").get(pk=variation.grant_id)
+        locked = Variation.objects.select_for_update().get(pk=variation.pk)
+        if locked.status != Variation.Status.PENDING:
+            raise MoneyRuleError("This variation has already been decided")
+        if locked.requested_by_id == by.pk:
+            raise MoneyRuleError("You asked for this variation, so another programme officer must decide it")
+        if approve:
+            if locked.allocation_id is None:
+                _apply_award(grant, locked.amount_after, by=by)
+            else:
+                _apply_allocation_variation(grant, locked, by=by)
+        locked.status = Variation.Status.APPROVED if approve else Variation.Status.REJECTED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_note = (note or "").strip()
+        locked.save()
+        if locked.allocation_id is not None:
+            money.refresh_balance(locked.allocation_id)
+        return locked
+
+
+def _apply_allocation_variation(grant: Grant, variation: Variation, *, by) -> None:
+    allocation = Allocation.objects.select_for_update().get(pk=variation.allocation_id, grant=grant)
+    amount = variation.amount_after
+    others = _allocated(grant.pk, excluding=allocation.pk)
+    if others + amount > grant.amount_awarded:
+        raise MoneyRuleError(
+            f"The grant's allocations would come to {_pounds(others + amount)}, more than its award of "
+            f"{_pounds(grant.amount_awarded)}: the money has been allocated elsewhere since this was asked for"
+        )
+    figures = money.ledger_figures(allocation.pk)
+    if amount < figures.net_paid + figures.committed:
+        raise MoneyRuleError(
+            f"{_pounds(figures.net_paid + figures.committed)} is now paid or committed from this allocation, "
+            "more than the varied amount"
+        )
+    allocation.resource = variation.resource_after
+    allocation.capital = variation.capital_after
+    variation.releases_recovered = figures.held
+    allocation.full_clean(exclude=["grant"])
+    allocation._history_user = by
+    allocation.save()
+
+
+def _apply_award(grant: Grant, amount: Decimal, *, by) -> None:
+    allocated = _allocated(grant.pk)
+    if amount < allocated:
+        raise MoneyRuleError(
+            f"{_pounds(allocated)} of this grant is allocated, so the award cannot be less than that"
+        )
+    grant.amount_awarded = amount
+    grant.full_clean()
+    grant._history_user = by
+    grant.save(update_fields=["amount_awarded", "modified_at"])
 
 
 def _lock_allocation(allocation_id) -> Allocation:
     allocation = Allocation.objects.select_related("grant", "recipient").get(pk=allocation_id)
     Grant.objects.select_for_update().get(pk=allocation.grant_id)
-    return Allocation.objects.select_for_update().select_related("grant", "recipient").get(pk=allocation_id)
+    return Allocation.objects.select_for_update().select_related("grant__project", "recipient").get(pk=allocation_id)
 
 
 def _accepted_by(milestone):
@@ -131,6 +268,20 @@ def _accepted_by(milestone):
         .first()
     )
     return review.review.reviewed_by if review else None
+
+
+def _check_payment_date(grant: Grant, paid_on: dt.date, late_reason: str, what="payment") -> None:
+    if paid_on > timezone.localdate():
+        raise MoneyRuleError({"paid_on": f"The {what} date cannot be in the future"})
+    if paid_on < grant.award_date:
+        raise MoneyRuleError(
+            {"paid_on": f"The {what} date cannot be before the grant was awarded on {grant.award_date:%-d %B %Y}"}
+        )
+    if what == "payment" and paid_on > grant.planned_end and not late_reason.strip():
+        raise MoneyRuleError(
+            {"paid_on": f"The grant's planned end was {grant.planned_end:%-d %B %Y}: give the reason for a final "
+                        "payment after it"}
+        )
 
 
 def record_payment(
@@ -144,16 +295,21 @@ def record_payment(
     advance_reason: str = "",
     reference: str = "",
     note: str = "",
+    late_reason: str = "",
     illustrative: bool = False,
 ) -> Payment:
-    """Pay money against an allocation, perhaps releasing a milestone's payment."""
+    """Pay money against an allocation, perhaps releasing a milestone's payment. Never beyond the
+    allocation's headroom: money committed to other milestones, or recovered and held, is not payable."""
     from projects.models import Milestone
 
     amount = _positive(amount)
-    if paid_on > timezone.localdate():
-        raise MoneyRuleError("The payment date cannot be in the future")
+    late_reason = (late_reason or "").strip()
     with transaction.atomic():
         allocation = _lock_allocation(allocation.pk)
+        _refuse_if_closed(allocation.grant, "payment")
+        _check_payment_date(allocation.grant, paid_on, late_reason)
+        figures = money.ledger_figures(allocation.pk)
+        available = figures.headroom
         if milestone is not None:
             milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
             if milestone.allocation_id != allocation.pk:
@@ -170,13 +326,16 @@ def record_payment(
                 raise MoneyRuleError(
                     "This milestone has not been accepted: a payment in advance needs a recorded reason"
                 )
+            if milestone.payment_amount is not None:
+                # The milestone's own commitment becomes this payment.
+                available += milestone.payment_amount
         if in_advance and not advance_reason.strip():
             raise MoneyRuleError("Give the reason for paying in advance")
-        paid = net_paid(allocation.pk)
-        if paid + amount > allocation.amount:
+        if amount > available:
             raise MoneyRuleError(
-                f"Payments to {allocation.recipient} against this allocation would come to £{paid + amount:,.2f}, "
-                f"more than its £{allocation.amount:,.2f}. At most £{allocation.amount - paid:,.2f} can be paid."
+                {"amount": f"Payments to {allocation.recipient} cannot pass the allocation's headroom. "
+                           f"{_describe_headroom(figures)}, so at most {_pounds(max(available, ZERO))} can be paid. "
+                           "To pay more, a programme officer must vary the allocation."}
             )
         payment = Payment(
             allocation=allocation,
@@ -188,16 +347,18 @@ def record_payment(
             advance_reason=advance_reason.strip() if in_advance else "",
             reference=reference,
             note=note,
+            late_reason=late_reason if paid_on > allocation.grant.planned_end else "",
             recorded_by=by,
             illustrative=illustrative,
         )
         payment.full_clean()
         payment._history_user = by
         payment.save()
+        money.refresh_balance(allocation.pk)
         return payment
 
 
-def pay_milestone(*, milestone, paid_on: dt.date, by, reference: str = "") -> Payment:
+def pay_milestone(*, milestone, paid_on: dt.date, by, reference: str = "", late_reason: str = "") -> Payment:
     """Release an accepted milestone's payment, exactly once."""
     if milestone.payment_amount is None:
         raise MoneyRuleError("This milestone does not release a payment")
@@ -208,24 +369,43 @@ def pay_milestone(*, milestone, paid_on: dt.date, by, reference: str = "") -> Pa
         by=by,
         milestone=milestone,
         reference=reference,
+        late_reason=late_reason,
     )
 
 
 def record_recovery(
-    *, allocation: Allocation, amount: Decimal, paid_on: dt.date, by, reason: str, reference: str = ""
+    *,
+    allocation: Allocation,
+    amount: Decimal,
+    paid_on: dt.date,
+    by,
+    reason: str,
+    recovery_reason: str = "",
+    reference: str = "",
+    illustrative: bool = False,
 ) -> Payment:
-    """Recover (claw back) money paid against an allocation; never more than was paid."""
+    """Recover (claw back) money paid against an allocation; never more than was paid.
+
+    ``recovery_reason`` is one of RecoveryReason (underspend returned, overpayment, breach of
+    conditions) and ``reason`` the officer's words. The money recovered is held: it is not
+    payable again until a variation of the allocation re-profiles it. A closed project's grants
+    still take recoveries.
+    """
     amount = _positive(amount, "The amount recovered")
-    if not reason.strip():
-        raise MoneyRuleError("Give the reason for the recovery")
-    if paid_on > timezone.localdate():
-        raise MoneyRuleError("The recovery date cannot be in the future")
+    if recovery_reason not in RecoveryReason.values:
+        raise MoneyRuleError(
+            {"recovery_reason": "Choose why the money is recovered: underspend returned, overpayment or breach of conditions"}
+        )
+    if not (reason or "").strip():
+        raise MoneyRuleError({"reason": "Give the reason for the recovery"})
     with transaction.atomic():
         allocation = _lock_allocation(allocation.pk)
-        paid = net_paid(allocation.pk)
+        _check_payment_date(allocation.grant, paid_on, "", what="recovery")
+        paid = money.ledger_figures(allocation.pk).net_paid
         if amount > paid:
             raise MoneyRuleError(
-                f"Only £{paid:,.2f} has been paid against this allocation, so no more than that can be recovered"
+                {"amount": f"Only {_pounds(paid)} has been paid against this allocation (net of recoveries), "
+                           "so no more than that can be recovered"}
             )
         recovery = Payment(
             allocation=allocation,
@@ -233,36 +413,104 @@ def record_recovery(
             amount=amount,
             paid_on=paid_on,
             note=reason.strip(),
+            recovery_reason=recovery_reason,
             reference=reference,
             recorded_by=by,
+            illustrative=illustrative,
         )
         recovery.full_clean()
         recovery._history_user = by
         recovery.save()
+        money.refresh_balance(allocation.pk)
         return recovery
 
 
-def save_grant(*, grant: Grant, by) -> Grant:
-    """Create a grant, or save an officer's edit; the award may not fall below what is allocated."""
+def save_grant(*, grant: Grant, by, reason: str = "") -> Grant:
+    """Create a grant, or save an officer's edit. A change of the amount awarded is a variation
+    (``reason`` says why): it may not fall below what is allocated, and a change larger than
+    VARIATION_APPROVAL_THRESHOLD waits for a second officer (``grant.pending_variation`` is then
+    set and the amount stays as it was)."""
     with transaction.atomic():
         if grant.pk is None:
             grant.full_clean()
             grant._history_user = by
             grant.save()
             grant.record_initial_status(by=by)
+            grant.pending_variation = None
             return grant
-        locked = Grant.objects.select_for_update().get(pk=grant.pk)
+        locked = Grant.objects.select_for_update().select_related("project").get(pk=grant.pk)
         allocated = _allocated(locked.pk)
         if grant.amount_awarded is not None and grant.amount_awarded < allocated:
             raise MoneyRuleError(
-                f"£{allocated:,.2f} of this grant is already allocated, so the amount awarded cannot be less than that"
+                {"amount_awarded": f"£{allocated:,.2f} of this grant is already allocated, so the amount awarded "
+                                   "cannot be less than that"}
             )
+        grant.pending_variation = None
+        if grant.amount_awarded is not None and grant.amount_awarded != locked.amount_awarded:
+            if grant.amount_awarded > locked.amount_awarded:
+                _refuse_if_closed(locked, "increase of its award")
+            variation = _record_variation(
+                grant=locked, allocation=None, before=locked.amount_awarded, after=grant.amount_awarded,
+                reason=reason, by=by,
+            )
+            if variation.status == Variation.Status.PENDING:
+                grant.amount_awarded = locked.amount_awarded
+                grant.pending_variation = variation
         # Status moves only through set_status; never write back a status read before the lock.
         grant.status = locked.status
         grant.full_clean()
         grant._history_user = by
         grant.save()
         return grant
+
+
+def save_milestone(*, milestone, by):
+    """Plan a milestone, or change one. A payment it releases is committed from its allocation from
+    now on, so it may not pass the allocation's headroom (its own earlier commitment aside)."""
+    from projects.models import Milestone
+
+    with transaction.atomic():
+        old = None
+        if milestone.pk is not None:
+            old = Milestone.objects.values("allocation_id", "payment_amount").get(pk=milestone.pk)
+        allocation_ids = sorted({i for i in (old and old["allocation_id"], milestone.allocation_id) if i})
+        allocations = Allocation.objects.filter(pk__in=allocation_ids)
+        grant_ids = sorted(set(allocations.values_list("grant_id", flat=True)))
+        list(Grant.objects.select_for_update().filter(pk__in=grant_ids).order_by("pk").values_list("pk"))
+        locked = {a.pk: a for a in Allocation.objects.select_for_update().select_related("grant__project", "recipient")
+                  .filter(pk__in=allocation_ids).order_by("pk")}
+        if milestone.pk is not None:
+            Milestone.objects.select_for_update().filter(pk=milestone.pk).values_list("pk").get()
+            old = Milestone.objects.values("allocation_id", "payment_amount").get(pk=milestone.pk)
+        if milestone.allocation_id and milestone.payment_amount is not None:
+            allocation = locked[milestone.allocation_id]
+            changed = old is None or (old["allocation_id"], old["payment_amount"]) != (
+                milestone.allocation_id, milestone.payment_amount
+            )
+            if changed:
+                _refuse_if_closed(allocation.grant, "milestone payment")
+            figures = money.ledger_figures(allocation.pk)
+            available = figures.headroom
+            paid = milestone.pk is not None and Payment.objects.filter(
+                milestone_id=milestone.pk, kind=Payment.Kind.PAYMENT
+            ).exists()
+            if old and old["allocation_id"] == allocation.pk and old["payment_amount"] is not None and not paid:
+                available += old["payment_amount"]
+            if changed and milestone.payment_amount > available:
+                raise MoneyRuleError(
+                    {"payment_amount": f"{_describe_headroom(figures)}, so a milestone payment from it can be at most "
+                                       f"{_pounds(max(available, ZERO))}. Plan a smaller payment, or ask for a "
+                                       "variation of the allocation first."}
+                )
+        new = milestone.pk is None
+        milestone.full_clean()
+        milestone._history_user = by
+        milestone.save()
+        if new:
+            milestone.record_initial_status(by=by)
+        for allocation_id in allocation_ids:
+            money.refresh_balance(allocation_id)
+        return milestone
 
 
 def _check_spend_figures(spent, forecast) -> tuple[Decimal, Decimal]:
@@ -301,6 +549,15 @@ def submit_spend_return(
         raise ValidationError(
             {"quarter": f"{period} has not started yet: a return can only be made once its quarter has begun"}
         )
+    grant = Grant.objects.select_related("project").get(pk=allocation.grant_id)
+    if period.end < grant.award_date:
+        raise ValidationError(
+            {"quarter": f"{period} ended before the grant was awarded on {grant.award_date:%-d %B %Y}"}
+        )
+    if period.start > grant.project.end_date:
+        raise ValidationError(
+            {"quarter": f"{period} starts after the project ended on {grant.project.end_date:%-d %B %Y}"}
+        )
     duplicate = ValidationError(
         {"quarter": f"A return for {period} has already been made: change that one instead"}
     )
@@ -326,6 +583,7 @@ def submit_spend_return(
                 spend_return.save()
         except IntegrityError:
             raise duplicate from None
+        money.refresh_balance(allocation.pk)
         return spend_return
 
 
@@ -335,6 +593,7 @@ def amend_spend_return(
     """Correct a return that has not been reviewed yet."""
     spent, forecast = _check_spend_figures(spent, forecast)
     with transaction.atomic():
+        Allocation.objects.select_for_update().get(pk=spend_return.allocation_id)
         locked = SpendReturn.objects.select_for_update().select_related("allocation").get(pk=spend_return.pk)
         _check_submitter(locked.allocation, by)
         if locked.status != SpendReturn.Status.SUBMITTED:
@@ -347,6 +606,7 @@ def amend_spend_return(
         locked.full_clean(validate_unique=False, validate_constraints=False)
         locked._history_user = by
         locked.save()
+        money.refresh_balance(locked.allocation_id)
         return locked
 
 
@@ -364,3 +624,48 @@ def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
         locked._history_user = by
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         return locked
+
+
+def closure_problems(project) -> list[str]:
+    """What stops a project's money being settled: each a sentence an officer can act on."""
+    from projects.models import Milestone
+
+    problems = []
+    allocations = Allocation.objects.filter(grant__project=project).select_related("recipient")
+    committed = money.committed_milestones(Milestone.objects.filter(project=project))
+    count = committed.count()
+    if count:
+        figures = money.totals(allocations)
+        problems.append(
+            f"{count} milestone payment{'s' if count != 1 else ''} of {_pounds(figures.committed)} "
+            "committed and not yet paid: pay them, or remove the payments from the milestones"
+        )
+    without_final = allocations.exclude(spend_returns__quarter=4).order_by("financial_year", "recipient__name")
+    for allocation in without_final:
+        problems.append(f"No spend return for Q4 of {allocation.financial_year} from {allocation.recipient}")
+    figures = money.totals(allocations)
+    if figures.net_paid > figures.spent:
+        problems.append(
+            f"Net paid {_pounds(figures.net_paid)} is {_pounds(figures.net_paid - figures.spent)} more than spent "
+            f"{_pounds(figures.spent)}: recover the difference first"
+        )
+    return problems
+
+
+def close_project(*, project, by, reason: str = "", exception: str = "") -> None:
+    """Close a project once its money is settled, or with a recorded exception that says why not."""
+    from projects.models import Project
+
+    exception = (exception or "").strip()
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        problems = closure_problems(locked)
+        if problems and not exception:
+            raise MoneyRuleError(
+                ["The project's money is not settled, so it cannot close:", *problems,
+                 "Settle these, or record an exception that says why the project closes anyway."]
+            )
+        why = (reason or "").strip()
+        if problems:
+            why = f"{why}\nClosed with an exception: {exception}\nUnsettled: " + "; ".join(problems)
+        project.set_status(Project.Status.CLOSED, by=by, reason=why.strip())

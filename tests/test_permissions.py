@@ -29,13 +29,15 @@ OFFICERS = {"officer", "admin"}
 FUNDER_STAFF = {"officer", "finance", "admin"}
 PUBLIC = {"home", "accounts:sign-in", "accounts:password-reset", "accounts:password-reset-sent",
           "accounts:password-reset-confirm", "accounts:password-reset-complete",
-          "publish:index", "publish:360giving-json", "publish:360giving-xlsx"}  # open data (issue 7)
+          "publish:index", "publish:360giving-json", "publish:360giving-xlsx",  # open data (issue 7)
+          "money-glossary"}
 
 # Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
 # side of Reclaiming Social Work). Everyone else gets 403 or 404, or, for a
 # page that only takes a POST, 405 or a redirect back to the object's page.
 EXPECTED = {
     "home": set(PERSONAS),  # the start page, or a redirect to the role's own start
+    "money-glossary": set(PERSONAS),  # what each money figure means: words, no data
     "accounts:sign-in": set(PERSONAS),  # a signed-in user is sent on to their start page
     "accounts:sign-out": set(),  # POST only
     "accounts:password-change": set(PERSONAS) - {"anonymous"},

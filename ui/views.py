@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 
 from accounts.models import Role
 from audit.models import DownloadRecord, record_download
+from grants.money import GLOSSARY
 from projects.filters import ProjectFilter
 from projects.views import project_queryset
 from ui.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
@@ -35,6 +36,11 @@ def home(request):
         except NoReverseMatch:
             pass
     return render(request, "start.html")
+
+
+def money_glossary(request):
+    """What each money figure means: the same words on every page and in every file. Open to all."""
+    return render(request, "help/money.html", {"terms": GLOSSARY})
 
 
 # --- Exports -----------------------------------------------------------------------

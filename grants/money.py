@@ -1,0 +1,338 @@
+"""Every money figure, defined once.
+
+The terms (DESIGN.md, and the glossary page at /help/money/):
+
+- awarded: the grant's award; "original" is the award as first made, before variations;
+- allocated: the allocations' resource plus capital;
+- committed: milestone payments planned or accepted but not yet paid;
+- paid: payments made; recovered: money clawed back; net paid: paid less recovered;
+- held: money recovered that no variation has re-profiled, so it may not be paid again;
+- headroom: allocated less net paid, committed and held: what can still be promised or paid;
+- spent: the total of the spend returns; forecast: the forecast in each allocation's latest return;
+- variance: allocated less spent less forecast; underspend and overspend: a variance past a set
+  percentage of the allocation, either way.
+
+Two ways to the same figures. ``balance_*`` read the per-allocation balance
+(``AllocationBalance``) that the services keep in the same transaction as the
+rows; the ledger functions (``ledger_*``) sum the rows themselves, for figures
+as at a date or by the date money moved, and for reconciliation to check the
+balances. No other module sums payments, recoveries, commitments or spend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+ZERO_VALUE = Value(ZERO, output_field=MONEY)
+PENNY = Decimal("0.01")
+
+GLOSSARY = [
+    ("awarded", "Awarded", "The amount of a grant's award as it stands today, after any approved variations. "
+     "The original award is the amount first awarded."),
+    ("allocated", "Allocated", "The part of a grant earmarked for one recipient in one financial year "
+     "(resource plus capital), added up over the allocations in view."),
+    ("committed", "Committed", "Milestone payments planned or accepted but not yet paid. Money is committed "
+     "from the moment a milestone with a payment is planned."),
+    ("paid", "Paid", "Payments the funder has made, before recoveries."),
+    ("recovered", "Recovered", "Money paid and then returned to the funder (clawed back): an underspend "
+     "returned, an overpayment or a breach of the grant's conditions."),
+    ("net-paid", "Net paid", "Paid less recovered."),
+    ("held", "Recovered and held", "Money recovered from an allocation that may not be paid again until an "
+     "officer records a variation that re-profiles it."),
+    ("headroom", "Headroom", "Allocated less net paid, less committed, less recovered money held: what can "
+     "still be promised to a milestone or paid. Net paid plus committed never passes allocated."),
+    ("spent", "Spent", "The total that recipients report spending in their quarterly spend returns."),
+    ("forecast", "Forecast", "For each allocation, the forecast in its latest spend return: what the "
+     "recipient expects to spend in the rest of the year. An allocation with no return adds nothing."),
+    ("variance", "Variance", "Allocated less spent less forecast: money neither spent nor expected to be. "
+     "Negative when more is spent or forecast than was allocated."),
+    ("underspend", "Underspend", "A positive variance of more than the underspend threshold (a percentage of "
+     "the allocation, set by UNDERSPEND_THRESHOLD_PERCENT)."),
+    ("overspend", "Overspend", "A negative variance of more than the overspend threshold (a percentage of the "
+     "allocation, set by OVERSPEND_THRESHOLD_PERCENT). Negative money is never called an underspend."),
+    ("financial-year", "Financial year", "1 April to 31 March, written 2016-17. Payments and recoveries "
+     "count in the year and quarter of their date; spending in the year and quarter of its return; "
+     "allocations and forecasts in the year they are for. So quarters add up to their year."),
+    ("as-at", "As at a date", "Figures as they were recorded on that date: payments, recoveries and returns "
+     "recorded by then, allocations and awards as they stood, and statuses and ratings as they were."),
+]
+
+
+def underspend_threshold() -> int:
+    return settings.UNDERSPEND_THRESHOLD_PERCENT
+
+
+def overspend_threshold() -> int:
+    return settings.OVERSPEND_THRESHOLD_PERCENT
+
+
+def to_penny(value) -> Decimal:
+    # SQLite's sums lose trailing zeros (and can carry a float's error): money is kept to the penny.
+    return (value if isinstance(value, Decimal) else Decimal(str(value or 0))).quantize(PENNY)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One allocation's figures, or the sum of several allocations'."""
+
+    allocated: Decimal = ZERO
+    paid: Decimal = ZERO
+    recovered: Decimal = ZERO
+    released: Decimal = ZERO
+    committed: Decimal = ZERO
+    spent: Decimal = ZERO
+    forecast: Decimal = ZERO
+    held_total: Decimal | None = None  # summed per allocation when several are added up
+
+    @property
+    def net_paid(self) -> Decimal:
+        return self.paid - self.recovered
+
+    @property
+    def held(self) -> Decimal:
+        if self.held_total is not None:
+            return self.held_total
+        return held(self.allocated, self.paid, self.recovered, self.released, self.committed)
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.allocated - self.net_paid - self.committed - self.held
+
+    @property
+    def variance(self) -> Decimal:
+        return self.allocated - self.spent - self.forecast
+
+    @property
+    def underspend(self) -> bool:
+        return is_underspend(self.allocated, self.variance)
+
+    @property
+    def overspend(self) -> bool:
+        return is_overspend(self.allocated, self.variance)
+
+
+def held(allocated, paid, recovered, released, committed) -> Decimal:
+    """Recovered money not re-profiled, no more than the allocation has left to hold it."""
+    unreleased = max(recovered - released, ZERO)
+    room = max(allocated - (paid - recovered) - committed, ZERO)
+    return min(unreleased, room)
+
+
+def is_underspend(allocated, variance, threshold: int | None = None) -> bool:
+    """More of the allocation neither spent nor forecast than the threshold allows."""
+    threshold = underspend_threshold() if threshold is None else threshold
+    return variance > 0 and variance * 100 > allocated * threshold
+
+
+def is_overspend(allocated, variance, threshold: int | None = None) -> bool:
+    """More spent or forecast than allocated, by more than the threshold allows."""
+    threshold = overspend_threshold() if threshold is None else threshold
+    return variance < 0 and -variance * 100 > allocated * threshold
+
+
+# --- From the balances ----------------------------------------------------------------
+
+BALANCE_FIELDS = ("paid", "recovered", "released", "committed", "spent", "forecast")
+
+
+def held_expression(prefix: str = ""):
+    """``held`` for one allocation row (``prefix`` leads from the query's model to the allocation)."""
+    b = f"{prefix}balance__"
+    unreleased = Greatest(F(f"{b}recovered") - F(f"{b}released"), ZERO_VALUE, output_field=MONEY)
+    room = Greatest(
+        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed"), ZERO_VALUE,
+        output_field=MONEY,
+    )
+    return Least(unreleased, room, output_field=MONEY)
+
+
+def balance_annotations(prefix: str = "") -> dict:
+    """Per-allocation figures from the balance, to ``annotate`` a queryset of allocations (or of rows that
+    lead to one allocation through ``prefix``)."""
+    b = f"{prefix}balance__"
+    figures = {name: Coalesce(F(f"{b}{name}"), ZERO_VALUE, output_field=MONEY) for name in BALANCE_FIELDS}
+    figures["allocated"] = F(f"{prefix}amount")
+    figures["net_paid"] = ExpressionWrapper(F(f"{b}paid") - F(f"{b}recovered"), output_field=MONEY)
+    figures["held"] = held_expression(prefix)
+    figures["headroom"] = ExpressionWrapper(
+        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed") - held_expression(prefix),
+        output_field=MONEY,
+    )
+    figures["variance"] = ExpressionWrapper(
+        F(f"{prefix}amount") - F(f"{b}spent") - F(f"{b}forecast"), output_field=MONEY
+    )
+    return figures
+
+
+def balance_sums(prefix: str = "") -> dict:
+    """The same figures added up over many allocations, for ``aggregate`` or a grouped ``annotate``."""
+    b = f"{prefix}balance__"
+    sums = {
+        name: Coalesce(Sum(f"{b}{name}"), ZERO_VALUE, output_field=MONEY) for name in BALANCE_FIELDS
+    }
+    sums["allocated"] = Coalesce(Sum(f"{prefix}amount"), ZERO_VALUE, output_field=MONEY)
+    sums["held_total"] = Coalesce(Sum(held_expression(prefix)), ZERO_VALUE, output_field=MONEY)
+    return sums
+
+
+def figures_from(row: dict) -> Figures:
+    """A ``Figures`` from an aggregate or a ``values()`` row made with ``balance_sums``."""
+    return Figures(**{name: to_penny(row.get(name)) for name in (*BALANCE_FIELDS, "allocated")},
+                   held_total=to_penny(row["held_total"]) if "held_total" in row else None)
+
+
+def totals(allocations) -> Figures:
+    """The figures of a queryset of allocations, in one query."""
+    return figures_from(allocations.order_by().aggregate(**balance_sums()))
+
+
+def allocation_figures(allocation) -> Figures:
+    """One allocation's figures, from its balance."""
+    balance = getattr(allocation, "balance", None)
+    values = {name: getattr(balance, name) for name in BALANCE_FIELDS} if balance else {}
+    return Figures(allocated=allocation.amount if allocation.amount is not None else
+                   (allocation.resource or ZERO) + (allocation.capital or ZERO), **values)
+
+
+# --- From the ledger rows --------------------------------------------------------------
+
+PAID_AMOUNT = Case(When(kind="payment", then=F("amount")), default=ZERO_VALUE, output_field=MONEY)
+RECOVERED_AMOUNT = Case(When(kind="recovery", then=F("amount")), default=ZERO_VALUE, output_field=MONEY)
+# A recovery counts against what was paid: net paid is the sum of the signed amounts.
+NET_AMOUNT = Case(When(kind="recovery", then=-F("amount")), default=F("amount"), output_field=MONEY)
+
+
+def _sum(expression):
+    return Coalesce(Sum(expression), ZERO_VALUE, output_field=MONEY)
+
+
+def ledger_payment_sums(payments) -> dict:
+    """paid, recovered and net_paid of a queryset of payments (and recoveries), in one query."""
+    row = payments.order_by().aggregate(paid=_sum(PAID_AMOUNT), recovered=_sum(RECOVERED_AMOUNT))
+    paid, recovered = to_penny(row["paid"]), to_penny(row["recovered"])
+    return {"paid": paid, "recovered": recovered, "net_paid": paid - recovered}
+
+
+def net_paid_expression():
+    """For a grouped ``annotate`` over payments: paid less recovered."""
+    return _sum(NET_AMOUNT)
+
+
+def paid_expression():
+    return _sum(PAID_AMOUNT)
+
+
+def recovered_expression():
+    return _sum(RECOVERED_AMOUNT)
+
+
+def spent_expression():
+    return _sum("spent")
+
+
+def latest_returns(returns, *, up_to_quarter: int | None = None):
+    """Of ``returns``, each allocation's latest (highest quarter, up to ``up_to_quarter``): the one whose
+    forecast counts."""
+    SpendReturn = apps.get_model("grants", "SpendReturn")
+    later = SpendReturn.objects.filter(allocation=OuterRef("allocation"), quarter__gt=OuterRef("quarter"))
+    if up_to_quarter:
+        later = later.filter(quarter__lte=up_to_quarter)
+    return returns.filter(~Exists(later))
+
+
+def committed_milestones(milestones):
+    """Of ``milestones``, those whose payment is committed: a payment planned, not yet made."""
+    Payment = apps.get_model("grants", "Payment")
+    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind="payment")
+    return milestones.filter(payment_amount__isnull=False, allocation__isnull=False).filter(~Exists(paid))
+
+
+def ledger_figures(allocation_id) -> Figures:
+    """One allocation's figures summed from its rows: what its balance must say."""
+    Allocation = apps.get_model("grants", "Allocation")
+    Payment = apps.get_model("grants", "Payment")
+    SpendReturn = apps.get_model("grants", "SpendReturn")
+    Milestone = apps.get_model("projects", "Milestone")
+    Variation = apps.get_model("grants", "Variation")
+    allocation = Allocation.objects.values("amount").get(pk=allocation_id)
+    money = ledger_payment_sums(Payment.objects.filter(allocation_id=allocation_id))
+    committed = committed_milestones(Milestone.objects.filter(allocation_id=allocation_id)).aggregate(
+        total=_sum("payment_amount")
+    )["total"]
+    returns = SpendReturn.objects.filter(allocation_id=allocation_id)
+    spent = returns.aggregate(total=_sum("spent"))["total"]
+    latest = returns.order_by("-quarter").values_list("forecast", flat=True).first()
+    released = Variation.objects.filter(allocation_id=allocation_id, status="approved").aggregate(
+        total=_sum("releases_recovered")
+    )["total"]
+    return Figures(
+        allocated=to_penny(allocation["amount"]), paid=money["paid"], recovered=money["recovered"],
+        released=to_penny(released), committed=to_penny(committed), spent=to_penny(spent),
+        forecast=to_penny(latest or ZERO),
+    )
+
+
+def refresh_balance(allocation_id):
+    """Rewrite one allocation's balance from its rows. Called by the services with the allocation locked,
+    in the transaction that changed the rows, so the balance is never seen out of step with them."""
+    AllocationBalance = apps.get_model("grants", "AllocationBalance")
+    figures = ledger_figures(allocation_id)
+    balance, _ = AllocationBalance.objects.update_or_create(
+        allocation_id=allocation_id, defaults={name: getattr(figures, name) for name in BALANCE_FIELDS}
+    )
+    return balance
+
+
+def balances_out_of_step(allocations):
+    """Allocations whose balance differs from their ledger rows: (allocation, balance figures, ledger
+    figures) for each. Compares in SQL, one query per figure over all allocations in scope."""
+    Payment = apps.get_model("grants", "Payment")
+    SpendReturn = apps.get_model("grants", "SpendReturn")
+    Milestone = apps.get_model("projects", "Milestone")
+    Variation = apps.get_model("grants", "Variation")
+
+    def per_allocation(queryset, expression):
+        rows = queryset.filter(allocation=OuterRef("pk")).order_by().annotate(
+            _t=Func(expression, function="SUM", output_field=MONEY)
+        ).values("_t")
+        return Coalesce(Subquery(rows, output_field=MONEY), ZERO_VALUE, output_field=MONEY)
+
+    latest = SpendReturn.objects.filter(allocation=OuterRef("pk")).order_by("-quarter").values("forecast")[:1]
+    rows = allocations.annotate(
+        l_paid=per_allocation(Payment.objects.all(), PAID_AMOUNT),
+        l_recovered=per_allocation(Payment.objects.all(), RECOVERED_AMOUNT),
+        l_committed=per_allocation(committed_milestones(Milestone.objects.all()), F("payment_amount")),
+        l_spent=per_allocation(SpendReturn.objects.all(), F("spent")),
+        l_forecast=Coalesce(Subquery(latest, output_field=MONEY), ZERO_VALUE, output_field=MONEY),
+        l_released=per_allocation(Variation.objects.filter(status="approved"), F("releases_recovered")),
+    ).filter(
+        Q(balance__isnull=True)
+        | ~Q(balance__paid=F("l_paid"))
+        | ~Q(balance__recovered=F("l_recovered"))
+        | ~Q(balance__committed=F("l_committed"))
+        | ~Q(balance__spent=F("l_spent"))
+        | ~Q(balance__forecast=F("l_forecast"))
+        | ~Q(balance__released=F("l_released"))
+    ).select_related("grant", "recipient", "balance")
+    return rows
