@@ -3,7 +3,9 @@ rows for a CSV or an Excel file.
 
 Rows come from the database through a server-side cursor (``iterator``) and are
 written one by one, so memory stays flat however long the ledger is: CSV through
-Python's ``csv`` writer, Excel through openpyxl's write-only mode.
+Python's ``csv`` writer, Excel through openpyxl's write-only mode. A recovery's
+amount is negative, signed in the database by ``grants.money.NET_AMOUNT`` so that
+the column adds up to the net paid every page shows.
 """
 
 import csv
@@ -16,6 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from grants import money
 from grants.models import Payment, SpendReturn
 from ui.exports import FORMULA_STARTS, safe_cell
 from ui.workbook import DATE_FORMAT, MONEY_FORMAT
@@ -37,7 +40,7 @@ WIDTHS = [12, 14, 14, 40, 40, 36, 18, 12, 8, 16, 16, 18, 10]
 _PAYMENT_FIELDS = (
     "paid_on", "kind", "allocation__grant__project__reference", "allocation__grant__project__title",
     "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
-    "allocation__financial_year", "amount", "reference", "illustrative",
+    "allocation__financial_year", "net_amount", "reference", "illustrative",
 )
 _RETURN_FIELDS = (
     "quarter", "allocation__grant__project__reference", "allocation__grant__project__title",
@@ -47,7 +50,10 @@ _RETURN_FIELDS = (
 
 
 def _payments(user):
-    return Payment.objects.for_user(user).order_by("paid_on", "pk").values_list(*_PAYMENT_FIELDS)
+    return (
+        Payment.objects.for_user(user).annotate(net_amount=money.NET_AMOUNT).order_by("paid_on", "pk")
+        .values_list(*_PAYMENT_FIELDS)
+    )
 
 
 def _returns(user):
@@ -73,10 +79,10 @@ def ledger_rows(user) -> Iterator[list]:
     for paid_on, kind, ref, project, grant, recipient, org_id, year, amount, reference, illustrative in _payments(
         user
     ).iterator(chunk_size=CHUNK):
-        recovery = kind == RECOVERY
         yield [
-            paid_on, "Recovery" if recovery else "Payment", ref, project, grant, recipient, org_id, label(year),
-            None, -amount if recovery else amount, None, reference, "Yes" if illustrative else "No",
+            paid_on, "Recovery" if kind == RECOVERY else "Payment", ref, project, grant, recipient, org_id,
+            # SQLite hands back the signed amount with ten places: the ledger is to the penny.
+            label(year), None, money.to_penny(amount), None, reference, "Yes" if illustrative else "No",
         ]
     for quarter, ref, project, grant, recipient, org_id, year, spent, forecast, illustrative in _returns(
         user

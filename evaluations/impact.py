@@ -4,7 +4,8 @@ evidence behind it, and what the projects evaluated have spent.
 Everything a page needs comes from a fixed number of queries, however many
 projects and results there are: the results with their measure, authority and
 evaluation (one query), the evaluations' ratings and projects (one prefetch
-each), and the money summed in the database (one query each for spend and awards).
+each), and the money summed in the database (one query each for spend and awards). Spend is
+``grants.money``'s spent, added up from the allocations' kept balances.
 """
 
 from collections import defaultdict
@@ -14,7 +15,8 @@ from decimal import Decimal
 from django.db.models import F, Prefetch, Sum
 
 from evaluations.models import Evaluation, EvidenceRating, EvidenceStrength, OutcomeMeasure, OutcomeResult, plain
-from grants.models import Grant, SpendReturn
+from grants import money
+from grants.models import Allocation, Grant
 from projects.models import Project
 
 PENNY = Decimal("0.01")
@@ -149,15 +151,14 @@ def results_for(user, *, project: Project | None = None):
 
 
 def spend_by_project(project_ids) -> dict[int, Decimal]:
-    """Spent to date (every quarter's spend return) per project, summed in the database."""
+    """Spent to date (every quarter's spend return) per project: its allocations' balances added up."""
     rows = (
-        SpendReturn.objects.filter(allocation__grant__project__in=project_ids)
-        .values("allocation__grant__project")
-        .annotate(spent=Sum("spent"))
+        Allocation.objects.filter(grant__project__in=project_ids)
+        .values("grant__project")
+        .annotate(spent=money.balance_sums()["spent"])
         .order_by()
     )
-    # SQLite's sum can drop the pence: quantize.
-    return {row["allocation__grant__project"]: Decimal(row["spent"]).quantize(PENNY) for row in rows}
+    return {row["grant__project"]: money.to_penny(row["spent"]) for row in rows}
 
 
 def awarded_by_project(project_ids) -> dict[int, Decimal]:

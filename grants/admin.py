@@ -18,7 +18,18 @@ from django.utils import timezone
 from grants import services
 from grants.financial_year import FinancialYear
 from grants.lifecycle import IllegalStatusChange
-from grants.models import Allocation, Grant, GrantStatusChange, Organisation, Payment, Programme, Round, SpendReturn
+from grants.models import (
+    Allocation,
+    AllocationBalance,
+    Grant,
+    GrantStatusChange,
+    Organisation,
+    Payment,
+    Programme,
+    Round,
+    SpendReturn,
+    Variation,
+)
 
 REASON = "Changed in the admin"
 # Addresses typed without a scheme are taken as https, as Django 6 will do.
@@ -230,6 +241,27 @@ class GrantStatusChangeInline(StatusHistoryInline):
     model = GrantStatusChange
 
 
+class VariationInline(ReadOnlyInline):
+    """Variations are made and decided in the service, where a second officer approves large ones."""
+
+    model = Variation
+    fields = ("requested_at", "allocation", "amount_before", "amount_after", "reason", "status", "requested_by",
+              "decided_by", "decided_at", "decision_note", "releases_recovered")
+    readonly_fields = fields
+    related = ("allocation__recipient", "requested_by", "decided_by")
+    show_change_link = False
+
+
+class AllocationBalanceInline(ReadOnlyInline):
+    """Kept by the money services from the allocation's rows; reconciliation checks it against them."""
+
+    model = AllocationBalance
+    fields = ("paid", "recovered", "released", "committed", "spent", "forecast", "updated_at")
+    readonly_fields = fields
+    related = ()
+    show_change_link = False
+
+
 @admin.register(Grant)
 class GrantAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     list_display = (
@@ -241,7 +273,7 @@ class GrantAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     autocomplete_fields = ("project", "round", "recipient")
     readonly_fields = ("status", "threesixtygiving_id", "modified_at")
     date_hierarchy = "award_date"
-    inlines = [AllocationInline, GrantStatusChangeInline]
+    inlines = [AllocationInline, GrantStatusChangeInline, VariationInline]
     actions = status_actions(Grant)
 
     @admin.display(description="360Giving id")
@@ -251,6 +283,8 @@ class GrantAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     def save_through_service(self, data, *, by, instance):
         # A fresh copy each time: the rehearsal must not leave a primary key on the form's object.
         grant = Grant.objects.get(pk=instance.pk) if instance else Grant()
+        if instance and data.get("amount_awarded") not in (None, grant.amount_awarded):
+            raise services.MoneyRuleError(VARY_IN_THE_SERVICE)
         for name, value in data.items():
             setattr(grant, name, value)
         return services.save_grant(grant=grant, by=by)
@@ -287,6 +321,12 @@ class SpendReturnInline(ReadOnlyInline):
     related = ("submitted_by",)
 
 
+VARY_IN_THE_SERVICE = (
+    "A change of an amount is a variation, with its reason (and a second officer's approval when it is large): "
+    "make it on the grant's or allocation's page in the service, not here."
+)
+
+
 @admin.register(Allocation)
 class AllocationAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     list_display = ("recipient", "financial_year", "grant", "resource", "capital", "amount", "illustrative")
@@ -296,7 +336,7 @@ class AllocationAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     autocomplete_fields = ("grant", "recipient")
     fields = ("grant", "recipient", "financial_year", "resource", "capital", "amount", "purpose", "illustrative")
     readonly_fields = ("amount",)
-    inlines = [PaymentInline, SpendReturnInline]
+    inlines = [AllocationBalanceInline, PaymentInline, SpendReturnInline]
 
     def get_queryset(self, request):
         # The autocomplete on other pages lists allocations by their __str__, which names the recipient.
@@ -314,6 +354,10 @@ class AllocationAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
         return ("grant", "amount") if obj else ("amount",)
 
     def save_through_service(self, data, *, by, instance):
+        # The form has already written the typed values onto ``instance``: compare with the stored row.
+        stored = Allocation.objects.get(pk=instance.pk) if instance else None
+        if stored and data["resource"] + data["capital"] != stored.resource + stored.capital:
+            raise services.MoneyRuleError(VARY_IN_THE_SERVICE)
         return services.save_allocation(
             grant=instance.grant if instance else data["grant"],
             recipient=data["recipient"],
@@ -339,7 +383,7 @@ class PaymentAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     autocomplete_fields = ("allocation", "milestone")
     fields = (
         "allocation", "kind", "amount", "paid_on", "milestone", "in_advance", "advance_reason", "reference", "note",
-        "illustrative", "recorded_by", "recorded_at",
+        "recovery_reason", "late_reason", "illustrative", "recorded_by", "recorded_at",
     )
     readonly_fields = ("recorded_by", "recorded_at")
     date_hierarchy = "paid_on"
@@ -363,6 +407,7 @@ class PaymentAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
                 paid_on=data["paid_on"],
                 by=by,
                 reason=data["note"],
+                recovery_reason=data["recovery_reason"],
                 reference=data["reference"],
             )
             if data["illustrative"]:
@@ -378,6 +423,7 @@ class PaymentAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
             advance_reason=data["advance_reason"],
             reference=data["reference"],
             note=data["note"],
+            late_reason=data["late_reason"],
             illustrative=data["illustrative"],
         )
 

@@ -13,19 +13,27 @@ load_demo() matches every row on a natural key (org-id, programme code, project
 reference, (grant, recipient, financial year), (project, title), username ...),
 so running it again leaves the same rows. It runs in one transaction. Money and
 decisions go through the services every other caller uses (grants.services,
-projects.services, evaluations.services), so the demo obeys the same rules as a
-real programme; other rows are full_clean()ed before they are saved. A payment or
-submission already on record is never edited: money is corrected by new rows.
+projects.services, evaluations.services): allocations, milestones and their
+commitments, payments within the grant's dates and the allocation's headroom, spend
+returns, the recovery and the closure of a settled project, each keeping its
+allocation's balance. So the demo obeys the same rules as a real programme; other
+rows are full_clean()ed before they are saved. A payment or submission already on
+record is never edited: money is corrected by new rows.
+
+Things happen in the order of the story, each stamped with the day it happened
+(its history rows too), so that figures "as at" a past date can be worked out.
 """
 
+import contextlib
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -33,9 +41,40 @@ from evaluations.catalogue import CP_PLANS, DIRECT_WORK, load_measures
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
 from evaluations.services import rate_evaluation, save_result
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
-from grants.services import record_payment, record_recovery, save_allocation, save_grant
-from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
+from grants import money
+from grants.models import (
+    Allocation,
+    AllocationBalance,
+    Grant,
+    GrantStatusChange,
+    Organisation,
+    Payment,
+    Programme,
+    RecoveryReason,
+    Round,
+    SpendReturn,
+    Variation,
+)
+from grants.services import (
+    close_project,
+    record_payment,
+    record_recovery,
+    review_spend_return,
+    save_allocation,
+    save_grant,
+    save_milestone,
+    submit_spend_return,
+)
+from projects.models import (
+    Milestone,
+    MilestoneReview,
+    MilestoneStatusChange,
+    MilestoneSubmission,
+    Project,
+    ProjectPartner,
+    ProjectStatusChange,
+    Theme,
+)
 from projects.services import review_milestone, submit_milestone
 
 DEMO_PASSWORD = "innovation-demo-2014"
@@ -133,6 +172,8 @@ PROGRAMME = {
     # The programme's exact start and end days are illustrative.
     "start_date": dt.date(2014, 10, 1),
     "end_date": dt.date(2020, 3, 31),
+    # The day the programme and each round were set up in the service: invented.
+    "recorded_on": dt.date(2014, 7, 1),
 }
 
 ROUNDS = [
@@ -143,6 +184,7 @@ ROUNDS = [
         "budget": gbp(110_000_000),
         "start_date": dt.date(2014, 10, 1),
         "end_date": dt.date(2016, 3, 31),
+        "recorded_on": dt.date(2014, 7, 1),
     },
     {
         "number": 2,
@@ -151,6 +193,7 @@ ROUNDS = [
         "budget": gbp(36_000_000),
         "start_date": dt.date(2017, 4, 1),
         "end_date": dt.date(2020, 3, 31),
+        "recorded_on": dt.date(2016, 11, 1),
     },
 ]
 
@@ -167,9 +210,11 @@ THEMES = {
 # --- Projects, their grants and allocations --------------------------------------
 #
 # Amounts awarded are the programme's (DESIGN.md); award dates are invented, so every
-# grant's dates are marked illustrative, and its amount only where it is approximated. Allocations, one per recipient and financial year, are invented
-# splits of the award: the number is the resource (revenue) amount, a pair is
-# (resource, capital).
+# grant's dates are marked illustrative, and its amount only where it is approximated.
+# Allocations, one per recipient and financial year, are invented splits of the award:
+# the number is the resource (revenue) amount, a pair is (resource, capital). "ratings"
+# are the project's RAG ratings in the order given, each (day, rating, reason), the last
+# the current one: all invented but the reasons DESIGN.md gives.
 
 PARTNER = ProjectPartner.Role.PARTNER_AUTHORITY
 DELIVERY = ProjectPartner.Role.DELIVERY_PARTNER
@@ -196,12 +241,15 @@ PROJECTS = [
         **ROUND_1_DATES,
         "status": Project.Status.CLOSING,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.AMBER,
-        "rag_reason": (
-            "Closing: Morning Lane's final report and Derbyshire's sustainability plan await review, "
-            "Harrow's six-month survey was returned and Southwark's final data return is overdue."
-        ),
-        "rag_updated_at": dt.date(2016, 7, 1),
+        "ratings": [
+            (dt.date(2015, 7, 1), Project.Rag.GREEN, "All five family breakdown units are running; the baseline survey is in."),
+            (
+                dt.date(2016, 7, 1),
+                Project.Rag.AMBER,
+                "Closing: Morning Lane's final report and Derbyshire's sustainability plan await review, "
+                "Harrow's six-month survey was returned and Southwark's final data return is overdue.",
+            ),
+        ],
         "amount": gbp(4_200_000),  # "about £4.2m"
         "allocations": [
             (
@@ -231,9 +279,19 @@ PROJECTS = [
         **ROUND_1_DATES,
         "status": Project.Status.CLOSED,
         "grant_status": Grant.Status.CLOSED,
-        "rag": Project.Rag.GREEN,
-        "rag_reason": "Delivered; the £80,000 the Isle of Wight did not spend in 2015-16 has been recovered.",
-        "rag_updated_at": dt.date(2016, 7, 1),
+        # Closed through close_project, which checks the money is settled.
+        "closure_reason": (
+            "Delivered. Every allocation's final spend return is in, and the £80,000 the Isle of Wight "
+            "did not spend in 2015-16 has been recovered, so net paid equals spent."
+        ),
+        "ratings": [
+            (dt.date(2015, 7, 1), Project.Rag.GREEN, "Family intervention teams and the MET team running on both sides of the Solent."),
+            (
+                dt.date(2016, 7, 1),
+                Project.Rag.GREEN,
+                "Delivered; the £80,000 the Isle of Wight did not spend in 2015-16 has been recovered.",
+            ),
+        ],
         # "Almost £4m": the exact figure is not in DESIGN.md, so this one is rounded.
         "amount": gbp(3_950_000),
         "amount_is_approximate": True,
@@ -266,9 +324,18 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.GREEN,
-        "rag_reason": "All five councils run the model; child protection data arrive every quarter.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (
+                dt.date(2018, 10, 15),
+                Project.Rag.AMBER,
+                "Luton's adult specialists are not yet in post; the other four councils run the model.",
+            ),
+            (
+                dt.date(2020, 1, 15),
+                Project.Rag.GREEN,
+                "All five councils run the model; child protection data arrive every quarter.",
+            ),
+        ],
         "amount": gbp(11_600_000),
         "allocations": [
             (
@@ -304,9 +371,10 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.GREEN,
-        "rag_reason": "On plan.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (dt.date(2018, 10, 15), Project.Rag.GREEN, "On plan."),
+            (dt.date(2020, 1, 15), Project.Rag.GREEN, "On plan."),
+        ],
         "amount": gbp(5_000_000),
         "allocations": [
             (
@@ -327,9 +395,18 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.RED,
-        "rag_reason": "The council's finances put the move to a trust at risk; the department reviews it monthly.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (
+                dt.date(2018, 10, 15),
+                Project.Rag.RED,
+                "The council's finances put the move to a trust at risk; the department reviews it monthly.",
+            ),
+            (
+                dt.date(2020, 1, 15),
+                Project.Rag.RED,
+                "The council's finances put the move to a trust at risk; the department reviews it monthly.",
+            ),
+        ],
         "amount": gbp(4_000_000),
         "allocations": [
             (lae("NTH"), "Setting up the children's trust", {2017: 1_200_000, 2018: 1_600_000, 2019: 1_200_000}),
@@ -349,9 +426,10 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.GREEN,
-        "rag_reason": "Constellations running as planned.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (dt.date(2018, 10, 15), Project.Rag.GREEN, "The first constellations are running."),
+            (dt.date(2020, 1, 15), Project.Rag.GREEN, "Constellations running as planned."),
+        ],
         "amount": gbp(3_800_000),
         "allocations": [
             (
@@ -372,9 +450,10 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.CLOSING,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.AMBER,
-        "rag_reason": "Closing: the last spend return awaits review.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (dt.date(2018, 10, 15), Project.Rag.GREEN, "On plan."),
+            (dt.date(2020, 4, 15), Project.Rag.AMBER, "Closing: the last spend return awaits review."),
+        ],
         "amount": gbp(1_400_000),
         "allocations": [
             (lae("SLG"), "The trust's innovation work", {2017: 400_000, 2018: 600_000, 2019: 400_000}),
@@ -394,9 +473,10 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.GREEN,
-        "rag_reason": "On plan.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (dt.date(2018, 10, 15), Project.Rag.GREEN, "On plan."),
+            (dt.date(2020, 1, 15), Project.Rag.GREEN, "On plan."),
+        ],
         "amount": gbp(2_000_000),
         "allocations": [
             (
@@ -418,11 +498,26 @@ PROJECTS = [
         **ROUND_2_DATES,
         "status": Project.Status.ACTIVE,
         "grant_status": Grant.Status.ACTIVE,
-        "rag": Project.Rag.AMBER,
-        "rag_reason": "Recruitment is behind plan; £300,000 of the award is not yet allocated.",
-        "rag_updated_at": dt.date(2020, 1, 15),
+        "ratings": [
+            (
+                dt.date(2018, 10, 15),
+                Project.Rag.AMBER,
+                "Recruitment is behind plan; £300,000 of the award is not yet allocated.",
+            ),
+            (
+                dt.date(2020, 1, 15),
+                Project.Rag.AMBER,
+                "Recruitment is behind plan; £300,000 of the award is not yet allocated.",
+            ),
+        ],
         "amount": gbp(2_400_000),
         # Deliberately £300,000 short of the award: headroom the officer has not yet allocated.
+        # Reconciliation lists it; the grant's page says it is on purpose (DELIBERATE_DISCREPANCIES).
+        "grant_note": (
+            "Demo: £300,000 of this award is deliberately left unallocated until recruitment catches up, "
+            "so reconciliation lists the allocations as £300,000 less than the award. The difference is "
+            "there on purpose."
+        ),
         "allocations": [
             (lae("HAV"), "The multi-agency team", {2017: 600_000, 2018: 800_000, 2019: 700_000}),
         ],
@@ -430,6 +525,12 @@ PROJECTS = [
 ]
 
 PROJECT_DATA = {project["reference"]: project for project in PROJECTS}
+
+# The differences reconciliation lists in the demo, each there on purpose and said so on
+# its grant's page (its "grant_note"): (kind, project reference, difference).
+DELIBERATE_DISCREPANCIES = [
+    ("allocations_differ_from_award", "CSCIP-R2-HAV", gbp(300_000)),
+]
 
 # --- Milestones ----------------------------------------------------------------
 #
@@ -658,13 +759,23 @@ RECOVERY = {
     "amount": 80_000,
     "paid_on": dt.date(2016, 6, 15),
     "reference": "CSCIP/16/R001",
+    "recovery_reason": RecoveryReason.UNDERSPEND,
     "note": "Unspent at the end of 2015-16, recovered after the final spend return.",
 }
+
+# Payments in arrears of a year's last spend return fall after the grant's planned end
+# when that year is the grant's last: a late final payment, with its reason recorded.
+LATE_FINAL_PAYMENT = (
+    "The final payment for {year}, made in arrears once the year's last spend return was in, "
+    "after the grant's planned end on {end:%-d %B %Y}."
+)
 
 # --- Spend returns -----------------------------------------------------------
 #
 # Invented. Each allocation's spending is spread over its quarters in these shares,
 # so spent + forecast equals the allocation, except the one clear underspend below.
+# A year the project runs for in part (2014-15: Round 1 was awarded in October) has
+# returns only for its quarters from the award on, and spreads the shares over them.
 QUARTER_SHARES = {1: Decimal("0.20"), 2: Decimal("0.25"), 3: Decimal("0.25"), 4: Decimal("0.30")}
 # Round 2's last year (2019-20) has returns for Q1-Q3 only: Q4 is not yet due in the story.
 LAST_YEAR_RETURNED_QUARTERS = 3
@@ -753,25 +864,31 @@ EVALUATIONS = [
 
 # --- Loading -------------------------------------------------------------------
 #
-# The services and set_status stamp the moment they run. The demo's history happened
-# years ago, so right after each call the loader moves that stamp (a history row's
-# changed_at, a submission's submitted_at, a payment's recorded_at ...) back to the
-# demo's date: otherwise every payment of 2015 would read "recorded today".
+# The services, set_status and the audit history stamp the moment they run. The demo's
+# story happened years ago, so each step of it runs inside clock.on(day): when the step
+# ends, every stamp it wrote (a history row's date, a status change, a payment's
+# recorded_at, a submission's submitted_at ...) moves to that day; otherwise every
+# payment of 2015 would read "recorded today" and figures as at a past date would count
+# it. Each row's steps run in the order they happened, so each of its history rows holds
+# the row as it stood on that day.
 
 
 def load_demo() -> str:
     """Load (or bring up to date) the demo programme; return a one-line summary."""
     with transaction.atomic():
+        clock = _Clock()
         call_command("load_authorities", verbosity=0)
         organisations = _load_organisations()
         users = _load_users(organisations)
-        programme = _load_programme(organisations)
-        projects, allocations = _load_projects(programme, organisations, users)
-        _load_milestones(projects, allocations, organisations, users)
-        _load_payments(allocations, users)
-        _load_spend_returns(projects, allocations, users)
-        _load_payments_in_arrears(allocations, users)
-        _load_evidence(projects, organisations, users)
+        programme = _load_programme(organisations, users, clock)
+        projects, grants, allocations = _load_projects(programme, organisations, users, clock)
+        _load_milestones(projects, allocations, organisations, users, clock)
+        _load_payments(allocations, users, clock)
+        _load_spend_returns(projects, allocations, users, clock)
+        _load_payments_in_arrears(allocations, users, clock)
+        _load_recovery(allocations, users, clock)
+        _close_projects(projects, grants, users, clock)
+        _load_evidence(projects, organisations, users, clock)
     return (
         f"Loaded the demo programme {programme.name}: {len(projects)} projects, "
         f"{Allocation.objects.filter(grant__project__programme=programme).count()} allocations, "
@@ -799,6 +916,57 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+def _stamps() -> list[tuple]:
+    """(model, field) of every stamp a step of the story may write with the clock."""
+    stamps = [
+        (GrantStatusChange, "changed_at"),
+        (ProjectStatusChange, "changed_at"),
+        (MilestoneStatusChange, "changed_at"),
+        (MilestoneSubmission, "submitted_at"),
+        (MilestoneReview, "reviewed_at"),
+        (Payment, "recorded_at"),
+        (SpendReturn, "submitted_at"),
+        (SpendReturn, "reviewed_at"),
+        (Grant, "modified_at"),
+        (AllocationBalance, "updated_at"),
+        (Variation, "requested_at"),
+        (Variation, "decided_at"),
+        (EvidenceRating, "rated_at"),
+        (OutcomeResult, "updated_at"),
+    ]
+    for model in (Programme, Round, Grant, Allocation, Payment, SpendReturn, Project, Milestone):
+        stamps.append((model.history.model, "history_date"))
+    return stamps
+
+
+class _Clock:
+    """Moves what each step of the story writes to the day the step happened."""
+
+    def __init__(self):
+        self.started = timezone.now()
+        self.stamps = _stamps()
+
+    @contextlib.contextmanager
+    def on(self, when: dt.datetime):
+        saved = defaultdict(set)
+
+        def note(sender, instance, **kwargs):
+            saved[sender].add(instance.pk)
+
+        post_save.connect(note, weak=False)
+        try:
+            yield
+        finally:
+            post_save.disconnect(note)
+        for model, field in self.stamps:
+            if saved[model]:
+                # Of the rows the step saved, only the stamps it wrote: a return reviewed
+                # today keeps the day it was submitted.
+                model._default_manager.filter(pk__in=saved[model], **{f"{field}__gte": self.started}).update(
+                    **{field: when}
+                )
+
+
 def _differs(obj, name, value) -> bool:
     field = obj._meta.get_field(name)
     if field.many_to_one:
@@ -815,8 +983,9 @@ def _set_changed(obj, values: dict) -> bool:
     return bool(changed)
 
 
-def _upsert(model, keys: dict, values: dict | None = None):
-    """update_or_create on a natural key, with full_clean before every save."""
+def _upsert(model, keys: dict, values: dict | None = None, *, by=None):
+    """update_or_create on a natural key, with full_clean before every save; ``by`` names
+    the user in the audit history."""
     values = values or {}
     obj = model.objects.filter(**keys).order_by("pk").first()
     created = obj is None
@@ -824,21 +993,12 @@ def _upsert(model, keys: dict, values: dict | None = None):
         obj = model(**keys, **values)
     if created or _set_changed(obj, values):
         obj.full_clean()
+        obj._history_user = by
         obj.save()
     return obj, created
 
 
-def _backdate(obj, **stamps) -> None:
-    type(obj).objects.filter(pk=obj.pk).update(**stamps)
-    for name, value in stamps.items():
-        setattr(obj, name, value)
-
-
-def _backdate_last_change(obj, when: dt.datetime) -> None:
-    _backdate(obj.status_changes.order_by("-pk").first(), changed_at=when)
-
-
-def _advance(obj, path: list[tuple[str, dt.datetime]], *, by) -> None:
+def _advance(obj, path: list[tuple[str, dt.datetime]], *, by, clock) -> None:
     """Move obj along path [(status, when), ...] from where it stands, through set_status.
 
     A second run finds it at the end of the path and writes nothing. An object someone
@@ -848,13 +1008,38 @@ def _advance(obj, path: list[tuple[str, dt.datetime]], *, by) -> None:
     if obj.status not in statuses:
         return
     for status, when in path[statuses.index(obj.status) + 1 :]:
-        obj.set_status(status, by=by)
-        _backdate_last_change(obj, when)
+        with clock.on(when):
+            obj.set_status(status, by=by)
 
 
 def _path_to(path, status):
     statuses = [s for s, _ in path]
     return path[: statuses.index(status) + 1]
+
+
+def _closed_on(data) -> dt.datetime:
+    # A project closes, and its grant with it, once the final returns are in and reviewed.
+    return _at(data["end"] + dt.timedelta(days=92))
+
+
+def _project_path(data):
+    """[(status, when)] from proposed to where the project stands."""
+    path = [
+        (Project.Status.PROPOSED, _at(data["award_date"])),
+        (Project.Status.ACTIVE, _at(data["start"])),
+        (Project.Status.CLOSING, _at(data["end"])),
+        (Project.Status.CLOSED, _closed_on(data)),
+    ]
+    return _path_to(path, data["status"])
+
+
+def _grant_path(data):
+    path = [
+        (Grant.Status.AWARDED, _at(data["award_date"])),
+        (Grant.Status.ACTIVE, _at(data["start"])),
+        (Grant.Status.CLOSED, _closed_on(data)),
+    ]
+    return _path_to(path, data["grant_status"])
 
 
 def _load_organisations() -> dict[str, Organisation]:
@@ -902,48 +1087,46 @@ def _load_users(organisations) -> dict[str, User]:
     return users
 
 
-def _load_programme(organisations) -> Programme:
+def _load_programme(organisations, users, clock) -> Programme:
+    officer = users["officer"]
     values = dict(PROGRAMME)
-    programme, _ = _upsert(Programme, {"code": values.pop("code")}, {**values, "funder": organisations[DFE]})
+    code, recorded_on = values.pop("code"), values.pop("recorded_on")
+    with clock.on(_at(recorded_on)):
+        programme, _ = _upsert(Programme, {"code": code}, {**values, "funder": organisations[DFE]}, by=officer)
     for values in ROUNDS:
         values = {**values, "budget_is_illustrative": False}
-        _upsert(Round, {"programme": programme, "number": values.pop("number")}, values)
+        number, recorded_on = values.pop("number"), values.pop("recorded_on")
+        with clock.on(_at(recorded_on)):
+            _upsert(Round, {"programme": programme, "number": number}, values, by=officer)
     for name, description in THEMES.items():
         _upsert(Theme, {"name": name}, {"description": description})
     return programme
 
 
-def _load_projects(programme, organisations, users):
+def _load_projects(programme, organisations, users, clock):
     officer = users["officer"]
     rounds = {r.number: r for r in programme.rounds.all()}
     themes = {t.name: t for t in Theme.objects.filter(name__in=THEMES)}
-    projects, allocations = {}, {}
+    projects, grants, allocations = {}, {}, {}
     for data in PROJECTS:
         awarded = _at(data["award_date"])
-        project, created = _upsert(
-            Project,
-            {"reference": data["reference"]},
-            {
-                "programme": programme,
-                "title": data["title"],
-                "summary": data["summary"],
-                "lead_organisation": organisations[data["lead"]],
-                "start_date": data["start"],
-                "end_date": data["end"],
-                "rag": data["rag"],
-                "rag_reason": data["rag_reason"],
-                "rag_updated_at": _at(data["rag_updated_at"]),
-            },
-        )
-        if created:
-            project.record_initial_status(by=officer, when=awarded)
-        path = [
-            (Project.Status.PROPOSED, awarded),
-            (Project.Status.ACTIVE, _at(data["start"])),
-            (Project.Status.CLOSING, _at(data["end"])),
-            (Project.Status.CLOSED, _at(data["end"] + dt.timedelta(days=92))),
-        ]
-        _advance(project, _path_to(path, data["status"]), by=officer)
+        with clock.on(awarded):
+            # Rated later, as the project goes (_project_events).
+            project, created = _upsert(
+                Project,
+                {"reference": data["reference"]},
+                {
+                    "programme": programme,
+                    "title": data["title"],
+                    "summary": data["summary"],
+                    "lead_organisation": organisations[data["lead"]],
+                    "start_date": data["start"],
+                    "end_date": data["end"],
+                },
+                by=officer,
+            )
+            if created:
+                project.record_initial_status(by=officer, when=awarded)
         for org_id, role in data["partners"]:
             _upsert(
                 ProjectPartner,
@@ -952,22 +1135,54 @@ def _load_projects(programme, organisations, users):
             )
         project.themes.add(*(themes[name] for name in data["themes"]))
 
-        grant = _load_grant(project, rounds[data["round"]], data, organisations, officer)
+        grant = _load_grant(project, rounds[data["round"]], data, officer, clock)
         for org_id, purpose, years in data["allocations"]:
             for year, pounds in years.items():
                 resource, capital = pounds if isinstance(pounds, tuple) else (pounds, 0)
                 allocations[data["reference"], org_id, year] = _load_allocation(
-                    grant, organisations[org_id], FinancialYear(year), gbp(resource), gbp(capital), purpose
+                    grant, organisations[org_id], FinancialYear(year), gbp(resource), gbp(capital), purpose,
+                    by=officer, when=_at(data["award_date"], 12), clock=clock,
                 )
+        # A closed project's later ratings wait for its closure (_close_projects).
+        closes = _closed_on(data) if data["status"] == Project.Status.CLOSED else None
+        _live_project(project, data, [e for e in _project_events(data) if closes is None or e[0] < closes],
+                      by=officer, clock=clock)
         projects[data["reference"]] = project
-    return projects, allocations
+        grants[data["reference"]] = grant
+    return projects, grants, allocations
 
 
-def _load_grant(project, round_, data, organisations, officer) -> Grant:
+def _project_events(data) -> list[tuple]:
+    """The project's moves and ratings, in the order they happened: (when, status, rating).
+    The move to closed is not among them: close_project makes it once the money is settled."""
+    events = [(when, status, None) for status, when in _project_path(data) if status != Project.Status.CLOSED]
+    events += [(_at(day, 12), None, (rag, reason)) for day, rag, reason in data["ratings"]]
+    return sorted(events, key=lambda event: event[0])
+
+
+def _live_project(project, data, events, *, by, clock) -> None:
+    """Take the project through ``events`` from where it stands; a second run finds them done."""
+    statuses = [status for status, _ in _project_path(data)]
+    for when, status, rating in events:
+        if status is not None:
+            if project.status in statuses and statuses.index(status) > statuses.index(project.status):
+                with clock.on(when):
+                    project.set_status(status, by=by)
+        elif project.rag_updated_at is None or project.rag_updated_at < when:
+            with clock.on(when):
+                project.rag, project.rag_reason = rating
+                project.rag_updated_at = when
+                project.full_clean()
+                project._history_user = by
+                project.save()
+
+
+def _load_grant(project, round_, data, officer, clock) -> Grant:
+    note = data.get("grant_note")
     values = {
-        "recipient": organisations[data["lead"]],
+        "recipient": project.lead_organisation,
         "title": data["title"],
-        "description": data["summary"],
+        "description": f"{data['summary']}\n\n{note}" if note else data["summary"],
         "amount_awarded": data["amount"],
         "award_date": data["award_date"],
         "planned_start": data["start"],
@@ -979,30 +1194,33 @@ def _load_grant(project, round_, data, organisations, officer) -> Grant:
     }
     grant = Grant.objects.filter(project=project, round=round_).order_by("pk").first()
     if grant is None:
-        grant = save_grant(grant=Grant(project=project, round=round_, **values), by=officer)
-        _backdate_last_change(grant, _at(data["award_date"]))
+        with clock.on(_at(data["award_date"])):
+            grant = save_grant(grant=Grant(project=project, round=round_, **values), by=officer)
     elif _set_changed(grant, values):
-        grant = save_grant(grant=grant, by=officer)
-    path = [
-        (Grant.Status.AWARDED, _at(data["award_date"])),
-        (Grant.Status.ACTIVE, _at(data["start"])),
-        (Grant.Status.CLOSED, _at(data["end"] + dt.timedelta(days=92))),
-    ]
-    _advance(grant, _path_to(path, data["grant_status"]), by=officer)
+        grant = save_grant(grant=grant, by=officer, reason="The demo's figures were corrected.")
+    # A closed grant closes with its project, once the money is settled (_close_projects).
+    path = [step for step in _grant_path(data) if step[0] != Grant.Status.CLOSED]
+    _advance(grant, path, by=officer, clock=clock)
     return grant
 
 
-def _load_allocation(grant, recipient, financial_year, resource, capital, purpose) -> Allocation:
+def _load_allocation(grant, recipient, financial_year, resource, capital, purpose, *, by, when, clock) -> Allocation:
     values = {"resource": resource, "capital": capital, "purpose": purpose, "illustrative": True}
     allocation = Allocation.objects.filter(grant=grant, recipient=recipient, financial_year=financial_year).first()
-    if allocation is None or _set_changed(allocation, values):
+    if allocation is None:
+        with clock.on(when):
+            allocation = save_allocation(
+                grant=grant, recipient=recipient, financial_year=financial_year, by=by, **values
+            )
+    elif _set_changed(allocation, values):
         allocation = save_allocation(
-            grant=grant, recipient=recipient, financial_year=financial_year, allocation=allocation, **values
+            grant=grant, recipient=recipient, financial_year=financial_year, allocation=allocation, by=by,
+            reason="The demo's figures were corrected.", **values,
         )
     return allocation
 
 
-def _load_milestones(projects, allocations, organisations, users):
+def _load_milestones(projects, allocations, organisations, users, clock):
     officer, finance = users["officer"], users["finance"]
     recipients = {user.organisation.org_id: user for user in users.values() if user.role == Role.RECIPIENT}
     for data in MILESTONES:
@@ -1014,21 +1232,23 @@ def _load_milestones(projects, allocations, organisations, users):
             amount = gbp(pounds)
             # Drawn from the milestone owner's own allocation under this project's grant.
             allocation = allocations[data["project"], data["organisation"], year]
-        milestone, created = _upsert(
-            Milestone,
-            {"project": project, "title": data["title"]},
-            {
-                "organisation": organisations[data["organisation"]],
-                "due_date": due,
-                "payment_amount": amount,
-                "allocation": allocation,
-                "illustrative": True,
-            },
-        )
-        if created:
-            milestone.record_initial_status(by=officer, when=_at(PROJECT_DATA[data["project"]]["award_date"]))
+        values = {
+            "organisation": organisations[data["organisation"]],
+            "due_date": due,
+            "payment_amount": amount,
+            "allocation": allocation,
+            "illustrative": True,
+        }
+        milestone = Milestone.objects.filter(project=project, title=data["title"]).order_by("pk").first()
+        if milestone is None:
+            # Planned when the grant was awarded: its payment is committed from then on.
+            with clock.on(_at(PROJECT_DATA[data["project"]]["award_date"], 11)):
+                milestone = save_milestone(milestone=Milestone(project=project, title=data["title"], **values), by=officer)
+        elif _set_changed(milestone, values):
+            # Only the milestone kept "due soon" changes, when the demo is loaded again another day.
+            milestone = save_milestone(milestone=milestone, by=officer)
         if data["life"]:
-            _live(milestone, data["life"], recipient=recipients[data["organisation"]], officer=officer)
+            _live(milestone, data["life"], recipient=recipients[data["organisation"]], officer=officer, clock=clock)
         if "pay" in data and data["pay"][2]:
             _, _, paid_on, reference = data["pay"]
             # pay_milestone() with the illustrative mark, which it does not take.
@@ -1045,10 +1265,12 @@ def _load_milestones(projects, allocations, organisations, users):
                     note="Released by the accepted milestone.",
                     illustrative=True,
                 ),
+                on=paid_on,
+                clock=clock,
             )
 
 
-def _live(milestone, life, *, recipient, officer):
+def _live(milestone, life, *, recipient, officer, clock):
     """Submit and review through the milestone workflow, in order. Steps already on
     record are left as they are, so a second run adds nothing."""
     for index, step in enumerate(life):
@@ -1056,27 +1278,25 @@ def _live(milestone, life, *, recipient, officer):
         if index < len(submissions):
             submission = submissions[index]
         else:
-            submission = submit_milestone(milestone=milestone, by=recipient, narrative=step["narrative"])
-            _backdate(submission, submitted_at=_at(step["submitted"]))
-            _backdate_last_change(milestone, submission.submitted_at)
+            with clock.on(_at(step["submitted"])):
+                submission = submit_milestone(milestone=milestone, by=recipient, narrative=step["narrative"])
         decision = next((d for d in MilestoneReview.Decision.values if d in step), None)
         if decision and not MilestoneReview.objects.filter(submission=submission).exists():
-            review = review_milestone(milestone=milestone, by=officer, decision=decision, reason=step.get("reason", ""))
-            _backdate(review, reviewed_at=_at(step[decision], hour=15))
-            _backdate_last_change(milestone, review.reviewed_at)
+            with clock.on(_at(step[decision], hour=15)):
+                review_milestone(milestone=milestone, by=officer, decision=decision, reason=step.get("reason", ""))
 
 
-def _record_once(lookup: dict, record) -> Payment:
-    """Record a payment or recovery unless it is on record: money is never edited or
-    deleted here, and the services refuse anything that breaks a money rule."""
+def _record_once(lookup: dict, record, *, on: dt.date, clock) -> Payment:
+    """Record a payment or recovery on its day unless it is on record: money is never
+    edited or deleted here, and the services refuse anything that breaks a money rule."""
     payment = Payment.objects.filter(**lookup).order_by("pk").first()
     if payment is None:
-        payment = record()
-        _backdate(payment, recorded_at=_at(payment.paid_on), illustrative=True)
+        with clock.on(_at(on)):
+            payment = record()
     return payment
 
 
-def _load_payments(allocations, users):
+def _load_payments(allocations, users, clock):
     finance = users["finance"]
     for project, org_id, year, pounds, paid_on, reference in SCHEDULED_PAYMENTS:
         allocation = allocations[project, org_id, year]
@@ -1092,6 +1312,8 @@ def _load_payments(allocations, users):
                 note="Scheduled payment.",
                 illustrative=True,
             ),
+            on=paid_on,
+            clock=clock,
         )
     data = ADVANCE_PAYMENT
     allocation = allocations[data["project"], data["recipient"], data["year"]]
@@ -1108,47 +1330,32 @@ def _load_payments(allocations, users):
             reference=data["reference"],
             illustrative=True,
         ),
-    )
-    data = RECOVERY
-    allocation = allocations[data["project"], data["recipient"], data["year"]]
-    # record_recovery() takes no illustrative mark; _record_once sets it.
-    _record_once(
-        {"allocation": allocation, "reference": data["reference"]},
-        partial(
-            record_recovery,
-            allocation=allocation,
-            amount=gbp(data["amount"]),
-            paid_on=data["paid_on"],
-            by=finance,
-            reason=data["note"],
-            reference=data["reference"],
-        ),
+        on=data["paid_on"],
+        clock=clock,
     )
 
 
-def _load_payments_in_arrears(allocations, users):
+def _load_payments_in_arrears(allocations, users, clock):
     """Invented. The funder pays what each recipient has spent and not yet been paid,
     once the year's returns are in, so that spend never runs ahead of payments and
     `reconcile` lists only the demo's one deliberate discrepancy (Havering's £300,000
-    not yet allocated). What an accepted milestone will still release is held back,
-    so the allocation is never passed."""
+    not yet allocated). Never beyond the headroom: what a milestone still to be accepted
+    will release stays committed to it, so that milestone can always be paid."""
     finance = users["finance"]
+    today = timezone.localdate()
     for number, key in enumerate(sorted(allocations), start=1):
         allocation = allocations[key]
-        spent = allocation.spend_returns.aggregate(total=Sum("spent"))["total"] or Decimal("0.00")
-        net_paid = sum((p.signed_amount for p in allocation.payments.all()), Decimal("0.00"))
-        still_to_release = allocation.milestones.filter(payments__isnull=True, payment_amount__isnull=False).aggregate(
-            total=Sum("payment_amount")
-        )["total"] or Decimal("0.00")
         reference = f"CSCIP/{key[2] % 100:02d}/S{number:03d}"
-        already = allocation.payments.filter(reference=reference).exists()
-        owed = min(spent - net_paid, allocation.resource + allocation.capital - net_paid - still_to_release)
-        if already or owed <= 0:
+        if allocation.payments.filter(reference=reference).exists():
+            continue
+        figures = money.ledger_figures(allocation.pk)
+        owed = min(figures.spent - figures.net_paid, figures.headroom)
+        if owed <= 0:
             continue
         last_return = allocation.spend_returns.order_by("-quarter").first()
-        paid_on = min(
-            FinancialYear(key[2]).quarter(last_return.quarter).end + dt.timedelta(days=30), timezone.localdate()
-        )
+        paid_on = min(FinancialYear(key[2]).quarter(last_return.quarter).end + dt.timedelta(days=30), today)
+        planned_end = allocation.grant.planned_end
+        late = LATE_FINAL_PAYMENT.format(year=FinancialYear(key[2]), end=planned_end) if paid_on > planned_end else ""
         _record_once(
             {"allocation": allocation, "reference": reference},
             partial(
@@ -1159,66 +1366,120 @@ def _load_payments_in_arrears(allocations, users):
                 by=finance,
                 reference=reference,
                 note="Paid in arrears against the year's spend returns.",
+                late_reason=late,
                 illustrative=True,
             ),
+            on=paid_on,
+            clock=clock,
         )
 
 
-def _load_spend_returns(projects, allocations, users):
-    # Written directly rather than through submit_spend_return: most demo organisations
-    # have no user to submit them, and a return states spending, it moves no money.
+def _load_recovery(allocations, users, clock):
+    data = RECOVERY
+    allocation = allocations[data["project"], data["recipient"], data["year"]]
+    _record_once(
+        {"allocation": allocation, "reference": data["reference"]},
+        partial(
+            record_recovery,
+            allocation=allocation,
+            amount=gbp(data["amount"]),
+            paid_on=data["paid_on"],
+            by=users["finance"],
+            reason=data["note"],
+            recovery_reason=data["recovery_reason"],
+            reference=data["reference"],
+            illustrative=True,
+        ),
+        on=data["paid_on"],
+        clock=clock,
+    )
+
+
+def _return_quarters(data, year: int, last_year: int) -> tuple[list[int], list[int]]:
+    """The quarters of ``year`` the project runs in (none ended before the award or starts
+    after the project's end), and of those the quarters with a return on record."""
+    fy = FinancialYear(year)
+    running = [
+        q for q in (1, 2, 3, 4) if fy.quarter(q).end >= data["award_date"] and fy.quarter(q).start <= data["end"]
+    ]
+    if data["round"] == 2 and year == last_year:
+        return running, running[:LAST_YEAR_RETURNED_QUARTERS]
+    return running, running
+
+
+def _load_spend_returns(projects, allocations, users, clock):
+    # Through the service, so that a return's quarter must fall within the grant's and the
+    # project's dates. Most demo organisations have no user: a programme officer records
+    # the returns they sent in, as the service allows.
     officer = users["officer"]
     submitters = {user.organisation.org_id: user for user in users.values() if user.role == Role.RECIPIENT}
     last_year = {ref: max(year for (r, _, year) in allocations if r == ref) for ref in projects}
     for (ref, org_id, year), allocation in allocations.items():
-        project = projects[ref]
-        quarters = [1, 2, 3, 4]
-        if PROJECT_DATA[ref]["round"] == 2 and year == last_year[ref]:
-            quarters = quarters[:LAST_YEAR_RETURNED_QUARTERS]
-        # Work whose milestone is still to be accepted is not yet spent: it stays in the
+        data = PROJECT_DATA[ref]
+        running, returned = _return_quarters(data, year, last_year[ref])
+        # Work whose milestone payment is still committed is not yet spent: it stays in the
         # forecast, so spending never runs ahead of what the funder can pay.
-        awaiting_milestones = allocation.milestones.filter(
-            payments__isnull=True, payment_amount__isnull=False
-        ).aggregate(total=Sum("payment_amount"))["total"] or Decimal("0.00")
+        committed = money.ledger_figures(allocation.pk).committed
         figures = UNDERSPENT.get((ref, org_id, year)) or _even_spending(
-            allocation.resource + allocation.capital, quarters, not_yet_spent=awaiting_milestones
+            allocation.resource + allocation.capital, running, returned, not_yet_spent=committed
         )
-        for quarter in quarters:
+        on_record = set(allocation.spend_returns.values_list("quarter", flat=True))
+        for quarter in returned:
+            if quarter in on_record:
+                continue
             spent, forecast, comment = figures[quarter]
             end = FinancialYear(year).quarter(quarter).end
+            with clock.on(_at(end + dt.timedelta(days=21))):
+                spend_return = submit_spend_return(
+                    allocation=allocation, by=submitters.get(org_id, officer), quarter=quarter,
+                    spent=gbp(spent), forecast=gbp(forecast), comment=comment,
+                )
+                # submit_spend_return() takes no illustrative mark: the return, and its
+                # history, carry it as every invented figure does.
+                SpendReturn.objects.filter(pk=spend_return.pk).update(illustrative=True)
+                SpendReturn.history.filter(id=spend_return.pk).update(illustrative=True)
             # The latest return of a project still running awaits the officer's review.
-            awaiting = project.status != Project.Status.CLOSED and year == last_year[ref] and quarter == quarters[-1]
-            _upsert(
-                SpendReturn,
-                {"allocation": allocation, "quarter": quarter},
-                {
-                    "spent": gbp(spent),
-                    "forecast": gbp(forecast),
-                    "comment": comment,
-                    "status": SpendReturn.Status.SUBMITTED if awaiting else SpendReturn.Status.REVIEWED,
-                    "submitted_by": submitters.get(org_id),
-                    "submitted_at": _at(end + dt.timedelta(days=21)),
-                    "reviewed_by": None if awaiting else officer,
-                    "reviewed_at": None if awaiting else _at(end + dt.timedelta(days=35)),
-                    "illustrative": True,
-                },
-            )
+            awaiting = data["status"] != Project.Status.CLOSED and year == last_year[ref] and quarter == returned[-1]
+            if not awaiting:
+                with clock.on(_at(end + dt.timedelta(days=35), hour=15)):
+                    review_spend_return(spend_return=spend_return, by=officer)
 
 
 def _even_spending(
-    total: Decimal, quarters: list[int], not_yet_spent: Decimal = Decimal("0.00")
+    total: Decimal, running: list[int], returned: list[int], not_yet_spent: Decimal = Decimal("0.00")
 ) -> dict[int, tuple[Decimal, Decimal, str]]:
-    # The forecast is what is left, so spent + forecast is the allocation to the penny.
+    # Spent in whole pounds; the year's last quarter spends what is left and the forecast
+    # is what is left of the year, so spent + forecast is the allocation to the penny.
     figures, spent_so_far = {}, Decimal("0.00")
     spendable = total - not_yet_spent
-    for quarter in quarters:
-        spent = (spendable * QUARTER_SHARES[quarter]).quantize(Decimal("0.01"))
+    weight = sum(QUARTER_SHARES[quarter] for quarter in running)
+    for quarter in returned:
+        if quarter == running[-1]:
+            spent = spendable - spent_so_far
+        else:
+            spent = (spendable * QUARTER_SHARES[quarter] / weight).quantize(Decimal("1"))
         spent_so_far += spent
         figures[quarter] = (spent, total - spent_so_far, "")
     return figures
 
 
-def _load_evidence(projects, organisations, users):
+def _close_projects(projects, grants, users, clock):
+    """Close each project the story closes, through close_project, which checks that its
+    money is settled; then its grant; then the project's ratings since."""
+    officer = users["officer"]
+    for data in PROJECTS:
+        if data["status"] != Project.Status.CLOSED:
+            continue
+        project, grant = projects[data["reference"]], grants[data["reference"]]
+        closes = _closed_on(data)
+        if project.status == Project.Status.CLOSING:
+            with clock.on(closes):
+                close_project(project=project, by=officer, reason=data["closure_reason"])
+        _advance(grant, _grant_path(data), by=officer, clock=clock)
+        _live_project(project, data, [e for e in _project_events(data) if e[0] >= closes], by=officer, clock=clock)
+
+
+def _load_evidence(projects, organisations, users, clock):
     officer, evaluator = users["officer"], users["evaluator"]
     load_measures()
     measures = {measure.name: measure for measure in OutcomeMeasure.objects.filter(name__in=[CP_PLANS, DIRECT_WORK])}
@@ -1253,15 +1514,13 @@ def _load_evidence(projects, organisations, users):
         for scale, value, rationale in data["ratings"]:
             rating = EvidenceRating.objects.filter(evaluation=evaluation, scale=scale).first()
             if rating is None or (rating.value, rating.rationale) != (value, rationale):
-                rating, _ = rate_evaluation(
-                    evaluation=evaluation, by=officer, scale=scale, value=value, rationale=rationale
-                )
-                _backdate(rating, rated_at=_at(data["end_date"] - dt.timedelta(days=365)))
+                with clock.on(_at(data["end_date"] - dt.timedelta(days=365))):
+                    rate_evaluation(evaluation=evaluation, by=officer, scale=scale, value=value, rationale=rationale)
         for result in data["results"]:
-            _load_result(evaluation, result, measures, organisations, reports, evaluator)
+            _load_result(evaluation, result, measures, organisations, reports, evaluator, clock)
 
 
-def _load_result(evaluation, data, measures, organisations, reports, evaluator) -> None:
+def _load_result(evaluation, data, measures, organisations, reports, evaluator, clock) -> None:
     keys = {
         "evaluation": evaluation,
         "measure": measures[data["measure"]],
@@ -1269,6 +1528,7 @@ def _load_result(evaluation, data, measures, organisations, reports, evaluator) 
     }
     baseline, baseline_start, baseline_end = data["baseline"]
     followup, followup_start, followup_end = data.get("followup", (None, None, None))
+    source = reports.get(data.get("source_report"))
     values = {
         "baseline_value": Decimal(baseline),
         "baseline_period_start": baseline_start,
@@ -1277,12 +1537,15 @@ def _load_result(evaluation, data, measures, organisations, reports, evaluator) 
         "followup_value": Decimal(followup) if followup else None,
         "followup_period_start": followup_start,
         "followup_period_end": followup_end,
-        "source_report": reports.get(data.get("source_report")),
+        "source_report": source,
         "source_location": data.get("source_location", ""),
         "illustrative": True,
     }
     result = OutcomeResult.objects.filter(**keys).first()
     if result is None:
-        save_result(result=OutcomeResult(**keys, **values), by=evaluator)
+        # Recorded from the report it comes from, or a month after its baseline period.
+        recorded = source.published_on if source else baseline_end + dt.timedelta(days=30)
+        with clock.on(_at(recorded)):
+            save_result(result=OutcomeResult(**keys, **values), by=evaluator)
     elif _set_changed(result, values):
         save_result(result=result, by=evaluator)

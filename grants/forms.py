@@ -9,11 +9,12 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from grants.financial_year import FinancialYear, financial_year_choices
-from grants.models import Grant, Organisation, Round
+from grants.models import Grant, Organisation, RecoveryReason, Round
 from ui.forms import GovukForm, GovukModelForm
 
 PENNY = Decimal("0.01")
@@ -83,6 +84,15 @@ class GrantForm(GovukModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": "The description must be 5,000 characters or fewer"},
     )
+    reason = forms.CharField(
+        label="Reason for the change (a variation)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed when the amount changes. A change of more than £{threshold:,} waits for another "
+        "programme officer's approval.",
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
+    )
 
     class Meta:
         model = Grant
@@ -120,6 +130,11 @@ class GrantForm(GovukModelForm):
         self.fields["recipient"].empty_label = None
         if self.instance.pk is None:
             self.initial["recipient"] = project.lead_organisation_id
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].help_text = self.fields["reason"].help_text.format(
+                threshold=settings.VARIATION_APPROVAL_THRESHOLD
+            )
 
     def clean_ggis_award_reference(self):
         reference = self.cleaned_data["ggis_award_reference"].strip()
@@ -193,6 +208,15 @@ class AllocationForm(GovukForm):
         required=False,
         error_messages={"max_length": "The purpose must be 300 characters or fewer"},
     )
+    reason = forms.CharField(
+        label="Reason for the change (a variation)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed when the amount changes. A change of more than £{threshold:,} waits for another "
+        "programme officer's approval.",
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
+    )
 
     def __init__(self, *args, grant, allocation=None, **kwargs):
         if allocation is not None:
@@ -210,6 +234,12 @@ class AllocationForm(GovukForm):
             kwargs.setdefault("initial", {"financial_year": str(FinancialYear.of(grant.planned_start))})
         super().__init__(*args, **kwargs)
         self.fields["recipient"].queryset = taking_part(grant.project)
+        if allocation is None:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].help_text = self.fields["reason"].help_text.format(
+                threshold=settings.VARIATION_APPROVAL_THRESHOLD
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -231,6 +261,14 @@ class MilestonePaymentForm(GovukForm):
             "required": "Enter the remittance reference",
             "max_length": "The reference must be 60 characters or fewer",
         },
+    )
+    late_reason = forms.CharField(
+        label="Reason for paying after the grant's planned end (only if it is later)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A final payment after the planned end needs a recorded reason.",
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
     )
 
     def clean_paid_on(self):
@@ -270,6 +308,14 @@ class PaymentForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "The note must be 1,000 characters or fewer"},
     )
+    late_reason = forms.CharField(
+        label="Reason for paying after the grant's planned end (only if it is later)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A final payment after the planned end needs a recorded reason.",
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
+    )
 
     def __init__(self, *args, milestones, **kwargs):
         super().__init__(*args, **kwargs)
@@ -296,8 +342,17 @@ class PaymentForm(GovukForm):
 class RecoveryForm(GovukForm):
     amount = MoneyField(label="Amount recovered, in pounds", noun="the amount recovered")
     paid_on = date_field("Date recovered", "the date the money was recovered")
+    recovery_reason = forms.ChoiceField(
+        label="Why is the money recovered?",
+        choices=[("", "Choose a reason"), *RecoveryReason.choices],
+        help_text="Money recovered is held: it cannot be paid again until a programme officer varies the allocation.",
+        error_messages={
+            "required": "Choose why the money is recovered",
+            "invalid_choice": "Choose one of the reasons listed",
+        },
+    )
     reason = forms.CharField(
-        label="Reason for the recovery",
+        label="Details of the recovery",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
@@ -351,3 +406,15 @@ class SpendReturnForm(GovukForm):
         if amending:
             # The quarter is what the return is for; a different quarter is a different return.
             del self.fields["quarter"]
+
+
+class VariationDecisionForm(GovukForm):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("reject", "Reject")],
+        error_messages={"required": "Choose whether to approve or reject the variation",
+                        "invalid_choice": "Choose whether to approve or reject the variation"},
+    )
+    note = forms.CharField(
+        required=False, max_length=1000,
+        error_messages={"max_length": "The note must be 1,000 characters or fewer"},
+    )

@@ -54,11 +54,13 @@ from grants import demo
 from grants.financial_year import FinancialYear, FinancialYearField
 from grants.models import (
     Allocation,
+    AllocationBalance,
     Grant,
     GrantStatusChange,
     Organisation,
     Payment,
     Programme,
+    RecoveryReason,
     Round,
     SpendReturn,
 )
@@ -150,6 +152,7 @@ POOL_KINDS = [
     (Organisation.Kind.OTHER, "Partnership"),
 ]
 ADVANCE_REASON = "Paid ahead of the milestone so that the council could recruit before the service started."
+LATE_REASON = "The final payment, made once the year's last spend return was in, after the grant's planned end."
 RETURN_REASON = "The evidence does not show how many families were supported: add the case counts."
 DESIGN_MARYLAND = {"rct": "5", "quasi": "4", "ba_comparison": "3", "before_after": "2", "mixed": "2"}
 
@@ -181,8 +184,8 @@ PARENTS = [Project, Grant, Allocation, Milestone, MilestoneSubmission, Evaluatio
 # 4,000 rows a second here, COPY ten times that.
 LEAVES = [
     ProjectStatusChange, ProjectPartner, Project.themes.through, GrantStatusChange, MilestoneStatusChange,
-    MilestoneReview, Payment, SpendReturn, Evaluation.projects.through, Evaluation.evaluators.through,
-    EvidenceRating, OutcomeResult,
+    MilestoneReview, Payment, SpendReturn, AllocationBalance, Evaluation.projects.through,
+    Evaluation.evaluators.through, EvidenceRating, OutcomeResult,
 ]
 
 
@@ -261,15 +264,8 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
 
     status = rng.choices(["closed", "closing", "active", "withdrawn"], weights=[70, 10, 15, 5])[0]
     last_year = max(plan[1] for plan in grant_plans) + 1
-    withdrawn_at = _at(FinancialYear(last_year).start + dt.timedelta(days=rng.randint(100, 200)))
+    withdrawn_on = FinancialYear(last_year).start + dt.timedelta(days=rng.randint(100, 200))
     officer = ctx.officer
-    project_path = [("proposed", _at(first_award), officer, ""), ("active", _at(project_start), officer, "")]
-    if status == "withdrawn":
-        project_path.append(("withdrawn", withdrawn_at, officer, "The partners could not keep the service going."))
-    elif status in ("closing", "closed"):
-        project_path.append(("closing", _at(project_end), officer, ""))
-        if status == "closed":
-            project_path.append(("closed", _at(project_end + dt.timedelta(days=92)), officer, ""))
     rag = rng.choice(["red", "amber", "green", "green"]) if status in ("active", "closing") else ""
     project = Project(
         programme=ctx.programme,
@@ -288,8 +284,6 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
         rag_updated_at=_at(project_end - dt.timedelta(days=30)) if rag else None,
     )
     chunk.add(project)
-    steps = _status_path(chunk, project, ProjectStatusChange, project_path, reason=REASON)
-    chunk.remember(Project, project, steps)
     participants = [lead, *partner_las, delivery]
     for org in partner_las:
         chunk.row(ProjectPartner, project_id=project, organisation_id=org,
@@ -299,16 +293,9 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
     for theme in rng.sample(ctx.themes, rng.randint(1, 2)):
         chunk.row(Project.themes.through, project_id=project, theme_id=theme)
 
-    # Grants and their allocations. allocations: [(allocation, pennies, financial year)]
-    allocations = []
+    # Grants and their allocations. allocations: [(allocation, pennies, financial year, of the last grant)]
+    allocations, grants = [], []
     for grant_index, (round_, first_year, award, start, end) in enumerate(grant_plans):
-        last_grant = grant_index == len(grant_plans) - 1
-        closed_at = _at(end + dt.timedelta(days=92))
-        path = [("awarded", _at(award), officer, ""), ("active", _at(start), officer, "")]
-        if status == "withdrawn" and (last_grant or closed_at > withdrawn_at):
-            path.append(("withdrawn", withdrawn_at, officer, "The project was withdrawn."))
-        elif status == "closed" or not last_grant:
-            path.append(("closed", closed_at, officer, ""))
         ctx.grant_number += 1
         grant = Grant(
             project=project, round=round_, recipient=lead,
@@ -319,10 +306,7 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
             illustrative=True, dates_are_illustrative=True,
         )
         chunk.add(grant)
-        steps = _status_path(chunk, grant, GrantStatusChange, path, reason=REASON)
-        grant.modified_at = path[-1][1]
-        for step in steps:
-            step[4]["modified_at"] = step[0]
+        grants.append(grant)
         recipients = [lead, *rng.sample(participants[1:], 4)]
         total = 0
         for year in (first_year, first_year + 1):
@@ -336,12 +320,40 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
                     illustrative=True,
                 ))
                 chunk.remember(Allocation, allocation, [(_at(award, 12), officer, "+", REASON, {})])
-                allocations.append((allocation, resource + capital, year, last_grant))
+                allocations.append((allocation, resource + capital, year, grant_index == len(grant_plans) - 1))
                 total += resource + capital
         grant.amount_awarded = _pounds(total)
+
+    last_paid = _plan_milestones_and_money(ctx, chunk, project, participants, allocations, last_year, status)
+
+    # The statuses, now that the money is planned: no payment after a project or grant is
+    # withdrawn or closed (those take only recoveries).
+    withdrawn_at = _at(max(withdrawn_on, last_paid + dt.timedelta(days=7)))
+    project_path = [("proposed", _at(first_award), officer, ""), ("active", _at(project_start), officer, "")]
+    if status == "withdrawn":
+        project_path.append(("withdrawn", withdrawn_at, officer, "The partners could not keep the service going."))
+    elif status in ("closing", "closed"):
+        project_path.append(("closing", _at(project_end), officer, ""))
+        if status == "closed":
+            # Settled: no milestone payment committed, every final return in, nothing paid and unspent.
+            project_path.append(("closed", _at(project_end + dt.timedelta(days=92)), officer,
+                                 "Delivered; the money is settled."))
+    steps = _status_path(chunk, project, ProjectStatusChange, project_path, reason=REASON)
+    chunk.remember(Project, project, steps)
+    for grant_index, grant in enumerate(grants):
+        last_grant = grant_index == len(grants) - 1
+        closed_at = _at(grant.planned_end + dt.timedelta(days=92))
+        path = [("awarded", _at(grant.award_date), officer, ""), ("active", _at(grant.planned_start), officer, "")]
+        if status == "withdrawn" and (last_grant or closed_at > withdrawn_at):
+            path.append(("withdrawn", withdrawn_at, officer, "The project was withdrawn."))
+        elif status == "closed" or not last_grant:
+            path.append(("closed", closed_at, officer, ""))
+        steps = _status_path(chunk, grant, GrantStatusChange, path, reason=REASON)
+        grant.modified_at = path[-1][1]
+        for step in steps:
+            step[4]["modified_at"] = step[0]
         chunk.remember(Grant, grant, steps)
 
-    _plan_milestones_and_money(ctx, chunk, project, participants, allocations, last_year)
     _plan_evaluation(ctx, chunk, project, partner_las, project_start, project_end)
 
 
@@ -357,20 +369,29 @@ MILESTONE_PLAN = (
 OPEN_KINDS = "EFGHIJK"
 
 
-def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, last_year):
-    rng, officer, finance = ctx.rng, ctx.officer, ctx.finance
+def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, last_year, status) -> dt.date:
+    """The project's milestones, payments, recoveries, spend returns and each allocation's
+    balance; returns the day of its last payment (recoveries aside)."""
+    rng, officer = ctx.rng, ctx.officer
+    # A closed or withdrawn project takes no more payments, so none of its milestones still
+    # commits one: a payment committed and never made would be a dead end, and closing
+    # needs the money settled.
+    finished = status in ("closed", "withdrawn")
     latest = [a for a in allocations if a[3] and a[2] == last_year]
     earlier = [a for a in allocations if a not in latest]
     open_paying = rng.sample(latest, 4)
     done_paying = rng.sample(earlier + [a for a in latest if a not in open_paying], 11)
-    paying = iter(done_paying[:9] + done_paying[9:] + open_paying)
+    # Payments still to be made draw on the last grant's last year, whose grant is active
+    # while the project runs; payments made, on any allocation.
+    paying = {"unpaid": iter(open_paying), "made": iter(done_paying)}
     # allocation pk-free key (its position) -> (milestone, amount in pennies, paid on, advance)
     milestone_payments = {}
-    headroom = {}
+    committed = {}
     resubmitted = rng.randrange(9)
     for position, (kind, final, pays, how) in enumerate(MILESTONE_PLAN):
+        pays = pays and not (finished and how == "unpaid")
         if pays:
-            allocation, pennies, year, _ = next(paying)
+            allocation, pennies, year, _ = next(paying["unpaid" if how == "unpaid" else "made"])
             organisation = allocation.recipient
             amount = _fraction(pennies, rng.uniform(0.2, 0.4) if how == "unpaid" else rng.uniform(0.35, 0.6))
         else:
@@ -414,14 +435,16 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
         steps = _status_path(chunk, milestone, MilestoneStatusChange, path, reason=REASON)
         chunk.remember(Milestone, milestone, steps)
         if pays and how == "unpaid":
-            headroom[id(allocation)] = amount
+            committed[id(allocation)] = amount
         elif pays:
             milestone_payments[id(allocation)] = (milestone, amount, paid_on, how == "advance")
 
-    for allocation, pennies, year, _ in allocations:
+    last_paid = project.start_date
+    for allocation, pennies, year, last_grant in allocations:
         fy = FinancialYear(year)
         released = milestone_payments.get(id(allocation))
-        available = pennies - headroom.get(id(allocation), 0)
+        # Within the headroom: what a milestone still to be paid has committed stays free for it.
+        available = pennies - committed.get(id(allocation), 0)
         if released:
             milestone, first, first_on, advance = released
         else:
@@ -442,7 +465,22 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
             second = rest if pattern < 0.8 or rest < 200 else _fraction(rest, rng.uniform(0.5, 0.95))
             payments.append(_payment(ctx, chunk, allocation, second, second_on))
             net = first + second
-        _plan_spend_returns(ctx, chunk, allocation, pennies, net, fy)
+        paid = [p for p in payments if p["kind"] == Payment.Kind.PAYMENT]
+        last_paid = max([last_paid] + [p["paid_on"] for p in paid])
+        spent, forecast, last_return = _plan_spend_returns(
+            ctx, chunk, allocation, pennies, net, fy,
+            running=status in ("active", "closing") and last_grant, settled=status == "closed",
+        )
+        # The balance the money services keep, equal to the rows above.
+        chunk.row(
+            AllocationBalance, allocation_id=allocation,
+            paid=sum((p["amount"] for p in paid), Decimal("0.00")),
+            recovered=sum((p["amount"] for p in payments if p not in paid), Decimal("0.00")),
+            released=Decimal("0.00"), committed=_pounds(committed.get(id(allocation), 0)),
+            spent=_pounds(spent), forecast=_pounds(forecast),
+            updated_at=max([last_return] + [p["recorded_at"] for p in payments]),
+        )
+    return last_paid
 
 
 def _submission(chunk, milestone, day, submitter):
@@ -469,28 +507,35 @@ def _payment(ctx, chunk, allocation, pennies, paid_on, *, milestone=None, advanc
     else:
         note = "Scheduled payment."
     recorded_at = _at(paid_on, 11)
+    late = not recovery and paid_on > allocation.grant.planned_end
     payment = chunk.row(
         Payment, allocation_id=allocation, kind=Payment.Kind.RECOVERY if recovery else Payment.Kind.PAYMENT,
         amount=_pounds(pennies), paid_on=paid_on, milestone_id=milestone, in_advance=advance,
         advance_reason=ADVANCE_REASON if advance else "", reference=f"GEN{ctx.seed}-P{ctx.payment_number:08d}",
-        note=note, recorded_by_id=ctx.finance, recorded_at=recorded_at, illustrative=True,
+        note=note, recovery_reason=RecoveryReason.UNDERSPEND if recovery else "",
+        late_reason=LATE_REASON if late else "", recorded_by_id=ctx.finance, recorded_at=recorded_at,
+        illustrative=True,
     )
     chunk.remember(Payment, payment, [(recorded_at, ctx.finance, "+", REASON, {})])
     return payment
 
 
-def _plan_spend_returns(ctx, chunk, allocation, pennies, net, fy):
-    """Four quarters that spend at most what was paid; the forecast is what is
-    left of the spending plus part of what will not be spent."""
+def _plan_spend_returns(ctx, chunk, allocation, pennies, net, fy, *, running: bool, settled: bool):
+    """Four quarters that spend at most what was paid (of a closed project, exactly what was
+    paid: its money is settled); the forecast is what is left of the spending plus part of
+    what will not be spent. Returns (spent, the last quarter's forecast, when the last return
+    was submitted or reviewed), in pennies."""
     rng = ctx.rng
     spent_total = _fraction(net, rng.uniform(0.75, 1.0))
+    if settled:
+        spent_total = net
     weights = [rng.uniform(0.15, 0.35) for _ in range(4)]
     shares = [int(spent_total * w / sum(weights)) for w in weights[:3]]
     shares.append(spent_total - sum(shares))
     unspent = pennies - spent_total
     submitter = ctx.users[allocation.recipient.pk]
     # The last return of a grant still running awaits the officer's review.
-    awaiting = allocation.grant.status == "active" and fy.end == allocation.grant.planned_end
+    awaiting = running and fy.end == allocation.grant.planned_end
     so_far = 0
     for quarter, spent in enumerate(shares, start=1):
         so_far += spent
@@ -511,6 +556,7 @@ def _plan_spend_returns(ctx, chunk, allocation, pennies, net, fy):
         if reviewed:
             steps.append((reviewed_at, ctx.officer, "~", "", {}))
         chunk.remember(SpendReturn, spend_return, steps)
+    return spent_total, forecast, reviewed_at or submitted_at
 
 
 def _plan_evaluation(ctx, chunk, project, partner_las, start, end):
@@ -773,11 +819,12 @@ def _write(chunk: Chunk, counts: dict) -> None:
                 count(model, len(rows))
     for model in LEAVES:
         rows = chunk.rows[model]
-        with_pk = _history_model(model) is not None
-        if with_pk and rows:
+        reserve = _history_model(model) is not None
+        if reserve and rows:
             for row, pk in zip(rows, _reserve_ids(model, len(rows))):
                 row["id"] = pk
-        _insert_rows(model, rows, with_pk=with_pk)
+        # A balance's key is its allocation's.
+        _insert_rows(model, rows, with_pk=reserve or not model._meta.pk.auto_created)
         count(model, len(rows))
     history = {}
     for model, obj, steps in chunk.history:
@@ -879,6 +926,7 @@ def _programme_querysets(programme):
         (MilestoneSubmission, MilestoneSubmission.objects.filter(milestone__in=milestones)),
         (MilestoneStatusChange, MilestoneStatusChange.objects.filter(milestone__in=milestones)),
         (Milestone, milestones),
+        (AllocationBalance, AllocationBalance.objects.filter(allocation__in=allocations)),
         (Allocation, allocations),
         (GrantStatusChange, GrantStatusChange.objects.filter(grant__in=grants)),
         (Grant, grants),

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from grants import money as figures
 from grants.financial_year import FinancialYearField
 from grants.lifecycle import Stateful, StatusChange
 
@@ -234,6 +235,18 @@ class AllocationQuerySet(models.QuerySet):
         if user.is_recipient:
             return self.filter(Q(grant__project__lead_organisation=user.organisation_id) | Q(recipient=user.organisation_id))
         return self.none()
+
+    def with_money(self):
+        """Each allocation with its figures (grants.money) read from its kept balance, and
+        ``has_returns``: with no spend return yet there is no forecast, so no variance to flag."""
+        SpendReturn = apps.get_model("grants", "SpendReturn")
+        return self.annotate(
+            **figures.balance_annotations(),
+            has_returns=models.Exists(SpendReturn.objects.filter(allocation=models.OuterRef("pk"))),
+        )
+
+    def money_totals(self) -> "figures.Figures":
+        return figures.totals(self)
 
     def editable_by_recipient(self, user):
         """Allocations whose spend returns this user submits: its own organisation's."""

@@ -1,26 +1,29 @@
-"""Checks that the money adds up: what was awarded, allocated, paid and spent.
+"""Checks that the money adds up: what was awarded, allocated, committed, paid and spent.
 
 The services refuse most of these states, but figures can still disagree: a
 grant not yet fully allocated, rows corrected in the admin or loaded by an
-import, or a constraint dropped in a migration. Each check is one SQL query
-over all grants, so the number of queries does not grow with the programme.
+import, or a constraint dropped in a migration. The figures come from
+``grants.money``: the grant and allocation checks add up the kept balances
+(``AllocationBalance``), and a last check compares every balance with the
+ledger rows it stands for, so a balance that has drifted is listed rather than
+trusted. Each check is one SQL query over all grants in scope, so the number of
+queries does not grow with the programme.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, ExpressionWrapper, F, Q
 
-from grants.models import Allocation, Grant, Payment, SpendReturn
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Value(Decimal("0.00"), output_field=MONEY)
+from grants import money
+from grants.models import Allocation, Grant, Payment
 
 ALLOCATIONS_DIFFER_FROM_AWARD = "allocations_differ_from_award"
 PAYMENTS_EXCEED_ALLOCATION = "payments_exceed_allocation"
+COMMITMENTS_EXCEED_ALLOCATION = "commitments_exceed_allocation"
 SPEND_EXCEEDS_PAYMENTS = "spend_exceeds_payments"
 MILESTONE_PAID_TWICE = "milestone_paid_twice"
+BALANCE_OUT_OF_STEP = "balance_out_of_step"
 
 
 @dataclass(frozen=True)
@@ -45,76 +48,111 @@ def _pounds(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-def _total(queryset, field, group_by):
-    """One correlated sum per outer row, so that joining two kinds of rows cannot multiply either."""
-    rows = queryset.order_by().values(group_by).annotate(total=Sum(field)).values("total")
-    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
-
-
-def _grant_totals(grants):
-    payments = Payment.objects.filter(allocation__grant=OuterRef("pk"))
-    return grants.annotate(
-        allocated=_total(Allocation.objects.filter(grant=OuterRef("pk")), "amount", "grant"),
-        paid=_total(payments.filter(kind=Payment.Kind.PAYMENT), "amount", "allocation__grant"),
-        recovered=_total(payments.filter(kind=Payment.Kind.RECOVERY), "amount", "allocation__grant"),
-        spent=_total(SpendReturn.objects.filter(allocation__grant=OuterRef("pk")), "spent", "allocation__grant"),
-    ).annotate(net_paid=ExpressionWrapper(F("paid") - F("recovered"), output_field=MONEY))
-
-
 def _grant_discrepancies(grants) -> list[Discrepancy]:
-    found = []
-    rows = _grant_totals(grants).filter(
-        ~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid"))
+    # Grants are re-selected by key so that a scoped queryset's own joins cannot multiply the sums.
+    sums = money.balance_sums("allocations__")
+    rows = (
+        Grant.objects.filter(pk__in=grants.values("pk"))
+        .annotate(allocated=sums["allocated"], paid=sums["paid"], recovered=sums["recovered"], spent=sums["spent"])
+        .annotate(net_paid=ExpressionWrapper(F("paid") - F("recovered"), output_field=money.MONEY))
+        .filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
     )
+    found = []
     for grant in rows:
-        if grant.allocated != grant.amount_awarded:
-            gap = abs(grant.amount_awarded - grant.allocated)
-            side = "less" if grant.allocated < grant.amount_awarded else "more"
+        # SQLite's sums can carry a float's error: compare to the penny, as the pages show them.
+        awarded, allocated = money.to_penny(grant.amount_awarded), money.to_penny(grant.allocated)
+        net_paid, spent = money.to_penny(grant.net_paid), money.to_penny(grant.spent)
+        if allocated != awarded:
+            gap = abs(awarded - allocated)
+            side = "less" if allocated < awarded else "more"
             found.append(Discrepancy(
-                grant, ALLOCATIONS_DIFFER_FROM_AWARD, grant.amount_awarded, grant.allocated, gap,
-                f"Allocations total {_pounds(grant.allocated)}, {_pounds(gap)} {side} than the award of "
-                f"{_pounds(grant.amount_awarded)}",
+                grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
+                f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
             ))
-        if grant.net_paid > grant.allocated:
-            gap = grant.net_paid - grant.allocated
+        if net_paid > allocated:
+            gap = net_paid - allocated
             found.append(Discrepancy(
-                grant, PAYMENTS_EXCEED_ALLOCATION, grant.allocated, grant.net_paid, gap,
-                f"Net payments of {_pounds(grant.net_paid)} are {_pounds(gap)} more than the grant's allocations "
-                f"of {_pounds(grant.allocated)}",
+                grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
+                f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations "
+                f"of {_pounds(allocated)}",
             ))
-        if grant.spent > grant.net_paid:
-            gap = grant.spent - grant.net_paid
+        if spent > net_paid:
+            gap = spent - net_paid
             found.append(Discrepancy(
-                grant, SPEND_EXCEEDS_PAYMENTS, grant.net_paid, grant.spent, gap,
-                f"Spend returns total {_pounds(grant.spent)}, {_pounds(gap)} more than net payments of "
-                f"{_pounds(grant.net_paid)}",
+                grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
+                f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
             ))
     return found
 
 
 def _allocation_discrepancies(grants) -> list[Discrepancy]:
-    payments = Payment.objects.filter(allocation=OuterRef("pk"))
+    """Net paid + committed never passes allocated (DESIGN.md). Past it, either more was paid than
+    allocated, or milestones promise money the allocation no longer holds: one listing each."""
     rows = (
         Allocation.objects.filter(grant__in=grants)
-        .annotate(
-            paid=_total(payments.filter(kind=Payment.Kind.PAYMENT), "amount", "allocation"),
-            recovered=_total(payments.filter(kind=Payment.Kind.RECOVERY), "amount", "allocation"),
-        )
-        .annotate(net_paid=ExpressionWrapper(F("paid") - F("recovered"), output_field=MONEY))
-        .filter(net_paid__gt=F("amount"))
+        .annotate(**money.balance_annotations())
+        .filter(balance__isnull=False, amount__lt=F("net_paid") + F("committed"))
         .select_related("grant", "recipient")
     )
-    return [
-        Discrepancy(
-            allocation.grant, PAYMENTS_EXCEED_ALLOCATION, allocation.amount, allocation.net_paid,
-            allocation.net_paid - allocation.amount,
-            f"Net payments to {allocation.recipient} for {allocation.financial_year} of "
-            f"{_pounds(allocation.net_paid)} are {_pounds(allocation.net_paid - allocation.amount)} more than "
-            f"its allocation of {_pounds(allocation.amount)}",
-            allocation=allocation,
-        )
-        for allocation in rows
-    ]
+    found = []
+    for allocation in rows:
+        allocated = money.to_penny(allocation.allocated)
+        net_paid, committed = money.to_penny(allocation.net_paid), money.to_penny(allocation.committed)
+        what = f"{allocation.recipient} for {allocation.financial_year}"
+        if net_paid > allocated:
+            gap = net_paid - allocated
+            found.append(Discrepancy(
+                allocation.grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
+                f"Net payments to {what} of {_pounds(net_paid)} are {_pounds(gap)} more than its allocation of "
+                f"{_pounds(allocated)}",
+                allocation=allocation,
+            ))
+        elif net_paid + committed > allocated:
+            promised = net_paid + committed
+            gap = promised - allocated
+            found.append(Discrepancy(
+                allocation.grant, COMMITMENTS_EXCEED_ALLOCATION, allocated, promised, gap,
+                f"Net payments to {what} of {_pounds(net_paid)} and {_pounds(committed)} committed to milestones "
+                f"are {_pounds(gap)} more than its allocation of {_pounds(allocated)}",
+                allocation=allocation,
+            ))
+    return found
+
+
+# Each kept figure, and what its ledger rows are called in a message.
+_BALANCE_FIGURES = (
+    ("paid", "paid", "its payments add up to"),
+    ("recovered", "recovered", "its recoveries add up to"),
+    ("released", "released for payment again", "its approved variations release"),
+    ("committed", "committed", "its milestones' unpaid payments add up to"),
+    ("spent", "spent", "its spend returns add up to"),
+    ("forecast", "forecast", "its latest spend return forecasts"),
+)
+
+
+def _balance_discrepancies(grants) -> list[Discrepancy]:
+    """Every kept balance against its own ledger rows: one listing for each figure that differs."""
+    found = []
+    for allocation in money.balances_out_of_step(Allocation.objects.filter(grant__in=grants)):
+        balance = getattr(allocation, "balance", None)
+        what = f"{allocation.recipient}'s {allocation.financial_year} allocation"
+        for name, label, source in _BALANCE_FIGURES:
+            kept = money.to_penny(getattr(balance, name) if balance else None)
+            ledger = money.to_penny(getattr(allocation, f"l_{name}"))
+            if kept == ledger:
+                continue
+            if balance is None:
+                message = f"No balance is kept for {what}, but {source} {_pounds(ledger)}"
+            else:
+                message = (
+                    f"The kept balance of {what} says {label} {_pounds(kept)}, but {source} {_pounds(ledger)}: "
+                    f"{_pounds(abs(kept - ledger))} {'more' if kept > ledger else 'less'}"
+                )
+            found.append(Discrepancy(
+                allocation.grant, BALANCE_OUT_OF_STEP, ledger, kept, abs(kept - ledger), message,
+                allocation=allocation,
+            ))
+    return found
 
 
 def milestones_paid_twice(payments):
@@ -127,7 +165,7 @@ def milestones_paid_twice(payments):
         payments.filter(kind=Payment.Kind.PAYMENT, milestone__isnull=False)
         .order_by()
         .values("milestone", "milestone__title", "milestone__payment_amount", "allocation__grant")
-        .annotate(times=Count("pk"), total=Sum("amount"))
+        .annotate(times=Count("pk"), total=money.paid_expression())
         .filter(times__gt=1)
         .order_by("milestone")
     )
@@ -140,22 +178,30 @@ def _milestone_discrepancies(grants) -> list[Discrepancy]:
     by_pk = Grant.objects.in_bulk({row["allocation__grant"] for row in rows})
     found = []
     for row in rows:
+        total = money.to_penny(row["total"])
         # Without a payment amount on the milestone, one payment of the average is what should have been made.
-        expected = row["milestone__payment_amount"] or (row["total"] / row["times"]).quantize(Decimal("0.01"))
+        expected = row["milestone__payment_amount"] or money.to_penny(total / row["times"])
         found.append(Discrepancy(
-            by_pk[row["allocation__grant"]], MILESTONE_PAID_TWICE, expected, row["total"], row["total"] - expected,
-            f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(row['total'])} in all",
+            by_pk[row["allocation__grant"]], MILESTONE_PAID_TWICE, expected, total, total - expected,
+            f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(total)} in all",
         ))
     return found
 
 
-_ORDER = [ALLOCATIONS_DIFFER_FROM_AWARD, PAYMENTS_EXCEED_ALLOCATION, SPEND_EXCEEDS_PAYMENTS, MILESTONE_PAID_TWICE]
+_ORDER = [
+    ALLOCATIONS_DIFFER_FROM_AWARD, PAYMENTS_EXCEED_ALLOCATION, COMMITMENTS_EXCEED_ALLOCATION, SPEND_EXCEEDS_PAYMENTS,
+    MILESTONE_PAID_TWICE, BALANCE_OUT_OF_STEP,
+]
 
 
 def find_discrepancies(grants=None) -> list[Discrepancy]:
     """Every disagreement in the money of ``grants`` (all grants by default), grant by grant."""
     grants = Grant.objects.all() if grants is None else grants
-    found = _grant_discrepancies(grants) + _allocation_discrepancies(grants) + _milestone_discrepancies(grants)
+    found = (
+        _grant_discrepancies(grants) + _allocation_discrepancies(grants) + _milestone_discrepancies(grants)
+        + _balance_discrepancies(grants)
+    )
+    # sorted() is stable: an allocation's figures out of step stay in the order of _BALANCE_FIGURES.
     return sorted(
         found,
         key=lambda d: (d.grant.award_date, d.grant.pk, _ORDER.index(d.kind), d.allocation is not None,

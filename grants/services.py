@@ -13,10 +13,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
 from grants import money
-from grants.financial_year import FinancialYear
+from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, SpendReturn, Variation
 
 ZERO = Decimal("0.00")
@@ -129,6 +130,11 @@ def save_allocation(
         amount = allocation.resource + allocation.capital
         if amount <= 0:
             raise MoneyRuleError("An allocation must be more than £0")
+        if before is not None and amount > before:
+            _refuse_if_closed(locked_grant, "allocation")
+        # Checked before a variation is recorded, so that one waiting for approval never asks for
+        # figures the allocation could not hold (a negative resource, say).
+        allocation.full_clean(exclude=["grant"])
         others = _allocated(locked_grant.pk, excluding=allocation.pk)
         if others + amount > locked_grant.amount_awarded:
             headroom = locked_grant.amount_awarded - others
@@ -157,7 +163,6 @@ def save_allocation(
                     allocation.refresh_from_db()
                     allocation.pending_variation = variation
                     return allocation
-        allocation.full_clean(exclude=["grant"])
         if by is not None:
             allocation._history_user = by
         allocation.save()
@@ -205,6 +210,17 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
         if locked.requested_by_id == by.pk:
             raise MoneyRuleError("You asked for this variation, so another programme officer must decide it")
         if approve:
+            current = grant.amount_awarded if locked.allocation_id is None else (
+                Allocation.objects.filter(pk=locked.allocation_id).values_list("amount", flat=True).get()
+            )
+            if current != locked.amount_before:
+                # Applying it would record a "before" that is no longer true and undo the change made since.
+                raise MoneyRuleError(
+                    f"This variation was asked for when the amount was {_pounds(locked.amount_before)}; it is now "
+                    f"{_pounds(current)}. Reject it, and ask for a new variation from the amount as it stands."
+                )
+            if locked.amount_after > locked.amount_before:
+                _refuse_if_closed(grant, "allocation" if locked.allocation_id else "increase of its award")
             if locked.allocation_id is None:
                 _apply_award(grant, locked.amount_after, by=by)
             else:
@@ -320,6 +336,12 @@ def record_payment(
                 if by is not None and _accepted_by(milestone) == by:
                     raise MoneyRuleError(
                         "You accepted this milestone, so someone else must approve its payment"
+                    )
+                if milestone.payment_amount is not None and amount != milestone.payment_amount:
+                    # The caller may hold the milestone as it was before an officer changed its payment.
+                    raise MoneyRuleError(
+                        {"amount": f"This milestone releases {_pounds(milestone.payment_amount)}, so its payment "
+                                   "is that amount"}
                     )
                 in_advance = False
             elif not (in_advance and advance_reason.strip()):
@@ -640,9 +662,22 @@ def closure_problems(project) -> list[str]:
             f"{count} milestone payment{'s' if count != 1 else ''} of {_pounds(figures.committed)} "
             "committed and not yet paid: pay them, or remove the payments from the milestones"
         )
-    without_final = allocations.exclude(spend_returns__quarter=4).order_by("financial_year", "recipient__name")
+    # Each allocation's last return is for Q4, or, in the year the project ends, for the quarter it ends in:
+    # a return for a quarter that starts after the project's end cannot be made.
+    last = FinancialQuarter.of(project.end_date)
+    final_quarter = Case(
+        When(financial_year=last.year, then=Value(last.number)), default=Value(4), output_field=IntegerField()
+    )
+    without_final = (
+        allocations.filter(financial_year__lte=last.year)
+        .annotate(final_quarter=final_quarter)
+        .filter(~Exists(SpendReturn.objects.filter(allocation=OuterRef("pk"), quarter=OuterRef("final_quarter"))))
+        .order_by("financial_year", "recipient__name")
+    )
     for allocation in without_final:
-        problems.append(f"No spend return for Q4 of {allocation.financial_year} from {allocation.recipient}")
+        problems.append(
+            f"No spend return for Q{allocation.final_quarter} of {allocation.financial_year} from {allocation.recipient}"
+        )
     figures = money.totals(allocations)
     if figures.net_paid > figures.spent:
         problems.append(

@@ -8,6 +8,7 @@ on the form and change nothing.
 from decimal import Decimal
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
-from grants import services
+from grants import money, services
 from grants.forms import (
     AllocationForm,
     GrantForm,
@@ -25,11 +26,13 @@ from grants.forms import (
     PaymentForm,
     RecoveryForm,
     SpendReturnForm,
+    VariationDecisionForm,
 )
 from grants.lifecycle import IllegalStatusChange
 from grants.reconciliation import find_discrepancies
-from grants.models import Allocation, Grant, Payment, SpendReturn
+from grants.models import Allocation, Grant, Payment, SpendReturn, Variation
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
+from ui.forms import show_refusal
 from ui.paging import page_of
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -40,45 +43,20 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
-def _show_refusal(form, error: ValidationError, field=None):
-    """Put a service's refusal on the form, on the field it names where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(field, error.messages)
-
-
-# Money per allocation, each figure summed in its own subquery so that joining
-# payments and spend returns together cannot multiply one by the other.
-def _sum_per_allocation(model, field, **filters):
-    rows = (
-        model.objects.filter(allocation=OuterRef("pk"), **filters)
-        .order_by()
-        .values("allocation")
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
-
-
 def with_money(allocations):
-    """Allocations with paid, recovered, net paid, spent, latest forecast and underspend.
+    """Allocations with their money figures and flags, from the kept balances (grants.money)."""
+    return allocations.with_money()
 
-    Underspend is allocated - spent - the forecast in the latest quarter's return
-    (DESIGN.md); with no return yet there is no forecast and so no underspend.
-    """
-    latest_forecast = SpendReturn.objects.filter(allocation=OuterRef("pk")).order_by("-quarter").values("forecast")[:1]
-    return allocations.annotate(
-        paid=_sum_per_allocation(Payment, "amount", kind=Payment.Kind.PAYMENT),
-        recovered=_sum_per_allocation(Payment, "amount", kind=Payment.Kind.RECOVERY),
-        spent=_sum_per_allocation(SpendReturn, "spent"),
-        latest_forecast=Subquery(latest_forecast, output_field=MONEY),
-    ).annotate(
-        net_paid=ExpressionWrapper(F("paid") - F("recovered"), output_field=MONEY),
-        to_pay=ExpressionWrapper(F("amount") - F("paid") + F("recovered"), output_field=MONEY),
-        underspend=ExpressionWrapper(F("amount") - F("spent") - F("latest_forecast"), output_field=MONEY),
-    )
+
+def flag(allocation) -> str:
+    """"underspend", "overspend" or "" for an allocation annotated by ``with_money``."""
+    if not allocation.has_returns:
+        return ""
+    if money.is_underspend(allocation.amount, allocation.variance):
+        return "underspend"
+    if money.is_overspend(allocation.amount, allocation.variance):
+        return "overspend"
+    return ""
 
 
 # Grants
@@ -92,7 +70,7 @@ def grant_create(request, project_pk):
         try:
             grant = services.save_grant(grant=form.save(commit=False), by=request.user)
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Grant “{grant.title}” created")
             return redirect("grants:detail", grant_pk=grant.pk)
@@ -106,11 +84,19 @@ def grant_edit(request, grant_pk):
     form = GrantForm(_data(request), project=project, instance=grant)
     if form.is_valid():
         try:
-            grant = services.save_grant(grant=form.save(commit=False), by=request.user)
+            grant = services.save_grant(
+                grant=form.save(commit=False), by=request.user, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
-            _show_refusal(form, error, field="amount_awarded")
+            show_refusal(form, error, field="amount_awarded")
         else:
-            messages.success(request, f"Grant “{grant.title}” updated")
+            if grant.pending_variation is not None:
+                messages.success(
+                    request, f"Grant “{grant.title}” updated. The change of its award to "
+                    f"£{grant.pending_variation.amount_after:,.2f} waits for another programme officer's approval",
+                )
+            else:
+                messages.success(request, f"Grant “{grant.title}” updated")
             return redirect("grants:detail", grant_pk=grant.pk)
     return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": grant})
 
@@ -118,27 +104,14 @@ def grant_edit(request, grant_pk):
 def _year_rows(allocations, allocation_scope):
     """Allocations grouped by financial year, each year with its totals summed in the database."""
     sums = {
-        row["financial_year"]: row
-        for row in allocation_scope.order_by()
-        .values("financial_year")
-        .annotate(
-            year_resource=Sum("resource"),
-            year_capital=Sum("capital"),
-            year_amount=Sum("amount"),
-            year_paid=Coalesce(
-                Sum(_sum_per_allocation(Payment, "amount", kind=Payment.Kind.PAYMENT)), ZERO, output_field=MONEY
-            ),
-            year_recovered=Coalesce(
-                Sum(_sum_per_allocation(Payment, "amount", kind=Payment.Kind.RECOVERY)), ZERO, output_field=MONEY
-            ),
-            year_spent=Coalesce(Sum(_sum_per_allocation(SpendReturn, "spent")), ZERO, output_field=MONEY),
+        row["financial_year"]: {"figures": money.figures_from(row), "resource": row["resource"], "capital": row["capital"]}
+        for row in allocation_scope.order_by().values("financial_year").annotate(
+            resource=Sum("resource"), capital=Sum("capital"), **money.balance_sums()
         )
     }
     years = []
     for year, rows in groupby(allocations, key=lambda allocation: allocation.financial_year):
-        totals = sums[year]
-        totals["year_net_paid"] = totals["year_paid"] - totals["year_recovered"]
-        years.append({"year": year, "allocations": list(rows), "totals": totals})
+        years.append({"year": year, "allocations": list(rows), "totals": sums[year]})
     return years
 
 
@@ -153,26 +126,19 @@ def grant_detail(request, grant_pk):
     sees_all_money = user.sees_whole_programme or grant.project.is_led_by(user)
     scope = Allocation.objects.for_user(user).filter(grant=grant)
     allocations = list(with_money(scope).select_related("recipient").order_by("financial_year", "recipient__name"))
-    totals = {
-        **scope.aggregate(
-            resource=Coalesce(Sum("resource"), ZERO),
-            capital=Coalesce(Sum("capital"), ZERO),
-            allocated=Coalesce(Sum("amount"), ZERO),
-        ),
-        **Payment.objects.filter(allocation__in=scope).aggregate(
-            paid=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)), ZERO),
-            recovered=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.RECOVERY)), ZERO),
-        ),
-        **SpendReturn.objects.filter(allocation__in=scope).aggregate(spent=Coalesce(Sum("spent"), ZERO)),
-    }
-    totals["net_paid"] = totals["paid"] - totals["recovered"]
+    for allocation in allocations:
+        allocation.flag = flag(allocation)
+    totals = money.totals(scope)
+    split = scope.aggregate(resource=Coalesce(Sum("resource"), ZERO), capital=Coalesce(Sum("capital"), ZERO))
     context = {
         "grant": grant,
         "project": grant.project,
         "sees_all_money": sees_all_money,
         "years": _year_rows(allocations, scope),
         "totals": totals,
-        "unallocated": grant.amount_awarded - totals["allocated"],
+        "split": split,
+        "unallocated": grant.amount_awarded - totals.allocated,
+        "variations": grant.variations.select_related("allocation__recipient", "requested_by", "decided_by"),
         "status_changes": grant.status_changes.select_related("changed_by"),
         "can_change": user.is_officer,
     }
@@ -210,9 +176,11 @@ def _save_allocation(request, form, *, grant, allocation=None):
             purpose=data["purpose"].strip(),
             allocation=allocation,
             illustrative=allocation.illustrative if allocation else False,
+            by=request.user,
+            reason=data.get("reason", ""),
         )
     except ValidationError as error:
-        _show_refusal(form, error)
+        show_refusal(form, error)
         return None
 
 
@@ -258,7 +226,13 @@ def allocation_edit(request, allocation_pk):
     if form.is_valid():
         saved = _save_allocation(request, form, grant=grant, allocation=allocation)
         if saved is not None:
-            messages.success(request, f"Allocation to {saved.recipient} for {saved.financial_year} updated")
+            if saved.pending_variation is not None:
+                messages.success(
+                    request, f"The change of the allocation to {saved.recipient} for {saved.financial_year} to "
+                    f"£{saved.pending_variation.amount_after:,.2f} waits for another programme officer's approval",
+                )
+            else:
+                messages.success(request, f"Allocation to {saved.recipient} for {saved.financial_year} updated")
             return redirect("grants:allocation", allocation_pk=saved.pk)
     context = {"form": form, "grant": grant, "allocation": allocation, "headroom": _headroom(grant, allocation)}
     return render(request, "grants/allocation_form.html", context)
@@ -280,6 +254,8 @@ def allocation_detail(request, allocation_pk):
     )
     context = {
         "allocation": allocation,
+        "flag": flag(allocation),
+        "variations": allocation.variations.select_related("requested_by", "decided_by"),
         "grant": allocation.grant,
         "project": allocation.grant.project,
         "payments": allocation.payments.select_related("milestone", "recorded_by"),
@@ -317,6 +293,7 @@ def payments_waiting(request):
     waiting = (
         Milestone.objects.for_user(request.user)
         .filter(~Exists(paid), status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
+        .payable()
         .annotate(accepted_at=Subquery(accepted_at))
     )
     summary = waiting.aggregate(total=Coalesce(Sum("payment_amount"), ZERO))
@@ -355,9 +332,10 @@ def milestone_pay(request, milestone_pk):
                 paid_on=form.cleaned_data["paid_on"],
                 by=request.user,
                 reference=form.cleaned_data["reference"].strip(),
+                late_reason=form.cleaned_data["late_reason"],
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(form, error)
         else:
             messages.success(
                 request, f"Payment of £{payment.amount:,.2f} to {milestone.allocation.recipient} recorded"
@@ -405,9 +383,10 @@ def payment_create(request, allocation_pk):
                 advance_reason=data["advance_reason"],
                 reference=data["reference"].strip(),
                 note=data["note"].strip(),
+                late_reason=data["late_reason"],
             )
         except ValidationError as error:
-            _show_refusal(form, error, field="amount")
+            show_refusal(form, error, field="amount")
         else:
             messages.success(request, f"Payment of £{payment.amount:,.2f} to {allocation.recipient} recorded")
             return redirect("grants:allocation", allocation_pk=allocation.pk)
@@ -427,14 +406,50 @@ def recovery_create(request, allocation_pk):
                 paid_on=data["paid_on"],
                 by=request.user,
                 reason=data["reason"],
+                recovery_reason=data["recovery_reason"],
                 reference=data["reference"].strip(),
             )
         except ValidationError as error:
-            _show_refusal(form, error, field="amount")
+            show_refusal(form, error, field="amount")
         else:
             messages.success(request, f"Recovery of £{recovery.amount:,.2f} from {allocation.recipient} recorded")
             return redirect("grants:allocation", allocation_pk=allocation.pk)
     return render(request, "grants/recovery_form.html", {"form": form, "allocation": allocation})
+
+
+# Variations
+
+
+@role_required(*PROGRAMME_READERS)
+def variations(request):
+    """Variations waiting for a second officer's approval, then the latest decided."""
+    visible = Variation.objects.for_user(request.user).select_related(
+        "grant__project", "allocation__recipient", "requested_by", "decided_by"
+    )
+    pending = visible.pending().order_by("requested_at", "pk")
+    page = page_of(request, visible.exclude(status=Variation.Status.PENDING).order_by("-decided_at", "-pk"))
+    context = {"pending": pending, "decided": page, "page": page, "can_decide": request.user.is_officer,
+               "threshold": settings.VARIATION_APPROVAL_THRESHOLD}
+    return render(request, "grants/variations.html", context)
+
+
+@require_POST
+@role_required(*OFFICERS)
+def variation_decide(request, variation_pk):
+    variation = get_object_or_404(Variation.objects.for_user(request.user), pk=variation_pk)
+    form = VariationDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("grants:variations")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_variation(variation=variation, by=request.user, approve=approve, note=form.cleaned_data["note"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{variation} {'approved and applied' if approve else 'rejected'}")
+    return redirect("grants:variations")
 
 
 # Spend returns
@@ -459,7 +474,7 @@ def spend_return_create(request, allocation_pk):
                 comment=data["comment"],
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Spend return for {spend_return.financial_quarter} submitted")
             return redirect("grants:allocation", allocation_pk=allocation.pk)
@@ -493,7 +508,7 @@ def spend_return_edit(request, spend_return_pk):
                 comment=data["comment"],
             )
         except ValidationError as error:
-            _show_refusal(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, f"Spend return for {spend_return.financial_quarter} updated")
             return redirect("grants:allocation", allocation_pk=allocation.pk)

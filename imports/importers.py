@@ -280,6 +280,8 @@ class AllocationImport(Importer):
             allocation=existing,
             illustrative=existing.illustrative if existing else False,
             by=self.user,
+            # A changed amount is a variation; the spreadsheet is the officer's re-profile of the grant.
+            reason=f"Re-profiled in the allocations spreadsheet for {self.grant.title}" if existing else "",
             **change.data,
         )
 

@@ -163,6 +163,12 @@ class ProjectStatusForm(GovukForm):
     reason = text_field(
         "Reason for the change", max_length=2000, textarea=True, required_message="Give the reason for the change"
     )
+    exception = text_field(
+        "Exception (only to close a project whose money is not settled)", max_length=2000, textarea=True,
+        required=False,
+        help_text="A project closes once no milestone payment is left unpaid, every allocation has its Q4 spend "
+        "return and net paid is not above spent. To close it anyway, say why here: it is kept with the closure.",
+    )
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from grants import money as figures
 from grants.lifecycle import Stateful, StatusChange
 from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
 
@@ -149,6 +150,18 @@ class MilestoneQuerySet(models.QuerySet):
         if not user.is_authenticated or not user.is_recipient:
             return self.none()
         return self.filter(organisation=user.organisation_id)
+
+    def payable(self):
+        """Those whose payment can be made now: its allocation's headroom holds it (the milestone's own
+        commitment is part of what is committed, so a headroom of £0 or more does) and neither the
+        project nor the grant is closed or withdrawn."""
+        headroom = figures.balance_annotations("allocation__")["headroom"]
+        return (
+            self.annotate(_headroom=headroom)
+            .filter(_headroom__gte=0)
+            .exclude(project__status__in=["closed", "withdrawn"])
+            .exclude(allocation__grant__status__in=["closed", "withdrawn"])
+        )
 
     def overdue(self, today=None):
         today = today or timezone.localdate()

@@ -26,8 +26,10 @@ from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_r
 from audit.history import project_history
 from audit.models import DownloadRecord, record_download
 from evaluations.models import Evaluation
+from grants import money
 from grants.financial_year import FinancialYear
 from grants.lifecycle import IllegalStatusChange
+from grants.services import close_project, save_milestone
 from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
 from projects.filters import NOT_RATED, ProjectFilter
 from projects.forms import (
@@ -51,6 +53,7 @@ from projects.models import (
 from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
 from reports.outturn import projected_underspends
+from ui.forms import show_refusal
 from ui.uploads import download_response
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -87,9 +90,10 @@ def _invented():
     return Count("pk", filter=Q(illustrative=True))
 
 
-def _net_paid():
-    """Payments less recoveries, in SQL."""
-    return _sum("amount", kind=Payment.Kind.PAYMENT) - _sum("amount", kind=Payment.Kind.RECOVERY)
+def _invented_in(rows):
+    """Over allocations: how many have a row among ``rows`` (payments, returns, milestones) that carries an
+    invented demo figure, so a figure added up from their balances can say so."""
+    return Count("pk", filter=Q(Exists(rows.filter(allocation=OuterRef("pk"), illustrative=True))))
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,35 @@ class Figure:
     label: str
     value: Decimal
     illustrative: bool = False
+    term: str = ""  # its key in grants.money.GLOSSARY: the label links to what it means
+
+
+# Which allocations carry invented rows behind each figure; added to grants.money's sums of the balances.
+_MONEY_INVENTED = {
+    "invented_allocated": _invented,
+    "invented_paid": lambda: _invented_in(Payment.objects.all()),
+    "invented_committed": lambda: _invented_in(Milestone.objects.filter(payment_amount__isnull=False)),
+    "invented_spent": lambda: _invented_in(SpendReturn.objects.all()),
+}
+
+
+def _money_sums():
+    return {**money.balance_sums(), **{name: count() for name, count in _MONEY_INVENTED.items()}}
+
+
+def _money_figures(row) -> list[Figure]:
+    """Allocated, net paid, committed, headroom and spent (grants.money) of a row made with ``_money_sums``."""
+    figures = money.figures_from(row)
+    allocated, paid, committed, spent = (
+        row[name] > 0 for name in ("invented_allocated", "invented_paid", "invented_committed", "invented_spent")
+    )
+    return [
+        Figure("Allocated", figures.allocated, allocated, "allocated"),
+        Figure("Net paid", figures.net_paid, paid, "net-paid"),
+        Figure("Committed", figures.committed, committed, "committed"),
+        Figure("Headroom", figures.headroom, allocated or paid or committed, "headroom"),
+        Figure("Spent", figures.spent, spent, "spent"),
+    ]
 
 
 # --- Dashboard -----------------------------------------------------------------
@@ -107,29 +140,22 @@ def _grouped(queryset, key, **aggregates):
 
 
 def _programme_money(user):
-    """Budget, awarded, allocated, paid and spent for each programme: one grouped query each."""
+    """Budget and awarded for each programme, then allocated, net paid, committed, headroom and spent
+    added up from the allocations' kept balances (grants.money): one grouped query for the awards and
+    one for the allocations."""
     awarded = _grouped(
         Grant.objects.for_user(user), "round__programme", total=_sum("amount_awarded"), invented=_invented()
     )
-    allocated = _grouped(
-        Allocation.objects.for_user(user), "grant__round__programme", total=_sum("amount"), invented=_invented()
-    )
-    paid = _grouped(
-        Payment.objects.for_user(user), "allocation__grant__round__programme", total=_net_paid(), invented=_invented()
-    )
-    spent = _grouped(
-        SpendReturn.objects.for_user(user), "allocation__grant__round__programme", total=_sum("spent"),
-        invented=_invented(),
-    )
-    empty = {"total": Decimal("0.00"), "invented": 0}
+    allocations = _grouped(Allocation.objects.for_user(user), "grant__round__programme", **_money_sums())
+    no_allocations = dict.fromkeys(_MONEY_INVENTED, 0)
     result = []
     for programme in Programme.objects.order_by("name"):
-        figures = [Figure("Budget", programme.budget, programme.budget_is_illustrative)]
-        for label, rows in (
-            ("Awarded", awarded), ("Allocated", allocated), ("Paid, less recoveries", paid), ("Spent", spent)
-        ):
-            row = rows.get(programme.pk, empty)
-            figures.append(Figure(label, row["total"], row["invented"] > 0))
+        row = awarded.get(programme.pk, {"total": Decimal("0.00"), "invented": 0})
+        figures = [
+            Figure("Budget", programme.budget, programme.budget_is_illustrative),
+            Figure("Awarded", row["total"], row["invented"] > 0, "awarded"),
+            *_money_figures(allocations.get(programme.pk, no_allocations)),
+        ]
         result.append((programme, figures))
     return result
 
@@ -292,36 +318,17 @@ def _allocation_table(allocations):
     }
 
 
-def _money_by_recipient(user, project, allocation_rows):
-    """Allocated, paid (less recoveries) and spent for each recipient the user may see."""
-    payments = Payment.objects.for_user(user).filter(allocation__grant__project=project)
-    spend = SpendReturn.objects.for_user(user).filter(allocation__grant__project=project)
-    paid = _grouped(payments, "allocation__recipient", total=_net_paid(), invented=_invented())
-    spent = _grouped(spend, "allocation__recipient", total=_sum("spent"), invented=_invented())
-
-    def figure(label, rows, key):
-        row = rows.get(key, {"total": Decimal("0.00"), "invented": 0})
-        return Figure(label, row["total"], row["invented"] > 0)
-
+def _money_by_recipient(allocations, allocation_rows):
+    """Allocated, net paid, committed, headroom and spent (grants.money, from the kept balances) for each
+    recipient of the allocations the user may see, and in all: one grouped query and one total."""
+    if not allocation_rows:
+        return [], None
+    grouped = _grouped(allocations, "recipient", **_money_sums())
     rows = [
-        {
-            "recipient": row["recipient"],
-            "allocated": row["total"],
-            "paid": figure("Paid", paid, row["recipient_id"]),
-            "spent": figure("Spent", spent, row["recipient_id"]),
-        }
+        {"recipient": row["recipient"], "figures": _money_figures(grouped[row["recipient_id"]])}
         for row in allocation_rows
     ]
-    if not rows:
-        return rows, None
-    def overall(grouped):
-        return {
-            "total": sum((row["total"] for row in grouped.values()), Decimal("0.00")),
-            "invented": sum(row["invented"] for row in grouped.values()),
-        }
-
-    totals = {"paid": figure("Paid", {None: overall(paid)}, None), "spent": figure("Spent", {None: overall(spent)}, None)}
-    return rows, totals
+    return rows, _money_figures(allocations.order_by().aggregate(**_money_sums()))
 
 
 @dataclass(frozen=True)
@@ -458,7 +465,7 @@ def project_detail(request, project_pk):
     )
     allocations = Allocation.objects.for_user(user).filter(grant__project=project)
     allocation_table = _allocation_table(allocations)
-    money_rows, money_totals = _money_by_recipient(user, project, allocation_table["rows"])
+    money_rows, money_totals = _money_by_recipient(allocations, allocation_table["rows"])
     payments = list(
         Payment.objects.for_user(user)
         .filter(allocation__grant__project=project)
@@ -546,10 +553,16 @@ def project_status(request, project_pk):
     form = ProjectStatusForm(_posted(request), project=project)
     if request.method == "POST" and form.is_valid():
         new_status = form.cleaned_data["status"]
+        reason = form.cleaned_data["reason"].strip()
         try:
-            project.set_status(new_status, by=request.user, reason=form.cleaned_data["reason"].strip())
+            if new_status == Project.Status.CLOSED:
+                close_project(project=project, by=request.user, reason=reason, exception=form.cleaned_data["exception"])
+            else:
+                project.set_status(new_status, by=request.user, reason=reason)
         except IllegalStatusChange as error:
             form.add_error("status", str(error))
+        except ValidationError as error:
+            form.add_error("exception", error.messages)
         else:
             messages.success(request, f"Project {project.reference} is now {project.get_status_display().lower()}")
             return redirect("projects:detail", project_pk=project.pk)
@@ -583,11 +596,13 @@ def milestone_create(request, project_pk):
     project = _officer_project(request, project_pk)
     form = MilestoneForm(_posted(request), project=project)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            milestone = form.save()
-            milestone.record_initial_status(by=request.user)
-        messages.success(request, f"Milestone ‘{milestone.title}’ added")
-        return redirect("projects:milestone", milestone_pk=milestone.pk)
+        try:
+            milestone = save_milestone(milestone=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"Milestone ‘{milestone.title}’ added")
+            return redirect("projects:milestone", milestone_pk=milestone.pk)
     context = {
         "form": form, "title": "Add a milestone", "caption": f"{project.reference} {project.title}",
         "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Add milestone",
@@ -600,9 +615,13 @@ def milestone_edit(request, milestone_pk):
     milestone = get_object_or_404(Milestone.objects.for_user(request.user).select_related("project"), pk=milestone_pk)
     form = MilestoneForm(_posted(request), instance=milestone, project=milestone.project)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Milestone ‘{milestone.title}’ saved")
-        return redirect("projects:milestone", milestone_pk=milestone.pk)
+        try:
+            save_milestone(milestone=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            show_refusal(form, error)
+        else:
+            messages.success(request, f"Milestone ‘{milestone.title}’ saved")
+            return redirect("projects:milestone", milestone_pk=milestone.pk)
     context = {
         "form": form, "title": "Edit milestone", "caption": f"{milestone.project.reference} {milestone.project.title}",
         "back": reverse("projects:milestone", kwargs={"milestone_pk": milestone.pk}), "button": "Save changes",
@@ -702,8 +721,12 @@ def milestone_review(request, milestone_pk):
         else:
             if decision == MilestoneReview.Decision.ACCEPTED:
                 text = f"‘{milestone.title}’ accepted"
-                if milestone.payment_amount:
+                if milestone.payment_amount and Milestone.objects.filter(pk=milestone.pk).payable().exists():
                     text += f". A finance officer can now release its payment of £{milestone.payment_amount:,.2f}"
+                elif milestone.payment_amount:
+                    # Only where the rules were broken before commitments were kept (or the project closed).
+                    text += (f". Its payment of £{milestone.payment_amount:,.2f} cannot be made now: the allocation's "
+                             "headroom does not hold it or the project is closed; vary the allocation first")
             else:
                 text = f"‘{milestone.title}’ returned to {milestone.organisation.display_name} with your reason"
             messages.success(request, text)

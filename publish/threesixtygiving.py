@@ -7,8 +7,9 @@ What is published, and why:
 - Nothing personal: organisations, places and money only. No user, email or
   name of a person is read, so none can leak; the publication is the same
   whoever asks for it, signed in or not.
-- ``amountDisbursed`` is what the funder has paid out net of recoveries, to
-  every recipient of the grant, summed in the database.
+- ``amountDisbursed`` is the grant's net paid (``grants.money``: paid less
+  recovered), to every recipient of the grant, added up in the database from
+  its allocations' kept balances, so it is the figure every page shows.
 - ``beneficiaryLocation``: every local authority taking part, the lead first
   if it is one, then the project's partners and any authority holding an
   allocation of the grant, each with its ONS GSS code.
@@ -27,10 +28,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils.text import slugify
 
+from grants import money
 from grants.models import Allocation, Grant, Organisation, Payment
 from projects.models import ProjectPartner
 from publish.schema import code_from, is_uri
@@ -55,22 +56,10 @@ MULTIPURPOSE = "FRG070"
 FISCAL_SPONSOR = "FRG050"
 LOCAL_AUTHORITY_SCOPE = "GLS050"
 
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
-
 
 def published_grants():
     """The grants in the publication: marked publishable, and not withdrawn."""
     return Grant.objects.filter(publishable=True).exclude(status=Grant.Status.WITHDRAWN)
-
-
-def _net_paid():
-    """Payments less recoveries over all the grant's allocations, as one correlated subquery."""
-    paid = Payment.objects.filter(allocation__grant=OuterRef("pk")).order_by().values("allocation__grant")
-    paid = paid.annotate(
-        net=Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.PAYMENT)), Value(ZERO), output_field=_MONEY)
-        - Coalesce(Sum("amount", filter=Q(kind=Payment.Kind.RECOVERY)), Value(ZERO), output_field=_MONEY)
-    )
-    return Coalesce(Subquery(paid.values("net"), output_field=_MONEY), Value(ZERO), output_field=_MONEY)
 
 
 def _last_paid():
@@ -85,11 +74,13 @@ def last_modified(grant: Grant) -> dt.datetime:
 
 
 def _grants_with_everything():
-    """One query for the grants and one per related set, however many grants there are."""
+    """One query for the grants and one per related set, however many grants there are. Paid and recovered
+    are the grant's allocations' balances added up (grants.money), grouped by grant in that one query."""
+    sums = money.balance_sums("allocations__")
     return (
         published_grants()
         .select_related("recipient", "project", "round__programme__funder")
-        .annotate(net_paid=_net_paid(), last_paid=_last_paid())
+        .annotate(paid=sums["paid"], recovered=sums["recovered"], last_paid=_last_paid())
         .prefetch_related(
             Prefetch("allocations", queryset=Allocation.objects.select_related("recipient").order_by("pk")),
             Prefetch("project__partnerships", queryset=ProjectPartner.objects.select_related("organisation")),
@@ -166,7 +157,7 @@ def _regrant_type(grant: Grant) -> str | None:
 def grant_record(grant: Grant) -> dict:
     """One grant as a 360Giving record, with Python values (Decimal, date, datetime).
 
-    ``grant`` comes from ``_grants_with_everything``: it carries ``net_paid`` and ``last_paid``, and its
+    ``grant`` comes from ``_grants_with_everything``: it carries ``paid``, ``recovered`` and ``last_paid``, and its
     related rows are prefetched. Keys follow the standard's order, which is also the
     order of the spreadsheet's columns.
     """
@@ -179,7 +170,8 @@ def grant_record(grant: Grant) -> dict:
         "currency": CURRENCY,
         "amountAwarded": grant.amount_awarded.quantize(PENNY),
         # SQLite sums drop trailing zeros; the publication is always to the penny.
-        "amountDisbursed": grant.net_paid.quantize(PENNY),
+        "amountDisbursed": money.Figures(paid=money.to_penny(grant.paid), recovered=money.to_penny(grant.recovered))
+        .net_paid,
         "awardDate": grant.award_date,
         "plannedDates": [{
             "startDate": grant.planned_start,

@@ -1,18 +1,20 @@
 """The programme board pack: one PDF that tells a programme board where the
-money, the work and the evidence stand at the end of a chosen day.
+money, the work and the evidence stood at the end of a chosen day.
 
 Five sections, each built from the module that owns its figures rather than
-summed again here:
+summed again here, and each as recorded by the end of the day:
 
-- the spending summary by financial year and in total, from the spending
-  report (``reports/spending.py``) read "as at" the day: payments made on or
-  before it, spend returns for quarters that had ended by it, and each
-  allocation's forecast from the latest of those returns;
-- reconciliation (``grants/reconciliation.py``), which checks the records as they
-  stand now, since a difference found today is one the board must hear about;
+- the spending summary by financial year and in total: the spending report
+  (``reports/spending.py``) as at the day, whose figures are grants.money's
+  "as at" figures (payments made and recorded by then, spend returns submitted
+  by then, allocations and awards as their history had them, and nothing from a
+  financial year starting after the day);
+- reconciliation: the checks of ``grants/reconciliation.py`` run over the money
+  as recorded then, so a board reading an old pack sees what it could have seen;
 - milestones overdue on the day: due before it and, by the milestone's status
   history, not delivered on it;
-- projects by RAG rating, red first: those running or to come on the day;
+- projects by RAG rating, red first: those running or to come on the day (by
+  their status history), each with the rating its audit history had then;
 - the impact summary (``evaluations/impact.py``), stronger evidence apart from weaker.
 
 The number of queries is fixed, however many projects there are.
@@ -24,8 +26,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django import forms
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
@@ -36,66 +37,100 @@ from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.models import DownloadRecord, record_download
 from evaluations.impact import build_report, results_for
 from evaluations.models import Judgement
-from grants.financial_year import FIRST_YEAR, FinancialQuarter, FinancialYear
-from grants.models import Grant, Programme, SpendReturn
-from grants.reconciliation import find_discrepancies
+from grants import money
+from grants.models import Grant, Payment, Programme, SpendReturn
+from grants.reconciliation import (
+    ALLOCATIONS_DIFFER_FROM_AWARD,
+    MILESTONE_PAID_TWICE,
+    PAYMENTS_EXCEED_ALLOCATION,
+    SPEND_EXCEEDS_PAYMENTS,
+    Discrepancy,
+    milestones_paid_twice,
+)
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
-from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport
-from ui.forms import GovukForm
+from reports.forms import BoardPackForm
+from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport, sum_subquery
 from ui.pdf import pdf_response, render_pdf
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"
 LIST_LIMIT = 100
-EARLIEST = dt.date(FIRST_YEAR, 4, 1)  # the first day of the first financial year the service records
 
 
-# --- Spending, as at a day ------------------------------------------------------
+# --- Reconciliation, as at a day -------------------------------------------------
 
 
-def last_quarter_ended(as_at: dt.date) -> tuple[int, int]:
-    """(starting year, number) of the financial quarter that had ended by ``as_at``:
-    the quarter ending that day, or the one before. Number 0 means none of that year yet."""
-    quarter = FinancialQuarter.of(as_at)
-    return quarter.year.start_year, quarter.number if as_at == quarter.end else quarter.number - 1
+def _pounds(amount) -> str:
+    return f"£{amount:,.2f}"
 
 
-class SpendingAsAt(SpendingReport):
-    """The spending report for the whole programme as it stood at the end of one day.
-
-    An adapter: the spending report's own cut-off is the end of a quarter of one
-    financial year, while a board pack needs a day across every year. It narrows
-    only the rows the report sums (payments, spend returns and the latest return
-    whose forecast counts); every sum is still the report's. Allocations and
-    awards are as recorded now: they carry no date of their own.
+def discrepancies_as_at(as_at: dt.date) -> list[Discrepancy]:
+    """Reconciliation's checks over the money as recorded at the end of ``as_at``: each grant's award and its
+    allocations (of every year) as they stood then, against its payments and recoveries made and recorded by
+    then and its spend returns submitted by then; each allocation's net paid against its amount then; and
+    milestones paid twice by then. Four queries, grant by grant in award order as reconciliation lists them.
     """
-
-    def __init__(self, user, as_at: dt.date):
-        super().__init__(user, SpendingFilters(), FINANCIAL_YEAR)
-        self.as_at = as_at
-        self.year, self.quarter = last_quarter_ended(as_at)
-
-    def _ended(self, prefix: str = "") -> Q:
-        """Spend returns for quarters that had ended by the day."""
-        return Q(**{f"{prefix}allocation__financial_year__lt": self.year}) | Q(
-            **{f"{prefix}allocation__financial_year": self.year, f"{prefix}quarter__lte": self.quarter}
+    payments = money.payments_as_at(Payment.objects.all(), as_at)
+    returns = money.returns_as_at(SpendReturn.objects.all(), as_at)
+    allocations = money.allocations_as_at(as_at)
+    found = []
+    grants = (
+        money.grants_as_at(as_at)
+        .annotate(
+            allocated=sum_subquery(allocations.filter(grant=OuterRef("id")), F("amount")),
+            net_paid=sum_subquery(payments.filter(allocation__grant=OuterRef("id")), money.NET_AMOUNT),
+            spent=sum_subquery(returns.filter(allocation__grant=OuterRef("id")), F("spent")),
         )
-
-    @property
-    def payments(self):
-        return super().payments.filter(paid_on__lte=self.as_at)
-
-    @property
-    def spend_lines(self):
-        return super().spend_lines.filter(self._ended())
-
-    @property
-    def latest_returns(self):
-        # A return for a quarter that had not ended by the day does not hide an earlier one.
-        later = SpendReturn.objects.filter(
-            self._ended(), allocation=OuterRef("allocation"), quarter__gt=OuterRef("quarter")
-        )
-        return self.spend_lines.filter(~Exists(later))
+        .filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
+    )
+    for row in grants:
+        grant, awarded = row.instance, row.amount_awarded
+        allocated, net_paid, spent = (money.to_penny(value) for value in (row.allocated, row.net_paid, row.spent))
+        if allocated != awarded:
+            gap = abs(awarded - allocated)
+            side = "less" if allocated < awarded else "more"
+            found.append(Discrepancy(
+                grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
+                f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
+            ))
+        if net_paid > allocated:
+            gap = net_paid - allocated
+            found.append(Discrepancy(
+                grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
+                f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations of "
+                f"{_pounds(allocated)}",
+            ))
+        if spent > net_paid:
+            gap = spent - net_paid
+            found.append(Discrepancy(
+                grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
+                f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
+            ))
+    overpaid = (
+        allocations.annotate(net_paid=sum_subquery(payments.filter(allocation=OuterRef("id")), money.NET_AMOUNT))
+        .filter(net_paid__gt=F("amount"))
+        .select_related("grant", "recipient")
+    )
+    for row in overpaid:
+        net_paid, amount = money.to_penny(row.net_paid), row.amount
+        found.append(Discrepancy(
+            row.grant, PAYMENTS_EXCEED_ALLOCATION, amount, net_paid, net_paid - amount,
+            f"Net payments to {row.recipient} for {row.financial_year} of {_pounds(net_paid)} are "
+            f"{_pounds(net_paid - amount)} more than its allocation of {_pounds(amount)}",
+            allocation=row.instance,
+        ))
+    twice = list(milestones_paid_twice(payments))
+    grants_paid_twice = Grant.objects.in_bulk({row["allocation__grant"] for row in twice}) if twice else {}
+    for row in twice:
+        expected = row["milestone__payment_amount"] or (row["total"] / row["times"]).quantize(money.PENNY)
+        found.append(Discrepancy(
+            grants_paid_twice[row["allocation__grant"]], MILESTONE_PAID_TWICE, expected, row["total"],
+            row["total"] - expected,
+            f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(row['total'])} in all",
+        ))
+    order = [ALLOCATIONS_DIFFER_FROM_AWARD, PAYMENTS_EXCEED_ALLOCATION, SPEND_EXCEEDS_PAYMENTS, MILESTONE_PAID_TWICE]
+    return sorted(found, key=lambda d: (d.grant.award_date, d.grant.pk, order.index(d.kind),
+                                        d.allocation is not None, d.allocation.pk if d.allocation else 0))
 
 
 # --- Milestones, as at a day ----------------------------------------------------
@@ -112,16 +147,12 @@ class LateMilestone:
         return Milestone.Status(self.status).label
 
 
-def end_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
-
-
 def status_on(day: dt.date, changes) -> Coalesce:
     """An object's status at the end of ``day``, from its status history ``changes``
     (the history rows of the outer row): the last change by then, or, when every
     change came later, the status the first of them moved from (empty when the
     object did not yet exist). An object with no history has always had its present status."""
-    end = end_of(day)
+    end = money.end_of_day(day)
     return Coalesce(
         Subquery(changes.filter(changed_at__lt=end).order_by("-changed_at", "-pk").values("new_status")[:1]),
         Subquery(changes.filter(changed_at__gte=end).order_by("changed_at", "pk").values("old_status")[:1]),
@@ -156,21 +187,39 @@ class RagGroup:
     projects: list[Project]
 
 
-def projects_by_rag(as_at: dt.date) -> tuple[list[RagGroup], int]:
-    """Projects proposed, active or closing on the day (by their status history), by RAG
-    rating, red first; and how many had closed or been withdrawn by then.
+def rating_on(day: dt.date, field: str) -> Subquery:
+    """A project's ``field`` of its RAG rating (rag, rag_reason, rag_updated_at) at the end of ``day``, from
+    its audit history: the last change recorded by then; none when it had no record yet."""
+    recorded = Project.history.filter(id=OuterRef("pk"), history_date__lt=money.end_of_day(day))
+    return Subquery(recorded.order_by("-history_date", "-history_id").values(field)[:1])
 
-    The rating is the one recorded now, shown with when it was given: ratings keep
-    no dated history of their own.
+
+def projects_by_rag(as_at: dt.date) -> tuple[list[RagGroup], int]:
+    """Projects proposed, active or closing on the day (by their status history), by the RAG
+    rating they had then (by their audit history), red first; and how many had closed or
+    been withdrawn by then. Each project carries ``status_then``, ``rag_then``,
+    ``rag_reason_then`` and ``rag_updated_then``.
     """
     projects = Project.objects.annotate(
         status_then=status_on(as_at, ProjectStatusChange.objects.filter(project=OuterRef("pk")))
     )
-    order = Case(*(When(rag=rag, then=Value(n)) for n, rag in enumerate(RAG_ORDER)), output_field=IntegerField())
-    live = list(
-        projects.filter(status_then__in=LIVE).select_related("lead_organisation").order_by(order, "reference")
+    order = Case(
+        *(When(rag_then=rag, then=Value(n)) for n, rag in enumerate(RAG_ORDER)),
+        default=Value(len(RAG_ORDER) - 1), output_field=IntegerField(),
     )
-    groups = [RagGroup(rag, RAG_LABELS[rag], [project for project in live if project.rag == rag]) for rag in RAG_ORDER]
+    live = list(
+        projects.filter(status_then__in=LIVE)
+        .annotate(
+            rag_then=Coalesce(rating_on(as_at, "rag"), Value("")),
+            rag_reason_then=rating_on(as_at, "rag_reason"),
+            rag_updated_then=rating_on(as_at, "rag_updated_at"),
+        )
+        .select_related("lead_organisation")
+        .order_by(order, "reference")
+    )
+    groups = [
+        RagGroup(rag, RAG_LABELS[rag], [project for project in live if project.rag_then == rag]) for rag in RAG_ORDER
+    ]
     return groups, projects.filter(status_then__in=FINISHED).count()
 
 
@@ -197,18 +246,9 @@ def programme_reader() -> User:
     return User(role=Role.VIEWER, is_active=True)
 
 
-def returns_counted(year: int, quarter: int) -> str:
-    """The last quarter whose spend returns count, in words: "Q3 of 2016-17"."""
-    if quarter == 0:
-        if year == FIRST_YEAR:
-            return ""
-        year, quarter = year - 1, 4
-    return f"Q{quarter} of {FinancialYear(year)}"
-
-
-def discrepancies_with_projects() -> list[tuple]:
-    """Every discrepancy with its grant's project, fetched in one query whatever the number of discrepancies."""
-    discrepancies = find_discrepancies(Grant.objects.all())
+def discrepancies_with_projects(as_at: dt.date) -> list[tuple]:
+    """Every discrepancy as at the day with its grant's project, fetched in one query whatever their number."""
+    discrepancies = discrepancies_as_at(as_at)
     projects = Project.objects.in_bulk({discrepancy.grant.project_id for discrepancy in discrepancies})
     return [(discrepancy, projects[discrepancy.grant.project_id]) for discrepancy in discrepancies]
 
@@ -216,9 +256,8 @@ def discrepancies_with_projects() -> list[tuple]:
 def board_pack_context(as_at: dt.date, user=None) -> dict:
     """Everything the board pack shows, as at the end of ``as_at``; ``user`` must see the whole programme."""
     user = user or programme_reader()
-    spending = SpendingAsAt(user, as_at)
+    spending = SpendingReport(user, SpendingFilters(as_at=as_at), FINANCIAL_YEAR)
     late = milestones_late_on(as_at)
-    discrepancies = discrepancies_with_projects()
     rag_groups, finished = projects_by_rag(as_at)
     impact, impact_tallies = impact_summary(user)
     return {
@@ -227,10 +266,9 @@ def board_pack_context(as_at: dt.date, user=None) -> dict:
         "generated_at": timezone.localtime(),
         "programmes": list(Programme.objects.order_by("name").values_list("name", flat=True)),
         "spending": spending,
-        "years": spending.rows(FINANCIAL_YEAR),
+        "years": spending.years,
         "totals": spending.totals,
-        "returns_counted": returns_counted(spending.year, spending.quarter),
-        "discrepancies": discrepancies,
+        "discrepancies": discrepancies_with_projects(as_at),
         "overdue": [item for item in late if item.status != Milestone.Status.SUBMITTED],
         "awaiting_review": [item for item in late if item.status == Milestone.Status.SUBMITTED],
         "rag_groups": rag_groups,
@@ -252,26 +290,6 @@ def build_board_pack_pdf(as_at: dt.date, user=None) -> bytes:
 
 
 # --- The page -------------------------------------------------------------------
-
-
-class BoardPackForm(GovukForm):
-    date = forms.DateField(
-        label="Date of the board pack",
-        help_text="The figures are as at the end of this day. For example, 31/03/2016",
-        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
-        error_messages={
-            "required": "Enter the date of the board pack",
-            "invalid": "The date of the board pack must be a real date, like 31/03/2016",
-        },
-    )
-
-    def clean_date(self):
-        day = self.cleaned_data["date"]
-        if day > timezone.localdate():
-            raise forms.ValidationError("The date of the board pack must be today or in the past")
-        if day < EARLIEST:
-            raise forms.ValidationError(f"The date of the board pack must be on or after {EARLIEST:%-d %B %Y}")
-        return day
 
 
 @require_GET

@@ -18,8 +18,12 @@ PDF_TEMPLATE = "pdf/spending_report.html"
 LABEL_WIDTHS = {"Project": 44, "Organisation": 40, "Programme": 40, "Reference": 12}
 
 
+FLAG = "Under- or overspend"
+
+
 def _flag(row: Row) -> str:
-    return "" if row.underspend is None else ("Yes" if row.underspend else "No")
+    """"Underspend", "Overspend" or "Neither"; empty where there is no variance (a quarter)."""
+    return row.flag or ""
 
 
 def columns(grouping_key: str) -> list[Column]:
@@ -39,7 +43,7 @@ def columns(grouping_key: str) -> list[Column]:
             Column("Forecast (£)", "money", 18, total=True),
             Column("Variance (£)", "money", 18, total=True),
             Column("% spent", "percent", 10),
-            Column("Underspend", width=12),
+            Column(FLAG, width=14),
         ]
     return result
 
@@ -69,7 +73,7 @@ def _total_values(grouping_key: str, report: SpendingReport) -> list:
 LEDGER_COLUMNS = [
     # A payment's date; for a spend return, the last day of the quarter it covers.
     Column("Date", "date", 12),
-    Column("Quarter of the date", width=14),
+    Column("Quarter of the date", width=14),  # the year and quarter the line counts in
     Column("Financial year allocated for", width=14),
     Column("Project reference", width=12),
     Column("Project", width=40),
@@ -98,7 +102,8 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
         ("Generated", report.generated_at),
         *report.filters.described(),
         ("Grouping on the page", report.grouping.label),
-        ("Underspend threshold", f"Variance more than {report.threshold}% of allocated"),
+        ("Underspend threshold", report.thresholds.underspend_text),
+        ("Overspend threshold", report.thresholds.overspend_text),
         ("Awarded", totals.awarded),
         ("Allocated", totals.allocated),
         ("Paid, less recoveries", totals.paid),
@@ -106,7 +111,7 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
         ("Forecast", totals.forecast),
         ("Variance", totals.variance),
         ("% spent", totals.share_spent),
-        ("Underspend", _flag(totals)),
+        (FLAG, _flag(totals)),
         *((f"Note {number}", note) for number, note in enumerate(report.explanation, start=1)),
         ("Ledger", "Every payment, recovery and spend-return line in scope, by date; a spend return is dated by "
                    "the last day of the quarter it covers"),
@@ -144,14 +149,16 @@ def _finish_totals(sheet, table_columns: list[Column], total_row: int, totals: R
     cell = sheet[f"{letter['% spent']}{total_row}"]
     cell.value = f'=IF({allocated}=0,"",{spent}/{allocated})'
     cell.number_format = PERCENT_FORMAT
-    sheet[f"{letter['Underspend']}{total_row}"] = _flag(totals)
+    sheet[f"{letter[FLAG]}{total_row}"] = _flag(totals)
 
 
 # --- CSV -----------------------------------------------------------------------
 
 
 def spending_csv_table(report: SpendingReport) -> tuple[list[str], list[list]]:
-    """The header and rows of the chosen grouping, then a last row "Total" for the whole report.
+    """The header and rows of the chosen grouping, a last row "Total" for the whole report, then, after an
+    empty row, one row "Note" per line of how the figures are worked out (the basis of a financial year, and
+    the day the figures are as at).
 
     Figures that do not apply to a grouping (awarded for an organisation, say) are left
     out as columns; % spent is a number of percent to one place (45.3).
@@ -160,6 +167,8 @@ def spending_csv_table(report: SpendingReport) -> tuple[list[str], list[list]]:
     header = [column.title for column in columns(key)]
     rows = [_values(key, row, percent_as_share=False) for row in report.rows(key)]
     rows.append(_total_values(key, report))
+    rows.append([])
+    rows += [["Note", note] for note in report.explanation]
     return header, rows
 
 

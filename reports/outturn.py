@@ -1,11 +1,14 @@
-"""Forecast outturn: the grants projected to end the financial year with more
-unspent than the underspend threshold allows, for the officer dashboard.
+"""Forecast outturn: the grants projected to end the financial year under- or
+overspent by more than the thresholds allow, for the officer dashboard.
 
 A grant's projected outturn for a year is what its allocations for that year
 have spent to date plus, for each allocation, the forecast in its latest spend
-return (the rest of the year). Projected underspend is allocated less outturn,
-the same figure as the spending report's variance for that year. A grant with
-no spend return for the year yet is left out: there is nothing to project from.
+return (the rest of the year): grants.money's spent and forecast, read from the
+balances the money services keep per allocation. The projected variance is
+allocated less outturn, the spending report's variance for that year; it is an
+underspend past UNDERSPEND_THRESHOLD_PERCENT of the allocations and an
+overspend past OVERSPEND_THRESHOLD_PERCENT. A grant with no spend return for
+the year yet is left out: there is nothing to project from.
 """
 
 from __future__ import annotations
@@ -13,39 +16,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Value, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, Window
+from django.db.models.functions import Abs
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
-from reports.spending import PROJECT, sum_subquery, threshold_percent, to_penny
+from reports.spending import OVERSPEND, PROJECT, UNDERSPEND, Thresholds, sum_subquery
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 LIMIT = 10
 
 
 @dataclass(frozen=True)
-class ProjectedUnderspend:
+class ProjectedOutturn:
     grant: Grant
     allocated: Decimal
-    outturn: Decimal
+    spent: Decimal
+    forecast: Decimal
+    thresholds: Thresholds
 
     @property
-    def underspend(self) -> Decimal:
-        return self.allocated - self.outturn
+    def outturn(self) -> Decimal:
+        return self.spent + self.forecast
+
+    @property
+    def variance(self) -> Decimal:
+        return money.Figures(allocated=self.allocated, spent=self.spent, forecast=self.forecast).variance
 
     @property
     def percent(self) -> Decimal:
-        return (self.underspend * 100 / self.allocated).quantize(Decimal("0.1"))
+        """The variance as a percentage of allocated, to one place: negative for an overspend."""
+        return (self.variance * 100 / self.allocated).quantize(Decimal("0.1")) if self.allocated else Decimal("0.0")
+
+    @property
+    def flag(self) -> str:
+        return UNDERSPEND if money.is_underspend(self.allocated, self.variance, self.thresholds.underspend) \
+            else OVERSPEND
 
 
 @dataclass(frozen=True)
 class Outturn:
     year: FinancialYear
-    threshold: int
-    grants: list[ProjectedUnderspend]
-    total: int  # how many grants are flagged, of which ``grants`` are the largest
+    thresholds: Thresholds
+    grants: list[ProjectedOutturn]
+    total: int  # how many grants are flagged, of which ``grants`` are the furthest from their allocations
 
     @property
     def more(self) -> int:
@@ -57,32 +73,45 @@ class Outturn:
         return f"{reverse('reports:spending')}?{query}"
 
 
-def projected_underspends(user, *, year: FinancialYear, threshold: int | None = None, limit: int = LIMIT) -> Outturn:
-    """The grants (of those ``user`` may see) projected to underspend ``year`` by more than
-    ``threshold`` percent (UNDERSPEND_THRESHOLD_PERCENT by default) of their allocations for
-    it, largest underspend first: one query."""
-    threshold = threshold_percent() if threshold is None else threshold
-    returns = SpendReturn.objects.filter(allocation__grant=OuterRef("pk"), allocation__financial_year=year)
-    later = SpendReturn.objects.filter(allocation=OuterRef("allocation"), quarter__gt=OuterRef("quarter"))
+def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None = None,
+                     limit: int = LIMIT) -> Outturn:
+    """The grants (of those ``user`` may see) projected to end ``year`` under- or overspent past the
+    thresholds, the furthest from their allocations first: one query."""
+    thresholds = thresholds or Thresholds.from_settings()
+    allocations = Allocation.objects.filter(grant=OuterRef("pk"), financial_year=year)
+    balance = money.balance_annotations()
+
+    def share(percent: int) -> Value:
+        return Value(Decimal(percent) / 100, output_field=money.MONEY)
+
     grants = (
         Grant.objects.for_user(user)
-        .filter(Exists(returns))
+        .filter(Exists(SpendReturn.objects.filter(allocation__grant=OuterRef("pk"), allocation__financial_year=year)))
         .annotate(
-            allocated=sum_subquery(Allocation.objects.filter(grant=OuterRef("pk"), financial_year=year), F("amount")),
-            spent=sum_subquery(returns, F("spent")),
-            forecast=sum_subquery(returns.filter(~Exists(later)), F("forecast")),
+            allocated=sum_subquery(allocations, F("amount")),
+            spent=sum_subquery(allocations, balance["spent"]),
+            forecast=sum_subquery(allocations, balance["forecast"]),
         )
         .annotate(outturn=F("spent") + F("forecast"))
-        .annotate(underspend=F("allocated") - F("outturn"))
-        # underspend / allocated > threshold %, without dividing (allocated may be 0).
-        .filter(underspend__gt=F("allocated") * Value(Decimal(threshold) / 100, output_field=MONEY))
-        .annotate(flagged=Window(Count("pk")))
+        .annotate(variance=F("allocated") - F("outturn"))
+        # money.is_underspend and is_overspend, in SQL and without dividing (allocated may be 0).
+        .filter(
+            Q(variance__gt=0) & Q(variance__gt=F("allocated") * share(thresholds.underspend))
+            | Q(variance__lt=0) & Q(variance__lt=-F("allocated") * share(thresholds.overspend))
+        )
+        .annotate(flagged=Window(Count("pk")), distance=Abs("variance"))
         .select_related("project")
-        .order_by("-underspend", "pk")
+        .order_by("-distance", "pk")
     )
     rows = list(grants[:limit])
     return Outturn(
-        year, threshold,
-        [ProjectedUnderspend(grant, to_penny(grant.allocated), to_penny(grant.outturn)) for grant in rows],
+        year, thresholds,
+        [ProjectedOutturn(grant, *(money.to_penny(value) for value in (grant.allocated, grant.spent, grant.forecast)),
+                          thresholds)
+         for grant in rows],
         rows[0].flagged if rows else 0,
     )
+
+
+# The officer dashboard (projects/views.py) asks for it by its earlier name.
+projected_underspends = forecast_outturn

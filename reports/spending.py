@@ -1,28 +1,32 @@
 """The spending report: what was awarded, allocated, paid, spent and forecast,
-filtered and grouped, every sum worked out in SQL.
+filtered and grouped, every sum worked out in SQL from the terms of grants.money.
 
-The figures follow one set of rules, shown on the page as "How these figures
-are worked out":
+The figures follow one set of rules, shown on the page and in each file as
+"How these figures are worked out" (``explanation``):
 
-- Money belongs to the financial year of its allocation (the year it was
-  allocated for), whatever the date it was paid or spent.
-- Paid is payments less recoveries; spent is the sum of the spend returns;
-  forecast is, for each allocation, the forecast in its latest return (the
-  highest quarter), so an allocation with no return adds nothing.
-- A quarter filter (which needs a financial year) gives the position at the end
-  of that quarter: spending in quarters 1 to n, payments made on or before the
-  quarter's last day, and the forecast from the latest return up to quarter n.
-- Awarded is a figure of a whole grant. It is shown only where a row holds whole
+- One meaning per financial year, in every grouping and in the year filter:
+  payments and recoveries count in the year and quarter of their date; spending
+  in the year and quarter its spend return covers; allocations and forecasts in
+  the year they are for. So the quarters of a year add up to the year, and a
+  payment made after its allocation's year counts in the year it was made.
+- Paid is net paid (payments less recoveries); spent is the total of the spend
+  returns; forecast is, for each allocation, the forecast in its latest return.
+  Variance, underspend and overspend are grants.money's.
+- A quarter filter gives the position at the end of that quarter of the chosen
+  year: payments dated in the year up to its last day, returns for quarters 1
+  to n, and the forecast from the latest of them.
+- An "as at" day gives every figure as recorded by the end of that day:
+  payments made and recorded by then, returns submitted by then, allocations
+  and awards as their history had them, and no allocation for a later year.
+- Awarded is a figure of a whole grant, shown only where a row holds whole
   grants (project, round, and the totals), each grant counted once.
-- In the quarter grouping a row is a quarter of a financial year: paid is net
-  paid on dates in that quarter, spent is what the returns for that quarter
-  report. Allocations and forecasts belong to a year, not a quarter, so they
-  appear only in the totals.
 
-Each figure of a row is one correlated subquery over the rows in scope (or a
-SUM over the grouped rows themselves), so payments and spend returns are never
-joined together and multiplied, and a grouping is one query however many
-projects there are.
+Without a date cut-off (no year, quarter or "as at" day) paid, spent and
+forecast are added up from the balances the money services keep per
+allocation; with one, from the ledger rows. Each figure of a row is one
+correlated subquery, so payments and spend returns are never joined together
+and multiplied, and a grouping is one query however many projects there are;
+the year and quarter groupings share three grouped queries.
 """
 
 from __future__ import annotations
@@ -34,20 +38,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, DecimalField, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
+from grants import money
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, SpendReturn
 from reports.chart import BLUE, GREEN, ORANGE, BarChart, grouped_bar_chart
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Value(Decimal("0.00"), output_field=MONEY)
-PENNY = Decimal("0.01")
 TENTH = Decimal("0.1")
 
 # Not a local authority: the recipient has no authority type.
@@ -82,31 +83,73 @@ GROUPINGS = {
 }
 QUARTER_NAMES = {1: "Q1 (Apr to Jun)", 2: "Q2 (Jul to Sep)", 3: "Q3 (Oct to Dec)", 4: "Q4 (Jan to Mar)"}
 
+FINANCIAL_YEAR_BASIS = (
+    "A financial year runs from 1 April to 31 March and means the same in every grouping and filter: payments and "
+    "recoveries count in the year and quarter of the date they were made; spending counts in the year and quarter "
+    "its spend return covers; allocations and forecasts count in the year they are for. So the quarters of a year "
+    "add up to the year, and a payment made after its allocation's year counts in the year it was made."
+)
 
-def explanation(threshold: int) -> list[str]:
-    """How the figures are worked out, in plain words: on the page, in the workbook and in the PDF."""
-    return [
-        "Money is counted in the financial year it was allocated for, whatever the date it was paid or spent.",
-        "Paid is payments less recoveries. Spent is the total of the spend returns. Forecast is, for each "
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The percentages of an allocation past which a variance is flagged, either way."""
+
+    underspend: int
+    overspend: int
+
+    @classmethod
+    def from_settings(cls) -> Thresholds:
+        return cls(money.underspend_threshold(), money.overspend_threshold())
+
+    @property
+    def underspend_text(self) -> str:
+        return f"Variance more than {self.underspend}% of allocated"
+
+    @property
+    def overspend_text(self) -> str:
+        return f"Spent and forecast more than allocated by over {self.overspend}% of it"
+
+
+def explanation(thresholds: Thresholds, as_at: dt.date | None = None) -> list[str]:
+    """How the figures are worked out, in plain words: on the page, in the workbook, the PDF and the CSV."""
+    notes = [
+        FINANCIAL_YEAR_BASIS,
+        "Filtered to a financial year, paid is what was paid on dates in that year, whichever year's allocation it "
+        "was paid against; allocated, spent and forecast are those of that year's allocations.",
+        "Paid is payments less recoveries (net paid). Spent is the total of the spend returns. Forecast is, for each "
         "allocation, the forecast in its latest spend return (the highest quarter); an allocation with no return "
         "yet adds nothing.",
-        "Variance is allocated less spent less forecast: money neither spent nor expected to be. % spent is spent "
-        "as a share of allocated.",
-        f"A row is flagged as an underspend when its variance is more than {threshold}% of its allocation.",
-        "With a quarter chosen, the figures are the position at the end of that quarter: spending reported for the "
-        "quarters up to it, payments made on or before its last day, and the forecast in the latest return up to it.",
+        "Variance is allocated less spent less forecast: money neither spent nor expected to be. It is negative when "
+        "more is spent or forecast than was allocated. % spent is spent as a share of allocated.",
+        f"A row is flagged as an underspend when its variance is more than {thresholds.underspend}% of its "
+        f"allocation, and as an overspend when spent and forecast pass its allocation by more than "
+        f"{thresholds.overspend}% of it. A negative variance is never called an underspend.",
+        "With a quarter chosen, the figures are the position at the end of that quarter: payments made in the year "
+        "up to its last day, spending reported for the quarters up to it, and the forecast in the latest return up "
+        "to it.",
         "Awarded is the whole award of each grant, counted once. It is shown for projects, rounds and the total, "
         "but not for organisations, years or quarters (shown as –), because an award is not split between them. "
         "Filtered by organisation, authority type or year, awarded is still the whole award of each grant with "
         "money in the filter.",
-        "By quarter, paid is money paid less recoveries on dates in that quarter, which can fall outside the year "
-        "of the allocation; spent is what the returns for that quarter report. Allocations and forecasts are for a "
-        "whole year, so they appear only in the total.",
+        "By quarter, paid is money paid less recoveries on dates in that quarter; spent is what the returns for "
+        "that quarter report. Allocations and forecasts are for a whole year, so they appear only in the years "
+        "and the total.",
     ]
-
-
-def threshold_percent() -> int:
-    return settings.UNDERSPEND_THRESHOLD_PERCENT
+    if as_at:
+        day = f"{as_at:%-d %B %Y}"
+        notes.append(
+            f"As at {day}: every figure is as recorded by the end of that day. Payments and recoveries made on or "
+            f"before it and recorded by then; spend returns submitted by then, each allocation's forecast from the "
+            f"latest of them; allocations and awards as they stood then, leaving out those made later. Allocations "
+            f"for financial years that start after {day} are not counted, so they add nothing to the variance."
+        )
+    else:
+        notes.append(
+            "The figures are as they stand now, added up from the running balance kept for each allocation. Choose "
+            "an “as at” date to see them as they were recorded at the end of an earlier day."
+        )
+    return notes
 
 
 @dataclass(frozen=True)
@@ -120,6 +163,7 @@ class SpendingFilters:
     authority_type: str = ""  # an Organisation.AuthorityType, NOT_LOCAL_AUTHORITY, or "" for any
     financial_year: FinancialYear | None = None
     quarter: int | None = None
+    as_at: dt.date | None = None  # figures as recorded by the end of this day; None for now
 
     def __post_init__(self):
         if self.quarter is not None and self.financial_year is None:
@@ -154,6 +198,8 @@ class SpendingFilters:
             ("Financial year", str(self.financial_year) if self.financial_year else "All years"),
             ("Quarter", f"Position at the end of {QUARTER_NAMES[quarter.number]}, {quarter.end:%-d %B %Y}"
              if quarter else "Whole year"),
+            ("As at", f"The end of {self.as_at:%-d %B %Y}: the figures as recorded then"
+             if self.as_at else "Now: the figures as they stand"),
         ]
 
     def summary(self) -> str:
@@ -161,10 +207,12 @@ class SpendingFilters:
         defaults = dict(SpendingFilters().described())
         chosen = [
             f"{label.lower()} {value}" for label, value in self.described()
-            if value != defaults[label] and label != "Quarter"
+            if value != defaults[label] and label not in ("Quarter", "As at")
         ]
         if self.quarter:
             chosen[-1] += f" at the end of Q{self.quarter} ({self.cutoff:%-d %B %Y})"
+        if self.as_at:
+            chosen.append(f"as at {self.as_at:%-d %B %Y}")
         return ", ".join(chosen) or "no filters"
 
     def query_string(self) -> dict[str, str]:
@@ -177,8 +225,12 @@ class SpendingFilters:
             "authority_type": self.authority_type,
             "financial_year": str(self.financial_year) if self.financial_year else "",
             "quarter": self.quarter or "",
+            "as_at": f"{self.as_at:%d/%m/%Y}" if self.as_at else "",
         }
         return {name: str(value) for name, value in params.items() if value != ""}
+
+
+UNDERSPEND, OVERSPEND, NEITHER = "Underspend", "Overspend", "Neither"
 
 
 @dataclass(frozen=True)
@@ -191,14 +243,14 @@ class Row:
     paid: Decimal
     spent: Decimal
     forecast: Decimal | None
-    threshold: int
+    thresholds: Thresholds
     key: object = None
 
     @property
     def variance(self) -> Decimal | None:
         if self.allocated is None or self.forecast is None:
             return None
-        return self.allocated - self.spent - self.forecast
+        return money.Figures(allocated=self.allocated, spent=self.spent, forecast=self.forecast).variance
 
     @property
     def percent_spent(self) -> Decimal | None:
@@ -216,16 +268,24 @@ class Row:
 
     @property
     def underspend(self) -> bool | None:
-        """More of the allocation is neither spent nor forecast than the threshold allows."""
         variance = self.variance
         if variance is None:
             return None
-        return variance * 100 > self.allocated * self.threshold
+        return money.is_underspend(self.allocated, variance, self.thresholds.underspend)
 
+    @property
+    def overspend(self) -> bool | None:
+        variance = self.variance
+        if variance is None:
+            return None
+        return money.is_overspend(self.allocated, variance, self.thresholds.overspend)
 
-def to_penny(value) -> Decimal:
-    # SQLite's sums lose trailing zeros (and can carry a float's error): money is shown to the penny.
-    return (value if isinstance(value, Decimal) else Decimal(str(value or 0))).quantize(PENNY)
+    @property
+    def flag(self) -> str | None:
+        """"Underspend", "Overspend" or "Neither"; None where there is no variance (a quarter)."""
+        if self.variance is None:
+            return None
+        return UNDERSPEND if self.underspend else OVERSPEND if self.overspend else NEITHER
 
 
 class GroupSubquery(Subquery):
@@ -248,22 +308,30 @@ def sum_subquery(queryset, expression) -> GroupSubquery:
     SUM is written as a plain function so that Django adds no GROUP BY inside:
     the subquery is one row whether or not it refers to the outer query.
     """
-    total = Coalesce(Func(expression, function="SUM", output_field=MONEY), ZERO, output_field=MONEY)
-    return GroupSubquery(queryset.order_by().annotate(_total=total).values("_total"), output_field=MONEY)
+    total = Coalesce(
+        Func(expression, function="SUM", output_field=money.MONEY), money.ZERO_VALUE, output_field=money.MONEY
+    )
+    return GroupSubquery(queryset.order_by().annotate(_total=total).values("_total"), output_field=money.MONEY)
 
 
-SIGNED_AMOUNT = Case(
-    When(kind=Payment.Kind.RECOVERY, then=-F("amount")), default=F("amount"), output_field=MONEY
+# The financial year (by its starting year) and quarter of a payment's date: April to June is Q1.
+PAYMENT_YEAR = Case(When(paid_on__month__lte=3, then=ExtractYear("paid_on") - 1), default=ExtractYear("paid_on"))
+PAYMENT_QUARTER = Case(
+    When(paid_on__month__lte=3, then=Value(4)),
+    When(paid_on__month__lte=6, then=Value(1)),
+    When(paid_on__month__lte=9, then=Value(2)),
+    default=Value(3),
 )
 
 
 class SpendingReport:
-    """The report for one set of filters, as the page, the downloads and a benchmark see it.
+    """The report for one set of filters, as the page, the downloads, the board pack and a benchmark see it.
 
     It covers the whole programme, so only users who see the whole programme may build it.
     """
 
-    def __init__(self, user, filters: SpendingFilters | None = None, grouping: str = PROJECT, *, threshold=None):
+    def __init__(self, user, filters: SpendingFilters | None = None, grouping: str = PROJECT, *,
+                 thresholds: Thresholds | None = None):
         if not user.sees_whole_programme:
             raise PermissionDenied("The spending report covers the whole programme")
         if grouping not in GROUPINGS:
@@ -271,8 +339,12 @@ class SpendingReport:
         self.user = user
         self.filters = filters or SpendingFilters()
         self.grouping = GROUPINGS[grouping]
-        self.threshold = threshold_percent() if threshold is None else threshold
+        self.thresholds = thresholds or Thresholds.from_settings()
         self.generated_at = timezone.localtime()
+
+    @property
+    def as_at(self) -> dt.date | None:
+        return self.filters.as_at
 
     # --- What is in scope --------------------------------------------------------
 
@@ -287,7 +359,8 @@ class SpendingReport:
             q &= Q(**{f"{prefix}project": f.project})
         return q
 
-    def _allocation_q(self, prefix: str = "") -> Q:
+    def _recipient_q(self, prefix: str = "") -> Q:
+        """The allocations chosen by every filter but the year (payments count by their own date)."""
         f = self.filters
         q = self._grant_q(f"{prefix}grant__")
         if f.organisation:
@@ -296,27 +369,44 @@ class SpendingReport:
             q &= Q(**{f"{prefix}recipient__authority_type": ""})
         elif f.authority_type:
             q &= Q(**{f"{prefix}recipient__authority_type": f.authority_type})
-        if f.financial_year:
-            q &= Q(**{f"{prefix}financial_year": f.financial_year})
+        return q
+
+    def _allocation_q(self, prefix: str = "") -> Q:
+        """The allocations whose allocated, spent and forecast are in scope: of the chosen year, and as at a
+        day, of no year starting after it."""
+        q = self._recipient_q(prefix)
+        if self.filters.financial_year:
+            q &= Q(**{f"{prefix}financial_year": self.filters.financial_year})
+        if self.as_at:
+            q &= Q(**{f"{prefix}financial_year__lte": FinancialYear.of(self.as_at)})
         return q
 
     @property
-    def allocations(self):
-        return Allocation.objects.for_user(self.user).filter(self._allocation_q())
+    def paid_from_balances(self) -> bool:
+        """Paid is each allocation's balance unless payments are cut off by date (a year, or a day)."""
+        return not (self.as_at or self.filters.financial_year)
 
     @property
-    def grants(self):
-        """The grants whose money is in scope; with no filter on part of a grant, every grant, allocated or not."""
-        grants = Grant.objects.for_user(self.user).filter(self._grant_q(""))
-        if self.filters.narrows_allocations:
-            grants = grants.filter(Exists(self.allocations.filter(grant=OuterRef("pk"))))
-        return grants
+    def spend_from_balances(self) -> bool:
+        """Spent and forecast are each allocation's balance unless returns are cut off (a quarter, or a day)."""
+        return not (self.as_at or self.filters.quarter)
+
+    @property
+    def allocations(self):
+        """The allocations in scope; as at a day, as they stood then (historical rows, ``id`` their key)."""
+        rows = money.allocations_as_at(self.as_at) if self.as_at else Allocation.objects.for_user(self.user)
+        return rows.filter(self._allocation_q())
 
     @property
     def payments(self):
-        payments = Payment.objects.filter(self._allocation_q("allocation__"))
-        if self.filters.cutoff:
-            payments = payments.filter(paid_on__lte=self.filters.cutoff)
+        """Payments and recoveries to the allocations in scope (of any year), dated in the chosen year up to the
+        end of the chosen quarter; as at a day, made and recorded by then."""
+        payments = Payment.objects.filter(self._recipient_q("allocation__"))
+        year = self.filters.financial_year
+        if year:
+            payments = payments.filter(paid_on__gte=year.start, paid_on__lte=self.filters.cutoff or year.end)
+        if self.as_at:
+            payments = money.payments_as_at(payments, self.as_at)
         return payments
 
     @property
@@ -324,52 +414,74 @@ class SpendingReport:
         lines = SpendReturn.objects.filter(self._allocation_q("allocation__"))
         if self.filters.quarter:
             lines = lines.filter(quarter__lte=self.filters.quarter)
+        if self.as_at:
+            lines = money.returns_as_at(lines, self.as_at)
         return lines
 
     @property
     def latest_returns(self):
-        """Each allocation's latest return (up to the chosen quarter): the one whose forecast counts."""
-        later = SpendReturn.objects.filter(allocation=OuterRef("allocation"), quarter__gt=OuterRef("quarter"))
-        if self.filters.quarter:
-            later = later.filter(quarter__lte=self.filters.quarter)
-        return self.spend_lines.filter(~Exists(later))
+        """Each allocation's latest return (up to the chosen quarter, and submitted by the day): its forecast counts."""
+        if self.as_at:
+            return money.latest_returns_as_at(self.spend_lines, self.as_at, up_to_quarter=self.filters.quarter)
+        return money.latest_returns(self.spend_lines, up_to_quarter=self.filters.quarter)
 
-    def _figures(self, link: str, outer: str) -> dict:
-        """Paid, spent and forecast of the allocations whose ``link`` is the outer row's ``outer``."""
-        match = {f"allocation__{link}": OuterRef(outer)}
-        return {
-            "paid": sum_subquery(self.payments.filter(**match), SIGNED_AMOUNT),
-            "spent": sum_subquery(self.spend_lines.filter(**match), F("spent")),
-            "forecast": sum_subquery(self.latest_returns.filter(**match), F("forecast")),
-        }
+    @property
+    def grants(self):
+        """The grants whose money is in scope (as at a day, as they stood then); with no filter on part of a
+        grant, every grant, allocated or not."""
+        grants = money.grants_as_at(self.as_at) if self.as_at else Grant.objects.for_user(self.user)
+        grants = grants.filter(self._grant_q(""))
+        if self.filters.narrows_allocations:
+            money_in_scope = Exists(self.allocations.filter(grant=OuterRef("id")))
+            if self.filters.financial_year:  # paid in the year against another year's allocation
+                money_in_scope |= Exists(self.payments.filter(allocation__grant=OuterRef("id")))
+            grants = grants.filter(money_in_scope)
+        return grants
+
+    def _figures(self, **match) -> dict:
+        """Allocated, paid, spent and forecast of the money in scope whose allocation matches ``match``
+        (lookups from an allocation, such as ``grant__project=OuterRef("project")``), each one subquery."""
+        allocations = self.allocations.filter(**match)
+        through = {f"allocation__{lookup}": value for lookup, value in match.items()}
+        balance = money.balance_annotations()
+        figures = {"allocated": sum_subquery(allocations, F("amount"))}
+        if self.paid_from_balances:
+            figures["paid"] = sum_subquery(allocations, balance["net_paid"])
+        else:
+            figures["paid"] = sum_subquery(self.payments.filter(**through), money.NET_AMOUNT)
+        if self.spend_from_balances:
+            figures["spent"] = sum_subquery(allocations, balance["spent"])
+            figures["forecast"] = sum_subquery(allocations, balance["forecast"])
+        else:
+            figures["spent"] = sum_subquery(self.spend_lines.filter(**through), F("spent"))
+            figures["forecast"] = sum_subquery(self.latest_returns.filter(**through), F("forecast"))
+        return figures
 
     # --- Groupings: each one query ---------------------------------------------
 
     def _by_grant_field(self, grant_field: str, labels: tuple[str, ...], order: tuple[str, ...]):
         """Rows of whole grants (project, round): awarded summed over the grants, the rest as subqueries."""
-        allocations = self.allocations.filter(**{f"grant__{grant_field}": OuterRef(grant_field)})
         return (
             self.grants.order_by()
             .values(grant_field, *labels)
-            .annotate(
-                awarded=Sum("amount_awarded"),
-                allocated=sum_subquery(allocations, F("amount")),
-                **self._figures(f"grant__{grant_field}", grant_field),
-            )
+            .annotate(awarded=Sum("amount_awarded"), **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)}))
             .order_by(*order)
         )
 
-    def _by_allocation_field(self, allocation_field: str, labels: tuple[str, ...], order: tuple[str, ...]):
-        """Rows of parts of grants (organisation, financial year): allocated summed over the allocations."""
+    def _by_recipient(self):
+        """Rows of organisations that receive money in scope (an allocation, or a payment in the year chosen)."""
+        in_scope = Exists(self.allocations.filter(recipient=OuterRef("pk")))
+        if self.filters.financial_year:
+            in_scope |= Exists(self.payments.filter(allocation__recipient=OuterRef("pk")))
         return (
-            self.allocations.order_by()
-            .values(allocation_field, *labels)
-            .annotate(allocated=Sum("amount"), **self._figures(allocation_field, allocation_field))
-            .order_by(*order)
+            Organisation.objects.filter(in_scope)
+            .values("pk", "name", "org_id")
+            .annotate(**self._figures(recipient=OuterRef("pk")))
+            .order_by("name", "pk")
         )
 
     def _source(self, grouping: str):
-        """The rows of a grouping as dicts, ready to page; for quarters, a list (at most four a year)."""
+        """The rows of a grouping as dicts, ready to page; for years and quarters, a list."""
         if grouping == PROJECT:
             return self._by_grant_field(
                 "project", ("project__reference", "project__title"), ("project__reference",)
@@ -380,58 +492,80 @@ class SpendingReport:
                 ("round__programme__name", "round__number"),
             )
         if grouping == ORGANISATION:
-            return self._by_allocation_field(
-                "recipient", ("recipient__name", "recipient__org_id"), ("recipient__name", "recipient")
-            )
-        if grouping == FINANCIAL_YEAR:
-            return self._by_allocation_field("financial_year", (), ("financial_year",))
-        return self._quarter_rows()
+            return self._by_recipient()
+        years, quarters = self._periods
+        return years if grouping == FINANCIAL_YEAR else quarters
 
-    def _quarter_rows(self) -> list[dict]:
-        """Net paid by the quarter of the payment date, spent by the quarter of the return: two queries."""
+    @cached_property
+    def _periods(self) -> tuple[list[dict], list[dict]]:
+        """The rows by financial year and by quarter, from three grouped queries: net paid by the quarter of
+        the payment's date, spent by the quarter its return covers, allocated and forecast by the allocation's
+        year. A year's paid and spent are the sums of its quarters, so the two groupings always agree."""
         paid = (
             self.payments.order_by()
-            .annotate(
-                year=Case(When(paid_on__month__lte=3, then=ExtractYear("paid_on") - 1), default=ExtractYear("paid_on")),
-                number=Case(
-                    When(paid_on__month__lte=3, then=Value(4)),
-                    When(paid_on__month__lte=6, then=Value(1)),
-                    When(paid_on__month__lte=9, then=Value(2)),
-                    default=Value(3),
-                ),
-            )
+            .annotate(year=PAYMENT_YEAR, number=PAYMENT_QUARTER)
             .values("year", "number")
-            .annotate(paid=Sum(SIGNED_AMOUNT))
+            .annotate(paid=money.net_paid_expression())
         )
         spent = (
             self.spend_lines.order_by()
             .values("allocation__financial_year", "quarter")
-            .annotate(spent=Sum("spent"))
+            .annotate(spent=money.spent_expression())
         )
-        rows: dict[tuple[int, int], dict] = {}
+        if self.spend_from_balances:
+            forecast = money.balance_sums()["forecast"]
+        else:
+            forecast = sum_subquery(
+                self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year")), F("forecast")
+            )
+        allocated = (
+            self.allocations.order_by()
+            .values("financial_year")
+            .annotate(allocated=money.balance_sums()["allocated"], forecast=forecast)
+        )
+        zero = money.ZERO
+        quarters: dict[tuple[int, int], dict] = {}
         for row in paid:
-            rows[(int(row["year"]), int(row["number"]))] = {"paid": row["paid"], "spent": None}
+            key = (int(row["year"]), int(row["number"]))
+            quarters.setdefault(key, {"paid": zero, "spent": zero})["paid"] = money.to_penny(row["paid"])
         for row in spent:
             key = (row["allocation__financial_year"].start_year, row["quarter"])
-            rows.setdefault(key, {"paid": None, "spent": None})["spent"] = row["spent"]
-        return [{"year": year, "number": number, **figures} for (year, number), figures in sorted(rows.items())]
+            quarters.setdefault(key, {"paid": zero, "spent": zero})["spent"] = money.to_penny(row["spent"])
+        years: dict[int, dict] = {}
+
+        def year(start: int) -> dict:
+            return years.setdefault(start, {"allocated": zero, "forecast": zero, "paid": zero, "spent": zero})
+
+        for row in allocated:
+            figures = year(row["financial_year"].start_year)
+            figures["allocated"] = money.to_penny(row["allocated"])
+            figures["forecast"] = money.to_penny(row["forecast"])
+        for (start, _), figures in quarters.items():
+            year(start)["paid"] += figures["paid"]
+            year(start)["spent"] += figures["spent"]
+        return (
+            [{"year": start, **figures} for start, figures in sorted(years.items())],
+            [{"year": start, "number": number, **figures} for (start, number), figures in sorted(quarters.items())],
+        )
 
     def _row(self, grouping: str, data: dict) -> Row:
-        common = {"paid": to_penny(data["paid"]), "spent": to_penny(data["spent"]), "threshold": self.threshold}
+        common = {"paid": money.to_penny(data["paid"]), "spent": money.to_penny(data["spent"]),
+                  "thresholds": self.thresholds}
         if grouping == QUARTER:
             year = FinancialYear(data["year"])
             return Row((str(year), f"Q{data['number']}"), None, None, forecast=None,
                        key=year.quarter(data["number"]), **common)
-        allocated, forecast = to_penny(data["allocated"]), to_penny(data["forecast"])
+        allocated, forecast = money.to_penny(data["allocated"]), money.to_penny(data["forecast"])
         if grouping == PROJECT:
             labels, key = (data["project__reference"], data["project__title"]), data["project"]
         elif grouping == ROUND:
             labels, key = (data["round__programme__name"], data["round__name"]), data["round"]
         elif grouping == ORGANISATION:
-            labels, key = (data["recipient__name"], data["recipient__org_id"]), data["recipient"]
+            labels, key = (data["name"], data["org_id"]), data["pk"]
         else:
-            labels, key = (str(data["financial_year"]),), data["financial_year"]
-        awarded = to_penny(data["awarded"]) if GROUPINGS[grouping].has_awarded else None
+            year = FinancialYear(data["year"])
+            labels, key = (str(year),), year
+        awarded = money.to_penny(data["awarded"]) if GROUPINGS[grouping].has_awarded else None
         return Row(labels, awarded, allocated, forecast=forecast, key=key, **common)
 
     def rows(self, grouping: str | None = None) -> list[Row]:
@@ -451,18 +585,13 @@ class SpendingReport:
             self.grants.order_by()
             .annotate(_all=Value(1))
             .values("_all")
-            .annotate(
-                awarded=Sum("amount_awarded"),
-                allocated=sum_subquery(self.allocations, F("amount")),
-                paid=sum_subquery(self.payments, SIGNED_AMOUNT),
-                spent=sum_subquery(self.spend_lines, F("spent")),
-                forecast=sum_subquery(self.latest_returns, F("forecast")),
-            )
+            .annotate(awarded=Sum("amount_awarded"), **self._figures())
         )
         data = next(iter(row), None) or {}
+        to_penny = money.to_penny
         return Row(
             ("Total",), to_penny(data.get("awarded")), to_penny(data.get("allocated")), to_penny(data.get("paid")),
-            to_penny(data.get("spent")), to_penny(data.get("forecast")), self.threshold,
+            to_penny(data.get("spent")), to_penny(data.get("forecast")), self.thresholds,
         )
 
     @cached_property
@@ -485,7 +614,7 @@ class SpendingReport:
 
     @property
     def explanation(self) -> list[str]:
-        return explanation(self.threshold)
+        return explanation(self.thresholds, self.as_at)
 
     # --- The ledger: every line of money in scope ------------------------------
 

@@ -25,7 +25,8 @@ FORMATS = {"csv": "CSV", "xlsx": "Excel", "pdf": "PDF"}
 
 
 def _download(request, report: SpendingReport, file_format: str) -> HttpResponse:
-    filename = f"spending-report-{report.generated_at:%Y-%m-%d}.{file_format}"
+    as_at = f"-as-at-{report.as_at:%Y-%m-%d}" if report.as_at else ""
+    filename = f"spending-report{as_at}-{report.generated_at:%Y-%m-%d}.{file_format}"
     if file_format == "csv":
         response = spending_csv_response(report, filename)
     else:

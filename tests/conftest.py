@@ -14,6 +14,7 @@ import pytest
 
 from accounts.models import Role, User
 from evaluations.models import Evaluation, OutcomeArea, OutcomeMeasure, OutcomeResult
+from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Programme, Round
 from projects.models import Milestone, Project, ProjectPartner, Theme
@@ -142,6 +143,11 @@ def world(db):
         outsider=_user("outsider", Role.RECIPIENT, surrey),
     )
     evaluation.evaluators.add(users.evaluator)
+
+    # The rows above were written directly, not through the money services, so each allocation's
+    # balance (which pages and reports add up) is written here from its rows, as the services would.
+    for allocation in (*allocations.values(), other_allocation):
+        money.refresh_balance(allocation.pk)
 
     return SimpleNamespace(
         users=users,

@@ -5,7 +5,11 @@ belongs to its project's programme, an allocation goes to the grant's recipient 
 is far below the award, a recipient user belongs to an organisation. Money is
 Decimal. Factories write rows directly; the rules that span rows (allocations within
 the award, payments within allocations) are checked by grants.services, so tests of
-those rules should go through the services.
+those rules should go through the services. The services keep each allocation's
+balance in step with its rows; so that the pages and reports a test reads (which add
+up balances) agree with the rows a factory wrote, the factories of rows that move a
+balance (allocation, payment, spend return, milestone) rewrite that balance after
+they write, as the services would.
 """
 
 import datetime as dt
@@ -25,8 +29,9 @@ from evaluations.models import (
     OutcomeMeasure,
     OutcomeResult,
 )
+from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
+from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
 from projects.models import (
     EvidenceFile,
     Milestone,
@@ -44,6 +49,12 @@ PASSWORD = "a-long-test-password-1"
 def _password_hash():
     # Hashing is deliberately slow; every factory user shares one hash.
     return make_password(PASSWORD)
+
+
+def _refresh_balance(allocation_id):
+    """A post-generation hook's body: the allocation's balance rewritten from its rows."""
+    if allocation_id is not None:
+        money.refresh_balance(allocation_id)
 
 
 class OrganisationFactory(DjangoModelFactory):
@@ -167,6 +178,7 @@ class AllocationFactory(DjangoModelFactory):
 
     class Meta:
         model = Allocation
+        skip_postgeneration_save = True
 
     grant = factory.SubFactory(GrantFactory)
     recipient = factory.SelfAttribute("grant.recipient")
@@ -174,21 +186,39 @@ class AllocationFactory(DjangoModelFactory):
     resource = Decimal("100000.00")
     capital = Decimal("0.00")
 
+    @factory.post_generation
+    def refresh_balance(allocation, create, extracted, **kwargs):
+        if create:
+            _refresh_balance(allocation.pk)
+
 
 class PaymentFactory(DjangoModelFactory):
     class Meta:
         model = Payment
+        skip_postgeneration_save = True
 
     allocation = factory.SubFactory(AllocationFactory)
     kind = Payment.Kind.PAYMENT
     amount = Decimal("10000.00")
     paid_on = dt.date(2015, 6, 30)
+    # A recovery must say why (a database constraint); an underspend returned is the common case.
+    recovery_reason = factory.Maybe(
+        factory.LazyAttribute(lambda payment: payment.kind == Payment.Kind.RECOVERY),
+        yes_declaration=RecoveryReason.UNDERSPEND,
+        no_declaration="",
+    )
     recorded_by = factory.SubFactory(UserFactory, role=Role.FINANCE)
+
+    @factory.post_generation
+    def refresh_balance(payment, create, extracted, **kwargs):
+        if create:
+            _refresh_balance(payment.allocation_id)
 
 
 class SpendReturnFactory(DjangoModelFactory):
     class Meta:
         model = SpendReturn
+        skip_postgeneration_save = True
 
     allocation = factory.SubFactory(AllocationFactory)
     quarter = factory.Sequence(lambda n: n % 4 + 1)
@@ -198,17 +228,29 @@ class SpendReturnFactory(DjangoModelFactory):
         UserFactory, role=Role.RECIPIENT, organisation=factory.SelfAttribute("..allocation.recipient")
     )
 
+    @factory.post_generation
+    def refresh_balance(spend_return, create, extracted, **kwargs):
+        if create:
+            _refresh_balance(spend_return.allocation_id)
+
 
 class MilestoneFactory(DjangoModelFactory):
     """Delivered by the project's lead; releases no payment unless given one and an allocation."""
 
     class Meta:
         model = Milestone
+        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
     organisation = factory.SelfAttribute("project.lead_organisation")
     title = factory.Sequence(lambda n: f"Milestone {n}")
     due_date = dt.date(2015, 3, 31)
+
+    @factory.post_generation
+    def refresh_balance(milestone, create, extracted, **kwargs):
+        # A milestone with a payment commits it from its allocation.
+        if create:
+            _refresh_balance(milestone.allocation_id)
 
 
 class MilestoneSubmissionFactory(DjangoModelFactory):

@@ -38,6 +38,7 @@ from evaluations.models import (
 from grants.financial_year import FinancialYear
 from grants.models import (
     Allocation,
+    AllocationBalance,
     Grant,
     GrantStatusChange,
     Organisation,
@@ -45,6 +46,7 @@ from grants.models import (
     Programme,
     Round,
     SpendReturn,
+    Variation,
 )
 from projects.models import (
     EvidenceFile,
@@ -170,7 +172,9 @@ UNDELETABLE = [
     OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round, DownloadRecord,
 ]
 
-STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone}
+STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone,
+                  # Made and decided in the service; kept by the money services: read on the parent only.
+                  Variation: Grant, AllocationBalance: Allocation}
 
 
 def url(model, view, *args):
@@ -365,7 +369,7 @@ class TestMoneyGoesThroughTheServices:
         response = client.post(url(Payment, "add"), self.payment_data(client, allocation, "500.01"))
 
         assert response.status_code == 200
-        assert "At most £500.00 can be paid" in str(response.context["adminform"].form.non_field_errors())
+        assert "so at most £500.00 can be paid" in str(response.context["adminform"].form.non_field_errors())
         assert not Payment.objects.exists()
 
     def test_a_payment_within_the_allocation_is_recorded_with_who_recorded_it(self, client, superuser):
@@ -376,7 +380,7 @@ class TestMoneyGoesThroughTheServices:
         payment = Payment.objects.get()
         assert (payment.amount, payment.recorded_by) == (D("500.00"), superuser)
 
-    def test_an_allocation_cannot_be_cut_below_what_was_paid(self, client):
+    def test_an_allocations_amount_is_varied_in_the_service_not_the_admin(self, client):
         payment = f.PaymentFactory(
             amount=D("500.00"), allocation__resource=D("1000.00"), allocation__financial_year=FinancialYear(2015)
         )
@@ -389,14 +393,14 @@ class TestMoneyGoesThroughTheServices:
         response = client.post(change, data)
 
         assert response.status_code == 200
-        assert "it cannot be reduced below that" in str(response.context["adminform"].form.non_field_errors())
+        assert "make it on the grant" in str(response.context["adminform"].form.non_field_errors())
         allocation.refresh_from_db()
         assert allocation.resource == D("1000.00")
-        assert client.post(change, data | {"resource": "500.00"}).status_code == 302
+        assert client.post(change, data | {"resource": "1000.00", "purpose": "Set-up"}).status_code == 302
         allocation.refresh_from_db()
-        assert allocation.amount == D("500.00")
+        assert (allocation.amount, allocation.purpose) == (D("1000.00"), "Set-up")
 
-    def test_an_award_cannot_fall_below_what_is_allocated(self, client):
+    def test_an_award_is_varied_in_the_service_not_the_admin(self, client):
         allocation = f.AllocationFactory(resource=D("600.00"), grant__amount_awarded=D("1000.00"))
         grant = allocation.grant
         change = url(Grant, "change", grant.pk)
@@ -409,12 +413,12 @@ class TestMoneyGoesThroughTheServices:
         response = client.post(change, data)
 
         assert response.status_code == 200
-        assert "£600.00 of this grant is already allocated" in str(response.context["adminform"].form.non_field_errors())
+        assert "make it on the grant" in str(response.context["adminform"].form.non_field_errors())
         grant.refresh_from_db()
         assert grant.amount_awarded == D("1000.00")
-        assert client.post(change, data | {"amount_awarded": "600.00"}).status_code == 302
+        assert client.post(change, data | {"amount_awarded": "1000.00", "title": "Renamed"}).status_code == 302
         grant.refresh_from_db()
-        assert grant.amount_awarded == D("600.00")
+        assert (grant.amount_awarded, grant.title) == (D("1000.00"), "Renamed")
 
     def test_a_payment_cannot_be_edited_only_reversed(self, client):
         payment = f.PaymentFactory()

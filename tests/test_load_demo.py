@@ -1,6 +1,7 @@
 """load_demo builds the demo programme from DESIGN.md, keeps the money rules, marks
 invented figures, and running it again changes nothing."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -15,9 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
-from grants.demo import DEMO_PASSWORD, DEMO_USERS
-from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
+from grants import money
+from grants.demo import DELIBERATE_DISCREPANCIES, DEMO_PASSWORD, DEMO_USERS, _stamps
+from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
 from grants.reconciliation import find_discrepancies
+from grants.services import closure_problems, pay_milestone
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +149,108 @@ class TestTheDemoProgramme:
         for row in paid:
             assert row["net"] <= allocated[row["allocation__grant"], row["allocation__recipient"]], row
 
-    def test_reconciliation_finds_only_havering_s_deliberate_headroom(self, demo):
+    def test_reconciliation_finds_only_havering_s_deliberate_headroom_said_so_on_its_grant(self, demo):
         found = find_discrepancies()
-        assert [(d.kind, d.grant.title, d.difference) for d in found] == [
-            ("allocations_differ_from_award", "Havering multi-agency service for 11-24 year olds",
-             Decimal("300000.00")),
+        assert [(d.kind, d.grant.project.reference, d.difference) for d in found] == DELIBERATE_DISCREPANCIES == [
+            ("allocations_differ_from_award", "CSCIP-R2-HAV", Decimal("300000.00")),
         ]
+        for discrepancy in found:
+            # The reconciliation page links to the grant's page, whose description says so.
+            assert "there on purpose" in discrepancy.grant.description
+            assert "£300,000" in discrepancy.grant.description
+
+    def test_every_balance_equals_its_ledger_rows(self, demo):
+        allocations = Allocation.objects.all()
+        assert not allocations.filter(balance__isnull=True).exists()
+        assert list(money.balances_out_of_step(allocations)) == []
+        totals = money.totals(allocations)
+        assert totals.paid == Payment.objects.filter(kind=Payment.Kind.PAYMENT).aggregate(t=Sum("amount"))["t"]
+        assert totals.recovered == Decimal("80000.00")
+        assert totals.spent == SpendReturn.objects.aggregate(t=Sum("spent"))["t"]
+        assert totals.committed == Milestone.objects.filter(
+            payment_amount__isnull=False, payments__isnull=True
+        ).aggregate(t=Sum("payment_amount"))["t"] > 0
+
+    def test_net_paid_and_committed_never_pass_an_allocation(self, demo):
+        for allocation in Allocation.objects.select_related("balance"):
+            figures = money.ledger_figures(allocation.pk)
+            assert figures.net_paid + figures.committed <= figures.allocated, allocation
+            assert figures.headroom >= 0, allocation
+
+    def test_no_payment_dead_end_every_committed_milestone_payment_can_be_made(self, demo):
+        """Whatever a milestone still to be paid is waiting for, once accepted its payment
+        goes through the service: its money is committed, so within the headroom."""
+        finance = User.objects.get(username="finance")
+        waiting = money.committed_milestones(Milestone.objects.all()).select_related("allocation__grant")
+        assert waiting.count() == 5
+        assert set(waiting.values_list("status", flat=True)) == {"planned", "submitted", "returned"}
+        today = timezone.localdate()
+        for milestone in waiting:
+            with transaction.atomic():
+                Milestone.objects.filter(pk=milestone.pk).update(status=Milestone.Status.ACCEPTED)
+                milestone.refresh_from_db()
+                late = today > milestone.allocation.grant.planned_end
+                payment = pay_milestone(
+                    milestone=milestone, paid_on=today, by=finance,
+                    late_reason="The final report came in after the grant's planned end." if late else "",
+                )
+                assert payment.amount == milestone.payment_amount
+                transaction.set_rollback(True)
+        accepted_unpaid = Milestone.objects.filter(status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
+        assert not accepted_unpaid.filter(payments__isnull=True).exists()
+
+    def test_no_payment_outside_its_grants_dates(self, demo):
+        payments = Payment.objects.select_related("allocation__grant")
+        for payment in payments:
+            grant = payment.allocation.grant
+            assert payment.paid_on >= grant.award_date, payment
+            assert payment.recorded_at.date() == payment.paid_on, payment
+            if payment.kind == Payment.Kind.PAYMENT and payment.paid_on > grant.planned_end:
+                assert "after the grant's planned end" in payment.late_reason, payment
+            else:
+                assert payment.late_reason == "", payment
+        # Round 1's final payments in arrears of 2015-16, made in April 2016, say why.
+        late = payments.exclude(late_reason="")
+        assert late.count() == 5
+        assert set(late.values_list("paid_on", flat=True)) == {dt.date(2016, 4, 30)}
+
+    def test_no_spend_return_before_its_award_or_after_its_project(self, demo):
+        returns = SpendReturn.objects.select_related("allocation__grant__project")
+        for spend_return in returns:
+            quarter = spend_return.financial_quarter
+            grant = spend_return.allocation.grant
+            assert quarter.end >= grant.award_date, spend_return
+            assert quarter.start <= grant.project.end_date, spend_return
+            assert spend_return.submitted_at.date() > quarter.end
+        # Round 1 was awarded in October 2014: its 2014-15 returns start with Q3.
+        first_year = returns.filter(allocation__financial_year=2014)
+        assert set(first_year.values_list("quarter", flat=True)) == {3, 4}
+
+    def test_the_closed_project_is_settled(self, demo):
+        closed = Project.objects.filter(status=Project.Status.CLOSED)
+        assert closed.count() == 1
+        for project in closed:
+            assert closure_problems(project) == []
+            closing = project.status_changes.get(new_status=Project.Status.CLOSED)
+            assert "exception" not in closing.reason and "recovered" in closing.reason
+            assert set(project.grants.values_list("status", flat=True)) == {Grant.Status.CLOSED}
+
+    def test_history_is_dated_when_things_happened_not_today(self, demo):
+        # The demo's story ends in 2020: nothing it wrote is stamped with the day it was loaded.
+        for model, field in _stamps():
+            assert not model._default_manager.filter(**{f"{field}__year__gte": 2021}).exists(), (model, field)
+        for allocation in Allocation.objects.select_related("grant"):
+            created = Allocation.history.get(id=allocation.pk, history_type="+")
+            assert created.history_date.date() == allocation.grant.award_date
+        # As at 31 March 2019 the Round 2 projects carry the ratings of October 2018, not today's.
+        end_of_march_2019 = timezone.make_aware(dt.datetime(2019, 4, 1))
+        family_safeguarding = Project.objects.get(reference="CSCIP-R2-FS")
+        assert family_safeguarding.rag == Project.Rag.GREEN
+        then = family_safeguarding.history.as_of(end_of_march_2019)
+        assert (then.status, then.rag) == (Project.Status.ACTIVE, Project.Rag.AMBER)
+        # Payments and returns made after that day were recorded after it.
+        assert Payment.objects.filter(paid_on__gt=dt.date(2019, 3, 31), recorded_at__lt=end_of_march_2019).count() == 0
+        assert SpendReturn.objects.filter(allocation__financial_year=2019, submitted_at__lt=end_of_march_2019).count() == 0
 
     def test_milestones_exist_in_every_status_and_one_was_resubmitted_after_return(self, demo):
         assert set(Milestone.objects.values_list("status", flat=True)) == set(Milestone.Status.values)
@@ -204,7 +303,8 @@ class TestTheDemoProgramme:
         assert Payment.objects.filter(milestone__isnull=True, kind=Payment.Kind.PAYMENT, in_advance=False).count() >= 3
         advance = Payment.objects.get(in_advance=True)
         assert advance.advance_reason
-        assert Payment.objects.filter(kind=Payment.Kind.RECOVERY).count() == 1
+        recovery = Payment.objects.get(kind=Payment.Kind.RECOVERY)
+        assert recovery.recovery_reason == RecoveryReason.UNDERSPEND and recovery.note
 
     def test_status_changes_have_history(self, demo):
         for project in Project.objects.all():

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from downloads.models import ExportJob
 from evaluations.models import EvaluationReport
-from grants.models import Allocation, Payment, SpendReturn
+from grants.models import Allocation, Payment, SpendReturn, Variation
 from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project
 
 PERSONAS = ["anonymous", "officer", "finance", "viewer", "admin", "morninglane", "derbyshire", "harrow",
@@ -77,6 +77,8 @@ EXPECTED = {
     "grants:spend-return-create": {"derbyshire"},
     "grants:payments-waiting": READERS,
     "grants:reconciliation": READERS,
+    "grants:variations": READERS,
+    "grants:variation-decide": set(),  # POST only
     "grants:milestone-pay": {"finance"},
     "grants:spend-return-edit": {"derbyshire"},
     "grants:spend-return-review": set(),
@@ -144,6 +146,7 @@ POST_ONLY = {
     "projects:milestone-submit": {"derbyshire"},
     "projects:milestone-review": OFFICERS,
     "grants:spend-return-review": OFFICERS,
+    "grants:variation-decide": OFFICERS,
 }
 
 
@@ -187,7 +190,13 @@ def scoped(world, settings, tmp_path):
         report = EvaluationReport(evaluation=evaluation, title="Interim report", kind="interim",
                                   original_name="report.pdf", content_type="application/pdf", size_bytes=9)
         report.file.save("report.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+        variation = Variation.objects.create(
+            grant=allocation.grant, allocation=allocation, amount_before=allocation.amount,
+            amount_after=allocation.amount + 500000, resource_after=allocation.resource + 500000,
+            capital_after=allocation.capital, reason="More families", requested_by=world.users.admin,
+        )
         sides[side] = {
+            "variation_pk": variation.pk,
             "project_pk": milestone.project_id,
             "grant_pk": allocation.grant_id,
             "allocation_pk": allocation.pk,
@@ -222,7 +231,8 @@ def client_for(client, world, persona):
 def money_and_decisions():
     return (Payment.objects.count(), Allocation.objects.count(), SpendReturn.objects.count(),
             MilestoneSubmission.objects.count(), Project.objects.count(),
-            list(Milestone.objects.order_by("pk").values_list("status", flat=True)))
+            list(Milestone.objects.order_by("pk").values_list("status", flat=True)),
+            list(Variation.objects.order_by("pk").values_list("status", flat=True)))
 
 
 def test_every_page_is_in_the_table():

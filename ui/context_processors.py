@@ -7,6 +7,7 @@ _OFFICER = [
     ("Dashboard", "projects:dashboard"),
     ("Projects", "projects:list"),
     ("Payments waiting", "grants:payments-waiting"),
+    ("Variations", "grants:variations"),
     ("Evaluations", "evaluations:list"),
     ("Reports", "reports:index"),
 ]

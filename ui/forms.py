@@ -67,3 +67,13 @@ class GovukForm(GovukFormMixin, forms.Form):
 
 class GovukModelForm(GovukFormMixin, forms.ModelForm):
     pass
+
+
+def show_refusal(form, error, field=None):
+    """Put a service's refusal (a ValidationError) on the form: on the field it names where the form
+    has that field, otherwise on ``field`` or the form as a whole."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(field, error.messages)

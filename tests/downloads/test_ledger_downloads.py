@@ -9,12 +9,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from downloads.models import ExportJob
-from grants import services
-from grants.models import SpendReturn
+from grants import money, services
+from grants.models import Allocation, SpendReturn
 from projects.services import review_milestone, submit_milestone
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +36,12 @@ def ledger_world(world, settings, tmp_path):
     services.record_payment(allocation=harrow, amount=Decimal("12345.67"), paid_on=dt.date(2015, 6, 1),
                             by=world.users.finance, reference="=HYPERLINK(evil)")
     services.record_recovery(allocation=harrow, amount=Decimal("345.67"), paid_on=dt.date(2016, 2, 1),
-                             by=world.users.finance, reason="Underspend")
+                             by=world.users.finance, reason="Underspend", recovery_reason="underspend_returned")
     SpendReturn.objects.create(allocation=derbyshire, quarter=1, spent=Decimal("10000.01"),
                                forecast=Decimal("200000.00"))
     SpendReturn.objects.create(allocation=harrow, quarter=2, spent=Decimal("5000.50"), forecast=Decimal("0.00"))
+    for allocation in (derbyshire, harrow):  # the returns were written around the services
+        money.refresh_balance(allocation.pk)
     return world
 
 
@@ -69,6 +73,27 @@ def test_the_officer_s_csv_lists_every_payment_recovery_and_return_to_the_penny(
     assert rows[3][0] == "2015-06-30" and rows[3][8] == "Q1" and rows[3][10] == "200000.00"
     # A reference that looks like a formula is written as text.
     assert rows[0][11] == "'=HYPERLINK(evil)"
+
+
+def test_the_ledgers_lines_add_up_to_the_net_paid_and_spent_every_page_shows(client, ledger_world):
+    client.force_login(ledger_world.users.officer)
+    _, *rows = csv_rows(streamed(client.get(reverse("downloads:ledger-csv"))))
+    paid = sum(Decimal(row[9]) for row in rows if row[1] in ("Payment", "Recovery"))
+    spent = sum(Decimal(row[9]) for row in rows if row[1] == "Spend return")
+    totals = money.totals(Allocation.objects.all())
+    assert (paid, spent) == (totals.net_paid, totals.spent) == (Decimal("62000.00"), Decimal("15000.51"))
+
+
+def test_the_ledgers_queries_do_not_grow_with_its_lines(client, ledger_world, django_assert_num_queries):
+    client.force_login(ledger_world.users.officer)
+    url = reverse("downloads:ledger-csv")
+    with CaptureQueriesContext(connection) as few:
+        streamed(client.get(url))
+    for _ in range(10):
+        services.record_payment(allocation=ledger_world.other_allocation, amount=Decimal("1.00"), paid_on=PAID_ON,
+                                by=ledger_world.users.finance)
+    with django_assert_num_queries(len(few)):
+        streamed(client.get(url))
 
 
 def test_a_partner_council_gets_its_own_lines_only(client, ledger_world):

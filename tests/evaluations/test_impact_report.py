@@ -18,7 +18,8 @@ from pypdf import PdfReader
 
 from audit.models import DownloadRecord
 from evaluations.models import Evaluation, EvidenceRating, OutcomeArea, OutcomeMeasure, OutcomeResult
-from grants.models import SpendReturn
+from grants import money
+from grants.models import Allocation, SpendReturn
 from tests.factories import (
     AllocationFactory,
     EvaluationFactory,
@@ -50,6 +51,8 @@ def impact(world):
     ):
         SpendReturn.objects.create(allocation=allocation, quarter=quarter, spent=Decimal(spent),
                                    forecast=Decimal("0.00"), submitted_by=world.users.derbyshire)
+    for allocation_id in Allocation.objects.values_list("pk", flat=True):  # returns written around the services
+        money.refresh_balance(allocation_id)
     result = world.result
     result.followup_value = Decimal("31")
     result.followup_period_start, result.followup_period_end = dt.date(2016, 4, 1), dt.date(2017, 3, 31)

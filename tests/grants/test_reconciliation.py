@@ -3,7 +3,9 @@
 The world's Reclaiming Social Work grant is £1,000,000 with £700,000
 allocated; Kent's is £500,000 with £250,000 allocated. Figures the services
 refuse (overpayments, a milestone paid twice) are made by writing rows directly,
-as an import or an admin correction could.
+as an import or an admin correction could. Rows written directly bypass the
+kept balances, so each test brings the balances in step (``_in_step``) unless
+it means to leave one out of step.
 """
 
 import datetime as dt
@@ -15,13 +17,25 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Payment, SpendReturn
+from grants.models import Allocation, AllocationBalance, Grant, Payment, SpendReturn
 from grants.reconciliation import find_discrepancies
 from grants.services import record_payment, record_recovery
 
 PAID_ON = dt.date(2016, 1, 15)
 URL = reverse("grants:reconciliation")
+
+
+def _in_step():
+    for pk in Allocation.objects.values_list("pk", flat=True):
+        money.refresh_balance(pk)
+
+
+@pytest.fixture(autouse=True)
+def _balances_kept(world):
+    # The world's milestones are written directly: their commitments need a balance.
+    _in_step()
 
 
 def _pay(world, allocation, amount):
@@ -94,10 +108,11 @@ def test_payments_over_one_allocation_are_listed_against_that_allocation(world):
 
 
 def test_payments_over_a_grants_allocations_are_listed_for_the_grant_and_the_allocation(world):
-    _pay(world, world.other_allocation, "250000.00")
+    # £225,000 is the headroom: the other £25,000 is committed to the "Hubs open" milestone.
+    _pay(world, world.other_allocation, "225000.00")
     record_recovery(
         allocation=world.other_allocation, amount=Decimal("0.50"), paid_on=PAID_ON, by=world.users.finance,
-        reason="Overclaimed",
+        reason="Overclaimed", recovery_reason="overpayment",
     )
     _shrink(world.other_allocation, "200000.00")
 
@@ -106,22 +121,25 @@ def test_payments_over_a_grants_allocations_are_listed_for_the_grant_and_the_all
     grant_level, allocation_level = found
     assert grant_level.allocation is None
     assert (grant_level.expected, grant_level.actual, grant_level.difference) == (
-        Decimal("200000.00"), Decimal("249999.50"), Decimal("49999.50")
+        Decimal("200000.00"), Decimal("224999.50"), Decimal("24999.50")
     )
     assert grant_level.message == (
-        "Net payments of £249,999.50 are £49,999.50 more than the grant's allocations of £200,000.00"
+        "Net payments of £224,999.50 are £24,999.50 more than the grant's allocations of £200,000.00"
     )
     assert allocation_level.allocation == world.other_allocation
-    assert allocation_level.difference == Decimal("49999.50")
+    assert allocation_level.difference == Decimal("24999.50")
+    # Paid past the allocation is listed once, not again as commitments past it.
+    assert not _of(find_discrepancies(), "commitments_exceed_allocation")
 
 
 def test_spend_over_net_payments_is_listed(world):
     derbyshire = world.allocations["GB-LAE-DBY"]
     _pay(world, derbyshire, "80000.00")
     record_recovery(allocation=derbyshire, amount=Decimal("30000.00"), paid_on=PAID_ON, by=world.users.finance,
-                    reason="Underspent")
+                    reason="Underspent", recovery_reason="underspend_returned")
     SpendReturn.objects.create(allocation=derbyshire, quarter=1, spent=Decimal("35000.25"), forecast=Decimal("0"))
     SpendReturn.objects.create(allocation=derbyshire, quarter=2, spent=Decimal("25000.25"), forecast=Decimal("0"))
+    _in_step()
 
     [over] = _of(find_discrepancies(), "spend_exceeds_payments", world.grant)
 
@@ -142,6 +160,7 @@ def test_a_milestone_paid_twice_is_listed(world):
             allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("50000.00"), paid_on=PAID_ON,
             milestone=world.derbyshire_milestone, recorded_by=world.users.finance,
         )
+    _in_step()
 
     [twice] = _of(find_discrepancies(), "milestone_paid_twice")
 
@@ -157,6 +176,7 @@ def test_a_grant_whose_money_adds_up_is_not_listed(world):
     _pay(world, world.other_allocation, "100000.00")
     SpendReturn.objects.create(allocation=world.other_allocation, quarter=1, spent=Decimal("100000.00"),
                                forecast=Decimal("50000.00"))
+    _in_step()
 
     found = find_discrepancies()
 
@@ -195,23 +215,127 @@ def _add_grants(world, count):
         grant = Grant.objects.create(
             project=world.other_project, round=world.round, recipient=world.kent, title=f"Extra {number}",
             amount_awarded=Decimal("1000.00"), award_date=dt.date(2015, 3, 1),
-            planned_start=dt.date(2015, 3, 1), planned_end=dt.date(2015, 12, 31),
+            planned_start=dt.date(2015, 3, 1), planned_end=dt.date(2016, 3, 31),
         )
         allocation = _allocate(grant, world.kent, "900.00")
         _pay(world, allocation, "900.00")
         _shrink(allocation, "800.00")
         SpendReturn.objects.create(allocation=allocation, quarter=1, spent=Decimal("950.00"), forecast=Decimal("0"))
+        money.refresh_balance(allocation.pk)
 
 
 @pytest.mark.parametrize("extra", [0, 8])
-def test_the_number_of_queries_does_not_grow_with_grants(world, extra, django_assert_max_num_queries):
+def test_the_number_of_queries_does_not_grow_with_grants(world, extra, django_assert_num_queries):
     _add_grants(world, extra)
     assert Grant.objects.count() == 2 + extra
 
-    with django_assert_max_num_queries(3):
+    # One query each: grants against their balances, allocations' headroom, milestones paid twice,
+    # balances against their ledger rows.
+    with django_assert_num_queries(4):
         found = find_discrepancies()
 
     assert len(found) == 2 + 4 * extra
+
+
+@pytest.mark.parametrize("extra", [0, 8])
+def test_the_number_of_queries_does_not_grow_with_balances_out_of_step(world, extra, django_assert_num_queries):
+    _add_grants(world, extra)
+    AllocationBalance.objects.filter(allocation__grant__title__startswith="Extra").update(paid=Decimal("1.00"))
+
+    with django_assert_num_queries(4):
+        found = find_discrepancies()
+
+    assert len(_of(found, "balance_out_of_step")) == extra
+
+
+def _derbyshire_balance(world):
+    return AllocationBalance.objects.filter(allocation=world.allocations["GB-LAE-DBY"])
+
+
+def test_a_balance_knocked_out_of_step_with_its_payments_is_listed(world):
+    derbyshire = world.allocations["GB-LAE-DBY"]
+    _pay(world, derbyshire, "80000.00")
+    _derbyshire_balance(world).update(paid=Decimal("79999.99"))
+
+    [drift] = _of(find_discrepancies(), "balance_out_of_step")
+
+    assert drift.grant == world.grant and drift.allocation == derbyshire
+    assert (drift.expected, drift.actual, drift.difference) == (
+        Decimal("80000.00"), Decimal("79999.99"), Decimal("0.01")
+    )
+    assert drift.message == (
+        "The kept balance of Derbyshire County Council's 2015-16 allocation says paid £79,999.99, but its payments "
+        "add up to £80,000.00: £0.01 less"
+    )
+
+
+def test_each_figure_out_of_step_is_listed_on_its_own(world):
+    _derbyshire_balance(world).update(
+        committed=Decimal("0.00"), spent=Decimal("10.00"), forecast=Decimal("5.00"), recovered=Decimal("0.00"),
+    )
+
+    found = _of(find_discrepancies(), "balance_out_of_step")
+
+    assert [d.message for d in found] == [
+        "The kept balance of Derbyshire County Council's 2015-16 allocation says committed £0.00, but its "
+        "milestones' unpaid payments add up to £50,000.00: £50,000.00 less",
+        "The kept balance of Derbyshire County Council's 2015-16 allocation says spent £10.00, but its spend "
+        "returns add up to £0.00: £10.00 more",
+        "The kept balance of Derbyshire County Council's 2015-16 allocation says forecast £5.00, but its latest "
+        "spend return forecasts £0.00: £5.00 more",
+    ]
+
+
+def test_rows_written_around_the_services_leave_the_balance_out_of_step(world):
+    SpendReturn.objects.create(
+        allocation=world.other_allocation, quarter=1, spent=Decimal("1234.56"), forecast=Decimal("100.00")
+    )
+
+    found = _of(find_discrepancies(), "balance_out_of_step")
+
+    assert [(d.allocation, d.expected, d.actual) for d in found] == [
+        (world.other_allocation, Decimal("1234.56"), Decimal("0.00")),
+        (world.other_allocation, Decimal("100.00"), Decimal("0.00")),
+    ]
+    money.refresh_balance(world.other_allocation.pk)
+    assert not _of(find_discrepancies(), "balance_out_of_step")
+
+
+def test_an_allocation_with_money_but_no_balance_is_listed(world):
+    AllocationBalance.objects.filter(allocation=world.other_allocation).delete()
+
+    [missing] = _of(find_discrepancies(), "balance_out_of_step")
+
+    assert missing.allocation == world.other_allocation
+    assert missing.message == (
+        "No balance is kept for Kent County Council's 2015-16 allocation, but its milestones' unpaid payments "
+        "add up to £25,000.00"
+    )
+
+
+def test_an_allocation_with_no_money_needs_no_balance(world):
+    _balance(world)  # allocations written directly: no balance row, and nothing for one to say
+
+    assert not _of(find_discrepancies(), "balance_out_of_step")
+
+
+def test_net_paid_and_commitments_past_the_allocation_are_listed(world):
+    derbyshire = world.allocations["GB-LAE-DBY"]
+    _pay(world, derbyshire, "100000.00")
+    _shrink(derbyshire, "120000.00")  # £50,000 is still committed to "Family breakdown unit running"
+
+    found = find_discrepancies()
+
+    [over] = _of(found, "commitments_exceed_allocation")
+    assert over.allocation == derbyshire
+    assert (over.expected, over.actual, over.difference) == (
+        Decimal("120000.00"), Decimal("150000.00"), Decimal("30000.00")
+    )
+    assert over.message == (
+        "Net payments to Derbyshire County Council for 2015-16 of £100,000.00 and £50,000.00 committed to "
+        "milestones are £30,000.00 more than its allocation of £120,000.00"
+    )
+    assert not [d for d in _of(found, "payments_exceed_allocation") if d.allocation is not None]
 
 
 def test_the_page_lists_the_discrepancies_for_an_officer(client, world):
@@ -226,6 +350,20 @@ def test_the_page_lists_the_discrepancies_for_an_officer(client, world):
     assert "Allocations total £700,000.00, £300,000.00 less than the award of £1,000,000.00" in page
     assert "£300,000.00" in page
     assert "All grants reconcile" not in page
+
+
+def test_the_page_lists_a_balance_out_of_step(client, world):
+    _derbyshire_balance(world).update(spent=Decimal("10.00"))
+    client.force_login(world.users.officer)
+
+    page = client.get(URL).content.decode()
+
+    assert (
+        "The kept balance of Derbyshire County Council&#x27;s 2015-16 allocation says spent £10.00, but its spend "
+        "returns add up to £0.00: £10.00 more"
+    ) in page
+    assert "Derbyshire County Council 2015-16</td>" in page
+    assert reverse("money-glossary") + "#net-paid" in page
 
 
 def test_the_page_says_when_all_grants_reconcile(client, world):
@@ -250,7 +388,7 @@ def test_the_page_queries_do_not_grow_with_grants(client, world, extra, django_a
     _add_grants(world, extra)
     client.force_login(world.users.finance)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(URL)
 
     assert response.status_code == 200

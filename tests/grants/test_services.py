@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Payment
+from grants.models import Allocation, Payment, RecoveryReason
 from grants.services import MoneyRuleError, pay_milestone, record_payment, record_recovery, save_allocation
 from projects.services import review_milestone, submit_milestone
 
@@ -40,23 +40,24 @@ def test_an_organisation_outside_the_project_gets_no_allocation(world):
     assert not Allocation.objects.filter(grant=world.grant, recipient=world.kent).exists()
 
 
-def test_an_allocation_cannot_shrink_below_what_was_paid(world):
-    allocation = world.allocations["GB-LAE-HRW"]
+def test_an_allocation_cannot_shrink_below_what_was_paid_and_committed(world):
+    allocation = world.allocations["GB-LAE-HRW"]  # 300,000.00, of which Harrow's milestone commits 40,000.00
     record_payment(allocation=allocation, amount=Decimal("200000"), paid_on=TODAY, by=world.users.finance)
-    with pytest.raises(MoneyRuleError, match="already been paid"):
+    with pytest.raises(MoneyRuleError, match=r"so it cannot be less than £240,000\.00"):
         save_allocation(grant=world.grant, recipient=world.harrow, financial_year=allocation.financial_year,
-                        resource=Decimal("199999.99"), capital=Decimal("0"), allocation=allocation)
+                        resource=Decimal("239999.99"), capital=Decimal("0"), allocation=allocation,
+                        by=world.users.officer, reason="Recruitment is slower than planned")
     allocation.refresh_from_db()
     assert allocation.amount == Decimal("300000.00")
 
 
 def test_payments_to_a_recipient_never_pass_its_allocation(world):
-    allocation = world.allocations["GB-LAE-DBY"]
-    record_payment(allocation=allocation, amount=Decimal("299999.99"), paid_on=TODAY, by=world.users.finance)
-    with pytest.raises(MoneyRuleError, match=r"At most £0\.01 can be paid"):
+    allocation = world.allocations["GB-LAE-DBY"]  # 300,000.00, of which Derbyshire's milestone commits 50,000.00
+    record_payment(allocation=allocation, amount=Decimal("249999.99"), paid_on=TODAY, by=world.users.finance)
+    with pytest.raises(MoneyRuleError, match=r"at most £0\.01 can be paid"):
         record_payment(allocation=allocation, amount=Decimal("0.02"), paid_on=TODAY, by=world.users.finance)
     record_payment(allocation=allocation, amount=Decimal("0.01"), paid_on=TODAY, by=world.users.finance)
-    assert Payment.objects.filter(allocation=allocation).aggregate(s=Sum("amount"))["s"] == Decimal("300000.00")
+    assert Payment.objects.filter(allocation=allocation).aggregate(s=Sum("amount"))["s"] == Decimal("250000.00")
 
 
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), None])
@@ -107,9 +108,10 @@ def test_a_recovery_cannot_take_back_more_than_was_paid(world):
     record_payment(allocation=allocation, amount=Decimal("1000.00"), paid_on=TODAY, by=world.users.finance)
     with pytest.raises(MoneyRuleError, match="no more than that can be recovered"):
         record_recovery(allocation=allocation, amount=Decimal("1000.01"), paid_on=TODAY, by=world.users.finance,
-                        reason="Underspend")
+                        reason="Underspend", recovery_reason=RecoveryReason.UNDERSPEND)
     recovery = record_recovery(allocation=allocation, amount=Decimal("250.50"), paid_on=TODAY,
-                               by=world.users.finance, reason="Underspend returned")
+                               by=world.users.finance, reason="Underspend returned",
+                               recovery_reason=RecoveryReason.UNDERSPEND)
     assert recovery.signed_amount == Decimal("-250.50")
 
 

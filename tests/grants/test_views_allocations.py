@@ -163,7 +163,8 @@ def test_an_officer_changes_an_allocation(client, world):
     assert "At most <strong>£600,000.00</strong> can be allocated here" in page
     response = client.post(
         url("allocation-edit", allocation_pk=harrow.pk),
-        data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="250000.00", capital="0.01"),
+        data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="250000.00", capital="0.01",
+             reason="Harrow recruits later than planned"),
     )
     assert response.status_code == 302
     assert response["Location"] == url("allocation", allocation_pk=harrow.pk)
@@ -192,7 +193,9 @@ def test_an_allocation_cannot_shrink_below_what_was_paid(client, world):
         url("allocation-edit", allocation_pk=harrow.pk),
         data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="199999.99", capital="0"),
     )
-    assert "£200,000.00 has already been paid against this allocation" in text(response)
+    page = text(response)
+    assert "£200,000.00 has been paid (net of recoveries) and £40,000.00 is committed" in page
+    assert "so it cannot be less than £240,000.00" in page
     harrow.refresh_from_db()
     assert harrow.amount == Decimal("300000.00")
 
@@ -265,15 +268,18 @@ def test_the_allocation_page_shows_payments_returns_and_underspend_to_the_penny(
     record_payment(allocation=allocation, amount=Decimal("75000.33"), paid_on=TODAY, by=world.users.finance,
                    reference="REM-001")
     record_recovery(allocation=allocation, amount=Decimal("0.33"), paid_on=TODAY, by=world.users.finance,
-                    reason="Overpaid by 33p")
+                    reason="Overpaid by 33p", recovery_reason="overpayment")
     client.force_login(world.users.viewer)
     page = text(client.get(url("allocation", allocation_pk=allocation.pk)))
     assert value_of(page, "allocated") == "£300,000.00"
     assert value_of(page, "paid") == "£75,000.00"
-    assert value_of(page, "to-pay") == "£225,000.00"
+    assert value_of(page, "committed") == "£50,000.00"  # the Derbyshire milestone, not yet paid
+    assert value_of(page, "held").startswith("£0.33")  # recovered, not payable until a variation
+    assert value_of(page, "headroom").startswith("£174,999.67")  # 300,000 - 75,000 - 50,000 - 0.33
     assert value_of(page, "spent") == "£30,000.75"
     assert value_of(page, "forecast") == "£200,000.00"  # the latest quarter's, not the sum
-    assert value_of(page, "underspend") == "£69,999.25"  # 300,000.00 - 30,000.75 - 200,000.00
+    # 300,000.00 - 30,000.75 - 200,000.00, 23% of the allocation: past the 10% threshold
+    assert re.search(r'id="variance">\s*£69,999.25\s*<strong[^>]*>Underspend</strong>', page)
     assert "REM-001" in page and "£75,000.33" in page and "-£0.33" in page and "Overpaid by 33p" in page
     assert "2015-16 Q1" in page and "2015-16 Q2" in page and "Recruitment slower" in page
     assert "£10,000.50" in page and "£20,000.25" in page
@@ -359,7 +365,8 @@ def test_the_allocation_page_makes_the_same_queries_however_many_rows(client, wo
                         spent=Decimal("1"), forecast=Decimal("1"))
     for amount in ("1.00", "2.00", "3.00", "4.00"):
         record_payment(allocation=allocation, amount=Decimal(amount), paid_on=TODAY, by=world.users.finance)
-    record_recovery(allocation=allocation, amount=Decimal("1.00"), paid_on=TODAY, by=world.users.finance, reason="x")
+    record_recovery(allocation=allocation, amount=Decimal("1.00"), paid_on=TODAY, by=world.users.finance, reason="x",
+                    recovery_reason="overpayment")
     with CaptureQueriesContext(connection) as many:
         client.get(url("allocation", allocation_pk=allocation.pk))
     assert len(many) == len(few)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants.financial_year import FinancialYear
-from grants.models import Grant, GrantStatusChange
+from grants.models import Grant, GrantStatusChange, Variation
 from grants.services import MoneyRuleError, record_payment, record_recovery, save_allocation, save_grant
 
 TODAY = dt.date(2016, 1, 15)
@@ -181,10 +181,11 @@ def test_a_grant_for_a_project_that_does_not_exist_is_not_found(client, world):
 # Changing a grant
 
 
-def test_an_officer_changes_a_grant_down_to_exactly_what_is_allocated(client, world):
+def test_an_officer_changes_a_grant_down_to_exactly_what_is_allocated(client, world, settings):
+    settings.VARIATION_APPROVAL_THRESHOLD = 300000  # a change this size needs no second officer here
     client.force_login(world.users.officer)
     data = grant_data(world, title="Reclaiming Social Work (Round 1)", amount_awarded="700000.00",
-                      ggis_award_reference="")
+                      ggis_award_reference="", reason="Round 1 scaled back")
     response = client.post(url("edit", grant_pk=world.grant.pk), data)
     assert response.status_code == 302
     world.grant.refresh_from_db()
@@ -192,6 +193,47 @@ def test_an_officer_changes_a_grant_down_to_exactly_what_is_allocated(client, wo
     assert world.grant.title == "Reclaiming Social Work (Round 1)"
     page = text(client.get(url("detail", grant_pk=world.grant.pk)))
     assert value_of(page, "unallocated") == "£0.00"
+    variation = Variation.objects.get(grant=world.grant)
+    assert (variation.amount_before, variation.amount_after, variation.reason) == (
+        Decimal("1000000.00"), Decimal("700000.00"), "Round 1 scaled back")
+    assert (variation.status, variation.requested_by, variation.decided_by) == (
+        "approved", world.users.officer, world.users.officer)
+    assert "Round 1 scaled back" in page
+
+
+def test_a_large_change_of_award_waits_for_a_second_officer(client, world, settings):
+    settings.VARIATION_APPROVAL_THRESHOLD = 100000
+    client.force_login(world.users.officer)
+    data = grant_data(world, amount_awarded="1200000.00", ggis_award_reference="", reason="Scale-up to a sixth council")
+    response = client.post(url("edit", grant_pk=world.grant.pk), data)
+    assert response.status_code == 302
+    world.grant.refresh_from_db()
+    assert world.grant.amount_awarded == Decimal("1000000.00")  # nothing changes yet
+    variation = Variation.objects.get(grant=world.grant, status="pending")
+    page = text(client.get(url("variations")))
+    assert "Scale-up to a sixth council" in page and "You asked for this" in page
+    # The officer who asked cannot approve it.
+    client.post(url("variation-decide", variation_pk=variation.pk), {"decision": "approve"})
+    world.grant.refresh_from_db()
+    assert world.grant.amount_awarded == Decimal("1000000.00")
+    client.force_login(world.users.admin)
+    response = client.post(url("variation-decide", variation_pk=variation.pk), {"decision": "approve", "note": ""})
+    assert response.status_code == 302
+    world.grant.refresh_from_db()
+    variation.refresh_from_db()
+    assert world.grant.amount_awarded == Decimal("1200000.00")
+    assert (variation.status, variation.decided_by) == ("approved", world.users.admin)
+
+
+def test_a_change_of_award_without_a_reason_is_refused_and_changes_nothing(client, world):
+    client.force_login(world.users.officer)
+    data = grant_data(world, amount_awarded="900000.00", ggis_award_reference="", reason="")
+    response = client.post(url("edit", grant_pk=world.grant.pk), data)
+    assert response.status_code == 200
+    assert "Give the reason for the variation" in text(response)
+    world.grant.refresh_from_db()
+    assert world.grant.amount_awarded == Decimal("1000000.00")
+    assert not Variation.objects.exists()
 
 
 def test_the_amount_awarded_cannot_drop_below_what_is_allocated(client, world):
@@ -247,7 +289,8 @@ def test_the_grant_page_shows_allocations_by_year_with_totals_headroom_and_paid(
                     resource=Decimal("100000.00"), capital=Decimal("25000.25"))
     harrow = world.allocations["GB-LAE-HRW"]
     record_payment(allocation=harrow, amount=Decimal("1000.10"), paid_on=TODAY, by=world.users.finance)
-    record_recovery(allocation=harrow, amount=Decimal("0.10"), paid_on=TODAY, by=world.users.finance, reason="Over")
+    record_recovery(allocation=harrow, amount=Decimal("0.10"), paid_on=TODAY, by=world.users.finance, reason="Over",
+                    recovery_reason="overpayment")
     client.force_login(world.users.officer)
     page = text(client.get(url("detail", grant_pk=world.grant.pk)))
     assert value_of(page, "amount-awarded") == "£1,000,000.00"

@@ -150,7 +150,8 @@ def test_finance_pays_an_accepted_milestone_and_it_shows_on_the_allocation_to_th
     page = text(client.get(response["Location"]))
     assert "Payment of £50,000.00 to Derbyshire County Council recorded" in page
     assert value_of(page, "paid") == "£50,000.00"
-    assert value_of(page, "to-pay") == "£250,000.00"
+    assert value_of(page, "committed") == "£0.00"  # the milestone's commitment became the payment
+    assert value_of(page, "headroom") == "£250,000.00"
     assert "REM-2016-0042" in page
 
 
@@ -258,7 +259,8 @@ def test_finance_records_a_payment_against_an_allocation(client, world):
     assert (payment.milestone, payment.in_advance, payment.recorded_by) == (None, False, world.users.finance)
     page = text(client.get(response["Location"]))
     assert value_of(page, "paid") == "£1,234.56"
-    assert value_of(page, "to-pay") == "£298,765.44"
+    assert value_of(page, "committed") == "£40,000.00"  # Harrow's milestone, planned
+    assert value_of(page, "headroom") == "£258,765.44"  # 300,000 - 1,234.56 - 40,000
 
 
 def test_a_payment_in_advance_of_a_milestone_records_its_reason(client, world):
@@ -297,12 +299,15 @@ def test_an_accepted_milestone_is_not_paid_from_this_form(client, world):
     assert not Payment.objects.exists()
 
 
-def test_payments_never_pass_the_allocation(client, world):
-    allocation = world.allocations["GB-LAE-HRW"]
-    record_payment(allocation=allocation, amount=Decimal("299999.99"), paid_on=TODAY, by=world.users.finance)
+def test_payments_never_pass_the_allocations_headroom(client, world):
+    allocation = world.allocations["GB-LAE-HRW"]  # £300,000, of which £40,000 is committed to a milestone
+    record_payment(allocation=allocation, amount=Decimal("259999.99"), paid_on=TODAY, by=world.users.finance)
     client.force_login(world.users.finance)
     response = client.post(url("payment-create", allocation_pk=allocation.pk), payment_data(amount="0.02"))
-    assert "At most £0.01 can be paid." in text(response)
+    page = text(response)
+    assert "The allocation&#x27;s headroom is £0.01" in page
+    assert "committed to milestones £40,000.00" in page
+    assert "so at most £0.01 can be paid" in page and "vary the allocation" in page
     assert Payment.objects.filter(allocation=allocation).count() == 1
 
 
@@ -349,7 +354,8 @@ def test_only_finance_records_payments(client, world, persona):
 
 
 def recovery_data(**changes):
-    values = {"amount": "250.50", "paid_on": "15/01/2016", "reason": "Underspend returned", "reference": "REC-1"}
+    values = {"amount": "250.50", "paid_on": "15/01/2016", "recovery_reason": "underspend_returned",
+              "reason": "Underspend returned", "reference": "REC-1"}
     values.update(changes)
     return values
 
@@ -367,6 +373,10 @@ def test_finance_records_a_recovery_and_net_paid_falls(client, world):
     assert "Recovery of £250.50 from London Borough of Harrow recorded" in page
     assert value_of(page, "paid") == "£749.50"
     assert "-£250.50" in page
+    assert recovery.recovery_reason == "underspend_returned"
+    # Recovered money is held: not payable again until an officer varies the allocation.
+    assert value_of(page, "held") == "£250.50"
+    assert value_of(page, "headroom") == "£259,000.00"  # 300,000 - 749.50 - 40,000 committed - 250.50 held
 
 
 def test_no_more_can_be_recovered_than_was_paid(client, world):

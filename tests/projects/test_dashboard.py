@@ -1,5 +1,5 @@
-"""The programme dashboard: money summed in SQL, milestones that need attention,
-submissions waiting for review and projects by RAG rating."""
+"""The programme dashboard: money added up in SQL from the kept balances (grants.money),
+milestones that need attention, submissions waiting for review and projects by RAG rating."""
 
 import datetime as dt
 import re
@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.models import SpendReturn
+from grants import money
+from grants.models import Allocation, SpendReturn
 from grants.services import record_payment, record_recovery
 from projects.models import Milestone, Project
 from projects.services import submit_milestone
@@ -20,8 +21,10 @@ URL = reverse("projects:dashboard")
 
 
 def figure(page, label):
+    """The figure beside a label, which may be a link to the glossary."""
     match = re.search(
-        rf'<dt class="govuk-summary-list__key">{re.escape(label)}</dt>\s*<dd class="govuk-summary-list__value">([^<]*)',
+        rf'<dt class="govuk-summary-list__key">(?:<a [^>]*>)?{re.escape(label)}(?:</a>)?</dt>\s*'
+        rf'<dd class="govuk-summary-list__value">([^<]*)',
         page,
     )
     assert match, label
@@ -60,7 +63,7 @@ def test_money_figures_are_summed_to_the_penny(client, world):
     record_payment(allocation=world.other_allocation, amount=Decimal("0.01"), paid_on=paid_on, by=finance)
     record_recovery(
         allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("2500.50"), paid_on=paid_on, by=finance,
-        reason="Unspent money returned",
+        reason="Unspent money returned", recovery_reason="underspend_returned",
     )
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("12345.67"), forecast=Decimal("0")
@@ -68,13 +71,45 @@ def test_money_figures_are_summed_to_the_penny(client, world):
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-DBY"], quarter=2, spent=Decimal("1000.01"), forecast=Decimal("5")
     )
+    for pk in Allocation.objects.values_list("pk", flat=True):  # rows written around the services
+        money.refresh_balance(pk)
     client.force_login(world.users.officer)
     page = client.get(URL).content.decode()
     assert figure(page, "Budget") == "£200,000,000.00"
     assert figure(page, "Awarded") == "£1,500,000.00"
     assert figure(page, "Allocated") == "£950,000.00"
-    assert figure(page, "Paid, less recoveries") == "£97,499.51"
+    assert figure(page, "Net paid") == "£97,499.51"
+    # The three milestones' payments: Derbyshire £50,000, Harrow £40,000, Kent £25,000.
+    assert figure(page, "Committed") == "£115,000.00"
+    # £950,000 less £97,499.51 net paid, £115,000 committed and Harrow's £2,500.50 recovered and held.
+    assert figure(page, "Headroom") == "£734,999.99"
     assert figure(page, "Spent") == "£13,345.68"
+    totals = money.totals(Allocation.objects.all())
+    assert (totals.net_paid, totals.committed, totals.headroom, totals.spent) == (
+        Decimal("97499.51"), Decimal("115000.00"), Decimal("734999.99"), Decimal("13345.68")
+    )
+
+
+def test_each_money_label_links_to_its_meaning(client, world):
+    client.force_login(world.users.officer)
+    page = client.get(URL).content.decode()
+    glossary = reverse("money-glossary")
+    for key, label in (("awarded", "Awarded"), ("allocated", "Allocated"), ("net-paid", "Net paid"),
+                       ("committed", "Committed"), ("headroom", "Headroom"), ("spent", "Spent")):
+        assert re.search(rf'<dt class="govuk-summary-list__key"><a [^>]*href="{glossary}#{key}">{label}</a></dt>', page)
+    assert re.search(r'<dt class="govuk-summary-list__key">Budget</dt>', page)  # not a money term of a grant
+
+
+def test_the_dashboard_adds_up_balances_not_the_ledger(client, world):
+    """A figure comes from the kept balance: a row written around the services shows only once the
+    balance is brought in step (and reconciliation lists it until then)."""
+    SpendReturn.objects.create(
+        allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("10.00"), forecast=Decimal("0")
+    )
+    client.force_login(world.users.officer)
+    assert figure(client.get(URL).content.decode(), "Spent") == "£0.00"
+    money.refresh_balance(world.allocations["GB-LAE-HRW"].pk)
+    assert figure(client.get(URL).content.decode(), "Spent") == "£10.00"
 
 
 def test_illustrative_figures_are_marked(client, world):
@@ -149,6 +184,9 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_ass
             project=world.other_project, organisation=world.kent, title=f"Submitted {n}", due_date=today
         )
         submit_milestone(milestone=milestone, by=world.users.kent, narrative="Done")
+    for n in range(5):
+        record_payment(allocation=world.other_allocation, amount=Decimal("100.00"), paid_on=dt.date(2016, 1, 15),
+                       by=world.users.finance)
     assert count_queries(client) == few
     with django_assert_max_num_queries(18):  # 14, one for the forecast outturn, three counts of the bounded lists
         client.get(URL)

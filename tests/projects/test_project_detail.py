@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Grant, SpendReturn
+from grants.models import Allocation, Grant, SpendReturn
 from grants.services import pay_milestone, record_payment, record_recovery, save_allocation
 from projects.models import Milestone, Project
 from projects.services import review_milestone, submit_milestone
@@ -59,7 +60,7 @@ def busy(world, settings, tmp_path):
     record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("20000.00"), paid_on=PAID_ON, by=finance)
     record_recovery(
         allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("1000.00"), paid_on=PAID_ON, by=finance,
-        reason="Overpaid",
+        reason="Overpaid", recovery_reason="overpayment",
     )
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("5000.55"), forecast=Decimal("0")
@@ -67,6 +68,8 @@ def busy(world, settings, tmp_path):
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-DBY"], quarter=1, spent=Decimal("7000.00"), forecast=Decimal("0")
     )
+    for pk in Allocation.objects.values_list("pk", flat=True):  # rows written around the services
+        money.refresh_balance(pk)
     return world
 
 
@@ -118,13 +121,28 @@ def test_allocations_by_recipient_and_year_with_totals(client, busy):
 def test_money_by_recipient_and_payments_with_recoveries_negative(client, busy):
     client.force_login(busy.users.officer)
     page = client.get(url(busy.project)).content.decode()
-    money = part(page, 'id="money"', "</table>")
-    harrow = part(money, "London Borough of Harrow</th>", "</tr>")
-    assert re.findall(r"£[\d,.]+", harrow) == ["£300,000.00", "£39,000.00", "£5,000.55"]
-    derbyshire = part(money, "Derbyshire County Council</th>", "</tr>")
-    assert re.findall(r"£[\d,.]+", derbyshire) == ["£312,500.25", "£20,000.00", "£7,000.00"]
-    totals = part(money, ">Total</th>", "</tr>")
-    assert re.findall(r"£[\d,.]+", totals) == ["£712,500.25", "£59,000.00", "£12,000.55"]
+    table = part(page, 'id="money"', "</table>")
+    glossary = reverse("money-glossary")
+    headers = re.findall(r'<th scope="col"[^>]*>(?:<a [^>]*href="([^"]+)">)?([^<]+)', table)
+    assert headers == [
+        ("", "Recipient"), (f"{glossary}#allocated", "Allocated"), (f"{glossary}#net-paid", "Net paid"),
+        (f"{glossary}#committed", "Committed"), (f"{glossary}#headroom", "Headroom"), (f"{glossary}#spent", "Spent"),
+    ]
+    # Allocated, net paid, committed, headroom, spent. Harrow's milestone is paid, so nothing is committed;
+    # its £1,000 recovered is held, so headroom is £300,000 - £39,000 - £1,000.
+    harrow = part(table, "London Borough of Harrow</th>", "</tr>")
+    assert re.findall(r"£[\d,.]+", harrow) == ["£300,000.00", "£39,000.00", "£0.00", "£260,000.00", "£5,000.55"]
+    # Derbyshire's returned milestone still commits its £50,000.
+    derbyshire = part(table, "Derbyshire County Council</th>", "</tr>")
+    assert re.findall(r"£[\d,.]+", derbyshire) == [
+        "£312,500.25", "£20,000.00", "£50,000.00", "£242,500.25", "£7,000.00"
+    ]
+    totals = part(table, ">Total</th>", "</tr>")
+    assert re.findall(r"£[\d,.]+", totals) == ["£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"]
+    figures = money.totals(Allocation.objects.filter(grant__project=busy.project))
+    assert [f"£{value:,.2f}" for value in (
+        figures.allocated, figures.net_paid, figures.committed, figures.headroom, figures.spent
+    )] == re.findall(r"£[\d,.]+", totals)
 
     payments = part(page, 'id="payments"', "</table>")
     harrow_payment = r"London Borough of Harrow</td>\s*<td[^>]*>Payment</td>\s*<td[^>]*><a [^>]*>Harrow unit recruited</a>"
@@ -194,7 +212,9 @@ def test_a_partner_sees_the_summary_but_only_its_own_money_milestones_and_activi
     ]
     assert "2016-17" not in allocations  # that year has only Derbyshire's money
     totals = part(page, 'id="money"', "</table>")
-    assert re.findall(r"£[\d,.]+", part(totals, ">Total</th>", "</tr>")) == ["£300,000.00", "£39,000.00", "£5,000.55"]
+    assert re.findall(r"£[\d,.]+", part(totals, ">Total</th>", "</tr>")) == [
+        "£300,000.00", "£39,000.00", "£0.00", "£260,000.00", "£5,000.55"
+    ]
     texts = [re.sub(r"<[^>]+>|\s+", " ", row).strip() for row in activity(page)]
     assert len(texts) == 6
     assert texts[0].endswith("Recovered £1,000.00 from London Borough of Harrow: Overpaid")
@@ -208,7 +228,7 @@ def test_the_lead_sees_all_of_its_project(client, busy):
     assert "only your own organisation" not in page
     assert "Family breakdown unit running" in page and "Harrow unit recruited" in page
     assert re.findall(r"£[\d,.]+", part(part(page, 'id="money"', "</table>"), ">Total</th>", "</tr>")) == [
-        "£712,500.25", "£59,000.00", "£12,000.55"
+        "£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"
     ]
     assert len(activity(page)) == 9
     assert reverse("projects:edit", kwargs={"project_pk": busy.project.pk}) not in page

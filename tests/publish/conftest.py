@@ -13,8 +13,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment
+from grants.models import Allocation, AllocationBalance, Grant, Organisation, Payment, RecoveryReason
 from projects.models import Project, ProjectPartner
 
 STANDARD = Path(__file__).resolve().parent.parent / "data" / "360giving"
@@ -113,10 +114,20 @@ def make_programme(world, grants=1000):
         [Payment(allocation=allocation, amount=Decimal("1234.56"), paid_on=dt.date(2016, 6, 30))
          for allocation in allocations[::3]]
         + [Payment(allocation=allocation, kind=Payment.Kind.RECOVERY, amount=Decimal("0.01"),
-                   paid_on=dt.date(2016, 9, 30))
+                   paid_on=dt.date(2016, 9, 30), recovery_reason=RecoveryReason.OVERPAYMENT, note="Overpaid")
            for allocation in allocations[::21]]
     )
+    keep_balances(Allocation.objects.filter(grant__project__reference__startswith="BULK-"))
     return created
+
+
+def keep_balances(allocations):
+    """Balances for allocations whose rows were written in bulk, around the services, as the services would
+    keep them: from the ledger sums reconciliation checks them against, in one query."""
+    AllocationBalance.objects.bulk_create([
+        AllocationBalance(allocation_id=row.pk, **{name: getattr(row, f"l_{name}") for name in money.BALANCE_FIELDS})
+        for row in money.balances_out_of_step(allocations)
+    ])
 
 
 @pytest.fixture

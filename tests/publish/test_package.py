@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment
 from grants.services import record_payment, record_recovery
@@ -111,12 +112,26 @@ def test_amount_disbursed_is_payments_less_recoveries_to_the_penny(world):
     record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("12345.67"), paid_on=PAID_ON, by=finance)
     record_payment(allocation=world.allocations["GB-COH-07000001"], amount=Decimal("0.10"), paid_on=PAID_ON, by=finance)
     record_recovery(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("1000.01"), paid_on=PAID_ON, by=finance,
-                    reason="Unspent at year end")
+                    reason="Unspent at year end", recovery_reason="underspend_returned")
     record_payment(allocation=world.other_allocation, amount=Decimal("99.99"), paid_on=PAID_ON, by=finance)
     data = build()
     assert grant_in(data, world.grant)["amountDisbursed"] == Decimal("61345.76")  # 50000 + 12345.67 + 0.10 - 1000.01
     assert grant_in(data, world.other_grant)["amountDisbursed"] == Decimal("99.99")
     assert schema_errors(data) == []
+    # The same figure as the money module's net paid, from the balances and from the ledger rows.
+    for grant in (world.grant, world.other_grant):
+        disbursed = grant_in(data, grant)["amountDisbursed"]
+        assert disbursed == money.totals(Allocation.objects.filter(grant=grant)).net_paid
+        assert disbursed == money.ledger_payment_sums(Payment.objects.filter(allocation__grant=grant))["net_paid"]
+
+
+def test_amount_disbursed_is_the_kept_net_paid(world):
+    """amountDisbursed reads the balances: a payment written around the services is not published until
+    its balance is kept (reconciliation lists it meanwhile)."""
+    Payment.objects.create(allocation=world.other_allocation, amount=Decimal("10.50"), paid_on=PAID_ON)
+    assert grant_in(build(), world.other_grant)["amountDisbursed"] == 0
+    money.refresh_balance(world.other_allocation.pk)
+    assert grant_in(build(), world.other_grant)["amountDisbursed"] == Decimal("10.5")
 
 
 def test_date_modified_is_the_later_of_the_grants_change_and_its_last_payment(world):
@@ -280,7 +295,7 @@ def test_a_programme_of_a_thousand_grants_validates_with_exact_values(world, big
             assert record["beneficiaryLocation"][0]["geoCode"] == lead.gss_code
     assert sum(record["amountDisbursed"] for record in data["grants"]) == sum(
         (payment.signed_amount for payment in Payment.objects.filter(allocation__grant__publishable=True)), Decimal("0")
-    )
+    ) == money.totals(Allocation.objects.filter(grant__publishable=True)).net_paid
 
 
 def test_the_query_count_does_not_grow_with_the_grants(world):

@@ -72,7 +72,7 @@ def test_one_row_per_grant_with_real_numbers_and_dates(client, world):
     paid_on = dt.date(2016, 1, 15)
     record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("12345.67"), paid_on=paid_on, by=finance)
     recovery = record_recovery(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("0.68"), paid_on=paid_on,
-                               by=finance, reason="Unspent")
+                               by=finance, reason="Unspent", recovery_reason="underspend_returned")
     sheet = sheet_from(client)
     _, grants = rows(sheet)
     assert len(grants) == 2

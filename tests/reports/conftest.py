@@ -6,8 +6,19 @@ Two programmes and three rounds; a project with two grants; a grant with no
 allocation at all; recipients that are a company, a charity and councils of four
 authority types; allocations over three financial years; payments and
 recoveries in every quarter, one paid after its allocation's year ended and one
-before it began; spend returns with gaps (no Q3 for one allocation, no Q2 for
-another) and allocations with no return.
+before it began, one recorded weeks after it was paid; spend returns with gaps
+(no Q3 for one allocation, no Q2 for another), each submitted a fortnight after
+its quarter ended, and allocations with no return.
+
+The rows are written directly (Model.objects.create), so the fixture does what
+the money services would: it refreshes each allocation's balance, and it dates
+the audit history of the grants, allocations and projects to when they were
+set up (1 March 2015), not to the day the test runs.
+
+The independent sums follow the report's rules: payments count in the financial
+year (and quarter) of their date, spending in the year (and quarter) its return
+covers, allocations and forecasts in the year they are for; "as at" a day,
+only what was recorded by the end of it, and no allocation for a later year.
 """
 
 import datetime as dt
@@ -16,11 +27,17 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.http import urlencode
 
 from accounts.models import Role
+from grants import money as money_module
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, Round, SpendReturn
 from projects.models import Project
+from reports.forms import SpendingFilterForm
+from reports.spending import GROUPINGS, SpendingReport
 from tests.factories import UserFactory
 
 D = Decimal
@@ -83,6 +100,11 @@ PAYMENTS = [
     ("a9", "payment", D("100000.00"), dt.date(2017, 8, 8)),
 ]
 
+# A payment recorded later than it was made: (allocation, paid on) -> recorded on. Others are recorded the day they
+# are made.
+RECORDED_LATE = {("a8", dt.date(2017, 1, 15)): dt.date(2017, 2, 3)}
+SET_UP = dt.date(2015, 3, 1)  # when the grants, allocations and projects were first recorded
+
 # (allocation, quarter, spent, forecast)
 RETURNS = [
     ("a1", 1, D("20000.11"), D("70000.00")),
@@ -104,6 +126,26 @@ RETURNS = [
 ]
 
 
+def recorded_on(payment) -> dt.date:
+    allocation, _, _, day = payment
+    return RECORDED_LATE.get((allocation, day), day)
+
+
+def submitted_on(spend_return) -> dt.date:
+    """A return is submitted a fortnight after its quarter ends."""
+    allocation, quarter, _, _ = spend_return
+    return quarter_end(ALLOCATIONS[allocation][2], quarter) + dt.timedelta(days=14)
+
+
+def at_noon(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def backdate_history(model, day: dt.date, **lookups) -> None:
+    """Date the audit history of ``model``'s rows (those matching ``lookups``) to ``day``, as if set up then."""
+    model.history.filter(**lookups).update(history_date=at_noon(day))
+
+
 @dataclass(frozen=True)
 class Filters:
     """A filter case, in the test's own keys."""
@@ -115,6 +157,7 @@ class Filters:
     authority_type: str | None = None
     year: int | None = None
     quarter: int | None = None
+    as_at: dt.date | None = None
 
 
 def financial_quarter(day: dt.date) -> tuple[int, int]:
@@ -133,13 +176,15 @@ def year_label(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 
 
-def _allocation_in(key: str, f: Filters) -> bool:
+def _allocation_in(key: str, f: Filters, *, any_year: bool = False) -> bool:
+    """Whether an allocation's allocated, spent and forecast are in scope (``any_year``: its payments)."""
     grant, recipient, year, _, _ = ALLOCATIONS[key]
     return _grant_in(grant, f) and all((
         f.organisation is None or recipient == f.organisation,
         f.authority_type is None
         or ORGANISATIONS[recipient][3] == ("" if f.authority_type == "none" else f.authority_type),
-        f.year is None or year == f.year,
+        any_year or f.year is None or year == f.year,
+        any_year or f.as_at is None or year <= financial_quarter(f.as_at)[0],
     ))
 
 
@@ -157,6 +202,25 @@ def _zero():
     return {"awarded": D("0.00"), "allocated": D("0.00"), "paid": D("0.00"), "spent": D("0.00"), "forecast": D("0.00")}
 
 
+def ledger_lines(f: Filters) -> tuple[list, list]:
+    """The payments and the spend-return lines in scope: payments to the allocations chosen (of any year) dated
+    in the year chosen, up to the end of the quarter chosen; returns for the year's allocations up to the
+    quarter; as at a day, what was recorded by its end."""
+    start = dt.date(f.year, 4, 1) if f.year else dt.date.min
+    end = quarter_end(f.year, f.quarter) if f.quarter else quarter_end(f.year, 4) if f.year else dt.date.max
+    payments = [
+        p for p in PAYMENTS
+        if _allocation_in(p[0], f, any_year=True) and start <= p[3] <= end
+        and (f.as_at is None or (p[3] <= f.as_at and recorded_on(p) <= f.as_at))
+    ]
+    returns = [
+        r for r in RETURNS
+        if _allocation_in(r[0], f) and (f.quarter is None or r[1] <= f.quarter)
+        and (f.as_at is None or submitted_on(r) <= f.as_at)
+    ]
+    return payments, returns
+
+
 def expected(f: Filters, grouping: str) -> tuple[dict, dict]:
     """(rows by key, totals), each a dict of awarded, allocated, paid, spent and forecast.
 
@@ -164,14 +228,13 @@ def expected(f: Filters, grouping: str) -> tuple[dict, dict]:
     2015-16; (year label, "Q1"); (programme name, "Round 1").
     """
     allocations = [key for key in ALLOCATIONS if _allocation_in(key, f)]
+    payments, returns = ledger_lines(f)
     narrows = f.organisation is not None or f.authority_type is not None or f.year is not None
     grants = [
         key for key in GRANTS
-        if _grant_in(key, f) and (not narrows or any(ALLOCATIONS[a][0] == key for a in allocations))
+        if _grant_in(key, f) and (not narrows or any(ALLOCATIONS[a][0] == key for a in allocations)
+                                  or any(ALLOCATIONS[p[0]][0] == key for p in payments))
     ]
-    cutoff = quarter_end(f.year, f.quarter) if f.quarter else None
-    payments = [p for p in PAYMENTS if p[0] in allocations and (cutoff is None or p[3] <= cutoff)]
-    returns = [r for r in RETURNS if r[0] in allocations and (f.quarter is None or r[1] <= f.quarter)]
     latest = {}
     for allocation, quarter, _, forecast in returns:
         if allocation not in latest or quarter > latest[allocation][0]:
@@ -205,9 +268,11 @@ def expected(f: Filters, grouping: str) -> tuple[dict, dict]:
     for allocation, kind, amount, day in payments:
         signed = -amount if kind == "recovery" else amount
         totals["paid"] += signed
+        year, number = financial_quarter(day)  # a payment counts in the year and quarter of its date
         if grouping == "quarter":
-            year, number = financial_quarter(day)
             key = (year_label(year), f"Q{number}")
+        elif grouping == "financial_year":
+            key = year_label(year)
         else:
             key = key_of_allocation(allocation)
         rows.setdefault(key, _zero())["paid"] += signed
@@ -224,15 +289,6 @@ def expected(f: Filters, grouping: str) -> tuple[dict, dict]:
 def _round_key(round_key: str) -> tuple[str, str]:
     programme, number = ROUNDS[round_key]
     return PROGRAMMES[programme], f"Round {number}"
-
-
-def ledger_lines(f: Filters) -> tuple[list, list]:
-    """The payments and the spend-return lines in scope, as given above."""
-    allocations = [key for key in ALLOCATIONS if _allocation_in(key, f)]
-    cutoff = quarter_end(f.year, f.quarter) if f.quarter else None
-    payments = [p for p in PAYMENTS if p[0] in allocations and (cutoff is None or p[3] <= cutoff)]
-    returns = [r for r in RETURNS if r[0] in allocations and (f.quarter is None or r[1] <= f.quarter)]
-    return payments, returns
 
 
 @pytest.fixture
@@ -279,10 +335,22 @@ def money(db):
         )
         for key, (grant, recipient, year, resource, capital) in ALLOCATIONS.items()
     }
-    for allocation, kind, amount, day in PAYMENTS:
-        Payment.objects.create(allocation=allocations[allocation], kind=kind, amount=amount, paid_on=day)
-    for allocation, quarter, spent, forecast in RETURNS:
-        SpendReturn.objects.create(allocation=allocations[allocation], quarter=quarter, spent=spent, forecast=forecast)
+    for payment in PAYMENTS:
+        allocation, kind, amount, day = payment
+        Payment.objects.create(
+            allocation=allocations[allocation], kind=kind, amount=amount, paid_on=day,
+            recovery_reason="overpayment" if kind == "recovery" else "", recorded_at=at_noon(recorded_on(payment)),
+        )
+    for spend_return in RETURNS:
+        allocation, quarter, spent, forecast = spend_return
+        SpendReturn.objects.create(
+            allocation=allocations[allocation], quarter=quarter, spent=spent, forecast=forecast,
+            submitted_at=at_noon(submitted_on(spend_return)),
+        )
+    for allocation in allocations.values():
+        money_module.refresh_balance(allocation.pk)
+    for model in (Grant, Allocation, Project):
+        backdate_history(model, SET_UP)
     users = SimpleNamespace(
         officer=UserFactory(role=Role.OFFICER, username="report-officer"),
         finance=UserFactory(role=Role.FINANCE, username="report-finance"),
@@ -312,4 +380,61 @@ def params_for(f: Filters, money) -> dict:
         params["financial_year"] = year_label(f.year)
     if f.quarter:
         params["quarter"] = str(f.quarter)
+    if f.as_at:
+        params["as_at"] = f"{f.as_at:%d/%m/%Y}"
     return params
+
+
+def report_for(money, f: Filters, grouping: str = "project") -> SpendingReport:
+    """The report as the page builds it: through the filter form, from GET parameters."""
+    data = QueryDict(urlencode({**params_for(f, money), "group": grouping}))
+    form = SpendingFilterForm(data, user=money.users.officer)
+    assert form.is_valid(), form.errors
+    return SpendingReport(money.users.officer, form.filters(), form.cleaned_data["group"])
+
+
+def row_key(grouping: str, row):
+    return {
+        "project": lambda: row.labels[0],
+        "organisation": lambda: row.labels[1],
+        "financial_year": lambda: row.labels[0],
+        "quarter": lambda: tuple(row.labels),
+        "round": lambda: tuple(row.labels),
+    }[grouping]()
+
+
+def figures(row, grouping=None) -> dict:
+    """The report's row in the shape of the expected one; what does not apply is left out."""
+    result = {"paid": row.paid, "spent": row.spent}
+    if grouping is None or not GROUPINGS[grouping].per_quarter:
+        result |= {"allocated": row.allocated, "forecast": row.forecast}
+    if grouping is None or GROUPINGS[grouping].has_awarded:
+        result["awarded"] = row.awarded
+    return result
+
+
+def shaped(sums: dict, grouping=None) -> dict:
+    keep = figures_keys(grouping)
+    return {name: value for name, value in sums.items() if name in keep}
+
+
+def figures_keys(grouping):
+    keys = {"paid", "spent"}
+    if grouping is None or not GROUPINGS[grouping].per_quarter:
+        keys |= {"allocated", "forecast"}
+    if grouping is None or GROUPINGS[grouping].has_awarded:
+        keys.add("awarded")
+    return keys
+
+
+def check_every_grouping(money, case: Filters) -> None:
+    """Every grouping's rows and the totals of the report for ``case`` are the independent sums, to the penny."""
+    for grouping in GROUPINGS:
+        report = report_for(money, case, grouping)
+        rows, totals = expected(case, grouping)
+        got = {row_key(grouping, row): figures(row, grouping) for row in report.rows()}
+        assert got == {key: shaped(sums, grouping) for key, sums in rows.items()}, grouping
+        assert figures(report.totals) == totals
+        for row in report.rows():
+            for value in figures(row, grouping).values():
+                assert value.as_tuple().exponent == -2  # to the penny, on SQLite too

@@ -1,11 +1,12 @@
-"""The programme board pack: the PDF's figures to the penny "as at" a day, the
-reconciliation, overdue milestones by their status history, projects by RAG
-rating red first, the impact summary with stronger evidence apart from weaker;
-the date form's errors; who may download it; and a query count that does not
-grow with the number of projects.
+"""The programme board pack: the PDF's figures to the penny "as at" a day (what
+was recorded by then, nothing from a later financial year), the reconciliation
+as at the day, overdue milestones by their status history, projects by the RAG
+rating their history had on the day, red first, the impact summary with stronger
+evidence apart from weaker; the date form's errors; who may download it; and a
+query count that does not grow with the number of projects.
 
 The money is the spending report's known programme (tests/reports/conftest.py),
-summed again here from its rows in plain Python.
+summed again there from its rows in plain Python.
 """
 
 import datetime as dt
@@ -22,10 +23,11 @@ from pypdf import PdfReader
 
 from audit.models import DownloadRecord
 from evaluations.models import Evaluation
-from grants.models import Payment
-from grants.reconciliation import find_discrepancies
+from grants import money as money_module
+from grants.financial_year import FinancialYear
+from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
-from reports.board_pack import board_pack_context, build_board_pack_pdf, last_quarter_ended
+from reports.board_pack import board_pack_context, build_board_pack_pdf, discrepancies_as_at
 from tests.factories import (
     AllocationFactory,
     EvaluationFactory,
@@ -38,7 +40,7 @@ from tests.factories import (
     ProjectFactory,
     SpendReturnFactory,
 )
-from tests.reports.conftest import ALLOCATIONS, GRANTS, PAYMENTS, RETURNS, quarter_end, year_label
+from tests.reports.conftest import GRANTS, Filters, at_noon, backdate_history, expected
 
 D = Decimal
 URL = reverse("reports:board-pack")
@@ -60,32 +62,20 @@ def squash(text: str) -> str:
 
 def expected_as_at(as_at: dt.date) -> tuple[dict, dict]:
     """(figures by financial year label, totals) as at the end of ``as_at``, from the rows of the test data."""
-    def zero():
-        return {"allocated": D("0.00"), "paid": D("0.00"), "spent": D("0.00"), "forecast": D("0.00")}
-
-    years, totals = {}, zero()
-
-    def add(allocation, name, amount):
-        label = year_label(ALLOCATIONS[allocation][2])
-        years.setdefault(label, zero())[name] += amount
-        totals[name] += amount
-
-    for key, (_, _, _, resource, capital) in ALLOCATIONS.items():
-        add(key, "allocated", resource + capital)
-    for allocation, kind, amount, day in PAYMENTS:
-        if day <= as_at:
-            add(allocation, "paid", -amount if kind == "recovery" else amount)
-    latest = {}
-    for allocation, quarter, spent, forecast in RETURNS:
-        if quarter_end(ALLOCATIONS[allocation][2], quarter) <= as_at:
-            add(allocation, "spent", spent)
-            if allocation not in latest or quarter > latest[allocation][0]:
-                latest[allocation] = (quarter, forecast)
-    for allocation, (_, forecast) in latest.items():
-        add(allocation, "forecast", forecast)
+    years, totals = expected(Filters(as_at=as_at), "financial_year")
+    names = ("allocated", "paid", "spent", "forecast")
     for figures in [*years.values(), totals]:
         figures["variance"] = figures["allocated"] - figures["spent"] - figures["forecast"]
-    return years, totals
+    return ({label: {name: figures[name] for name in (*names, "variance")} for label, figures in years.items()},
+            totals)
+
+
+def rate(project, rag: str, reason: str, day: dt.date):
+    """Give a project a RAG rating on ``day``, its audit history dated that day."""
+    project.rag, project.rag_reason, project.rag_updated_at = rag, reason, at_noon(day)
+    project.save()
+    latest = Project.history.filter(id=project.pk).order_by("-history_id").values_list("history_id", flat=True)[0]
+    Project.history.filter(history_id=latest).update(history_date=at_noon(day))
 
 
 def history(milestone, *moves):
@@ -119,11 +109,10 @@ def pack(money):
                                 status=Milestone.Status.SUBMITTED)
     history(awaiting, ("", "planned", dt.date(2015, 4, 1)), ("planned", "submitted", dt.date(2016, 12, 20)))
 
-    now = timezone.now()
-    Project.objects.filter(pk=a01.pk).update(rag="green", rag_reason="On track", rag_updated_at=now)
-    Project.objects.filter(pk=a02.pk).update(rag="red", rag_reason="The hub has no building yet",
-                                             rag_updated_at=timezone.make_aware(dt.datetime(2016, 12, 1, 9)))
-    Project.objects.filter(pk=b01.pk).update(rag="amber", rag_reason="Recruitment is slow", rag_updated_at=now)
+    rate(a01, "green", "On track", dt.date(2016, 6, 1))
+    rate(a01, "red", "The lead has lost its director", dt.date(2017, 5, 1))  # after the day: not shown on it
+    rate(a02, "red", "The hub has no building yet", dt.date(2016, 12, 1))
+    rate(b01, "amber", "Recruitment is slow", dt.date(2016, 10, 1))
     ProjectFactory(reference="Z-99", title="Closed project", status=Project.Status.CLOSED, rag="red",
                    rag_reason="Never started", programme=money.programmes["p1"])
 
@@ -148,15 +137,8 @@ def download(client, user, **params):
 # --- The figures -----------------------------------------------------------------
 
 
-def test_the_last_quarter_ended_by_a_day():
-    assert last_quarter_ended(dt.date(2016, 12, 31)) == (2016, 3)
-    assert last_quarter_ended(dt.date(2016, 12, 30)) == (2016, 2)
-    assert last_quarter_ended(dt.date(2017, 3, 31)) == (2016, 4)
-    assert last_quarter_ended(dt.date(2016, 4, 1)) == (2016, 0)  # 2015-16 Q4 ended; 2016-17 has none yet
-
-
-@pytest.mark.parametrize("as_at", [dt.date(2015, 12, 31), dt.date(2016, 6, 29), dt.date(2016, 6, 30), AS_AT,
-                                   dt.date(2018, 4, 1)])
+@pytest.mark.parametrize("as_at", [dt.date(2015, 12, 31), dt.date(2016, 3, 31), dt.date(2016, 6, 29),
+                                   dt.date(2016, 6, 30), AS_AT, dt.date(2017, 2, 2), dt.date(2018, 4, 1)])
 def test_the_spending_figures_are_those_as_at_the_day_to_the_penny(pack, as_at):
     context = board_pack_context(as_at)
     years, totals = expected_as_at(as_at)
@@ -166,6 +148,8 @@ def test_the_spending_figures_are_those_as_at_the_day_to_the_penny(pack, as_at):
     assert (row.allocated, row.paid, row.spent, row.forecast, row.variance) == (
         totals["allocated"], totals["paid"], totals["spent"], totals["forecast"], totals["variance"])
     assert row.awarded == sum(awarded for _, _, awarded in GRANTS.values())
+    later = FinancialYear.of(as_at) + 1
+    assert all(FinancialYear.parse(label) < later for label in years)
 
 
 def test_a_payment_after_the_day_is_left_out(pack):
@@ -194,12 +178,12 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
         assert re.search(re.escape(label) + r" " + r" ".join(
             re.escape(money_text(figures[name])) for name in ("allocated", "paid", "spent", "forecast", "variance")
         ), spending), label
-    assert "Q3 of 2016-17" in spending
+    assert "Paid by the year of the payment's date, spent by the year its spend return covers" in spending
 
-    # Reconciliation: Grant g5 was awarded £100,000.00 and nothing allocated.
+    # Reconciliation as at the day: Grant g5 was awarded £100,000.00 and nothing allocated.
     reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
-    count = len(find_discrepancies())
-    assert f"{count} discrepancies found" in reconciliation
+    count = len(discrepancies_as_at(AS_AT))
+    assert f"{count} discrepancies found in the records as they stood at the end of 31 December 2016" in reconciliation
     assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in reconciliation
     assert "Grant g5" in reconciliation
 
@@ -219,6 +203,7 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
                                                       "B-02 Project B-02")]
     assert listed == sorted(listed)  # red, amber, green, not rated
     assert "The hub has no building yet" in rag and "1 Dec 2016" in rag
+    assert "On track" in rag and "lost its director" not in rag  # A-01's rating on the day, not today's
     assert "Z-99" not in rag and "1 project closed or withdrawn by then is not listed" in rag
 
     impact = text[text.index("5. Impact summary"):]
@@ -253,6 +238,7 @@ def test_long_lists_are_cut_to_a_readable_length_with_their_counts_kept(pack, mo
     for number in range(5):
         ProjectFactory(reference=f"Z-{number:03d}", programme=pack.programmes["p1"], rag="amber",
                        rag_reason="Slow start")
+    backdate_history(Project, dt.date(2016, 1, 1), reference__startswith="Z-")
     text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))[1:]))  # after the cover's contents
     rag = text[text.index("4. Projects by RAG rating"):text.index("5. Impact summary")]
     amber = len([p for p in board_pack_context(AS_AT)["rag_groups"] if p.rag == "amber"][0].projects)
@@ -303,7 +289,7 @@ def test_everything_reconciles_when_nothing_differs(db):
     grant = GrantFactory(amount_awarded=D("100000.00"))
     AllocationFactory(grant=grant, resource=D("100000.00"))
     text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))))
-    assert "Everything reconciles" in text
+    assert "Everything reconciled at the end of 31 December 2016" in text
     assert "No milestone was overdue on 31 December 2016" in text
     assert "No outcome results have been recorded yet" in text
 
@@ -388,9 +374,13 @@ def add_projects(count: int, funding_round):
         project = ProjectFactory(programme=funding_round.programme, rag="red", rag_reason="Behind",
                                  status=Project.Status.ACTIVE)
         allocation = AllocationFactory(grant=GrantFactory(project=project, round=funding_round), financial_year=2016)
-        PaymentFactory(allocation=allocation, amount=D("150000.00"), paid_on=dt.date(2016, 5, 1))
-        Payment.objects.create(allocation=allocation, kind="recovery", amount=D("1.00"), paid_on=dt.date(2016, 6, 1))
-        SpendReturnFactory(allocation=allocation, quarter=1)
+        for model, pk in ((Project, project.pk), (Grant, allocation.grant_id), (Allocation, allocation.pk)):
+            backdate_history(model, dt.date(2016, 1, 1), id=pk)
+        PaymentFactory(allocation=allocation, amount=D("150000.00"), paid_on=dt.date(2016, 5, 1),
+                       recorded_at=at_noon(dt.date(2016, 5, 1)))
+        Payment.objects.create(allocation=allocation, kind="recovery", amount=D("1.00"), paid_on=dt.date(2016, 6, 1),
+                               recovery_reason="overpayment", recorded_at=at_noon(dt.date(2016, 6, 1)))
+        SpendReturnFactory(allocation=allocation, quarter=1, submitted_at=at_noon(dt.date(2016, 7, 10)))
         MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1))
         history(MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1), status="accepted"),
                 ("", "planned", dt.date(2015, 1, 1)), ("planned", "submitted", dt.date(2016, 5, 1)),
@@ -420,3 +410,5 @@ def test_the_query_count_does_not_grow_with_the_number_of_projects(client, pack)
     assert len(context["overdue"]) == 2 + 7  # the accepted ones were awaiting review on the day
     assert len(context["awaiting_review"]) == 1 + 7
     assert len(context["rag_groups"][0].projects) == 1 + 7
+    # Each added grant's allocation was overpaid on the day: its discrepancies are there as at it.
+    assert len(context["discrepancies"]) > 7

@@ -116,7 +116,8 @@ def test_each_grouping_sheet_has_numbers_in_pounds_and_sum_totals(workbook, shee
         column = header.index("% spent") + 1
         assert sheet.cell(row=2, column=column).number_format == "0.0%"
         assert sheet.cell(row=total_row, column=column).value.startswith("=IF(")
-    assert labels == len([title for title in header if "(£)" not in title and title not in ("% spent", "Underspend")])
+    assert labels == len([title for title in header
+                          if "(£)" not in title and title not in ("% spent", "Under- or overspend")])
 
 
 def test_the_sums_of_each_sheet_equal_the_totals(workbook):
@@ -226,6 +227,11 @@ def test_the_csv_has_a_byte_order_mark_one_header_the_rows_and_a_total(client, m
     assert content.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(content[1:])))
     header, *rows = lines
+    notes = rows[rows.index([]) + 1:]
+    rows = rows[:rows.index([])]
+    assert notes and all(note[0] == "Note" for note in notes)
+    assert any("payments and recoveries count in the year and quarter of the date they were made" in note[1]
+               for note in notes)
     expected_rows, totals = expected(CASE, grouping)
     assert len(rows) == len(expected_rows) + 1
     assert header.count("Spent (£)") == 1 and "Paid, less recoveries (£)" in header

@@ -5,12 +5,8 @@ the quarter position worked out by hand, and the rules for awarded."""
 from decimal import Decimal
 
 import pytest
-from django.http import QueryDict
-from django.utils.http import urlencode
 
-from reports.forms import SpendingFilterForm
-from reports.spending import GROUPINGS, SpendingReport
-from tests.reports.conftest import Filters, expected, params_for
+from tests.reports.conftest import Filters, check_every_grouping, expected, report_for
 
 CASES = [
     Filters(),
@@ -39,59 +35,9 @@ CASES = [
 ]
 
 
-def report_for(money, f: Filters, grouping: str = "project") -> SpendingReport:
-    """The report as the page builds it: through the filter form, from GET parameters."""
-    data = QueryDict(urlencode({**params_for(f, money), "group": grouping}))
-    form = SpendingFilterForm(data, user=money.users.officer)
-    assert form.is_valid(), form.errors
-    return SpendingReport(money.users.officer, form.filters(), form.cleaned_data["group"])
-
-
-def row_key(grouping: str, row):
-    return {
-        "project": lambda: row.labels[0],
-        "organisation": lambda: row.labels[1],
-        "financial_year": lambda: row.labels[0],
-        "quarter": lambda: tuple(row.labels),
-        "round": lambda: tuple(row.labels),
-    }[grouping]()
-
-
-def figures(row, grouping=None) -> dict:
-    """The report's row in the shape of the expected one; what does not apply is left out."""
-    result = {"paid": row.paid, "spent": row.spent}
-    if grouping is None or not GROUPINGS[grouping].per_quarter:
-        result |= {"allocated": row.allocated, "forecast": row.forecast}
-    if grouping is None or GROUPINGS[grouping].has_awarded:
-        result["awarded"] = row.awarded
-    return result
-
-
-def shaped(sums: dict, grouping=None) -> dict:
-    keep = figures_keys(grouping)
-    return {name: value for name, value in sums.items() if name in keep}
-
-
-def figures_keys(grouping):
-    keys = {"paid", "spent"}
-    if grouping is None or not GROUPINGS[grouping].per_quarter:
-        keys |= {"allocated", "forecast"}
-    if grouping is None or GROUPINGS[grouping].has_awarded:
-        keys.add("awarded")
-    return keys
-
-
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_every_grouping_and_the_totals_match_independent_sums_to_the_penny(money, case):
-    for grouping in GROUPINGS:
-        report = report_for(money, case, grouping)
-        rows, totals = expected(case, grouping)
-        got = {row_key(grouping, row): figures(row, grouping) for row in report.rows()}
-        assert got == {key: shaped(sums, grouping) for key, sums in rows.items()}, grouping
-        assert figures(report.totals) == totals
-        for row in report.rows():
-            for value in figures(row, grouping).values():
-                assert value.as_tuple().exponent == -2  # to the penny, on SQLite too
+    check_every_grouping(money, case)
 
 
 def test_the_money_is_not_all_zero(money):

@@ -9,9 +9,11 @@ from django.core.management import call_command
 
 from accounts.models import Role
 from evaluations.models import Evaluation, OutcomeResult
+from grants import money
 from grants.generate import expected_counts, programme_rows
-from grants.models import Allocation, Grant, Payment, Programme, SpendReturn
+from grants.models import Allocation, AllocationBalance, Grant, Payment, Programme, RecoveryReason, SpendReturn
 from grants.reconciliation import find_discrepancies
+from grants.services import closure_problems
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,75 @@ def test_reconciliation_finds_nothing(small, capsys):
     assert find_discrepancies() == []
     call_command("reconcile")  # exits with status 1 (SystemExit) when it lists anything
     assert "reconcile" in capsys.readouterr().out
+
+
+def test_every_allocation_has_one_balance_equal_to_its_ledger_rows(small):
+    allocations = Allocation.objects.filter(grant__project__programme=small.programme)
+    balances = AllocationBalance.objects.filter(allocation__in=allocations)
+    assert balances.count() == allocations.count() == small.counts["allocation balances"] == 150
+    for allocation in allocations.select_related("balance"):
+        assert money.allocation_figures(allocation) == money.ledger_figures(allocation.pk), allocation
+    totals = money.totals(allocations)
+    assert totals.paid > totals.recovered > 0 and totals.committed > 0 and totals.released == 0
+
+
+def test_commitments_stay_within_headroom_and_every_committed_payment_can_be_made(small):
+    allocations = Allocation.objects.filter(grant__project__programme=small.programme).select_related("grant__project")
+    for allocation in allocations:
+        figures = money.ledger_figures(allocation.pk)
+        assert figures.net_paid + figures.committed <= figures.allocated, allocation
+        assert figures.headroom >= 0, allocation
+    # No dead end: a payment still committed is on an active grant of a project still running,
+    # so once its milestone is accepted the services can pay it (its commitment is its headroom).
+    committed = money.committed_milestones(Milestone.objects.filter(project__programme=small.programme))
+    assert committed.exists()
+    for milestone in committed.select_related("allocation__grant", "project"):
+        assert milestone.allocation.grant.status == Grant.Status.ACTIVE, milestone
+        assert milestone.project.status in (Project.Status.ACTIVE, Project.Status.CLOSING), milestone
+
+
+def test_payments_fall_within_their_grants_dates_and_while_it_is_open(small):
+    payments = Payment.objects.filter(allocation__grant__project__programme=small.programme).select_related(
+        "allocation__grant__project"
+    )
+    late = 0
+    for payment in payments:
+        grant = payment.allocation.grant
+        assert grant.award_date <= payment.paid_on, payment
+        if payment.kind == Payment.Kind.RECOVERY:
+            assert payment.recovery_reason in RecoveryReason.values and payment.note
+            continue
+        assert payment.recovery_reason == ""
+        if payment.paid_on > grant.planned_end:
+            late += 1
+            assert "after the grant's planned end" in payment.late_reason, payment
+        else:
+            assert payment.late_reason == ""
+        # Closed and withdrawn projects and grants take only recoveries.
+        for obj in (grant, grant.project):
+            ended = obj.status_changes.filter(new_status__in=["closed", "withdrawn"]).first()
+            assert ended is None or payment.paid_on <= ended.changed_at.date(), (payment, obj)
+    assert payments.filter(kind=Payment.Kind.RECOVERY).exists()
+
+
+def test_spend_returns_are_for_quarters_within_the_award_and_the_project(small):
+    returns = SpendReturn.objects.filter(allocation__grant__project__programme=small.programme).select_related(
+        "allocation__grant__project"
+    )
+    for spend_return in returns:
+        quarter = spend_return.financial_quarter
+        assert quarter.end >= spend_return.allocation.grant.award_date, spend_return
+        assert quarter.start <= spend_return.allocation.grant.project.end_date, spend_return
+
+
+def test_closed_projects_are_settled_and_finished_ones_commit_nothing(small):
+    projects = Project.objects.filter(programme=small.programme)
+    closed = projects.filter(status=Project.Status.CLOSED)
+    assert closed.exists()
+    for project in closed:
+        assert closure_problems(project) == [], project
+    finished = projects.filter(status__in=[Project.Status.CLOSED, Project.Status.WITHDRAWN])
+    assert not money.committed_milestones(Milestone.objects.filter(project__in=finished)).exists()
 
 
 def test_allocations_add_up_to_each_award_to_the_penny(small):

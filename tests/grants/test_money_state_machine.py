@@ -1,0 +1,356 @@
+"""Random sequences of everything that moves money, through the services, never leave the money wrong.
+
+Each example is a new project (a company leading, a council as partner) with a £1,000,000 grant awarded
+on 5 January 2015 and planned to end on 31 December 2016, when the project ends too. Hypothesis then
+allocates, varies allocations and the award (small ones applied at once, large ones approved or
+rejected by a second officer), plans and changes milestone payments, submits and reviews milestones,
+pays, recovers, makes and amends spend returns and closes the project, in any order and with good and
+bad figures and dates alike. After every step:
+
+- a refused step changed nothing at all (rows, balances and histories);
+- net paid + committed never passes allocated, no headroom is negative, recovered never passes paid;
+- the grant's allocations never pass its award;
+- every allocation's balance equals its ledger rows;
+- once the project is closed, nothing new is allocated, committed or paid;
+- the spending report's quarters add up to its years, its years to its total, and its figures equal
+  the ledger, each by its one financial-year basis (payments by their date, spending by the period of
+  the return, allocations by their year).
+"""
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from hypothesis import HealthCheck, note, settings as hypothesis_settings, strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+
+from accounts.models import Role
+from grants import money
+from grants.financial_year import FinancialQuarter, FinancialYear
+from grants.lifecycle import IllegalStatusChange
+from grants.models import Allocation, Grant, Payment, RecoveryReason, SpendReturn
+from grants.services import (
+    MoneyRuleError,
+    amend_spend_return,
+    close_project,
+    decide_variation,
+    pay_milestone,
+    record_payment,
+    record_recovery,
+    save_allocation,
+    save_grant,
+    save_milestone,
+    submit_spend_return,
+)
+from projects.models import Milestone, Project, ProjectPartner
+from projects.services import review_milestone, submit_milestone
+from reports.spending import FINANCIAL_YEAR, QUARTER, SpendingFilters, SpendingReport
+from tests.factories import LocalAuthorityFactory, OrganisationFactory, RoundFactory, UserFactory
+from tests.grants.test_money_rules import snapshot
+
+D = Decimal
+ZERO = D("0.00")
+REFUSALS = (MoneyRuleError, ValidationError, PermissionDenied, IllegalStatusChange)
+
+MACHINE = hypothesis_settings(
+    max_examples=12, stateful_step_count=25, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+# Round sums, and sums to the penny, so that a step often lands exactly on a limit.
+amounts = st.one_of(
+    st.integers(min_value=1, max_value=40).map(lambda n: D(n * 10_000)),
+    st.integers(min_value=1, max_value=50_000_000).map(lambda pennies: (D(pennies) / 100).quantize(D("0.01"))),
+)
+years = st.sampled_from([FinancialYear(2014), FinancialYear(2015), FinancialYear(2016)])
+# Before the award, within the grant's dates, after its planned end, and the issue's 1 May 1899.
+dates = st.sampled_from([
+    dt.date(1899, 5, 1), dt.date(2015, 1, 4), dt.date(2015, 2, 10), dt.date(2015, 6, 30), dt.date(2015, 12, 15),
+    dt.date(2016, 3, 31), dt.date(2016, 4, 1), dt.date(2016, 9, 30), dt.date(2016, 12, 31), dt.date(2017, 1, 10),
+])
+
+
+class MoneyMachine(RuleBasedStateMachine):
+    """One example's programme; ``people`` (set before the run) are shared by every example."""
+
+    people = None
+    allocations = Bundle("allocations")
+    milestones = Bundle("milestones")
+
+    def __init__(self):
+        super().__init__()
+        # Each example runs in a savepoint that is rolled back at its end.
+        self._example = transaction.atomic()
+        self._example.__enter__()
+        p = self.people
+        self.project = Project.objects.create(
+            programme=p.round.programme, reference=f"SM-{Project.objects.count() + 1}", title="Random money",
+            summary="Hypothesis moves its money.", lead_organisation=p.lead, start_date=dt.date(2015, 1, 1),
+            end_date=dt.date(2016, 12, 31), status=Project.Status.ACTIVE,
+        )
+        ProjectPartner.objects.create(project=self.project, organisation=p.council, role="partner_authority")
+        self.grant = save_grant(
+            grant=Grant(project=self.project, round=p.round, recipient=p.lead, title="Random money",
+                        amount_awarded=D("1000000.00"), award_date=dt.date(2015, 1, 5),
+                        planned_start=dt.date(2015, 1, 1), planned_end=dt.date(2016, 12, 31)),
+            by=p.officer,
+        )
+        self.closed = None  # the money as it stood when the project closed
+        self.outcomes = Counter()
+
+    def teardown(self):
+        note(f"outcomes: {dict(self.outcomes)}")
+        transaction.set_rollback(True)
+        self._example.__exit__(None, None, None)
+
+    # --- Helpers -----------------------------------------------------------------------------
+
+    def attempt(self, name, action, **kwargs):
+        """Run a service; a refusal must say why and leave everything exactly as it was."""
+        before = snapshot()
+        try:
+            result = action(**kwargs)
+        except REFUSALS as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            note(f"{name} refused: {text}")
+            assert text.strip(), f"{name} was refused without a message"
+            assert snapshot() == before, f"{name} was refused ({text}) but changed something"
+            self.outcomes[f"{name} refused"] += 1
+            return None
+        note(f"{name}: done")
+        self.outcomes[name] += 1
+        return result
+
+    def allocation(self, pk) -> Allocation:
+        return Allocation.objects.select_related("grant", "recipient").get(pk=pk)
+
+    def recipient_user(self, organisation_id):
+        return self.people.lead_user if organisation_id == self.people.lead.pk else self.people.council_user
+
+    # --- Allocations, awards and variations ---------------------------------------------------
+
+    @rule(target=allocations, to_council=st.booleans(), year=years, amount=amounts)
+    def allocate(self, to_council, year, amount):
+        recipient = self.people.council if to_council else self.people.lead
+        allocation = self.attempt(
+            "allocate", save_allocation, grant=self.grant, recipient=recipient, financial_year=year,
+            resource=amount, capital=ZERO, by=self.people.officer,
+        )
+        return allocation.pk if allocation else multiple()
+
+    @rule(allocation=allocations, amount=amounts, capital=st.booleans(), approve=st.booleans())
+    def vary_allocation(self, allocation, amount, capital, approve):
+        current = self.allocation(allocation)
+        # Part of it as capital, sometimes: a variation keeps both parts.
+        resource, capital_part = (amount - amount // 4, amount // 4) if capital else (amount, ZERO)
+        varied = self.attempt(
+            "vary allocation", save_allocation, grant=self.grant, recipient=current.recipient,
+            financial_year=current.financial_year, resource=resource, capital=capital_part, allocation=current,
+            by=self.people.officer, reason="Re-profiled at the quarterly review",
+        )
+        if varied is not None and varied.pending_variation is not None:
+            self.decide(varied.pending_variation, approve)
+
+    @rule(allocation=allocations)
+    def reprofile_recovered_money(self, allocation):
+        current = self.allocation(allocation)
+        self.attempt(
+            "re-profile", save_allocation, grant=self.grant, recipient=current.recipient,
+            financial_year=current.financial_year, resource=current.resource, capital=current.capital,
+            allocation=current, by=self.people.officer, reason="Recovered money re-profiled to later delivery",
+        )
+
+    @rule(amount=amounts.map(lambda a: a * 5), approve=st.booleans())
+    def vary_award(self, amount, approve):
+        grant = Grant.objects.get(pk=self.grant.pk)
+        grant.amount_awarded = amount
+        saved = self.attempt("vary award", save_grant, grant=grant, by=self.people.officer, reason="Spending review")
+        if saved is not None and saved.pending_variation is not None:
+            self.decide(saved.pending_variation, approve)
+
+    def decide(self, variation, approve):
+        # The officer who asked may not decide; a second officer does.
+        self.attempt("decide own variation", decide_variation, variation=variation, by=self.people.officer,
+                     approve=True)
+        self.attempt("decide variation", decide_variation, variation=variation, by=self.people.second_officer,
+                     approve=approve, note="" if approve else "Not justified by the delivery plan")
+
+    # --- Milestones ---------------------------------------------------------------------------
+
+    @rule(target=milestones, allocation=allocations, amount=amounts)
+    def plan_milestone(self, allocation, amount):
+        current = self.allocation(allocation)
+        milestone = Milestone(
+            project=self.project, organisation=current.recipient, title="Deliverable", due_date=dt.date(2016, 3, 31),
+            payment_amount=amount, allocation=current,
+        )
+        saved = self.attempt("plan milestone", save_milestone, milestone=milestone, by=self.people.officer)
+        return saved.pk if saved else multiple()
+
+    @rule(milestone=milestones, amount=st.one_of(st.none(), amounts))
+    def change_milestone_payment(self, milestone, amount):
+        current = Milestone.objects.get(pk=milestone)
+        if amount is None:
+            current.payment_amount, current.allocation = None, None
+        else:
+            if current.allocation_id is None:
+                current.allocation = Allocation.objects.filter(
+                    grant=self.grant, recipient=current.organisation
+                ).order_by("pk").first()
+            current.payment_amount = amount
+        self.attempt("change milestone payment", save_milestone, milestone=current, by=self.people.officer)
+
+    @rule(milestone=milestones, accept=st.booleans())
+    def submit_and_review(self, milestone, accept):
+        current = Milestone.objects.get(pk=milestone)
+        self.attempt("submit milestone", submit_milestone, milestone=current,
+                     by=self.recipient_user(current.organisation_id), narrative="Delivered, evidence attached")
+        self.attempt("review milestone", review_milestone, milestone=Milestone.objects.get(pk=milestone),
+                     by=self.people.officer, decision="accepted" if accept else "returned",
+                     reason="" if accept else "The evidence does not show the unit running")
+
+    # --- Payments and recoveries ----------------------------------------------------------------
+
+    @rule(milestone=milestones, paid_on=dates)
+    def pay_milestone(self, milestone, paid_on):
+        self.attempt("pay milestone", pay_milestone, milestone=Milestone.objects.get(pk=milestone), paid_on=paid_on,
+                     by=self.people.finance, late_reason="Final claim after the audit")
+
+    @rule(allocation=allocations, amount=amounts, paid_on=dates, late_reason=st.sampled_from(["", "Final claim"]))
+    def pay(self, allocation, amount, paid_on, late_reason):
+        self.attempt("pay", record_payment, allocation=self.allocation(allocation), amount=amount, paid_on=paid_on,
+                     by=self.people.finance, late_reason=late_reason)
+
+    @rule(allocation=allocations)
+    def pay_the_whole_headroom(self, allocation):
+        headroom = money.ledger_figures(allocation).headroom
+        self.attempt("pay headroom", record_payment, allocation=self.allocation(allocation), amount=headroom,
+                     paid_on=dt.date(2016, 3, 31), by=self.people.finance)
+
+    @rule(allocation=allocations, amount=amounts, paid_on=dates,
+          recovery_reason=st.sampled_from([*RecoveryReason.values, ""]))
+    def recover(self, allocation, amount, paid_on, recovery_reason):
+        self.attempt("recover", record_recovery, allocation=self.allocation(allocation), amount=amount,
+                     paid_on=paid_on, by=self.people.finance, reason="Returned at year end",
+                     recovery_reason=recovery_reason)
+
+    # --- Spend returns and closure --------------------------------------------------------------
+
+    @rule(allocation=allocations, quarter=st.integers(min_value=1, max_value=4), spent=amounts, forecast=amounts)
+    def spend_return(self, allocation, quarter, spent, forecast):
+        existing = SpendReturn.objects.filter(allocation=allocation, quarter=quarter).first()
+        if existing is None:
+            self.attempt("spend return", submit_spend_return, allocation=self.allocation(allocation),
+                         by=self.people.officer, quarter=quarter, spent=spent, forecast=forecast)
+        else:
+            self.attempt("amend spend return", amend_spend_return, spend_return=existing, by=self.people.officer,
+                         spent=spent, forecast=forecast)
+
+    @rule(with_exception=st.booleans())
+    def close(self, with_exception):
+        project = Project.objects.get(pk=self.project.pk)
+        if project.status == Project.Status.ACTIVE:
+            self.attempt("start closing", project.set_status, new_status=Project.Status.CLOSING,
+                         by=self.people.officer, reason="Delivery finished")
+        self.attempt("close", close_project, project=Project.objects.get(pk=self.project.pk), by=self.people.officer,
+                     reason="Delivery finished", exception="Agreed with the lead" if with_exception else "")
+        if self.closed is None and Project.objects.get(pk=self.project.pk).status == Project.Status.CLOSED:
+            self.closed = self.money_now()
+
+    # --- Invariants ---------------------------------------------------------------------------
+
+    def money_now(self) -> dict:
+        allocations = Allocation.objects.filter(grant=self.grant)
+        return {
+            "allocated": money.totals(allocations).allocated,
+            "awarded": Grant.objects.get(pk=self.grant.pk).amount_awarded,
+            "payments": Payment.objects.filter(allocation__grant=self.grant, kind=Payment.Kind.PAYMENT).count(),
+            "committed": money.totals(allocations).committed,
+        }
+
+    @invariant()
+    def balances_equal_their_ledger_rows(self):
+        assert not money.balances_out_of_step(Allocation.objects.filter(grant=self.grant)).exists()
+
+    @invariant()
+    def money_never_passes_its_limits(self):
+        rows = Allocation.objects.filter(grant=self.grant).annotate(**money.balance_annotations()).values(
+            "pk", "allocated", "paid", "recovered", "net_paid", "committed", "held", "headroom"
+        )
+        for row in rows:
+            assert row["net_paid"] + row["committed"] <= row["allocated"], row
+            assert row["headroom"] >= 0 and row["held"] >= 0, row
+            assert 0 <= row["recovered"] <= row["paid"], row
+        allocated = Allocation.objects.filter(grant=self.grant).aggregate(total=Sum("amount"))["total"] or ZERO
+        assert allocated <= Grant.objects.get(pk=self.grant.pk).amount_awarded
+
+    @invariant()
+    def a_closed_project_takes_only_recoveries(self):
+        if self.closed is None:
+            return
+        now = self.money_now()
+        assert now["payments"] == self.closed["payments"]
+        assert now["allocated"] <= self.closed["allocated"]
+        assert now["awarded"] <= self.closed["awarded"]
+        assert now["committed"] <= self.closed["committed"]
+
+    @invariant()
+    def the_spending_report_adds_up_by_quarter_by_year_and_to_the_ledger(self):
+        filters = SpendingFilters(project=self.project)
+        report = SpendingReport(self.people.officer, filters)
+        by_year = {row.labels[0]: row for row in report.rows(FINANCIAL_YEAR)}
+        quarters = report.rows(QUARTER)
+        # The ledger, read row by row and put in the year and quarter of its one basis.
+        payments = Payment.objects.filter(allocation__grant=self.grant)
+        returns = SpendReturn.objects.filter(allocation__grant=self.grant)
+        paid, spent, allocated = Counter(), Counter(), Counter()
+        for paid_on, amount in payments.values_list("paid_on", money.NET_AMOUNT):
+            paid[FinancialQuarter.of(paid_on)] += amount
+        for year, quarter, amount in returns.values_list("allocation__financial_year", "quarter", "spent"):
+            spent[year.quarter(quarter)] += amount
+        for year, amount in Allocation.objects.filter(grant=self.grant).values_list("financial_year", "amount"):
+            allocated[str(year)] += amount
+
+        for row in quarters:
+            assert (row.paid, row.spent) == (paid[row.key], spent[row.key]), row
+        assert {row.key for row in quarters} >= {key for figures in (paid, spent) for key, value in figures.items() if value}
+        labels = {row.labels[0] for row in quarters} | set(by_year) | set(allocated)
+        for label in labels:
+            in_quarters = [row for row in quarters if row.labels[0] == label]
+            year = by_year.get(label)
+            year_paid, year_spent = (year.paid, year.spent) if year else (ZERO, ZERO)
+            assert sum((row.paid for row in in_quarters), ZERO) == year_paid, label
+            assert sum((row.spent for row in in_quarters), ZERO) == year_spent, label
+            assert (year.allocated if year else ZERO) == allocated[label], label
+
+        ledger = money.ledger_payment_sums(payments)
+        total = report.totals
+        assert total.paid == ledger["net_paid"] == sum((row.paid for row in by_year.values()), ZERO)
+        assert total.spent == money.to_penny(returns.aggregate(s=money.spent_expression())["s"])
+        assert total.spent == sum((row.spent for row in by_year.values()), ZERO)
+        assert total.allocated == sum(allocated.values(), ZERO) == sum((r.allocated for r in by_year.values()), ZERO)
+
+
+@pytest.fixture
+def people(db):
+    lead = OrganisationFactory(name="Morning Lane Associates")
+    council = LocalAuthorityFactory(name="Derbyshire County Council")
+    return type("People", (), {
+        "lead": lead, "council": council, "round": RoundFactory(),
+        "officer": UserFactory(role=Role.OFFICER), "second_officer": UserFactory(role=Role.OFFICER),
+        "finance": UserFactory(role=Role.FINANCE),
+        "lead_user": UserFactory(role=Role.RECIPIENT, organisation=lead),
+        "council_user": UserFactory(role=Role.RECIPIENT, organisation=council),
+    })
+
+
+def test_random_money_journeys_keep_every_rule(people):
+    MoneyMachine.people = people
+    try:
+        run_state_machine_as_test(MoneyMachine, settings=MACHINE)
+    finally:
+        MoneyMachine.people = None
