@@ -242,7 +242,11 @@ PROJECTS = [
         "status": Project.Status.CLOSING,
         "grant_status": Grant.Status.ACTIVE,
         "ratings": [
-            (dt.date(2015, 7, 1), Project.Rag.GREEN, "All five family breakdown units are running; the baseline survey is in."),
+            (
+                dt.date(2015, 7, 1),
+                Project.Rag.GREEN,
+                "All five family breakdown units are running; the baseline survey is in.",
+            ),
             (
                 dt.date(2016, 7, 1),
                 Project.Rag.AMBER,
@@ -285,7 +289,11 @@ PROJECTS = [
             "did not spend in 2015-16 has been recovered, so net paid equals spent."
         ),
         "ratings": [
-            (dt.date(2015, 7, 1), Project.Rag.GREEN, "Family intervention teams and the MET team running on both sides of the Solent."),
+            (
+                dt.date(2015, 7, 1),
+                Project.Rag.GREEN,
+                "Family intervention teams and the MET team running on both sides of the Solent.",
+            ),
             (
                 dt.date(2016, 7, 1),
                 Project.Rag.GREEN,
@@ -885,7 +893,6 @@ def load_demo() -> str:
         _load_milestones(projects, allocations, organisations, users, clock)
         _load_payments(allocations, users, clock)
         _load_spend_returns(projects, allocations, users, clock)
-        _load_payments_in_arrears(allocations, users, clock)
         _load_recovery(allocations, users, clock)
         _close_projects(projects, grants, users, clock)
         _load_evidence(projects, organisations, users, clock)
@@ -1243,7 +1250,9 @@ def _load_milestones(projects, allocations, organisations, users, clock):
         if milestone is None:
             # Planned when the grant was awarded: its payment is committed from then on.
             with clock.on(_at(PROJECT_DATA[data["project"]]["award_date"], 11)):
-                milestone = save_milestone(milestone=Milestone(project=project, title=data["title"], **values), by=officer)
+                milestone = save_milestone(
+                    milestone=Milestone(project=project, title=data["title"], **values), by=officer
+                )
         elif _set_changed(milestone, values):
             # Only the milestone kept "due soon" changes, when the demo is loaded again another day.
             milestone = save_milestone(milestone=milestone, by=officer)
@@ -1335,43 +1344,39 @@ def _load_payments(allocations, users, clock):
     )
 
 
-def _load_payments_in_arrears(allocations, users, clock):
-    """Invented. The funder pays what each recipient has spent and not yet been paid,
-    once the year's returns are in, so that spend never runs ahead of payments and
-    `reconcile` lists only the demo's one deliberate discrepancy (Havering's £300,000
-    not yet allocated). Never beyond the headroom: what a milestone still to be accepted
-    will release stays committed to it, so that milestone can always be paid."""
-    finance = users["finance"]
-    today = timezone.localdate()
-    for number, key in enumerate(sorted(allocations), start=1):
-        allocation = allocations[key]
-        reference = f"CSCIP/{key[2] % 100:02d}/S{number:03d}"
-        if allocation.payments.filter(reference=reference).exists():
-            continue
-        figures = money.ledger_figures(allocation.pk)
-        owed = min(figures.spent - figures.net_paid, figures.headroom)
-        if owed <= 0:
-            continue
-        last_return = allocation.spend_returns.order_by("-quarter").first()
-        paid_on = min(FinancialYear(key[2]).quarter(last_return.quarter).end + dt.timedelta(days=30), today)
-        planned_end = allocation.grant.planned_end
-        late = LATE_FINAL_PAYMENT.format(year=FinancialYear(key[2]), end=planned_end) if paid_on > planned_end else ""
-        _record_once(
-            {"allocation": allocation, "reference": reference},
-            partial(
-                record_payment,
-                allocation=allocation,
-                amount=owed,
-                paid_on=paid_on,
-                by=finance,
-                reference=reference,
-                note="Paid in arrears against the year's spend returns.",
-                late_reason=late,
-                illustrative=True,
-            ),
-            on=paid_on,
-            clock=clock,
-        )
+def _pay_in_arrears(allocation, quarter: int, reference: str, *, by, clock) -> None:
+    """Invented. Once a quarter's return is in, the funder pays what the recipient has
+    spent and not yet been paid, so that spend never runs ahead of payments for long and
+    `reconcile` lists only the demo's one deliberate discrepancy (Havering's £300,000 not
+    yet allocated), today or as at any quarter's end. Never beyond the headroom: what a
+    milestone still to be accepted will release stays committed to it, so that milestone
+    can always be paid."""
+    if allocation.payments.filter(reference=reference).exists():
+        return
+    figures = money.ledger_figures(allocation.pk)
+    owed = min(figures.spent - figures.net_paid, figures.headroom)
+    if owed <= 0:
+        return
+    year = allocation.financial_year
+    paid_on = min(year.quarter(quarter).end + dt.timedelta(days=30), timezone.localdate())
+    planned_end = allocation.grant.planned_end
+    late = LATE_FINAL_PAYMENT.format(year=year, end=planned_end) if paid_on > planned_end else ""
+    _record_once(
+        {"allocation": allocation, "reference": reference},
+        partial(
+            record_payment,
+            allocation=allocation,
+            amount=owed,
+            paid_on=paid_on,
+            by=by,
+            reference=reference,
+            note=f"Paid in arrears against the spend return for Q{quarter}.",
+            late_reason=late,
+            illustrative=True,
+        ),
+        on=paid_on,
+        clock=clock,
+    )
 
 
 def _load_recovery(allocations, users, clock):
@@ -1410,37 +1415,42 @@ def _return_quarters(data, year: int, last_year: int) -> tuple[list[int], list[i
 def _load_spend_returns(projects, allocations, users, clock):
     # Through the service, so that a return's quarter must fall within the grant's and the
     # project's dates. Most demo organisations have no user: a programme officer records
-    # the returns they sent in, as the service allows.
-    officer = users["officer"]
+    # the returns they sent in, as the service allows. Each return is followed by the
+    # payment in arrears it calls for.
+    officer, finance = users["officer"], users["finance"]
     submitters = {user.organisation.org_id: user for user in users.values() if user.role == Role.RECIPIENT}
     last_year = {ref: max(year for (r, _, year) in allocations if r == ref) for ref in projects}
-    for (ref, org_id, year), allocation in allocations.items():
+    for number, key in enumerate(sorted(allocations), start=1):
+        ref, org_id, year = key
+        allocation = allocations[key]
         data = PROJECT_DATA[ref]
         running, returned = _return_quarters(data, year, last_year[ref])
         # Work whose milestone payment is still committed is not yet spent: it stays in the
         # forecast, so spending never runs ahead of what the funder can pay.
         committed = money.ledger_figures(allocation.pk).committed
-        figures = UNDERSPENT.get((ref, org_id, year)) or _even_spending(
+        figures = UNDERSPENT.get(key) or _even_spending(
             allocation.resource + allocation.capital, running, returned, not_yet_spent=committed
         )
-        on_record = set(allocation.spend_returns.values_list("quarter", flat=True))
+        on_record = {r.quarter: r for r in allocation.spend_returns.all()}
         for quarter in returned:
-            if quarter in on_record:
-                continue
-            spent, forecast, comment = figures[quarter]
+            spend_return = on_record.get(quarter)
             end = FinancialYear(year).quarter(quarter).end
-            with clock.on(_at(end + dt.timedelta(days=21))):
-                spend_return = submit_spend_return(
-                    allocation=allocation, by=submitters.get(org_id, officer), quarter=quarter,
-                    spent=gbp(spent), forecast=gbp(forecast), comment=comment,
-                )
-                # submit_spend_return() takes no illustrative mark: the return, and its
-                # history, carry it as every invented figure does.
-                SpendReturn.objects.filter(pk=spend_return.pk).update(illustrative=True)
-                SpendReturn.history.filter(id=spend_return.pk).update(illustrative=True)
+            if spend_return is None:
+                spent, forecast, comment = figures[quarter]
+                with clock.on(_at(end + dt.timedelta(days=21))):
+                    spend_return = submit_spend_return(
+                        allocation=allocation, by=submitters.get(org_id, officer), quarter=quarter,
+                        spent=gbp(spent), forecast=gbp(forecast), comment=comment,
+                    )
+                    # submit_spend_return() takes no illustrative mark: the return, and its
+                    # history, carry it as every invented figure does.
+                    SpendReturn.objects.filter(pk=spend_return.pk).update(illustrative=True)
+                    SpendReturn.history.filter(id=spend_return.pk).update(illustrative=True)
+            _pay_in_arrears(allocation, quarter, f"CSCIP/{year % 100:02d}/S{number:03d}/Q{quarter}", by=finance,
+                            clock=clock)
             # The latest return of a project still running awaits the officer's review.
             awaiting = data["status"] != Project.Status.CLOSED and year == last_year[ref] and quarter == returned[-1]
-            if not awaiting:
+            if not awaiting and spend_return.status == SpendReturn.Status.SUBMITTED:
                 with clock.on(_at(end + dt.timedelta(days=35), hour=15)):
                     review_spend_return(spend_return=spend_return, by=officer)
 

@@ -67,6 +67,19 @@ def _not_in_future(value, message):
     return value
 
 
+def variation_reason_field():
+    """Why an amount changes: a variation needs a reason (grants.services checks it is given)."""
+    return forms.CharField(
+        label="Reason for the change (a variation)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Needed when the amount changes. A change of more than £{settings.VARIATION_APPROVAL_THRESHOLD:,} "
+        "waits for another programme officer's approval.",
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
+    )
+
+
 def taking_part(project):
     """The organisations that may receive money from a project's grants: its lead and partners."""
     return Organisation.objects.filter(Q(pk=project.lead_organisation_id) | Q(partnerships__project=project)).distinct()
@@ -84,15 +97,7 @@ class GrantForm(GovukModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": "The description must be 5,000 characters or fewer"},
     )
-    reason = forms.CharField(
-        label="Reason for the change (a variation)",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed when the amount changes. A change of more than £{threshold:,} waits for another "
-        "programme officer's approval.",
-        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
-    )
+    reason = variation_reason_field()
 
     class Meta:
         model = Grant
@@ -131,10 +136,6 @@ class GrantForm(GovukModelForm):
         if self.instance.pk is None:
             self.initial["recipient"] = project.lead_organisation_id
             del self.fields["reason"]
-        else:
-            self.fields["reason"].help_text = self.fields["reason"].help_text.format(
-                threshold=settings.VARIATION_APPROVAL_THRESHOLD
-            )
 
     def clean_ggis_award_reference(self):
         reference = self.cleaned_data["ggis_award_reference"].strip()
@@ -208,15 +209,7 @@ class AllocationForm(GovukForm):
         required=False,
         error_messages={"max_length": "The purpose must be 300 characters or fewer"},
     )
-    reason = forms.CharField(
-        label="Reason for the change (a variation)",
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed when the amount changes. A change of more than £{threshold:,} waits for another "
-        "programme officer's approval.",
-        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
-    )
+    reason = variation_reason_field()
 
     def __init__(self, *args, grant, allocation=None, **kwargs):
         if allocation is not None:
@@ -236,10 +229,6 @@ class AllocationForm(GovukForm):
         self.fields["recipient"].queryset = taking_part(grant.project)
         if allocation is None:
             del self.fields["reason"]
-        else:
-            self.fields["reason"].help_text = self.fields["reason"].help_text.format(
-                threshold=settings.VARIATION_APPROVAL_THRESHOLD
-            )
 
     def clean(self):
         cleaned = super().clean()

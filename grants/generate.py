@@ -12,12 +12,18 @@ allocations, 20,000 milestones, 60,000 payments, 120,000 spend returns and
 
 Every row obeys the rules the services enforce, although it does not go
 through them (that would take hours): allocations add up to the award to the
-penny; payments to an allocation never exceed it; spend never exceeds what was
-paid; a milestone's payment is made once, after its acceptance by an officer
-who is not the finance officer who pays it, or in advance with a reason;
-statuses have their full status-change history from the initial row on, and,
-where the model keeps an audit history (django-simple-history), one record per
-creation and change. Every money row is marked illustrative.
+penny; net paid plus the milestone payments still committed never pass an
+allocation, so every committed payment can be made; payments fall within the
+grant's dates (one after its planned end says why) and never after its project
+or grant closed or was withdrawn; recoveries say why money was recovered; spend
+never exceeds what was paid and a closed project's money is settled (nothing
+committed, every final return in, nothing paid and unspent); a milestone's
+payment is made once, after its acceptance by an officer who is not the finance
+officer who pays it, or in advance with a reason; each allocation has the
+balance (grants.money) the services would keep, equal to its rows; statuses
+have their full status-change history from the initial row on, and, where the
+model keeps an audit history (django-simple-history), one record per creation
+and change. Every money row is marked illustrative.
 
 Same seed, same rows: everything comes from random.Random(seed) drawn in a
 fixed order; dates come from the seed, not the clock; other rows are found by

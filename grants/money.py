@@ -21,6 +21,7 @@ balances. No other module sums payments, recoveries, commitments or spend.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,7 +41,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.utils import timezone
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -173,16 +175,19 @@ def balance_annotations(prefix: str = "") -> dict:
     b = f"{prefix}balance__"
     figures = {name: Coalesce(F(f"{b}{name}"), ZERO_VALUE, output_field=MONEY) for name in BALANCE_FIELDS}
     figures["allocated"] = F(f"{prefix}amount")
-    figures["net_paid"] = ExpressionWrapper(F(f"{b}paid") - F(f"{b}recovered"), output_field=MONEY)
-    figures["held"] = held_expression(prefix)
-    figures["headroom"] = ExpressionWrapper(
-        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed") - held_expression(prefix),
-        output_field=MONEY,
+    # Rounded to the penny in SQL: SQLite works these out in floating point, where 0 can come
+    # out as -3.6e-12 and fail a "headroom >= 0" filter.
+    figures["net_paid"] = _penny(F(f"{b}paid") - F(f"{b}recovered"))
+    figures["held"] = _penny(held_expression(prefix))
+    figures["headroom"] = _penny(
+        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed") - held_expression(prefix)
     )
-    figures["variance"] = ExpressionWrapper(
-        F(f"{prefix}amount") - F(f"{b}spent") - F(f"{b}forecast"), output_field=MONEY
-    )
+    figures["variance"] = _penny(F(f"{prefix}amount") - F(f"{b}spent") - F(f"{b}forecast"))
     return figures
+
+
+def _penny(expression):
+    return Round(ExpressionWrapper(expression, output_field=MONEY), 2, output_field=MONEY)
 
 
 def balance_sums(prefix: str = "") -> dict:
@@ -213,6 +218,32 @@ def allocation_figures(allocation) -> Figures:
     values = {name: getattr(balance, name) for name in BALANCE_FIELDS} if balance else {}
     return Figures(allocated=allocation.amount if allocation.amount is not None else
                    (allocation.resource or ZERO) + (allocation.capital or ZERO), **values)
+
+
+class GroupSubquery(Subquery):
+    """A scalar subquery in a grouped query, worked out once per group.
+
+    Django groups a query by any correlated subquery in its SELECT, which makes
+    the database work the subquery out for every row before grouping (once per
+    allocation rather than once per organisation, say). Every subquery here
+    refers only to the column the outer query groups by (or to nothing), so
+    the grouping is already right without it.
+    """
+
+    def get_group_by_cols(self):
+        return []
+
+
+def sum_subquery(queryset, expression) -> GroupSubquery:
+    """The SUM of ``expression`` over ``queryset`` as a scalar subquery (0 when there are no rows).
+
+    SUM is written as a plain function so that Django adds no GROUP BY inside:
+    the subquery is one row whether or not it refers to the outer query.
+    """
+    total = Coalesce(
+        Func(expression, function="SUM", output_field=MONEY), ZERO_VALUE, output_field=MONEY
+    )
+    return GroupSubquery(queryset.order_by().annotate(_total=total).values("_total"), output_field=MONEY)
 
 
 # --- From the ledger rows --------------------------------------------------------------
@@ -313,8 +344,10 @@ def balances_out_of_step(allocations):
     Variation = apps.get_model("grants", "Variation")
 
     def per_allocation(queryset, expression):
+        # Rounded to the penny: SQLite adds decimals as floats, so a sum of pennies can come to
+        # 85586.9600000001 and differ from a balance that is right.
         rows = queryset.filter(allocation=OuterRef("pk")).order_by().annotate(
-            _t=Func(expression, function="SUM", output_field=MONEY)
+            _t=Round(Func(expression, function="SUM", output_field=MONEY), 2, output_field=MONEY)
         ).values("_t")
         return Coalesce(Subquery(rows, output_field=MONEY), ZERO_VALUE, output_field=MONEY)
 
@@ -348,10 +381,6 @@ def balances_out_of_step(allocations):
 
 def end_of_day(day):
     """The first moment after ``day`` (local time): what was recorded before it was recorded on the day."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
 
 
@@ -399,3 +428,8 @@ def allocations_as_at(day):
 def grants_as_at(day):
     """Grants as they stood at the end of ``day``, as historical rows (``amount_awarded`` is the award then)."""
     return _as_recorded(apps.get_model("grants", "Grant").history.all(), day)
+
+
+def milestone_payments_total(milestones) -> Decimal:
+    """The payments a queryset of milestones would release (committed, or waiting to be paid)."""
+    return to_penny(milestones.order_by().aggregate(total=_sum("payment_amount"))["total"])

@@ -13,10 +13,10 @@ queries does not grow with the programme.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, ExpressionWrapper, F, Q
+from django.db.models import Count, ExpressionWrapper, F, OuterRef, Q
 
 from grants import money
-from grants.models import Allocation, Grant, Payment
+from grants.models import Allocation, Grant, Payment, SpendReturn
 
 ALLOCATIONS_DIFFER_FROM_AWARD = "allocations_differ_from_award"
 PAYMENTS_EXCEED_ALLOCATION = "payments_exceed_allocation"
@@ -59,64 +59,77 @@ def _grant_discrepancies(grants) -> list[Discrepancy]:
     )
     found = []
     for grant in rows:
-        # SQLite's sums can carry a float's error: compare to the penny, as the pages show them.
-        awarded, allocated = money.to_penny(grant.amount_awarded), money.to_penny(grant.allocated)
-        net_paid, spent = money.to_penny(grant.net_paid), money.to_penny(grant.spent)
-        if allocated != awarded:
-            gap = abs(awarded - allocated)
-            side = "less" if allocated < awarded else "more"
-            found.append(Discrepancy(
-                grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
-                f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
-            ))
-        if net_paid > allocated:
-            gap = net_paid - allocated
-            found.append(Discrepancy(
-                grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
-                f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations "
-                f"of {_pounds(allocated)}",
-            ))
-        if spent > net_paid:
-            gap = spent - net_paid
-            found.append(Discrepancy(
-                grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
-                f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
-            ))
+        found += _grant_findings(grant, awarded=grant.amount_awarded, allocated=grant.allocated,
+                                 net_paid=grant.net_paid, spent=grant.spent)
+    return found
+
+
+def _grant_findings(grant, *, awarded, allocated, net_paid, spent) -> list[Discrepancy]:
+    """A grant's award against its allocations, its allocations against net paid, net paid against spent."""
+    # SQLite's sums can carry a float's error: compare to the penny, as the pages show them.
+    awarded, allocated, net_paid, spent = (money.to_penny(value) for value in (awarded, allocated, net_paid, spent))
+    found = []
+    if allocated != awarded:
+        gap = abs(awarded - allocated)
+        side = "less" if allocated < awarded else "more"
+        found.append(Discrepancy(
+            grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
+            f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
+        ))
+    if net_paid > allocated:
+        gap = net_paid - allocated
+        found.append(Discrepancy(
+            grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
+            f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations "
+            f"of {_pounds(allocated)}",
+        ))
+    if spent > net_paid:
+        gap = spent - net_paid
+        found.append(Discrepancy(
+            grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
+            f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
+        ))
     return found
 
 
 def _allocation_discrepancies(grants) -> list[Discrepancy]:
     """Net paid + committed never passes allocated (DESIGN.md). Past it, either more was paid than
     allocated, or milestones promise money the allocation no longer holds: one listing each."""
+    figures = money.balance_annotations()
     rows = (
         Allocation.objects.filter(grant__in=grants)
-        .annotate(**money.balance_annotations())
+        .annotate(**{name: figures[name] for name in ("allocated", "net_paid", "committed")})
         .filter(balance__isnull=False, amount__lt=F("net_paid") + F("committed"))
         .select_related("grant", "recipient")
     )
     found = []
     for allocation in rows:
-        allocated = money.to_penny(allocation.allocated)
-        net_paid, committed = money.to_penny(allocation.net_paid), money.to_penny(allocation.committed)
-        what = f"{allocation.recipient} for {allocation.financial_year}"
-        if net_paid > allocated:
-            gap = net_paid - allocated
-            found.append(Discrepancy(
-                allocation.grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
-                f"Net payments to {what} of {_pounds(net_paid)} are {_pounds(gap)} more than its allocation of "
-                f"{_pounds(allocated)}",
-                allocation=allocation,
-            ))
-        elif net_paid + committed > allocated:
-            promised = net_paid + committed
-            gap = promised - allocated
-            found.append(Discrepancy(
-                allocation.grant, COMMITMENTS_EXCEED_ALLOCATION, allocated, promised, gap,
-                f"Net payments to {what} of {_pounds(net_paid)} and {_pounds(committed)} committed to milestones "
-                f"are {_pounds(gap)} more than its allocation of {_pounds(allocated)}",
-                allocation=allocation,
-            ))
+        found += _allocation_findings(allocation, allocated=allocation.allocated, net_paid=allocation.net_paid,
+                                      committed=allocation.committed)
     return found
+
+
+def _allocation_findings(allocation, *, allocated, net_paid, committed=Decimal("0.00")) -> list[Discrepancy]:
+    allocated, net_paid, committed = (money.to_penny(value) for value in (allocated, net_paid, committed))
+    what = f"{allocation.recipient} for {allocation.financial_year}"
+    if net_paid > allocated:
+        gap = net_paid - allocated
+        return [Discrepancy(
+            allocation.grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
+            f"Net payments to {what} of {_pounds(net_paid)} are {_pounds(gap)} more than its allocation of "
+            f"{_pounds(allocated)}",
+            allocation=allocation,
+        )]
+    if net_paid + committed > allocated:
+        promised = net_paid + committed
+        gap = promised - allocated
+        return [Discrepancy(
+            allocation.grant, COMMITMENTS_EXCEED_ALLOCATION, allocated, promised, gap,
+            f"Net payments to {what} of {_pounds(net_paid)} and {_pounds(committed)} committed to milestones "
+            f"are {_pounds(gap)} more than its allocation of {_pounds(allocated)}",
+            allocation=allocation,
+        )]
+    return []
 
 
 # Each kept figure, and what its ledger rows are called in a message.
@@ -171,8 +184,9 @@ def milestones_paid_twice(payments):
     )
 
 
-def _milestone_discrepancies(grants) -> list[Discrepancy]:
-    rows = list(milestones_paid_twice(Payment.objects.filter(allocation__grant__in=grants)))
+def _milestone_discrepancies(grants, payments=None) -> list[Discrepancy]:
+    payments = Payment.objects.all() if payments is None else payments
+    rows = list(milestones_paid_twice(payments.filter(allocation__grant__in=grants)))
     if not rows:
         return []
     by_pk = Grant.objects.in_bulk({row["allocation__grant"] for row in rows})
@@ -194,16 +208,49 @@ _ORDER = [
 ]
 
 
-def find_discrepancies(grants=None) -> list[Discrepancy]:
-    """Every disagreement in the money of ``grants`` (all grants by default), grant by grant."""
+def find_discrepancies(grants=None, *, as_at=None) -> list[Discrepancy]:
+    """Every disagreement in the money of ``grants`` (all grants by default), grant by grant; with ``as_at``,
+    in the money as recorded at the end of that day (``discrepancies_as_at``)."""
     grants = Grant.objects.all() if grants is None else grants
-    found = (
-        _grant_discrepancies(grants) + _allocation_discrepancies(grants) + _milestone_discrepancies(grants)
-        + _balance_discrepancies(grants)
-    )
+    if as_at is not None:
+        found = _discrepancies_as_at(grants, as_at)
+    else:
+        found = (
+            _grant_discrepancies(grants) + _allocation_discrepancies(grants) + _milestone_discrepancies(grants)
+            + _balance_discrepancies(grants)
+        )
     # sorted() is stable: an allocation's figures out of step stay in the order of _BALANCE_FIGURES.
     return sorted(
         found,
         key=lambda d: (d.grant.award_date, d.grant.pk, _ORDER.index(d.kind), d.allocation is not None,
                        d.allocation.pk if d.allocation else 0),
     )
+
+
+def _discrepancies_as_at(grants, as_at) -> list[Discrepancy]:
+    """The checks over the money as recorded at the end of ``as_at``: each grant's award and allocations as
+    they stood then (grants.money's ``*_as_at``), its payments and recoveries made and recorded by then, its
+    spend returns submitted by then; each allocation's net paid against its amount then; milestones paid
+    twice by then. Commitments and kept balances are today's, so they are not checked as at a past day."""
+    payments = money.payments_as_at(Payment.objects.all(), as_at)
+    returns = money.returns_as_at(SpendReturn.objects.all(), as_at)
+    allocations = money.allocations_as_at(as_at).filter(grant__in=grants)
+    found = []
+    rows = money.grants_as_at(as_at).filter(id__in=grants.values("pk")).annotate(
+        allocated=money.sum_subquery(allocations.filter(grant=OuterRef("id")), F("amount")),
+        net_paid=money.sum_subquery(payments.filter(allocation__grant=OuterRef("id")), money.NET_AMOUNT),
+        spent=money.sum_subquery(returns.filter(allocation__grant=OuterRef("id")), F("spent")),
+    ).filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
+    for row in rows:
+        found += _grant_findings(row.instance, awarded=row.amount_awarded, allocated=row.allocated,
+                                 net_paid=row.net_paid, spent=row.spent)
+    overpaid = (
+        allocations.annotate(net_paid=money.sum_subquery(payments.filter(allocation=OuterRef("id")), money.NET_AMOUNT))
+        .filter(net_paid__gt=F("amount"))
+        .select_related("grant", "recipient")
+    )
+    for row in overpaid:
+        allocation = row.instance
+        allocation.grant, allocation.recipient = row.grant, row.recipient  # already read with the row
+        found += _allocation_findings(allocation, allocated=row.amount, net_paid=row.net_paid)
+    return found + _milestone_discrepancies(grants, payments)

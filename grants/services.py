@@ -675,9 +675,8 @@ def closure_problems(project) -> list[str]:
         .order_by("financial_year", "recipient__name")
     )
     for allocation in without_final:
-        problems.append(
-            f"No spend return for Q{allocation.final_quarter} of {allocation.financial_year} from {allocation.recipient}"
-        )
+        quarter = f"Q{allocation.final_quarter} of {allocation.financial_year}"
+        problems.append(f"No spend return for {quarter} from {allocation.recipient}")
     figures = money.totals(allocations)
     if figures.net_paid > figures.spent:
         problems.append(

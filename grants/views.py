@@ -11,7 +11,7 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -59,6 +59,14 @@ def flag(allocation) -> str:
     return ""
 
 
+def _waiting(variation) -> str:
+    """The end of a success message when the change of amount waits for a second officer."""
+    if variation is None:
+        return ""
+    return (f". The change of its amount to £{variation.amount_after:,.2f} waits for another programme "
+            "officer's approval at Variations")
+
+
 # Grants
 
 
@@ -90,13 +98,7 @@ def grant_edit(request, grant_pk):
         except ValidationError as error:
             show_refusal(form, error, field="amount_awarded")
         else:
-            if grant.pending_variation is not None:
-                messages.success(
-                    request, f"Grant “{grant.title}” updated. The change of its award to "
-                    f"£{grant.pending_variation.amount_after:,.2f} waits for another programme officer's approval",
-                )
-            else:
-                messages.success(request, f"Grant “{grant.title}” updated")
+            messages.success(request, f"Grant “{grant.title}” updated" + _waiting(grant.pending_variation))
             return redirect("grants:detail", grant_pk=grant.pk)
     return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": grant})
 
@@ -184,11 +186,12 @@ def _save_allocation(request, form, *, grant, allocation=None):
         return None
 
 
-def _headroom(grant, allocation=None):
+def _allocatable(grant, allocation=None):
+    """How much of the award this allocation may take: the award less the grant's other allocations."""
     others = Allocation.objects.filter(grant=grant)
     if allocation is not None:
         others = others.exclude(pk=allocation.pk)
-    return grant.amount_awarded - (others.aggregate(total=Sum("amount"))["total"] or Decimal("0.00"))
+    return grant.amount_awarded - money.totals(others).allocated
 
 
 @role_required(*OFFICERS)
@@ -203,7 +206,7 @@ def allocation_create(request, grant_pk):
                 f"for {allocation.financial_year} added",
             )
             return redirect("grants:detail", grant_pk=grant.pk)
-    context = {"form": form, "grant": grant, "allocation": None, "headroom": _headroom(grant)}
+    context = {"form": form, "grant": grant, "allocation": None, "allocatable": _allocatable(grant)}
     return render(request, "grants/allocation_form.html", context)
 
 
@@ -226,15 +229,15 @@ def allocation_edit(request, allocation_pk):
     if form.is_valid():
         saved = _save_allocation(request, form, grant=grant, allocation=allocation)
         if saved is not None:
-            if saved.pending_variation is not None:
-                messages.success(
-                    request, f"The change of the allocation to {saved.recipient} for {saved.financial_year} to "
-                    f"£{saved.pending_variation.amount_after:,.2f} waits for another programme officer's approval",
-                )
-            else:
+            if saved.pending_variation is None:
                 messages.success(request, f"Allocation to {saved.recipient} for {saved.financial_year} updated")
+            else:
+                messages.success(
+                    request, f"Nothing has changed yet: the allocation to {saved.recipient} for {saved.financial_year}"
+                    + _waiting(saved.pending_variation)[1:],
+                )
             return redirect("grants:allocation", allocation_pk=saved.pk)
-    context = {"form": form, "grant": grant, "allocation": allocation, "headroom": _headroom(grant, allocation)}
+    context = {"form": form, "grant": grant, "allocation": allocation, "allocatable": _allocatable(grant, allocation)}
     return render(request, "grants/allocation_form.html", context)
 
 
@@ -296,14 +299,14 @@ def payments_waiting(request):
         .payable()
         .annotate(accepted_at=Subquery(accepted_at))
     )
-    summary = waiting.aggregate(total=Coalesce(Sum("payment_amount"), ZERO))
+    total = money.milestone_payments_total(waiting)
     rows = (
         waiting.select_related("project", "organisation", "allocation__recipient")
         .prefetch_related(_accepted_reviews())
         .order_by("accepted_at", "pk")
     )
     page = page_of(request, rows)
-    context = {"milestones": page, "page": page, "total": summary["total"], "can_pay": request.user.is_finance}
+    context = {"milestones": page, "page": page, "total": total, "can_pay": request.user.is_finance}
     return render(request, "grants/payments_waiting.html", context)
 
 
@@ -433,8 +436,8 @@ def variations(request):
     return render(request, "grants/variations.html", context)
 
 
-@require_POST
 @role_required(*OFFICERS)
+@require_POST
 def variation_decide(request, variation_pk):
     variation = get_object_or_404(Variation.objects.for_user(request.user), pk=variation_pk)
     form = VariationDecisionForm(request.POST)

@@ -29,7 +29,7 @@ from evaluations.models import Evaluation
 from grants import money
 from grants.financial_year import FinancialYear
 from grants.lifecycle import IllegalStatusChange
-from grants.services import close_project, save_milestone
+from grants.services import close_project, closure_problems, save_milestone
 from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
 from projects.filters import NOT_RATED, ProjectFilter
 from projects.forms import (
@@ -52,7 +52,7 @@ from projects.models import (
 )
 from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
-from reports.outturn import projected_underspends
+from reports.outturn import forecast_outturn
 from ui.forms import show_refusal
 from ui.uploads import download_response
 
@@ -117,18 +117,26 @@ def _money_sums():
     return {**money.balance_sums(), **{name: count() for name, count in _MONEY_INVENTED.items()}}
 
 
+# The money an officer acts on, in the order of every table that shows it: (glossary key, label).
+MONEY_COLUMNS = [
+    ("allocated", "Allocated"), ("net-paid", "Net paid"), ("committed", "Committed"), ("headroom", "Headroom"),
+    ("spent", "Spent"),
+]
+
+
 def _money_figures(row) -> list[Figure]:
-    """Allocated, net paid, committed, headroom and spent (grants.money) of a row made with ``_money_sums``."""
+    """The MONEY_COLUMNS figures (grants.money) of a row made with ``_money_sums``."""
     figures = money.figures_from(row)
     allocated, paid, committed, spent = (
         row[name] > 0 for name in ("invented_allocated", "invented_paid", "invented_committed", "invented_spent")
     )
+    values = [
+        (figures.allocated, allocated), (figures.net_paid, paid), (figures.committed, committed),
+        (figures.headroom, allocated or paid or committed), (figures.spent, spent),
+    ]
     return [
-        Figure("Allocated", figures.allocated, allocated, "allocated"),
-        Figure("Net paid", figures.net_paid, paid, "net-paid"),
-        Figure("Committed", figures.committed, committed, "committed"),
-        Figure("Headroom", figures.headroom, allocated or paid or committed, "headroom"),
-        Figure("Spent", figures.spent, spent, "spent"),
+        Figure(label, value, invented, term)
+        for (term, label), (value, invented) in zip(MONEY_COLUMNS, values, strict=True)
     ]
 
 
@@ -207,7 +215,7 @@ def dashboard(request):
             .order_by("submitted_at", "pk")
         ),
         "ratings": ratings,
-        "outturn": projected_underspends(user, year=FinancialYear.of(today)),
+        "outturn": forecast_outturn(user, year=FinancialYear.of(today)),
     }
     return render(request, "projects/dashboard.html", context)
 
@@ -318,17 +326,28 @@ def _allocation_table(allocations):
     }
 
 
-def _money_by_recipient(allocations, allocation_rows):
+def _add_up_money(rows) -> dict:
+    """The sum of rows made with ``_money_sums`` (a handful: one per grant and recipient)."""
+    names = [*money.balance_sums(), *_MONEY_INVENTED]
+    return {name: sum((row[name] for row in rows), 0) for name in names}
+
+
+def _project_money(allocations, allocation_rows, grants, *, per_grant: bool):
     """Allocated, net paid, committed, headroom and spent (grants.money, from the kept balances) for each
-    recipient of the allocations the user may see, and in all: one grouped query and one total."""
+    recipient of the allocations the user may see, in all, and (``per_grant``) for each grant: one query
+    grouped by grant and recipient, its few rows added up here."""
     if not allocation_rows:
-        return [], None
-    grouped = _grouped(allocations, "recipient", **_money_sums())
+        return [], None, {}
+    pairs = list(allocations.values("grant", "recipient").annotate(**_money_sums()).order_by())
     rows = [
-        {"recipient": row["recipient"], "figures": _money_figures(grouped[row["recipient_id"]])}
+        {"recipient": row["recipient"],
+         "figures": _money_figures(_add_up_money([p for p in pairs if p["recipient"] == row["recipient_id"]]))}
         for row in allocation_rows
     ]
-    return rows, _money_figures(allocations.order_by().aggregate(**_money_sums()))
+    grant_money = {
+        grant.pk: _money_figures(_add_up_money([p for p in pairs if p["grant"] == grant.pk])) for grant in grants
+    } if per_grant else {}
+    return rows, _money_figures(_add_up_money(pairs)), grant_money
 
 
 @dataclass(frozen=True)
@@ -465,7 +484,7 @@ def project_detail(request, project_pk):
     )
     allocations = Allocation.objects.for_user(user).filter(grant__project=project)
     allocation_table = _allocation_table(allocations)
-    money_rows, money_totals = _money_by_recipient(allocations, allocation_table["rows"])
+
     payments = list(
         Payment.objects.for_user(user)
         .filter(allocation__grant__project=project)
@@ -479,6 +498,12 @@ def project_detail(request, project_pk):
         .order_by("due_date", "pk")
     )
     grant_url = {grant.pk: _url_or_none("grants:detail", grant_pk=grant.pk) for grant in grants}
+    sees_part = user.is_recipient and not project.is_led_by(user)
+    shows_delivery = not user.is_evaluator
+    # Each grant's money, for those who see all of it: a partner sees only its own allocations' share.
+    money_rows, money_totals, grant_money = _project_money(
+        allocations, allocation_table["rows"], grants, per_grant=shows_delivery and not sees_part
+    )
     evaluations = [
         (evaluation, _url_or_none("evaluations:detail", evaluation_pk=evaluation.pk))
         for evaluation in Evaluation.objects.for_user(user).filter(projects=project).order_by("title")
@@ -487,7 +512,9 @@ def project_detail(request, project_pk):
         "project": project,
         "themes": list(project.themes.all()),
         "partners": list(project.partnerships.select_related("organisation")),
-        "grants": [(grant, grant_url[grant.pk]) for grant in grants],
+        "grants": [(grant, grant_url[grant.pk], grant_money.get(grant.pk)) for grant in grants],
+        "grant_money": bool(grant_money),
+        "money_columns": MONEY_COLUMNS,
         "allocation_table": allocation_table,
         "money_rows": money_rows,
         "money_totals": money_totals,
@@ -496,9 +523,9 @@ def project_detail(request, project_pk):
         "evaluations": evaluations,
         "activity": _activity(project, grants=grants, milestones=milestones, payments=payments),
         "actions": _officer_actions(project) if user.is_officer else [],
-        "sees_part": user.is_recipient and not project.is_led_by(user),
+        "sees_part": sees_part,
         # An evaluator reads the project it evaluates, but none of its money or milestones.
-        "shows_delivery": not user.is_evaluator,
+        "shows_delivery": shows_delivery,
         "today": timezone.localdate(),
     }
     return render(request, "projects/detail.html", context)
@@ -568,6 +595,7 @@ def project_status(request, project_pk):
             return redirect("projects:detail", project_pk=project.pk)
     context = {
         "form": form, "project": project, "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "closure_problems": closure_problems(project) if Project.Status.CLOSED in project.allowed_statuses() else [],
     }
     return render(request, "projects/status_form.html", context)
 

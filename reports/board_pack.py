@@ -26,7 +26,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
@@ -38,99 +38,16 @@ from audit.models import DownloadRecord, record_download
 from evaluations.impact import build_report, results_for
 from evaluations.models import Judgement
 from grants import money
-from grants.models import Grant, Payment, Programme, SpendReturn
-from grants.reconciliation import (
-    ALLOCATIONS_DIFFER_FROM_AWARD,
-    MILESTONE_PAID_TWICE,
-    PAYMENTS_EXCEED_ALLOCATION,
-    SPEND_EXCEEDS_PAYMENTS,
-    Discrepancy,
-    milestones_paid_twice,
-)
+from grants.models import Programme
+from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.forms import BoardPackForm
-from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport, sum_subquery
+from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport
 from ui.pdf import pdf_response, render_pdf
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"
 LIST_LIMIT = 100
-
-
-# --- Reconciliation, as at a day -------------------------------------------------
-
-
-def _pounds(amount) -> str:
-    return f"£{amount:,.2f}"
-
-
-def discrepancies_as_at(as_at: dt.date) -> list[Discrepancy]:
-    """Reconciliation's checks over the money as recorded at the end of ``as_at``: each grant's award and its
-    allocations (of every year) as they stood then, against its payments and recoveries made and recorded by
-    then and its spend returns submitted by then; each allocation's net paid against its amount then; and
-    milestones paid twice by then. Four queries, grant by grant in award order as reconciliation lists them.
-    """
-    payments = money.payments_as_at(Payment.objects.all(), as_at)
-    returns = money.returns_as_at(SpendReturn.objects.all(), as_at)
-    allocations = money.allocations_as_at(as_at)
-    found = []
-    grants = (
-        money.grants_as_at(as_at)
-        .annotate(
-            allocated=sum_subquery(allocations.filter(grant=OuterRef("id")), F("amount")),
-            net_paid=sum_subquery(payments.filter(allocation__grant=OuterRef("id")), money.NET_AMOUNT),
-            spent=sum_subquery(returns.filter(allocation__grant=OuterRef("id")), F("spent")),
-        )
-        .filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
-    )
-    for row in grants:
-        grant, awarded = row.instance, row.amount_awarded
-        allocated, net_paid, spent = (money.to_penny(value) for value in (row.allocated, row.net_paid, row.spent))
-        if allocated != awarded:
-            gap = abs(awarded - allocated)
-            side = "less" if allocated < awarded else "more"
-            found.append(Discrepancy(
-                grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
-                f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
-            ))
-        if net_paid > allocated:
-            gap = net_paid - allocated
-            found.append(Discrepancy(
-                grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
-                f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations of "
-                f"{_pounds(allocated)}",
-            ))
-        if spent > net_paid:
-            gap = spent - net_paid
-            found.append(Discrepancy(
-                grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
-                f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
-            ))
-    overpaid = (
-        allocations.annotate(net_paid=sum_subquery(payments.filter(allocation=OuterRef("id")), money.NET_AMOUNT))
-        .filter(net_paid__gt=F("amount"))
-        .select_related("grant", "recipient")
-    )
-    for row in overpaid:
-        net_paid, amount = money.to_penny(row.net_paid), row.amount
-        found.append(Discrepancy(
-            row.grant, PAYMENTS_EXCEED_ALLOCATION, amount, net_paid, net_paid - amount,
-            f"Net payments to {row.recipient} for {row.financial_year} of {_pounds(net_paid)} are "
-            f"{_pounds(net_paid - amount)} more than its allocation of {_pounds(amount)}",
-            allocation=row.instance,
-        ))
-    twice = list(milestones_paid_twice(payments))
-    grants_paid_twice = Grant.objects.in_bulk({row["allocation__grant"] for row in twice}) if twice else {}
-    for row in twice:
-        expected = row["milestone__payment_amount"] or (row["total"] / row["times"]).quantize(money.PENNY)
-        found.append(Discrepancy(
-            grants_paid_twice[row["allocation__grant"]], MILESTONE_PAID_TWICE, expected, row["total"],
-            row["total"] - expected,
-            f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(row['total'])} in all",
-        ))
-    order = [ALLOCATIONS_DIFFER_FROM_AWARD, PAYMENTS_EXCEED_ALLOCATION, SPEND_EXCEEDS_PAYMENTS, MILESTONE_PAID_TWICE]
-    return sorted(found, key=lambda d: (d.grant.award_date, d.grant.pk, order.index(d.kind),
-                                        d.allocation is not None, d.allocation.pk if d.allocation else 0))
 
 
 # --- Milestones, as at a day ----------------------------------------------------
@@ -248,7 +165,7 @@ def programme_reader() -> User:
 
 def discrepancies_with_projects(as_at: dt.date) -> list[tuple]:
     """Every discrepancy as at the day with its grant's project, fetched in one query whatever their number."""
-    discrepancies = discrepancies_as_at(as_at)
+    discrepancies = find_discrepancies(as_at=as_at)
     projects = Project.objects.in_bulk({discrepancy.grant.project_id for discrepancy in discrepancies})
     return [(discrepancy, projects[discrepancy.grant.project_id]) for discrepancy in discrepancies]
 

@@ -35,7 +35,7 @@ def as_at_field(label: str, noun: str, *, required: bool, help_text: str) -> for
         label=label,
         required=required,
         help_text=help_text,
-        widget=forms.DateInput(attrs={"class": "govuk-input--width-10"}),
+        widget=forms.DateInput(),  # GovukForm makes it 10 characters wide
         error_messages={
             "required": f"Enter {noun}",
             "invalid": f"{_sentence(noun)} must be a real date, like 31/03/2016",

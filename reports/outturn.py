@@ -24,7 +24,7 @@ from django.utils.http import urlencode
 from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
-from reports.spending import OVERSPEND, PROJECT, UNDERSPEND, Thresholds, sum_subquery
+from reports.spending import OVERSPEND, PROJECT, UNDERSPEND, Thresholds
 
 LIMIT = 10
 
@@ -88,9 +88,9 @@ def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None
         Grant.objects.for_user(user)
         .filter(Exists(SpendReturn.objects.filter(allocation__grant=OuterRef("pk"), allocation__financial_year=year)))
         .annotate(
-            allocated=sum_subquery(allocations, F("amount")),
-            spent=sum_subquery(allocations, balance["spent"]),
-            forecast=sum_subquery(allocations, balance["forecast"]),
+            allocated=money.sum_subquery(allocations, F("amount")),
+            spent=money.sum_subquery(allocations, balance["spent"]),
+            forecast=money.sum_subquery(allocations, balance["forecast"]),
         )
         .annotate(outturn=F("spent") + F("forecast"))
         .annotate(variance=F("allocated") - F("outturn"))
@@ -112,6 +112,3 @@ def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None
         rows[0].flagged if rows else 0,
     )
 
-
-# The officer dashboard (projects/views.py) asks for it by its earlier name.
-projected_underspends = forecast_outturn

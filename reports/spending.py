@@ -40,8 +40,8 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Case, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from grants import money
@@ -202,8 +202,9 @@ class SpendingFilters:
              if self.as_at else "Now: the figures as they stand"),
         ]
 
-    def summary(self) -> str:
-        """The filters that are set, in a line: "organisation Derbyshire (GB-LAE-DBY), financial year 2016-17"."""
+    def scope_summary(self) -> str:
+        """The filters that choose the money, in a line: "organisation Derbyshire (GB-LAE-DBY), financial year
+        2016-17"; the "as at" day apart."""
         defaults = dict(SpendingFilters().described())
         chosen = [
             f"{label.lower()} {value}" for label, value in self.described()
@@ -211,9 +212,15 @@ class SpendingFilters:
         ]
         if self.quarter:
             chosen[-1] += f" at the end of Q{self.quarter} ({self.cutoff:%-d %B %Y})"
-        if self.as_at:
-            chosen.append(f"as at {self.as_at:%-d %B %Y}")
         return ", ".join(chosen) or "no filters"
+
+    def summary(self) -> str:
+        """Every filter that is set, in a line, the "as at" day last."""
+        scope = self.scope_summary()
+        if not self.as_at:
+            return scope
+        day = f"as at {self.as_at:%-d %B %Y}"
+        return day if scope == "no filters" else f"{scope}, {day}"
 
     def query_string(self) -> dict[str, str]:
         """The filters as the page's GET parameters."""
@@ -286,32 +293,6 @@ class Row:
         if self.variance is None:
             return None
         return UNDERSPEND if self.underspend else OVERSPEND if self.overspend else NEITHER
-
-
-class GroupSubquery(Subquery):
-    """A scalar subquery in a grouped query, worked out once per group.
-
-    Django groups a query by any correlated subquery in its SELECT, which makes
-    the database work the subquery out for every row before grouping (once per
-    allocation rather than once per organisation, say). Every subquery here
-    refers only to the column the outer query groups by (or to nothing), so
-    the grouping is already right without it.
-    """
-
-    def get_group_by_cols(self):
-        return []
-
-
-def sum_subquery(queryset, expression) -> GroupSubquery:
-    """The SUM of ``expression`` over ``queryset`` as a scalar subquery (0 when there are no rows).
-
-    SUM is written as a plain function so that Django adds no GROUP BY inside:
-    the subquery is one row whether or not it refers to the outer query.
-    """
-    total = Coalesce(
-        Func(expression, function="SUM", output_field=money.MONEY), money.ZERO_VALUE, output_field=money.MONEY
-    )
-    return GroupSubquery(queryset.order_by().annotate(_total=total).values("_total"), output_field=money.MONEY)
 
 
 # The financial year (by its starting year) and quarter of a payment's date: April to June is Q1.
@@ -444,17 +425,17 @@ class SpendingReport:
         allocations = self.allocations.filter(**match)
         through = {f"allocation__{lookup}": value for lookup, value in match.items()}
         balance = money.balance_annotations()
-        figures = {"allocated": sum_subquery(allocations, F("amount"))}
+        figures = {"allocated": money.sum_subquery(allocations, F("amount"))}
         if self.paid_from_balances:
-            figures["paid"] = sum_subquery(allocations, balance["net_paid"])
+            figures["paid"] = money.sum_subquery(allocations, balance["net_paid"])
         else:
-            figures["paid"] = sum_subquery(self.payments.filter(**through), money.NET_AMOUNT)
+            figures["paid"] = money.sum_subquery(self.payments.filter(**through), money.NET_AMOUNT)
         if self.spend_from_balances:
-            figures["spent"] = sum_subquery(allocations, balance["spent"])
-            figures["forecast"] = sum_subquery(allocations, balance["forecast"])
+            figures["spent"] = money.sum_subquery(allocations, balance["spent"])
+            figures["forecast"] = money.sum_subquery(allocations, balance["forecast"])
         else:
-            figures["spent"] = sum_subquery(self.spend_lines.filter(**through), F("spent"))
-            figures["forecast"] = sum_subquery(self.latest_returns.filter(**through), F("forecast"))
+            figures["spent"] = money.sum_subquery(self.spend_lines.filter(**through), F("spent"))
+            figures["forecast"] = money.sum_subquery(self.latest_returns.filter(**through), F("forecast"))
         return figures
 
     # --- Groupings: each one query ---------------------------------------------
@@ -515,7 +496,7 @@ class SpendingReport:
         if self.spend_from_balances:
             forecast = money.balance_sums()["forecast"]
         else:
-            forecast = sum_subquery(
+            forecast = money.sum_subquery(
                 self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year")), F("forecast")
             )
         allocated = (

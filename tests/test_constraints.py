@@ -12,13 +12,13 @@ from decimal import Decimal as D
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import ProtectedError, Value
+from django.db.models import F, ProtectedError, Value
 from django.utils import timezone
 
 from accounts.models import Role
 from evaluations.models import EvidenceRating, OutcomeResult
 from grants.financial_year import FinancialYear
-from grants.models import GrantStatusChange, Organisation, Payment
+from grants.models import GrantStatusChange, Organisation, Payment, Variation
 from projects.models import MilestoneStatusChange, ProjectStatusChange
 from tests.factories import (
     AllocationFactory,
@@ -64,6 +64,14 @@ def check(name, make, bad, good, variant=""):
 
 def paid_milestone():
     return MilestoneFactory(payment_amount=D("1000.00"), allocation=AllocationFactory())
+
+
+def variation():
+    allocation = AllocationFactory()
+    return Variation.objects.create(
+        grant=allocation.grant, allocation=allocation, amount_before=allocation.amount,
+        amount_after=allocation.amount - 1, reason="Recruitment slower", requested_by=UserFactory(role=Role.OFFICER),
+    )
 
 
 def history(model, parent):
@@ -114,14 +122,35 @@ CHECKS = [
           "2101"),
     check("payment_amount_positive", PaymentFactory, {"amount": D("0.00")}, {"amount": D("0.01")}, "zero"),
     check("payment_amount_positive", PaymentFactory, {"amount": D("-0.01")}, {"amount": D("0.01")}, "negative"),
-    check("payment_kind_valid", PaymentFactory, {"kind": "gift"}, {"kind": "recovery"}),
+    check("payment_kind_valid", PaymentFactory, {"kind": "gift"}, {"kind": "recovery", "recovery_reason": "overpayment"}),
     check("payment_in_advance_has_reason", PaymentFactory,
           {"in_advance": True, "advance_reason": ""},
           {"in_advance": True, "advance_reason": "Set-up costs before the first milestone"}),
     check("recovery_has_no_milestone", lambda: PaymentFactory(milestone=MilestoneFactory()),
-          {"kind": "recovery"}, {"kind": "recovery", "milestone": None}, "milestone"),
+          {"kind": "recovery", "recovery_reason": "overpayment"},
+          {"kind": "recovery", "recovery_reason": "overpayment", "milestone": None}, "milestone"),
     check("recovery_has_no_milestone", lambda: PaymentFactory(in_advance=True, advance_reason="Set-up costs"),
-          {"kind": "recovery"}, {"kind": "recovery", "in_advance": False}, "in advance"),
+          {"kind": "recovery", "recovery_reason": "overpayment"},
+          {"kind": "recovery", "recovery_reason": "overpayment", "in_advance": False}, "in advance"),
+    check("recovery_has_a_reason", PaymentFactory, {"kind": "recovery"}, {"kind": "recovery",
+          "recovery_reason": "breach_of_conditions"}, "recovery without one"),
+    check("recovery_has_a_reason", PaymentFactory, {"recovery_reason": "overpayment"}, {"recovery_reason": ""},
+          "payment with one"),
+    check("allocation_balance_not_negative", lambda: AllocationFactory().balance, {"paid": D("-0.01")},
+          {"paid": D("0.00")}),
+    check("allocation_balance_recovered_within_paid", lambda: AllocationFactory().balance,
+          {"paid": D("10.00"), "recovered": D("10.01")}, {"paid": D("10.00"), "recovered": D("10.00")}),
+    check("allocation_balance_released_within_recovered", lambda: AllocationFactory().balance,
+          {"paid": D("10.00"), "recovered": D("5.00"), "released": D("5.01")},
+          {"paid": D("10.00"), "recovered": D("5.00"), "released": D("5.00")}),
+    check("variation_amounts_not_negative", lambda: variation(), {"amount_after": D("-0.01")},
+          {"amount_after": D("0.00")}),
+    check("variation_release_not_negative", lambda: variation(), {"releases_recovered": D("-0.01")},
+          {"releases_recovered": D("0.00")}),
+    check("variation_has_reason", lambda: variation(), {"reason": ""}, {"reason": "Recruitment slower"}),
+    check("variation_status_valid", lambda: variation(), {"status": "maybe"}, {"status": "pending"}),
+    check("variation_decision_has_who_and_when", lambda: variation(), {"status": "approved"},
+          {"status": "approved", "decided_by": F("requested_by"), "decided_at": timezone.now()}),
     check("spend_return_quarter_1_to_4", SpendReturnFactory, {"quarter": 0}, {"quarter": 1}, "0"),
     check("spend_return_quarter_1_to_4", SpendReturnFactory, {"quarter": 5}, {"quarter": 4}, "5"),
     check("spend_return_spent_not_negative", SpendReturnFactory, {"spent": D("-0.01")}, {"spent": D("0.00")}),

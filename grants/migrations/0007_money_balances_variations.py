@@ -16,7 +16,7 @@ def recoveries_get_a_reason(apps, schema_editor):
 
 def balances_from_rows(apps, schema_editor):
     """Every allocation's balance, summed from its rows (as grants.money.refresh_balance does)."""
-    from django.db.models import Exists, OuterRef, Q, Sum
+    from django.db.models import Exists, OuterRef, Sum
 
     Allocation = apps.get_model("grants", "Allocation")
     Payment = apps.get_model("grants", "Payment")

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
-from grants.models import Payment
+from grants.models import AllocationBalance, Payment
 from grants.services import record_payment
-from projects.models import Milestone
+from projects.models import Milestone, Project
 from projects.services import review_milestone, submit_milestone
 
 TODAY = dt.date(2016, 1, 15)
@@ -80,6 +80,29 @@ def test_accepted_milestones_wait_with_who_accepted_them_when_and_how_much(clien
     assert timezone.localdate().strftime("%-d %b %Y") in page
     assert url("milestone-pay", milestone_pk=world.derbyshire_milestone.pk) in page
     assert "Hubs open" not in page  # Kent's milestone has not been accepted
+
+
+def test_payments_waiting_never_lists_a_payment_that_cannot_be_made(client, world):
+    """A milestone accepted where the money is gone (a balance broken before commitments were kept, or
+    the project closed since) is not offered to finance: it could only end in a refusal."""
+    accept(world, world.derbyshire_milestone)
+    accept(world, world.harrow_milestone)
+    # Derbyshire's allocation already fully paid, as the rows of an old import might leave it.
+    AllocationBalance.objects.filter(allocation=world.allocations["GB-LAE-DBY"]).update(paid=Decimal("300000.00"))
+    client.force_login(world.users.finance)
+    page = text(client.get(url("payments-waiting")))
+    assert "Family breakdown unit running" not in page
+    assert "1 payment waiting, <strong>£40,000.00</strong> in all." in page
+    Project.objects.filter(pk=world.project.pk).update(status=Project.Status.CLOSED)
+    assert "No payments are waiting." in text(client.get(url("payments-waiting")))
+
+
+def test_accepting_says_whether_finance_can_pay(client, world):
+    client.force_login(world.users.officer)
+    submit_milestone(milestone=world.harrow_milestone, by=world.users.harrow, narrative="Recruited")
+    review = reverse("projects:milestone-review", kwargs={"milestone_pk": world.harrow_milestone.pk})
+    page = text(client.get(client.post(review, {"decision": "accepted"})["Location"]))
+    assert "A finance officer can now release its payment of £40,000.00" in page
 
 
 def test_a_paid_milestone_no_longer_waits(client, world):
@@ -429,9 +452,6 @@ def test_only_finance_records_recoveries(client, world, persona):
 
 def test_payments_waiting_are_listed_fifty_a_page_with_the_whole_count_and_total(client, world):
     """The page stays the same size however many payments wait; the count and total cover them all."""
-    from projects.models import Milestone
-    from projects.services import review_milestone, submit_milestone
-
     for n in range(51):
         milestone = Milestone.objects.create(
             project=world.project, organisation=world.harrow, title=f"Extra milestone {n:02d}",

@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects.models import Milestone, MilestoneStatusChange
+from grants.financial_year import FinancialYear
+from grants.services import record_payment, save_allocation
+from projects.models import Milestone, MilestoneStatusChange, Project
 from projects.services import submit_milestone
 
 
@@ -168,3 +170,63 @@ def test_other_roles_cannot_add_or_edit_milestones(client, world, persona):
 def test_unknown_projects_and_milestones_are_not_found(officer, world):
     assert officer.get(reverse("projects:milestone-create", kwargs={"project_pk": 999999})).status_code == 404
     assert officer.get(reverse("projects:milestone-edit", kwargs={"milestone_pk": 999999})).status_code == 404
+
+
+# Commitments (issue 13): a milestone's payment is committed from its allocation when planned.
+
+
+def test_a_planned_payment_is_committed_from_its_allocation(officer, world):
+    harrow = world.allocations["GB-LAE-HRW"]  # £300,000 with £40,000 committed to "Harrow unit recruited"
+    officer.post(create_url(world.project), valid(world, payment_amount="1250.50"))
+    harrow.balance.refresh_from_db()
+    assert harrow.balance.committed == Decimal("41250.50")
+
+
+def test_a_payment_beyond_the_headroom_is_refused_and_adds_nothing(officer, world):
+    harrow = world.allocations["GB-LAE-HRW"]
+    response = officer.post(create_url(world.project), valid(world, payment_amount="260000.01"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The allocation&#x27;s headroom is £260,000.00" in page
+    assert "committed to milestones £40,000.00" in page
+    assert "at most £260,000.00" in page and "variation of the allocation" in page
+    assert not Milestone.objects.filter(title="Caseload audit").exists()
+    harrow.balance.refresh_from_db()
+    assert harrow.balance.committed == Decimal("40000.00")
+    # Exactly the headroom is allowed.
+    assert officer.post(create_url(world.project), valid(world, payment_amount="260000.00")).status_code == 302
+
+
+def test_raising_a_planned_payment_counts_its_own_commitment_once(officer, world):
+    milestone = world.harrow_milestone  # £40,000 of Harrow's £300,000
+    record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("100000"), paid_on=dt.date(2016, 1, 15),
+                   by=world.users.finance)
+    # Headroom £160,000, plus the milestone's own £40,000: at most £200,000.
+    response = officer.post(edit_url(milestone), valid(world, title=milestone.title, payment_amount="200000.01"))
+    assert "at most £200,000.00" in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.payment_amount == Decimal("40000.00")
+    assert officer.post(edit_url(milestone), valid(world, title=milestone.title, payment_amount="200000.00")).status_code == 302
+    milestone.refresh_from_db()
+    assert milestone.payment_amount == Decimal("200000.00")
+    world.allocations["GB-LAE-HRW"].balance.refresh_from_db()
+    assert world.allocations["GB-LAE-HRW"].balance.committed == Decimal("200000.00")
+
+
+def test_moving_a_payment_to_another_allocation_frees_the_first(officer, world):
+    second = save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
+                             resource=Decimal("50000"), capital=Decimal("0"), by=world.users.officer)
+    milestone = world.harrow_milestone
+    data = valid(world, title=milestone.title, payment_amount="40000.00", allocation=second.pk)
+    assert officer.post(edit_url(milestone), data).status_code == 302
+    first = world.allocations["GB-LAE-HRW"]
+    first.balance.refresh_from_db()
+    second.balance.refresh_from_db()
+    assert (first.balance.committed, second.balance.committed) == (Decimal("0.00"), Decimal("40000.00"))
+
+
+def test_a_closed_projects_grants_take_no_new_milestone_payment(officer, world):
+    Project.objects.filter(pk=world.project.pk).update(status=Project.Status.CLOSED)
+    response = officer.post(create_url(world.project), valid(world))
+    assert "only a recovery can be recorded" in response.content.decode()
+    assert not Milestone.objects.filter(title="Caseload audit").exists()

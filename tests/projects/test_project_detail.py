@@ -99,6 +99,23 @@ def test_partners_and_grants(client, busy):
     assert "£1,000,000.00" in grants
 
 
+def test_each_grants_money_for_those_who_see_all_of_it(client, busy):
+    client.force_login(busy.users.officer)
+    grants = part(client.get(url(busy.project)).content.decode(), 'id="grants"', "</table>")
+    glossary = reverse("money-glossary")
+    assert f'href="{glossary}#awarded">Amount awarded</a>' in grants
+    assert f'href="{glossary}#headroom">Headroom</a>' in grants
+    row = part(grants, "Reclaiming Social Work</a>", "</tr>")
+    # Awarded, then allocated, net paid, committed, headroom and spent, from the kept balances.
+    assert re.findall(r"£[\d,.]+", row) == [
+        "£1,000,000.00", "£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"
+    ]
+    # A partner sees the award, but not the grant's money beyond its own.
+    client.force_login(busy.users.harrow)
+    grants = part(client.get(url(busy.project)).content.decode(), 'id="grants"', "</table>")
+    assert re.findall(r"£[\d,.]+", grants) == ["£1,000,000.00"] and "Headroom" not in grants
+
+
 def test_allocations_by_recipient_and_year_with_totals(client, busy):
     client.force_login(busy.users.officer)
     page = client.get(url(busy.project)).content.decode()

@@ -2,11 +2,14 @@
 always with a reason that is kept in the history."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from projects.models import Project, ProjectStatusChange
+from grants.money import refresh_balance
+from grants.services import submit_spend_return
+from projects.models import Milestone, Project, ProjectStatusChange
 
 
 def url(project):
@@ -82,3 +85,52 @@ def test_other_roles_cannot_change_the_status(client, world, persona):
 
 def test_an_unknown_project_is_not_found(officer, world):
     assert officer.get(reverse("projects:status", kwargs={"project_pk": 999999})).status_code == 404
+
+
+# Closure (issue 13): only with the money settled, or with a recorded exception.
+
+
+def _closing(world):
+    Project.objects.filter(pk=world.project.pk).update(status=Project.Status.CLOSING)
+    world.project.refresh_from_db()
+
+
+def test_an_unsettled_project_does_not_close_and_the_page_says_why(officer, world):
+    _closing(world)
+    page = officer.get(url(world.project)).content.decode()
+    assert 'id="closure-problems"' in page
+    assert "2 milestone payments of £90,000.00 committed and not yet paid" in page
+    assert "No spend return for Q4 of 2015-16 from Derbyshire County Council" in page
+    response = officer.post(url(world.project), {"status": "closed", "reason": "Programme ended"})
+    assert response.status_code == 200
+    assert "cannot close" in response.content.decode()
+    world.project.refresh_from_db()
+    assert world.project.status == Project.Status.CLOSING
+    assert not ProjectStatusChange.objects.filter(new_status="closed").exists()
+
+
+def test_an_unsettled_project_closes_with_a_recorded_exception(officer, world):
+    _closing(world)
+    response = officer.post(url(world.project), {
+        "status": "closed", "reason": "Programme ended", "exception": "Harrow's unit was never recruited",
+    })
+    assert response.status_code == 302
+    world.project.refresh_from_db()
+    assert world.project.status == Project.Status.CLOSED
+    change = ProjectStatusChange.objects.get(new_status="closed")
+    assert "Closed with an exception: Harrow's unit was never recruited" in change.reason
+    assert "committed and not yet paid" in change.reason
+
+
+def test_a_settled_project_closes_without_an_exception(officer, world):
+    _closing(world)
+    Milestone.objects.filter(project=world.project).update(payment_amount=None, allocation=None)
+    for allocation in world.allocations.values():
+        refresh_balance(allocation.pk)
+        user = {world.derbyshire.pk: world.users.derbyshire, world.harrow.pk: world.users.harrow}.get(
+            allocation.recipient_id, world.users.officer)
+        submit_spend_return(allocation=allocation, by=user, quarter=4, spent=Decimal("0"), forecast=Decimal("0"))
+    response = officer.post(url(world.project), {"status": "closed", "reason": "All settled"})
+    assert response.status_code == 302
+    world.project.refresh_from_db()
+    assert world.project.status == Project.Status.CLOSED

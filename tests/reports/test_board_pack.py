@@ -27,7 +27,8 @@ from grants import money as money_module
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
-from reports.board_pack import board_pack_context, build_board_pack_pdf, discrepancies_as_at
+from grants.reconciliation import find_discrepancies
+from reports.board_pack import board_pack_context, build_board_pack_pdf
 from tests.factories import (
     AllocationFactory,
     EvaluationFactory,
@@ -182,7 +183,7 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
 
     # Reconciliation as at the day: Grant g5 was awarded £100,000.00 and nothing allocated.
     reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
-    count = len(discrepancies_as_at(AS_AT))
+    count = len(find_discrepancies(as_at=AS_AT))
     assert f"{count} discrepancies found in the records as they stood at the end of 31 December 2016" in reconciliation
     assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in reconciliation
     assert "Grant g5" in reconciliation
@@ -412,3 +413,77 @@ def test_the_query_count_does_not_grow_with_the_number_of_projects(client, pack)
     assert len(context["rag_groups"][0].projects) == 1 + 7
     # Each added grant's allocation was overpaid on the day: its discrepancies are there as at it.
     assert len(context["discrepancies"]) > 7
+
+
+# --- As at the day: nothing from later years, reconciliation and ratings then ----------
+
+
+def test_as_at_the_end_of_a_year_nothing_from_a_later_year_is_counted(pack):
+    """A 2019-20 allocation of £9,500,000.00, made in June 2018: the pack as at 31 March 2019 neither counts
+    it as allocated nor calls it an underspend; the pack as at 1 April 2019 does count it."""
+    later = Allocation.objects.create(grant=pack.grants["g4"], recipient=pack.orgs["charity"],
+                                      financial_year=FinancialYear(2019), resource=D("9500000.00"))
+    backdate_history(Allocation, dt.date(2018, 6, 1), id=later.pk)
+    money_module.refresh_balance(later.pk)
+    as_at = dt.date(2019, 3, 31)
+    context = board_pack_context(as_at)
+    years, totals = expected_as_at(as_at)
+    assert [row.labels[0] for row in context["years"]] == ["2015-16", "2016-17", "2017-18"]
+    assert (context["totals"].allocated, context["totals"].variance) == (totals["allocated"], totals["variance"])
+    assert context["totals"].variance < D("9500000.00")
+    text = squash("\n".join(pdf_pages(build_board_pack_pdf(as_at))[1:]))
+    spending = text[text.index("1. Spending summary"):text.index("2. Reconciliation")]
+    assert "2019-20" not in spending and "9,500,000.00" not in spending
+    assert "allocations for years starting after 31 March 2019 are not counted" in spending
+
+    next_day = board_pack_context(dt.date(2019, 4, 1))
+    assert next_day["years"][-1].labels[0] == "2019-20"
+    assert next_day["totals"].allocated == totals["allocated"] + D("9500000.00")
+
+
+def test_the_reconciliation_is_of_the_records_as_they_stood_on_the_day(pack):
+    """Grant g5 had nothing allocated on 31 December 2016, whatever was allocated since; a payment to
+    Eastborough's 2016-17 allocation (a3: £150,000.15, £95,000.05 paid) dated 1 December 2016 but recorded on
+    10 January 2017 passes the allocation only from the day it was recorded."""
+    since = Allocation.objects.create(grant=pack.grants["g5"], recipient=pack.orgs["westham"],
+                                      financial_year=FinancialYear(2017), resource=D("100000.00"))
+    money_module.refresh_balance(since.pk)
+    Payment.objects.create(allocation=pack.allocations["a3"], amount=D("60000.00"), paid_on=dt.date(2016, 12, 1),
+                           recorded_at=at_noon(dt.date(2017, 1, 10)))
+
+    def messages(day):
+        return [discrepancy.message for discrepancy in find_discrepancies(as_at=day)]
+
+    on_the_day = messages(AS_AT)
+    assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in on_the_day
+    assert not any("Net payments to London Borough of Eastborough" in message for message in on_the_day)
+    recorded = messages(dt.date(2017, 1, 10))
+    assert ("Net payments to London Borough of Eastborough for 2016-17 of £155,000.05 are £4,999.90 more than its "
+            "allocation of £150,000.15") in recorded
+    today = messages(timezone.localdate())
+    assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" not in today
+
+    text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))[1:]))  # after the cover's contents
+    reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
+    assert f"{len(on_the_day)} discrepancies found in the records as they stood at the end of 31 December 2016" \
+        in reconciliation
+    assert "Eastborough" not in reconciliation
+    assert f"{timezone.localdate():%-d %B %Y}" not in reconciliation  # dated the day, not today
+
+
+def test_each_project_has_the_rating_its_history_had_on_the_day(pack):
+    def ratings(day):
+        context = board_pack_context(day)
+        return {project.reference: (group.rag, project.rag_reason_then)
+                for group in context["rag_groups"] for project in group.projects}
+
+    assert ratings(AS_AT)["A-01"] == ("green", "On track")
+    assert ratings(dt.date(2017, 6, 1))["A-01"] == ("red", "The lead has lost its director")
+    assert ratings(dt.date(2016, 5, 31))["A-01"] == ("", "")  # set up in 2015, first rated in June 2016
+    assert Project.objects.get(reference="A-01").rag == "red"  # today's rating, not shown as at 2016
+
+
+def test_the_cover_says_what_as_at_means(pack):
+    cover = squash(pdf_pages(build_board_pack_pdf(AS_AT))[0])
+    assert "Every figure is as recorded by the end of 31 December 2016" in cover
+    assert "payments and recoveries count in the year and quarter of the date they were made" in cover

@@ -72,6 +72,7 @@ def test_every_allocation_has_one_balance_equal_to_its_ledger_rows(small):
     allocations = Allocation.objects.filter(grant__project__programme=small.programme)
     balances = AllocationBalance.objects.filter(allocation__in=allocations)
     assert balances.count() == allocations.count() == small.counts["allocation balances"] == 150
+    assert list(money.balances_out_of_step(allocations)) == []
     for allocation in allocations.select_related("balance"):
         assert money.allocation_figures(allocation) == money.ledger_figures(allocation.pk), allocation
     totals = money.totals(allocations)

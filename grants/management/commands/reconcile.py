@@ -8,7 +8,8 @@ from grants.reconciliation import find_discrepancies
 class Command(BaseCommand):
     help = (
         "List every grant whose money does not add up: allocations against award, payments against "
-        "allocations, spend against payments, milestones paid twice. Exits with status 1 if it lists any."
+        "allocations, payments and commitments against allocations, spend against payments, milestones paid "
+        "twice, and every kept balance against its ledger rows. Exits with status 1 if it lists any."
     )
 
     def handle(self, *args, **options):
