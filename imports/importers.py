@@ -275,7 +275,7 @@ class AllocationImport(Importer):
 
     def write(self, change: Change) -> None:
         existing = change.current
-        money.save_allocation(
+        saved = money.save_allocation(
             grant=self.grant,
             allocation=existing,
             illustrative=existing.illustrative if existing else False,
@@ -284,6 +284,12 @@ class AllocationImport(Importer):
             reason=f"Re-profiled in the allocations spreadsheet for {self.grant.title}" if existing else "",
             **change.data,
         )
+        if saved.pending_variation is not None:
+            # A file cannot wait half-written for a second officer: large changes are made one by one.
+            raise money.MoneyRuleError(
+                f"This changes the allocation by more than £{settings.VARIATION_APPROVAL_THRESHOLD:,}, so a second "
+                "programme officer must approve it: ask for it as a variation on the allocation's page instead"
+            )
 
 
 # Quarterly spend returns

@@ -37,6 +37,7 @@ def test_an_allocation_edited_on_the_web_keeps_who_and_the_old_and_new_amounts(c
             "resource": "350000.50",
             "capital": "",
             "purpose": "",
+            "reason": "Derbyshire adds a second unit",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -98,12 +99,12 @@ def test_a_partner_sees_the_changes_to_its_own_money_only(client, world):
     services.save_allocation(
         grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2015),
         resource=Decimal("290000.00"), capital=Decimal("0"), allocation=world.allocations["GB-LAE-HRW"],
-        by=world.users.officer,
+        by=world.users.officer, reason="Re-profiled",
     )
     services.save_allocation(
         grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2015),
         resource=Decimal("310000.00"), capital=Decimal("0"), allocation=world.allocations["GB-LAE-DBY"],
-        by=world.users.officer,
+        by=world.users.officer, reason="Re-profiled",
     )
     harrow_page = changes_page(client, world.users.harrow, world.project).content.decode()
     assert "Resource: £300,000.00 → £290,000.00" in harrow_page
@@ -148,6 +149,7 @@ def test_the_changes_page_queries_do_not_grow_with_changes(client, world):
         services.save_allocation(
             grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2015),
             resource=Decimal("200000.00") + n, capital=Decimal("0"), allocation=allocation, by=world.users.officer,
+            reason="Re-profiled",
         )
         world.project.rag = Project.Rag.GREEN if n % 2 else Project.Rag.RED
         world.project.save()
@@ -162,6 +164,7 @@ def test_the_admin_lists_the_history_and_cannot_revert(client, world):
     services.save_allocation(
         grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2015),
         resource=Decimal("310000.00"), capital=Decimal("0"), allocation=allocation, by=world.users.officer,
+            reason="Re-profiled",
     )
     superuser = world.users.admin
     superuser.is_staff = superuser.is_superuser = True

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from audit.models import DownloadRecord
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Payment
+from grants.models import Allocation, Payment, Variation
 from imports.importers import AllocationImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
@@ -102,9 +102,10 @@ def test_a_filled_template_previews_new_changed_and_unchanged_rows_then_imports_
     assert second.history.first().history_user == world.users.officer
 
 
-def test_money_can_move_between_allocations_in_one_file_when_the_award_is_full(client, world):
+def test_money_can_move_between_allocations_in_one_file_when_the_award_is_full(client, world, settings):
     """The award is £1,000,000 and £700,000 is allocated: a file that takes £200,000 from
     Harrow and gives Derbyshire £400,000 more needs Harrow's reduction written first."""
+    settings.VARIATION_APPROVAL_THRESHOLD = 500000  # changes this size need no second officer here
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
     fill(book, "Allocations", [
@@ -119,6 +120,22 @@ def test_money_can_move_between_allocations_in_one_file_when_the_award_is_full(c
     assert amounts == {"Derbyshire County Council": D("700000.00"), "London Borough of Harrow": D("100000.00"),
                        "Morning Lane Associates": D("100000.00")}
     assert response.status_code == 302
+    # Each change is a variation with the file as its reason.
+    reasons = set(Variation.objects.filter(grant=world.grant).values_list("reason", "status"))
+    assert reasons == {("Re-profiled in the allocations spreadsheet for Reclaiming Social Work", "approved")}
+    assert Variation.objects.filter(grant=world.grant).count() == 2
+
+
+def test_a_change_that_needs_a_second_officer_is_refused_and_nothing_changes(client, world, settings):
+    settings.VARIATION_APPROVAL_THRESHOLD = 100000
+    client.force_login(world.users.officer)
+    book = template(AllocationImport(world.users.officer, world.grant))
+    fill(book, "Allocations", [("London Borough of Harrow", "2015-16", 100000, 0, None)])  # £200,000 less
+    before = snapshot()
+    response = send(client, world, book)
+    assert "a second programme officer must approve it" in problems_text(response)
+    assert snapshot() == before
+    assert not Variation.objects.exists()
 
 
 def test_over_the_award_is_refused_with_the_services_message_and_nothing_changes(client, world):
@@ -141,10 +158,13 @@ def test_an_allocation_cannot_be_reduced_below_what_was_paid(client, world):
     Payment.objects.create(allocation=allocation, amount=D("50000.00"), paid_on="2015-10-01")
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
-    fill(book, "Allocations", [("Derbyshire County Council", "2015-16", 49999.99, 0, None)])
+    fill(book, "Allocations", [("Derbyshire County Council", "2015-16", 99999.99, 0, None)])
     before = snapshot()
     response = send(client, world, book)
-    assert "£50,000.00 has already been paid against this allocation" in problems_text(response)
+    # £50,000 paid and the £50,000 milestone payment still committed: no less than £100,000.
+    assert ("£50,000.00 has been paid (net of recoveries) and £50,000.00 is committed to milestone payments"
+            in problems_text(response))
+    assert "so it cannot be less than £100,000.00" in problems_text(response)
     assert snapshot() == before
 
 

@@ -15,6 +15,7 @@ from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
 from imports.importers import SPEND_RETURNS, SpendReturnImport
 from imports.spreadsheet import build_template
+from projects.models import Project
 from tests.imports.files import fill, snapshot, template, workbook_bytes
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,8 @@ def test_the_command_refuses_a_file_that_is_not_a_workbook(world, tmp_path):
 
 def ten_thousand_rows(world):
     """2,500 allocations of Derbyshire (100 grants over 25 years) and a return for each quarter."""
+    # A return is for a quarter of the project's life: this one runs as long as its grants.
+    Project.objects.filter(pk=world.project.pk).update(start_date=dt.date(2000, 4, 1), end_date=dt.date(2025, 3, 31))
     grants = Grant.objects.bulk_create([
         Grant(project=world.project, round=world.round, recipient=world.morning_lane, title=f"Scale-up {n}",
               amount_awarded=D("10000000.00"), award_date=dt.date(2000, 1, 1),
