@@ -183,6 +183,10 @@ class Grant(Stateful):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     amount_awarded = money()
+    original_amount = money(
+        null=True, blank=True,
+        help_text="The award as first made, kept when a variation first changes it; empty while it never has.",
+    )
     award_date = models.DateField()
     planned_start = models.DateField()
     planned_end = models.DateField()

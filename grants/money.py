@@ -430,6 +430,11 @@ def grants_as_at(day):
     return _as_recorded(apps.get_model("grants", "Grant").history.all(), day)
 
 
+def original_award_expression(prefix: str = ""):
+    """A grant's award as first made: kept on the grant when a variation first changes it."""
+    return Coalesce(F(f"{prefix}original_amount"), F(f"{prefix}amount_awarded"), output_field=MONEY)
+
+
 def milestone_payments_total(milestones) -> Decimal:
     """The payments a queryset of milestones would release (committed, or waiting to be paid)."""
     return to_penny(milestones.order_by().aggregate(total=_sum("payment_amount"))["total"])

@@ -264,10 +264,12 @@ def _apply_award(grant: Grant, amount: Decimal, *, by) -> None:
         raise MoneyRuleError(
             f"{_pounds(allocated)} of this grant is allocated, so the award cannot be less than that"
         )
+    if grant.original_amount is None:
+        grant.original_amount = grant.amount_awarded
     grant.amount_awarded = amount
     grant.full_clean()
     grant._history_user = by
-    grant.save(update_fields=["amount_awarded", "modified_at"])
+    grant.save(update_fields=["amount_awarded", "original_amount", "modified_at"])
 
 
 def _lock_allocation(allocation_id) -> Allocation:
@@ -478,6 +480,8 @@ def save_grant(*, grant: Grant, by, reason: str = "") -> Grant:
             if variation.status == Variation.Status.PENDING:
                 grant.amount_awarded = locked.amount_awarded
                 grant.pending_variation = variation
+            elif locked.original_amount is None:
+                grant.original_amount = locked.amount_awarded
         # Status moves only through set_status; never write back a status read before the lock.
         grant.status = locked.status
         grant.full_clean()

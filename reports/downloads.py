@@ -105,6 +105,7 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
         ("Underspend threshold", report.thresholds.underspend_text),
         ("Overspend threshold", report.thresholds.overspend_text),
         ("Awarded", totals.awarded),
+        ("Originally awarded, before variations", totals.original_awarded),
         ("Allocated", totals.allocated),
         ("Paid, less recoveries", totals.paid),
         ("Spent", totals.spent),

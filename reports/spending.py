@@ -252,6 +252,7 @@ class Row:
     forecast: Decimal | None
     thresholds: Thresholds
     key: object = None
+    original_awarded: Decimal | None = None  # the awards as first made, before variations (totals only)
 
     @property
     def variance(self) -> Decimal | None:
@@ -566,13 +567,16 @@ class SpendingReport:
             self.grants.order_by()
             .annotate(_all=Value(1))
             .values("_all")
-            .annotate(awarded=Sum("amount_awarded"), **self._figures())
+            .annotate(
+                awarded=Sum("amount_awarded"), original=Sum(money.original_award_expression()), **self._figures()
+            )
         )
         data = next(iter(row), None) or {}
         to_penny = money.to_penny
         return Row(
             ("Total",), to_penny(data.get("awarded")), to_penny(data.get("allocated")), to_penny(data.get("paid")),
             to_penny(data.get("spent")), to_penny(data.get("forecast")), self.thresholds,
+            original_awarded=to_penny(data.get("original")),
         )
 
     @cached_property

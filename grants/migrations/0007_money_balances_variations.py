@@ -161,5 +161,15 @@ class Migration(migrations.Migration):
             model_name='variation',
             constraint=models.CheckConstraint(condition=models.Q(('status', 'pending'), models.Q(('decided_at__isnull', False), ('decided_by__isnull', False)), _connector='OR'), name='variation_decision_has_who_and_when'),
         ),
+        migrations.AddField(
+            model_name='grant',
+            name='original_amount',
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='The award as first made, kept when a variation first changes it; empty while it never has.', max_digits=14, null=True),
+        ),
+        migrations.AddField(
+            model_name='historicalgrant',
+            name='original_amount',
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='The award as first made, kept when a variation first changes it; empty while it never has.', max_digits=14, null=True),
+        ),
         migrations.RunPython(balances_from_rows, migrations.RunPython.noop),
     ]

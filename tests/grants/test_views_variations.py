@@ -153,3 +153,27 @@ def test_only_officers_decide_and_others_see_no_buttons(client, world, harrow, s
     variation.refresh_from_db()
     assert variation.status == "pending"
     assert Allocation.objects.get(pk=harrow.pk).amount == Decimal("300000.00")
+
+
+def test_the_original_award_is_kept_and_shown_beside_the_current_one(client, world, settings):
+    settings.VARIATION_APPROVAL_THRESHOLD = 100000
+    client.force_login(world.users.officer)
+    data = {
+        "round": world.grant.round_id, "recipient": world.grant.recipient_id, "title": world.grant.title,
+        "description": "", "amount_awarded": "1050000.00", "award_date": "05/01/2015", "planned_start": "01/01/2015",
+        "planned_end": "31/12/2016", "ggis_award_reference": "", "publishable": "on", "reason": "Sixth council",
+    }
+    assert client.post(url("edit", grant_pk=world.grant.pk), data).status_code == 302
+    assert client.post(url("edit", grant_pk=world.grant.pk),
+                       data | {"amount_awarded": "1075000.00", "reason": "Seventh council"}).status_code == 302
+    world.grant.refresh_from_db()
+    assert (world.grant.original_amount, world.grant.amount_awarded) == (Decimal("1000000.00"),
+                                                                          Decimal("1075000.00"))
+    page = client.get(url("detail", grant_pk=world.grant.pk)).content.decode()
+    assert re.search(r'id="original-award">£1,000,000.00', page)
+    assert "Sixth council" in page and "Seventh council" in page
+    client.force_login(world.users.viewer)
+    report = client.get(reverse("reports:spending")).content.decode()
+    # Kent's £500,000 award never varied: £1,500,000 first awarded, £1,575,000 now.
+    assert re.search(r'id="total-awarded">£1,575,000.00<div[^>]*id="total-original">£1,500,000.00 as first awarded',
+                     report)
