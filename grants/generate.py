@@ -484,6 +484,8 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
             recovered=sum((p["amount"] for p in payments if p not in paid), Decimal("0.00")),
             released=Decimal("0.00"), committed=_pounds(committed.get(id(allocation), 0)),
             spent=_pounds(spent), forecast=_pounds(forecast),
+            # Every generated row is illustrative, and every allocation has its four spend returns.
+            invented_paid=bool(payments), invented_committed=id(allocation) in committed, invented_spent=True,
             updated_at=max([last_return] + [p["recorded_at"] for p in payments]),
         )
     return last_paid

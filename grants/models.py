@@ -446,6 +446,11 @@ class AllocationBalance(models.Model):
     committed = money(default=Decimal("0.00"), help_text="Milestone payments planned or accepted, not yet paid.")
     spent = money(default=Decimal("0.00"))
     forecast = money(default=Decimal("0.00"), help_text="The forecast in the latest spend return.")
+    # Whether an invented (illustrative) demo row lies behind a figure, so a page that adds up balances
+    # can mark the figure without reading the rows.
+    invented_paid = models.BooleanField(default=False)
+    invented_committed = models.BooleanField(default=False)
+    invented_spent = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -146,7 +146,9 @@ _BALANCE_FIGURES = (
 def _balance_discrepancies(grants) -> list[Discrepancy]:
     """Every kept balance against its own ledger rows: one listing for each figure that differs."""
     found = []
-    for allocation in money.balances_out_of_step(Allocation.objects.filter(grant__in=grants)):
+    # Every grant (the funder's view): no filter, so each table is read once without a join to the scope.
+    allocations = Allocation.objects.filter(grant__in=grants) if grants.query.where else Allocation.objects.all()
+    for allocation in money.balances_out_of_step(allocations):
         balance = getattr(allocation, "balance", None)
         what = f"{allocation.recipient}'s {allocation.financial_year} allocation"
         for name, label, source in _BALANCE_FIGURES:

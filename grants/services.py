@@ -1,10 +1,14 @@
-"""Every allocation, payment and recovery is made here, whoever asks: a form,
-the admin, an import or a command. The rules of DESIGN.md are checked under
-row locks so that two requests at once cannot both pass a check that only
-one of them may pass.
+"""Every allocation, variation, milestone payment, payment, recovery, spend return
+and closure is made here, whoever asks: a form, the admin, an import or a
+command. The rules of DESIGN.md are checked under row locks so that two requests
+at once cannot both pass a check that only one of them may pass, and each
+allocation's kept balance (grants.money.refresh_balance) is rewritten in the
+same transaction as the rows it sums.
 
 Locks are always taken in the same order (grant, then allocation, then
-milestone) so that two transactions never wait on each other in a circle.
+milestone; several of one kind in key order) so that two transactions never
+wait on each other in a circle. Headroom is worked out from the ledger rows
+under those locks, never from a balance read before them.
 """
 
 import datetime as dt
@@ -175,7 +179,7 @@ def _needs_approval(before: Decimal, after: Decimal) -> bool:
     return abs(after - before) > Decimal(settings.VARIATION_APPROVAL_THRESHOLD)
 
 
-def _record_variation(*, grant, allocation, before, after, reason, by, held=ZERO, resource=None, capital=None):
+def _record_variation(*, grant, allocation, before, after, reason, by, held=ZERO):
     """The variation row for a change about to be made (or waiting for approval)."""
     reason = (reason or "").strip()
     if not reason:

@@ -107,9 +107,9 @@ class Figure:
 # Which allocations carry invented rows behind each figure; added to grants.money's sums of the balances.
 _MONEY_INVENTED = {
     "invented_allocated": _invented,
-    "invented_paid": lambda: _invented_in(Payment.objects.all()),
-    "invented_committed": lambda: _invented_in(Milestone.objects.filter(payment_amount__isnull=False)),
-    "invented_spent": lambda: _invented_in(SpendReturn.objects.all()),
+    "invented_paid": lambda: Count("pk", filter=Q(balance__invented_paid=True)),
+    "invented_committed": lambda: Count("pk", filter=Q(balance__invented_committed=True)),
+    "invented_spent": lambda: Count("pk", filter=Q(balance__invented_spent=True)),
 }
 
 

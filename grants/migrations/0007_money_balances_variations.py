@@ -34,10 +34,15 @@ def balances_from_rows(apps, schema_editor):
         ~Exists(Payment.objects.filter(milestone=OuterRef("pk"), kind="payment"))
     )
     committed = dict(unpaid.values("allocation").annotate(t=Sum("payment_amount")).values_list("allocation", "t"))
+    invented_paid = set(Payment.objects.filter(illustrative=True).values_list("allocation", flat=True))
+    invented_committed = set(unpaid.filter(illustrative=True).values_list("allocation", flat=True))
+    invented_spent = set(SpendReturn.objects.filter(illustrative=True).values_list("allocation", flat=True))
     rows = [
         AllocationBalance(
             allocation_id=pk, paid=paid.get(pk) or zero, recovered=recovered.get(pk) or zero,
             committed=committed.get(pk) or zero, spent=spent.get(pk) or zero, forecast=forecast.get(pk) or zero,
+            invented_paid=pk in invented_paid, invented_committed=pk in invented_committed,
+            invented_spent=pk in invented_spent,
         )
         for pk in Allocation.objects.values_list("pk", flat=True).iterator()
     ]
@@ -63,6 +68,9 @@ class Migration(migrations.Migration):
                 ('committed', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Milestone payments planned or accepted, not yet paid.', max_digits=14)),
                 ('spent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
                 ('forecast', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='The forecast in the latest spend return.', max_digits=14)),
+                ('invented_paid', models.BooleanField(default=False)),
+                ('invented_committed', models.BooleanField(default=False)),
+                ('invented_spent', models.BooleanField(default=False)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),

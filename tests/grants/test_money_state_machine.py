@@ -375,7 +375,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @invariant()
     def balances_equal_their_ledger_rows(self):
-        assert not money.balances_out_of_step(Allocation.objects.filter(grant=self.grant)).exists()
+        assert money.balances_out_of_step(Allocation.objects.filter(grant=self.grant)) == []
 
     @invariant()
     def money_never_passes_its_limits(self):
