@@ -475,60 +475,76 @@ class SpendingReport:
             )
         if grouping == ORGANISATION:
             return self._by_recipient()
-        years, quarters = self._periods
-        return years if grouping == FINANCIAL_YEAR else quarters
+        return self._years if grouping == FINANCIAL_YEAR else self._quarters
 
     @cached_property
-    def _periods(self) -> tuple[list[dict], list[dict]]:
-        """The rows by financial year and by quarter, from three grouped queries: net paid by the quarter of
-        the payment's date, spent by the quarter its return covers, allocated and forecast by the allocation's
-        year. A year's paid and spent are the sums of its quarters, so the two groupings always agree."""
-        paid = (
+    def _paid_by_quarter(self) -> dict[tuple[int, int], Decimal]:
+        """Net paid grouped by the financial year and quarter of the payment's date: one query."""
+        rows = (
             self.payments.order_by()
             .annotate(year=PAYMENT_YEAR, number=PAYMENT_QUARTER)
             .values("year", "number")
             .annotate(paid=money.net_paid_expression())
         )
-        spent = (
+        return {(int(row["year"]), int(row["number"])): money.to_penny(row["paid"]) for row in rows}
+
+    @cached_property
+    def _spent_by_quarter(self) -> dict[tuple[int, int], Decimal]:
+        """Spent grouped by the quarter each return covers (a quarter of its allocation's year): one query."""
+        rows = (
             self.spend_lines.order_by()
             .values("allocation__financial_year", "quarter")
             .annotate(spent=money.spent_expression())
         )
+        return {(row["allocation__financial_year"].start_year, row["quarter"]): money.to_penny(row["spent"])
+                for row in rows}
+
+    @cached_property
+    def _quarters(self) -> list[dict]:
+        """The rows by quarter: net paid by the quarter of the payment's date, spent by the quarter its return
+        covers."""
+        paid, spent = self._paid_by_quarter, self._spent_by_quarter
+        return [
+            {"year": start, "number": number, "paid": paid.get((start, number), money.ZERO),
+             "spent": spent.get((start, number), money.ZERO)}
+            for start, number in sorted(paid.keys() | spent.keys())
+        ]
+
+    @cached_property
+    def _years(self) -> list[dict]:
+        """The rows by financial year: net paid by the year of the payment's date (the sum of its quarters);
+        allocated, spent and forecast by the allocation's year (a return covers a quarter of its allocation's
+        year), spent and forecast from the kept balances when nothing is cut off by a quarter or a day, else
+        from the returns. Either way a year is the sum of its quarters, so the two groupings agree."""
+        sums = money.balance_sums()
+        annotations = {"allocated": sums["allocated"]}
         if self.spend_from_balances:
-            forecast = money.balance_sums()["forecast"]
+            annotations |= {"forecast": sums["forecast"], "spent": sums["spent"]}
+        if self.paid_from_balances:
+            # Net paid by the allocation's year: not a figure of a year (payments count by their date), but
+            # added over every year, the total that the totals take from the balances.
+            annotations |= {"balance_paid": sums["paid"], "balance_recovered": sums["recovered"]}
         else:
-            forecast = money.sum_subquery(
+            annotations["forecast"] = money.sum_subquery(
                 self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year")), F("forecast")
             )
-        allocated = (
-            self.allocations.order_by()
-            .values("financial_year")
-            .annotate(allocated=money.balance_sums()["allocated"], forecast=forecast)
-        )
         zero = money.ZERO
-        quarters: dict[tuple[int, int], dict] = {}
-        for row in paid:
-            key = (int(row["year"]), int(row["number"]))
-            quarters.setdefault(key, {"paid": zero, "spent": zero})["paid"] = money.to_penny(row["paid"])
-        for row in spent:
-            key = (row["allocation__financial_year"].start_year, row["quarter"])
-            quarters.setdefault(key, {"paid": zero, "spent": zero})["spent"] = money.to_penny(row["spent"])
         years: dict[int, dict] = {}
 
         def year(start: int) -> dict:
-            return years.setdefault(start, {"allocated": zero, "forecast": zero, "paid": zero, "spent": zero})
+            return years.setdefault(start, {"allocated": zero, "forecast": zero, "paid": zero, "spent": zero,
+                                            "balance_paid": zero, "balance_recovered": zero})
 
-        for row in allocated:
+        for row in self.allocations.order_by().values("financial_year").annotate(**annotations):
             figures = year(row["financial_year"].start_year)
-            figures["allocated"] = money.to_penny(row["allocated"])
-            figures["forecast"] = money.to_penny(row["forecast"])
-        for (start, _), figures in quarters.items():
-            year(start)["paid"] += figures["paid"]
-            year(start)["spent"] += figures["spent"]
-        return (
-            [{"year": start, **figures} for start, figures in sorted(years.items())],
-            [{"year": start, "number": number, **figures} for (start, number), figures in sorted(quarters.items())],
-        )
+            for name in annotations:
+                figures[name] = money.to_penny(row[name])
+        for (start, _), paid in self._paid_by_quarter.items():
+            year(start)["paid"] += paid
+        if not self.spend_from_balances:
+            for (start, _), spent in self._spent_by_quarter.items():
+                year(start)["spent"] += spent
+        return [{"year": start, **figures} for start, figures in sorted(years.items())]
 
     def _row(self, grouping: str, data: dict) -> Row:
         common = {"paid": money.to_penny(data["paid"]), "spent": money.to_penny(data["spent"]),
@@ -562,21 +578,22 @@ class SpendingReport:
 
     @cached_property
     def totals(self) -> Row:
-        """The whole scope in one query: each figure an uncorrelated subquery, awarded over the grants."""
-        row = (
-            self.grants.order_by()
-            .annotate(_all=Value(1))
-            .values("_all")
-            .annotate(
-                awarded=Sum("amount_awarded"), original=Sum(money.original_award_expression()), **self._figures()
-            )
+        """The whole scope: awarded (now and as first made) summed over the grants in one query; the rest added
+        up from the financial-year rows, which hold every allocation, payment and return in scope once."""
+        awards = self.grants.order_by().aggregate(
+            awarded=Sum("amount_awarded"), original=Sum(money.original_award_expression())
         )
-        data = next(iter(row), None) or {}
+        years = self._years
         to_penny = money.to_penny
+
+        def total(name):
+            return sum((row[name] for row in years), money.ZERO)
+
+        # With no date cut-off, net paid is the kept balances' (reconciliation checks they equal the rows).
+        paid = total("balance_paid") - total("balance_recovered") if self.paid_from_balances else total("paid")
         return Row(
-            ("Total",), to_penny(data.get("awarded")), to_penny(data.get("allocated")), to_penny(data.get("paid")),
-            to_penny(data.get("spent")), to_penny(data.get("forecast")), self.thresholds,
-            original_awarded=to_penny(data.get("original")),
+            ("Total",), to_penny(awards["awarded"]), total("allocated"), paid, total("spent"),
+            total("forecast"), self.thresholds, original_awarded=to_penny(awards["original"]),
         )
 
     @cached_property

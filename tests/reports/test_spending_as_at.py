@@ -207,6 +207,13 @@ def _programme_of(count):
 QUERIES = {"project": 12, "organisation": 12, "round": 12, "financial_year": 10, "quarter": 10}
 
 
+def expected_queries(grouping, params):
+    """With nothing cut off by a quarter or a day, spent by year comes from the kept balances: one query fewer,
+    except by quarter, which needs the returns' quarters anyway."""
+    cut_off = "as_at" in params or "quarter" in params
+    return QUERIES[grouping] - (0 if cut_off or grouping == "quarter" else 1)
+
+
 @pytest.mark.parametrize("grouping, params", [
     ("project", {}),
     ("project", {"as_at": "31/12/2016"}),
@@ -222,10 +229,10 @@ def test_the_page_makes_the_same_few_queries_for_3_and_20_projects(client, db, d
     params = {**params, "group": grouping}
     _programme_of(3)
     client.get(URL, params)  # the first request of a session does its own bookkeeping
-    with django_assert_num_queries(QUERIES[grouping]):
+    with django_assert_num_queries(expected_queries(grouping, params)):
         assert client.get(URL, params).status_code == 200
     _programme_of(17)
-    with django_assert_num_queries(QUERIES[grouping]):
+    with django_assert_num_queries(expected_queries(grouping, params)):
         page = client.get(URL, params).content.decode()
     if grouping == "project":
         assert "20 rows" in page
