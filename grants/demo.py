@@ -526,6 +526,10 @@ PROJECTS = [
             "so reconciliation lists the allocations as £300,000 less than the award. The difference is "
             "there on purpose."
         ),
+        "unallocated_reason": (
+            "Held back until recruitment catches up (in the demo, left unallocated on purpose so that "
+            "reconciliation shows an expected difference)."
+        ),
         "allocations": [
             (lae("HAV"), "The multi-agency team", {2017: 600_000, 2018: 800_000, 2019: 700_000}),
         ],
@@ -1190,6 +1194,7 @@ def _load_grant(project, round_, data, officer, clock) -> Grant:
         "recipient": project.lead_organisation,
         "title": data["title"],
         "description": f"{data['summary']}\n\n{note}" if note else data["summary"],
+        "unallocated_reason": data.get("unallocated_reason", ""),
         "amount_awarded": data["amount"],
         "award_date": data["award_date"],
         "planned_start": data["start"],

@@ -97,13 +97,21 @@ class GrantForm(GovukModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": "The description must be 5,000 characters or fewer"},
     )
+    unallocated_reason = forms.CharField(
+        label="Why part of the award is left unallocated on purpose (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Reconciliation then lists the allocations' shortfall as expected, not as a problem to put right.",
+        error_messages={"max_length": "The reason must be 2,000 characters or fewer"},
+    )
     reason = variation_reason_field()
 
     class Meta:
         model = Grant
         fields = [
             "round", "recipient", "title", "description", "amount_awarded", "award_date",
-            "planned_start", "planned_end", "ggis_award_reference", "publishable",
+            "planned_start", "planned_end", "unallocated_reason", "ggis_award_reference", "publishable",
         ]
         labels = {
             "round": "Funding round",

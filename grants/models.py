@@ -190,6 +190,11 @@ class Grant(Stateful):
     award_date = models.DateField()
     planned_start = models.DateField()
     planned_end = models.DateField()
+    unallocated_reason = models.TextField(
+        blank=True,
+        help_text="Why part of the award is left unallocated on purpose: reconciliation then lists the "
+        "difference as expected.",
+    )
     ggis_award_reference = models.CharField("GGIS award reference", max_length=40, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWARDED)
     publishable = models.BooleanField(default=True, help_text="Include in the 360Giving publication.")

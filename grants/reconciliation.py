@@ -42,6 +42,11 @@ class Discrepancy:
     difference: Decimal
     message: str
     allocation: Allocation | None = None
+    expected_because: str = ""  # set when an officer recorded that the difference is there on purpose
+
+    @property
+    def needs_action(self) -> bool:
+        return not self.expected_because
 
 
 def _pounds(amount: Decimal) -> str:
@@ -75,6 +80,8 @@ def _grant_findings(grant, *, awarded, allocated, net_paid, spent) -> list[Discr
         found.append(Discrepancy(
             grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
             f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
+            # Money left unallocated on purpose (and only that: over-allocation never is).
+            expected_because=grant.unallocated_reason if allocated < awarded else "",
         ))
     if net_paid > allocated:
         gap = net_paid - allocated

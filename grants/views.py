@@ -314,7 +314,8 @@ def payments_waiting(request):
 def reconciliation(request):
     """Grants whose award, allocations, payments and spend do not add up."""
     discrepancies = find_discrepancies(Grant.objects.for_user(request.user))
-    return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies})
+    expected = sum(1 for discrepancy in discrepancies if not discrepancy.needs_action)
+    return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies, "expected": expected})
 
 
 @role_required(*FINANCE)

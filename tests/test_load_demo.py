@@ -158,6 +158,9 @@ class TestTheDemoProgramme:
             # The reconciliation page links to the grant's page, whose description says so.
             assert "there on purpose" in discrepancy.grant.description
             assert "£300,000" in discrepancy.grant.description
+            # ... and the grant records why, so reconciliation lists it as expected.
+            assert discrepancy.expected_because.startswith("Held back until recruitment catches up")
+            assert not discrepancy.needs_action
 
     def test_as_at_every_year_end_no_grant_had_reported_more_spend_than_it_was_paid(self, demo):
         """Payments follow each quarter's return, so a board pack as at any year end finds

@@ -179,5 +179,15 @@ class Migration(migrations.Migration):
             name='original_amount',
             field=models.DecimalField(blank=True, decimal_places=2, help_text='The award as first made, kept when a variation first changes it; empty while it never has.', max_digits=14, null=True),
         ),
+        migrations.AddField(
+            model_name='grant',
+            name='unallocated_reason',
+            field=models.TextField(blank=True, help_text='Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.'),
+        ),
+        migrations.AddField(
+            model_name='historicalgrant',
+            name='unallocated_reason',
+            field=models.TextField(blank=True, help_text='Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.'),
+        ),
         migrations.RunPython(balances_from_rows, migrations.RunPython.noop),
     ]

@@ -393,3 +393,25 @@ def test_the_page_queries_do_not_grow_with_grants(client, world, extra, django_a
 
     assert response.status_code == 200
     assert response.content.decode().count('class="govuk-table__row"') == 1 + 2 + 4 * extra
+
+
+def test_money_left_unallocated_on_purpose_is_listed_as_expected_and_the_nightly_check_passes(client, world):
+    """Kent's £500,000 award has £250,000 allocated. Until an officer records why, the check fails; with the
+    reason on the grant the difference is still listed, marked expected, and the command exits 0."""
+    kent_only = Grant.objects.filter(pk=world.other_grant.pk)
+    [shortfall] = _of(find_discrepancies(kent_only), "allocations_differ_from_award")
+    assert shortfall.needs_action
+    with pytest.raises(SystemExit):
+        call_command("reconcile", stdout=StringIO())
+    Grant.objects.filter(pk__in=Grant.objects.exclude(pk=world.other_grant.pk)).update(
+        unallocated_reason="Held back"
+    )
+    Grant.objects.filter(pk=world.other_grant.pk).update(unallocated_reason="Second year not yet agreed")
+    [shortfall] = _of(find_discrepancies(kent_only), "allocations_differ_from_award")
+    assert (shortfall.expected_because, shortfall.needs_action) == ("Second year not yet agreed", False)
+    out = StringIO()
+    call_command("reconcile", stdout=out)  # no SystemExit: nothing needs action
+    assert "(expected: Second year not yet agreed)" in out.getvalue()
+    client.force_login(world.users.officer)
+    page = client.get(URL).content.decode()
+    assert "On purpose: Second year not yet agreed" in page and "of them expected" in page
