@@ -81,9 +81,11 @@ TEST_WORKERS ?= auto
 test: setup browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
-# Re-pin every Python dependency from pyproject.toml (needs the dev extra installed).
+# Re-pin every Python dependency from pyproject.toml (needs the dev extra installed). Extras stay in
+# the pins (fonttools[woff]==...): with --require-hashes, pip refuses a dependency asked for with an
+# extra (weasyprint's fonttools[woff]) whose pin names no extra once a newer release is out.
 lock: $(VENV)/.installed
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
 		-o requirements.lock pyproject.toml
 
 clean-db:
