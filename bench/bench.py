@@ -98,7 +98,8 @@ def replay_seconds(queries):
     with connection.cursor() as cursor:
         for query in queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith("SELECT"):
+            # Reads only: SELECT, and WITH ... SELECT (reconciliation's balance check).
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             cursor.execute(sql)
             cursor.fetchall()

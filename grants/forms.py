@@ -80,6 +80,18 @@ def variation_reason_field():
     )
 
 
+def late_reason_field():
+    """Why a final payment is made after the grant's planned end (grants.services asks for it then)."""
+    return forms.CharField(
+        label="Reason for paying after the grant's planned end (only if it is later)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A final payment after the planned end needs a recorded reason.",
+        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
+    )
+
+
 def taking_part(project):
     """The organisations that may receive money from a project's grants: its lead and partners."""
     return Organisation.objects.filter(Q(pk=project.lead_organisation_id) | Q(partnerships__project=project)).distinct()
@@ -259,14 +271,7 @@ class MilestonePaymentForm(GovukForm):
             "max_length": "The reference must be 60 characters or fewer",
         },
     )
-    late_reason = forms.CharField(
-        label="Reason for paying after the grant's planned end (only if it is later)",
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A final payment after the planned end needs a recorded reason.",
-        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
-    )
+    late_reason = late_reason_field()
 
     def clean_paid_on(self):
         return _not_in_future(self.cleaned_data["paid_on"], "The payment date must be today or in the past")
@@ -305,14 +310,7 @@ class PaymentForm(GovukForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "The note must be 1,000 characters or fewer"},
     )
-    late_reason = forms.CharField(
-        label="Reason for paying after the grant's planned end (only if it is later)",
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A final payment after the planned end needs a recorded reason.",
-        error_messages={"max_length": "The reason must be 1,000 characters or fewer"},
-    )
+    late_reason = late_reason_field()
 
     def __init__(self, *args, milestones, **kwargs):
         super().__init__(*args, **kwargs)
