@@ -254,8 +254,6 @@ class AllocationQuerySet(models.QuerySet):
             has_returns=models.Exists(SpendReturn.objects.filter(allocation=models.OuterRef("pk"))),
         )
 
-    def money_totals(self) -> "figures.Figures":
-        return figures.totals(self)
 
     def editable_by_recipient(self, user):
         """Allocations whose spend returns this user submits: its own organisation's."""

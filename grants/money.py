@@ -274,10 +274,6 @@ def paid_expression():
     return _sum(PAID_AMOUNT)
 
 
-def recovered_expression():
-    return _sum(RECOVERED_AMOUNT)
-
-
 def spent_expression():
     return _sum("spent")
 

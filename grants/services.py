@@ -42,10 +42,6 @@ def _allocated(grant_id, *, excluding=None) -> Decimal:
     return money.totals(rows).allocated
 
 
-def net_paid(allocation_id) -> Decimal:
-    return money.ledger_figures(allocation_id).net_paid
-
-
 def _refuse_if_closed(grant: Grant, what: str) -> None:
     """A closed or withdrawn project's grants, and a closed or withdrawn grant, take only recoveries."""
     project = grant.project
@@ -664,8 +660,8 @@ def closure_problems(project) -> list[str]:
     allocations = Allocation.objects.filter(grant__project=project).select_related("recipient")
     committed = money.committed_milestones(Milestone.objects.filter(project=project))
     count = committed.count()
+    figures = money.totals(allocations)
     if count:
-        figures = money.totals(allocations)
         problems.append(
             f"{count} milestone payment{'s' if count != 1 else ''} of {_pounds(figures.committed)} "
             "committed and not yet paid: pay them, or remove the payments from the milestones"
@@ -685,7 +681,6 @@ def closure_problems(project) -> list[str]:
     for allocation in without_final:
         quarter = f"Q{allocation.final_quarter} of {allocation.financial_year}"
         problems.append(f"No spend return for {quarter} from {allocation.recipient}")
-    figures = money.totals(allocations)
     if figures.net_paid > figures.spent:
         problems.append(
             f"Net paid {_pounds(figures.net_paid)} is {_pounds(figures.net_paid - figures.spent)} more than spent "

@@ -43,11 +43,6 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
-def with_money(allocations):
-    """Allocations with their money figures and flags, from the kept balances (grants.money)."""
-    return allocations.with_money()
-
-
 def flag(allocation) -> str:
     """"underspend", "overspend" or "" for an allocation annotated by ``with_money``."""
     if not allocation.has_returns:
@@ -127,7 +122,7 @@ def grant_detail(request, grant_pk):
     # figures would reveal the other partners' money.
     sees_all_money = user.sees_whole_programme or grant.project.is_led_by(user)
     scope = Allocation.objects.for_user(user).filter(grant=grant)
-    allocations = list(with_money(scope).select_related("recipient").order_by("financial_year", "recipient__name"))
+    allocations = list(scope.with_money().select_related("recipient").order_by("financial_year", "recipient__name"))
     for allocation in allocations:
         allocation.flag = flag(allocation)
     totals = money.totals(scope)
@@ -245,7 +240,7 @@ def allocation_edit(request, allocation_pk):
 def allocation_detail(request, allocation_pk):
     user = request.user
     allocation = get_object_or_404(
-        with_money(Allocation.objects.for_user(user)).select_related("grant__project", "recipient"),
+        Allocation.objects.for_user(user).with_money().select_related("grant__project", "recipient"),
         pk=allocation_pk,
     )
     paid_at_all = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
@@ -362,7 +357,7 @@ def milestone_pay(request, milestone_pk):
 
 def _finance_allocation(request, allocation_pk):
     return get_object_or_404(
-        with_money(Allocation.objects.for_user(request.user)).select_related("grant__project", "recipient"),
+        Allocation.objects.for_user(request.user).with_money().select_related("grant__project", "recipient"),
         pk=allocation_pk,
     )
 

@@ -30,7 +30,7 @@ from grants import money
 from grants.financial_year import FinancialYear
 from grants.lifecycle import IllegalStatusChange
 from grants.services import close_project, closure_problems, save_milestone
-from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme, SpendReturn
+from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme
 from projects.filters import NOT_RATED, ProjectFilter
 from projects.forms import (
     MilestoneForm,
@@ -88,12 +88,6 @@ def _sum(field, **filters):
 def _invented():
     """How many of the rows carry invented demo figures, so the total can say so."""
     return Count("pk", filter=Q(illustrative=True))
-
-
-def _invented_in(rows):
-    """Over allocations: how many have a row among ``rows`` (payments, returns, milestones) that carries an
-    invented demo figure, so a figure added up from their balances can say so."""
-    return Count("pk", filter=Q(Exists(rows.filter(allocation=OuterRef("pk"), illustrative=True))))
 
 
 @dataclass(frozen=True)
