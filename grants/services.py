@@ -505,9 +505,8 @@ def save_milestone(*, milestone, by):
         list(Grant.objects.select_for_update().filter(pk__in=grant_ids).order_by("pk").values_list("pk"))
         locked = {a.pk: a for a in Allocation.objects.select_for_update().select_related("grant__project", "recipient")
                   .filter(pk__in=allocation_ids).order_by("pk")}
-        if milestone.pk is not None:
-            Milestone.objects.select_for_update().filter(pk=milestone.pk).values_list("pk").get()
-            old = Milestone.objects.values("allocation_id", "payment_amount").get(pk=milestone.pk)
+        if milestone.pk is not None:  # read again under the milestone's lock, taken last
+            old = Milestone.objects.select_for_update().values("allocation_id", "payment_amount").get(pk=milestone.pk)
         if milestone.allocation_id and milestone.payment_amount is not None:
             allocation = locked[milestone.allocation_id]
             changed = old is None or (old["allocation_id"], old["payment_amount"]) != (
