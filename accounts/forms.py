@@ -1,4 +1,5 @@
 import math
+import time
 
 import django_otp
 from django import forms
@@ -6,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ui.forms import GovukForm, GovukFormMixin
@@ -38,7 +40,7 @@ class NewPasswordForm(GovukFormMixin, SetPasswordForm):
 
 
 def _is_app_code(code: str) -> bool:
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 class _SecurityCodeForm(GovukForm):
@@ -94,21 +96,53 @@ class TwoFactorForm(_SecurityCodeForm):
         return model.objects.devices_for_user(self.user, confirmed=True).first()
 
 
-class TwoFactorSetupForm(_SecurityCodeForm):
-    """Proves the app holds the new key before two-factor sign-in is switched on."""
+class AppCodeForm(_SecurityCodeForm):
+    """A current code from the authenticator app only (not a recovery code): proof
+    that the person at the screen holds the phone, before a change to sign-in."""
 
-    wrong_code = "The code is not correct. Check the time on your phone is right and try the newest code"
-
-    def __init__(self, *args, device, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.new_device = device
         self.fields["code"].label = "Code from your authenticator app"
-        self.fields["code"].help_text = "The 6-digit code the app shows for Manage innovation grants"
         self.fields["code"].widget.attrs["inputmode"] = "numeric"
         self.fields["code"].error_messages["required"] = "Enter the code from your authenticator app"
 
     def device_for(self, code):
-        return self.new_device if _is_app_code(code) else None
+        return TOTPDevice.objects.devices_for_user(self.user, confirmed=True).first() if _is_app_code(code) else None
+
+
+class TwoFactorSetupForm(GovukForm):
+    """Proves the app holds the new key (hex, this session's) before two-factor sign-in
+    is switched on. Leaves the time step and drift of the code it matched, so that the
+    code cannot be given again to sign in."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=32,
+        help_text="The 6-digit code the app shows for Manage innovation grants",
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
+    wrong_code = "The code is not correct. Check the time on your phone is right and try the newest code"
+
+    def __init__(self, *args, key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+        self.time_step = -1
+        self.drift = 0
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "spellcheck": "false", "inputmode": "numeric"}
+        )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not _is_app_code(code):
+            raise forms.ValidationError(self.wrong_code)
+        device = TOTPDevice(key=self.key)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+        totp.time = time.time()
+        if not totp.verify(int(code), tolerance=device.tolerance):
+            raise forms.ValidationError(self.wrong_code)
+        self.time_step, self.drift = totp.t(), totp.drift
+        return code
 
 
 class UnlockForm(GovukForm):

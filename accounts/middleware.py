@@ -32,21 +32,22 @@ class ReadOnlyViewerMiddleware:
         return self.get_response(request)
 
 
-# Session flag: signed in with the password, second step still owed. Set at
-# sign-in for anyone who has set up two-factor, so that it holds for them even
-# where it is not required of everyone (development).
-TWO_FACTOR_PENDING = "two_factor_pending"
-
-# Where a funder-staff user who still owes the second step may go.
-_BEFORE_SECOND_STEP = ("accounts:sign-in", "accounts:sign-out", "accounts:two-factor", "accounts:two-factor-setup")
+# Where someone who still owes the second step may go: signing in and out, and the
+# two-factor steps themselves (giving a code, setting up, opening a set-up link).
+_BEFORE_SECOND_STEP = ("accounts:sign-in", "accounts:sign-out")
+_TWO_FACTOR_PAGES = "/account/two-factor/"
 
 
 class TwoFactorMiddleware:
-    """Funder staff approve and release public money, so a password alone opens
-    nothing for them: until they have given a code from their authenticator app
-    (or a recovery code), every page but signing in and out and the two-factor
-    steps sends them to the second step. Like the viewer rule, this sits in a
-    middleware so that a new view cannot forget it.
+    """A password alone opens nothing for anyone who has turned on two-factor
+    sign-in, whatever the setting says, and for funder staff, who approve and
+    release public money, where it is required: until they have given a code from
+    their authenticator app (or a recovery code), every page but signing in and
+    out and the two-factor steps sends them to the second step. It is asked on
+    every request, not remembered at sign-in, so that it holds however the
+    session began (the admin's sign-in, a session opened before the person
+    turned two-factor on). Like the viewer rule, this sits in a middleware so
+    that a new view cannot forget it.
 
     Runs after django-otp's OTPMiddleware, which gives ``user.is_verified()``.
     """
@@ -59,10 +60,9 @@ class TwoFactorMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and user.is_funder_staff
-            and (settings.TWO_FACTOR_REQUIRED or request.session.get(TWO_FACTOR_PENDING))
             and not user.is_verified()
-            and not request.path.startswith(settings.STATIC_URL)
+            and (user.has_two_factor or (user.is_funder_staff and settings.TWO_FACTOR_REQUIRED))
+            and not request.path.startswith((settings.STATIC_URL, _TWO_FACTOR_PAGES))
             and request.path not in {reverse(name) for name in _BEFORE_SECOND_STEP}
         ):
             step = reverse("accounts:two-factor" if user.has_two_factor else "accounts:two-factor-setup")

@@ -1,6 +1,8 @@
 import logging
 import math
+import time
 from base64 import b32encode
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import django_otp
@@ -12,22 +14,27 @@ from axes.utils import reset as reset_sign_in_failures
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Max, Sum
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from accounts.forms import (
+    AppCodeForm,
     ChangePasswordForm,
     NewPasswordForm,
     ResetPasswordForm,
@@ -36,10 +43,16 @@ from accounts.forms import (
     TwoFactorSetupForm,
     UnlockForm,
 )
-from accounts.middleware import TWO_FACTOR_PENDING
-from accounts.models import FUNDER_ROLES
+from accounts.models import FUNDER_ROLES, EnrolmentLink, normalise_login
 from accounts.permissions import OFFICERS, role_required
-from accounts.services import switch_on_two_factor
+from accounts.services import (
+    open_enrolment_link,
+    record_recovery_code_use,
+    renew_recovery_codes,
+    send_enrolment_link,
+    switch_on_two_factor,
+)
+from audit.models import client_ip_address
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +60,18 @@ RECOVERY_CODES_TO_SHOW = "two_factor_recovery_codes"
 
 
 def _with_next(name: str, next_url: str) -> str:
-    return f"{reverse(name)}?{urlencode({'next': next_url})}" if next_url else reverse(name)
+    return _with_next_path(reverse(name), next_url)
+
+
+def _with_next_path(path: str, next_url: str) -> str:
+    return f"{path}?{urlencode({'next': next_url})}" if next_url else path
+
+
+def _safe_next(request, data) -> str:
+    """The ``next`` address asked for, if it stays on this site."""
+    next_url = data.get("next", "")
+    return next_url if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                       require_https=request.is_secure()) else ""
 
 
 def lockout_message(request=None) -> str:
@@ -69,8 +93,9 @@ def locked_out(request, original_response=None, credentials=None):
 
 
 class SignInView(auth_views.LoginView):
-    """The password step. Funder staff who have set up two-factor sign-in go on
-    to give a code; those who have not, where it is required, go on to set it up."""
+    """The password step, and the only way in (the admin's sign-in comes here too).
+    Anyone who has set up two-factor sign-in goes on to give a code; funder staff
+    who have not, where it is required, go on to set it up."""
 
     template_name = "accounts/sign_in.html"
     form_class = SignInForm
@@ -82,19 +107,25 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        if not user.is_funder_staff:
-            return response
         if user.has_two_factor:
-            self.request.session[TWO_FACTOR_PENDING] = True
             return redirect(_with_next("accounts:two-factor", response.url))
-        if settings.TWO_FACTOR_REQUIRED:
+        if user.is_funder_staff and settings.TWO_FACTOR_REQUIRED:
             return redirect(_with_next("accounts:two-factor-setup", response.url))
         return response
 
 
-@method_decorator([never_cache, role_required(*FUNDER_ROLES)], name="dispatch")
+def admin_sign_in(request):
+    """The Django admin's sign-in page, replaced: the admin is reached through the
+    service's sign-in, so lock-out and two-factor hold there too."""
+    if request.user.is_authenticated:
+        # Signed in but the admin refused: sending them to sign in again would loop.
+        raise PermissionDenied("Your account cannot open the administration pages")
+    return redirect(_with_next("accounts:sign-in", _safe_next(request, request.GET) or reverse("admin:index")))
+
+
+@method_decorator([never_cache, login_required], name="dispatch")
 class TwoFactorView(auth_views.RedirectURLMixin, FormView):
-    """The second step of signing in for funder staff who have set up two-factor."""
+    """The second step of signing in, for everyone who has set up two-factor."""
 
     template_name = "accounts/two_factor.html"
     form_class = TwoFactorForm
@@ -102,7 +133,7 @@ class TwoFactorView(auth_views.RedirectURLMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_verified() or not request.user.has_two_factor:
-            return redirect(self.get_success_url())
+            return HttpResponseRedirect(self.get_success_url())  # an address, never a view name
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -113,22 +144,53 @@ class TwoFactorView(auth_views.RedirectURLMixin, FormView):
 
     def form_valid(self, form):
         django_otp.login(self.request, form.device)
-        self.request.session.pop(TWO_FACTOR_PENDING, None)
         if isinstance(form.device, StaticDevice):
             left = form.device.token_set.count()
+            record_recovery_code_use(user=self.request.user, codes_left=left,
+                                     ip_address=client_ip_address(self.request))
             messages.warning(
                 self.request,
                 f"You signed in with a recovery code. You have {left} recovery code{pluralize(left)} left."
-                + ("" if left else " Ask an administrator to reset your two-factor sign-in."),
+                + (" Make new recovery codes from your account page." if left < 3 else ""),
             )
-        return redirect(self.get_success_url())
+        return HttpResponseRedirect(self.get_success_url())  # an address, never a view name
+
+
+# Session keys. The set-up secret is this session's alone, so a key read by someone
+# else who knew the password is never the one the person confirms.
+SETUP_SECRET = "two_factor_setup_secret"
+SETUP_ALLOWED = "two_factor_setup_allowed"
+
+
+def _held(request, name: str) -> dict | None:
+    """A value this session holds for the signed-in user, while it lasts."""
+    held = request.session.get(name)
+    if held and held.get("user") == request.user.pk and held.get("until", 0) > time.time():
+        return held
+    request.session.pop(name, None)
+    return None
+
+
+def _hold(request, name: str, lifetime, **values) -> dict:
+    held = {"user": request.user.pk, "until": time.time() + lifetime.total_seconds(), **values}
+    request.session[name] = held
+    return held
+
+
+def _setup_secret(request) -> str:
+    """This session's set-up key (hex), fresh for each attempt and lapsing after minutes."""
+    held = _held(request, SETUP_SECRET) or _hold(
+        request, SETUP_SECRET, settings.TWO_FACTOR_SETUP_SECRET_LIFETIME, key=random_hex(20)
+    )
+    return held["key"]
 
 
 @method_decorator([never_cache, role_required(*FUNDER_ROLES)], name="dispatch")
 class TwoFactorSetupView(auth_views.RedirectURLMixin, FormView):
     """Set up an authenticator app: scan the QR code (or type the key), then
     prove it works with a code. Only while none is set up: replacing one takes
-    an administrator, so a stolen password cannot swap in another phone."""
+    an administrator, so a stolen password cannot swap in another phone. Outside
+    development, only a session that has opened a set-up link may set up."""
 
     template_name = "accounts/two_factor_setup.html"
     form_class = TwoFactorSetupForm
@@ -140,30 +202,84 @@ class TwoFactorSetupView(auth_views.RedirectURLMixin, FormView):
                 messages.success(request, "Two-factor sign-in is already set up for your account")
                 return redirect("accounts:password-change")
             return redirect(_with_next("accounts:two-factor", self.get_redirect_url()))
-        self.device = (
-            TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("pk").first()
-            or TOTPDevice.objects.create(user=request.user, name="Authenticator app", confirmed=False)
-        )
+        if settings.TWO_FACTOR_ENROLMENT_LINK and not _held(request, SETUP_ALLOWED):
+            return render(request, "accounts/two_factor_link_needed.html", {
+                "next": self.get_redirect_url(),
+                "email": request.user.email,
+                "minutes": int(settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME.total_seconds() // 60),
+            })
+        self.key = _setup_secret(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "device": self.device}
+        return {**super().get_form_kwargs(), "key": self.key}
 
     def get_context_data(self, **kwargs):
-        key = b32encode(self.device.bin_key).decode()
+        device = TOTPDevice(user=self.request.user, name="Authenticator app", key=self.key)
+        key = b32encode(device.bin_key).decode()
         return super().get_context_data(
             next=self.get_redirect_url(),
-            qr_code=_qr_code_svg(self.device.config_url),
+            qr_code=_qr_code_svg(device.config_url),
             secret_key=" ".join(key[i : i + 4] for i in range(0, len(key), 4)),
             **kwargs,
         )
 
     def form_valid(self, form):
-        codes = switch_on_two_factor(user=self.request.user, device=form.device)
-        django_otp.login(self.request, form.device)
-        self.request.session.pop(TWO_FACTOR_PENDING, None)
-        self.request.session[RECOVERY_CODES_TO_SHOW] = codes
+        try:
+            device, codes = switch_on_two_factor(
+                user=self.request.user, key=self.key, last_t=form.time_step, drift=form.drift,
+                ip_address=client_ip_address(self.request),
+            )
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+            return self.form_invalid(form)
+        django_otp.login(self.request, device)
+        for name in (SETUP_SECRET, SETUP_ALLOWED):
+            self.request.session.pop(name, None)
+        self.request.session[RECOVERY_CODES_TO_SHOW] = {"codes": codes, "renewed": False}
         return redirect(_with_next("accounts:two-factor-recovery-codes", self.get_redirect_url()))
+
+
+@never_cache
+@role_required(*FUNDER_ROLES)
+@require_POST
+def send_setup_link(request):
+    """Email the signed-in person a single-use link that lets this session set up."""
+    next_url = _safe_next(request, request.POST)
+    back = _with_next("accounts:two-factor-setup", next_url)
+    user = request.user
+    if user.has_two_factor or not settings.TWO_FACTOR_ENROLMENT_LINK:
+        return redirect(back)
+    if not user.email:
+        messages.error(request, "Your account has no email address. Ask an administrator for a set-up link.")
+        return redirect(back)
+    recent = timezone.now() - timedelta(minutes=1)
+    if EnrolmentLink.objects.filter(user=user, issued_by=None, created_at__gte=recent).exists():
+        messages.warning(request, "We sent you a link less than a minute ago. Check your email, then try again.")
+        return redirect(back)
+    send_enrolment_link(
+        user=user, ip_address=client_ip_address(request),
+        url_for=lambda token: request.build_absolute_uri(
+            _with_next_path(reverse("accounts:two-factor-link", kwargs={"token": token}), next_url)),
+    )
+    messages.success(request, f"We have sent a set-up link to {_masked(user.email)}. Open it in this browser.")
+    return redirect(back)
+
+
+def _masked(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}{'•' * max(len(name) - 1, 1)}@{domain}"
+
+
+@never_cache
+@login_required
+def open_setup_link(request, token):
+    """A set-up link, opened by the person it was made for, signed in: this session
+    may now set up. Someone else's link, a used one or a lapsed one is not found."""
+    if open_enrolment_link(user=request.user, token=token) is None:
+        raise Http404("This set-up link has expired, has been used, or is for another account")
+    _hold(request, SETUP_ALLOWED, settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME)
+    return redirect(_with_next("accounts:two-factor-setup", _safe_next(request, request.GET)))
 
 
 def _qr_code_svg(data: str) -> str:
@@ -173,18 +289,41 @@ def _qr_code_svg(data: str) -> str:
     return mark_safe(code.make_image().to_string(encoding="unicode"))
 
 
-@method_decorator([never_cache, role_required(*FUNDER_ROLES)], name="dispatch")
+@method_decorator([never_cache, login_required], name="dispatch")
 class RecoveryCodesView(auth_views.RedirectURLMixin, TemplateView):
-    """The recovery codes, shown once straight after set-up."""
+    """The recovery codes, shown once straight after they are made."""
 
     template_name = "accounts/two_factor_recovery_codes.html"
     next_page = settings.LOGIN_REDIRECT_URL
 
     def get(self, request, *args, **kwargs):
-        codes = request.session.pop(RECOVERY_CODES_TO_SHOW, None)
-        if not codes:
+        shown = request.session.pop(RECOVERY_CODES_TO_SHOW, None)
+        if not isinstance(shown, dict) or not shown.get("codes"):
             return redirect("accounts:password-change")
-        return self.render_to_response(self.get_context_data(codes=codes, next_url=self.get_success_url()))
+        return self.render_to_response(self.get_context_data(
+            codes=shown["codes"], renewed=shown.get("renewed"), next_url=self.get_success_url()))
+
+
+@method_decorator([never_cache, login_required], name="dispatch")
+class RenewRecoveryCodesView(FormView):
+    """New recovery codes, for someone who has used or lost theirs. A current code
+    from the app is asked for, so an unattended signed-in browser is not enough."""
+
+    template_name = "accounts/recovery_codes_renew.html"
+    form_class = AppCodeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_two_factor:
+            return redirect("accounts:password-change")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        codes = renew_recovery_codes(user=self.request.user, ip_address=client_ip_address(self.request))
+        self.request.session[RECOVERY_CODES_TO_SHOW] = {"codes": codes, "renewed": True}
+        return redirect(_with_next("accounts:two-factor-recovery-codes", reverse("accounts:password-change")))
 
 
 def current_lockouts():
@@ -218,6 +357,7 @@ def unlock(request):
     if not form.is_valid():
         raise BadRequest("No username to unlock")
     username = form.cleaned_data["username"]
+    username = normalise_login(username)
     reset_sign_in_failures(username=username)
     log.info("Sign-in lock-out of %s lifted by %s", username, request.user.get_username())
     messages.success(request, f"{username} can sign in again")

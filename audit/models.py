@@ -41,7 +41,7 @@ class DownloadRecord(models.Model):
         return f"{self.user} downloaded {self.description}"
 
 
-def _ip_address(request) -> str | None:
+def client_ip_address(request) -> str | None:
     address = request.META.get("REMOTE_ADDR", "")
     try:
         validate_ipv46_address(address)
@@ -58,6 +58,6 @@ def record_download(request, *, kind: str, obj=None, description: str = "") -> D
         description=(description or str(obj))[:300],
         object_id=getattr(obj, "pk", None),
         path=request.get_full_path()[:500],
-        ip_address=_ip_address(request),
+        ip_address=client_ip_address(request),
         forwarded_for=request.META.get("HTTP_X_FORWARDED_FOR", "")[:300],
     )

@@ -38,7 +38,7 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.ServiceAdminConfig",  # the Django admin, signed in through the service's sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +77,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on everything a signed-in user is sent.
+    "ui.middleware.PrivateResponses",
+    # A NUL character in the query or a form field: a 400, never a PostgreSQL error.
+    "ui.middleware.RefuseNulCharacters",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.ReadOnlyViewerMiddleware",
@@ -145,6 +149,13 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Two-factor sign-in (django-otp, an authenticator app) for funder staff, who move the
 # money: required outside development; optional for the demo users in development.
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=not DEVELOPMENT)
+# A member of staff's first set-up needs more than the password outside development: a
+# single-use link sent to their email address (or issued by an administrator), good for
+# 30 minutes. The secret shown at set-up is fresh for each attempt, held in that session
+# only, and lapses after 10 minutes.
+TWO_FACTOR_ENROLMENT_LINK = env_bool("TWO_FACTOR_ENROLMENT_LINK", default=not DEVELOPMENT)
+TWO_FACTOR_ENROLMENT_LINK_LIFETIME = timedelta(minutes=30)
+TWO_FACTOR_SETUP_SECRET_LIFETIME = timedelta(minutes=10)
 OTP_TOTP_ISSUER = "Manage innovation grants"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 

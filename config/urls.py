@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from ui.views import home, money_glossary
 
-admin.site.site_header = "Manage innovation grants: administration"
-admin.site.site_title = "Manage innovation grants"
-
 urlpatterns = [
     path("", home, name="home"),
     path("help/money/", money_glossary, name="money-glossary"),

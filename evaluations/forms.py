@@ -17,56 +17,9 @@ from evaluations.models import (
 from grants.models import Organisation
 from projects.forms import CHECKBOXES, RADIOS, GovukCheckboxSelectMultiple, GovukRadioSelect
 from projects.models import Project
+from ui.fields import TODAY, DateField, NumberField
 from ui.forms import GovukForm, GovukModelForm
 from ui.uploads import ALLOWED_DESCRIPTION, check_upload
-
-DATE_HINT = "For example, 31/03/2015"
-
-
-def _lower_first(label: str) -> str:
-    return label[0].lower() + label[1:]
-
-
-def number_field(label, *, required=False, min_value=None, max_value=None, max_digits=14, decimal_places=4,
-                 help_text="", noun=None):
-    """A decimal typed into a text box (GOV.UK advises against type=number), with plain-English errors."""
-    noun = noun or _lower_first(label)
-    limits = {
-        "required": f"Enter the {noun}",
-        "invalid": f"The {noun} must be a number, like 23.5",
-        "max_digits": f"The {noun} must have no more than {max_digits} digits",
-        "max_decimal_places": f"The {noun} must have no more than {decimal_places} decimal places",
-        "max_whole_digits": f"The {noun} must have no more than {max_digits - decimal_places} digits before the decimal point",
-    }
-    if min_value is not None and max_value is not None:
-        limits["min_value"] = limits["max_value"] = f"The {noun} must be between {min_value} and {max_value}"
-    elif min_value is not None:
-        limits["min_value"] = f"The {noun} must be {min_value} or more"
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=min_value,
-        max_value=max_value,
-        max_digits=max_digits,
-        decimal_places=decimal_places,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"}),
-        error_messages=limits,
-    )
-
-
-def date_field(label, *, required=False, noun=None):
-    noun = noun or _lower_first(label)
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=DATE_HINT,
-        widget=forms.DateInput(),
-        error_messages={
-            "required": f"Enter the {noun}",
-            "invalid": f"The {noun} must be a real date, like 31/03/2015",
-        },
-    )
 
 
 plain_number = plain  # 20.0000 as 20 and 20.5000 as 20.5: the figure as a person would write it
@@ -98,26 +51,35 @@ class OutcomeResultForm(GovukModelForm):
         help_text="Choose an authority only if this figure is for that one authority.",
         error_messages={"invalid_choice": "Choose a local authority from the list"},
     )
-    baseline_value = number_field("Baseline value", required=True, min_value=0)
-    baseline_period_start = date_field("Baseline period start", required=True, noun="date the baseline period starts")
-    baseline_period_end = date_field("Baseline period end", required=True, noun="date the baseline period ends")
-    target_value = number_field("Target (optional)", min_value=0, noun="target")
-    followup_value = number_field("Follow-up value (optional)", min_value=0, noun="follow-up value")
-    followup_period_start = date_field("Follow-up period start (optional)", noun="date the follow-up period starts")
-    followup_period_end = date_field("Follow-up period end (optional)", noun="date the follow-up period ends")
-    comparison_value = number_field(
-        "Comparison group value at follow-up (optional)", min_value=0, noun="comparison group value"
+    baseline_value = NumberField(label="Baseline value", noun="the baseline value", min_value=0)
+    baseline_period_start = DateField(label="Baseline period start", noun="the date the baseline period starts")
+    baseline_period_end = DateField(label="Baseline period end", noun="the date the baseline period ends")
+    target_value = NumberField(label="Target (optional)", noun="the target", min_value=0, required=False)
+    followup_value = NumberField(
+        label="Follow-up value (optional)", noun="the follow-up value", min_value=0, required=False
     )
-    effect_size = number_field("Effect size (optional)", noun="effect size")
-    ci_lower = number_field(
-        "Lower bound of the 95% confidence interval (optional)", noun="lower bound of the confidence interval"
+    followup_period_start = DateField(
+        label="Follow-up period start (optional)", noun="the date the follow-up period starts", required=False
     )
-    ci_upper = number_field(
-        "Upper bound of the 95% confidence interval (optional)", noun="upper bound of the confidence interval"
+    followup_period_end = DateField(
+        label="Follow-up period end (optional)", noun="the date the follow-up period ends", required=False
     )
-    p_value = number_field(
-        "p-value (optional)", min_value=0, max_value=1, max_digits=6, decimal_places=5, noun="p-value",
-        help_text="Between 0 and 1, for example 0.03",
+    comparison_value = NumberField(
+        label="Comparison group value at follow-up (optional)", noun="the comparison group value", min_value=0,
+        required=False,
+    )
+    effect_size = NumberField(label="Effect size (optional)", noun="the effect size", required=False)
+    ci_lower = NumberField(
+        label="Lower bound of the 95% confidence interval (optional)",
+        noun="the lower bound of the confidence interval", required=False,
+    )
+    ci_upper = NumberField(
+        label="Upper bound of the 95% confidence interval (optional)",
+        noun="the upper bound of the confidence interval", required=False,
+    )
+    p_value = NumberField(
+        label="p-value (optional)", noun="the p-value", min_value=0, max_value=1, max_digits=6, places=5,
+        required=False, help_text="Between 0 and 1, for example 0.03",
     )
     significance = forms.ChoiceField(
         choices=OutcomeResult.Significance.choices,
@@ -215,7 +177,9 @@ class ReportUploadForm(GovukForm):
         label="Kind of report",
         error_messages={"required": "Choose the kind of report", "invalid_choice": "Choose the kind of report"},
     )
-    published_on = date_field("Date published (optional)", noun="date the report was published")
+    published_on = DateField(
+        label="Date published (optional)", noun="the date the report was published", required=False, latest=TODAY
+    )
     file = forms.FileField(
         label="Report file",
         help_text=f"Upload {ALLOWED_DESCRIPTION}.",
@@ -366,8 +330,8 @@ class _EvaluationFields(GovukModelForm):
     )
     summary = _text("Summary (optional)", max_length=5000, required=False, textarea=True,
                     help_text="What the evaluation asks and how it answers")
-    start_date = date_field("Start date (optional)", noun="start date")
-    end_date = date_field("End date (optional)", noun="end date")
+    start_date = DateField(label="Start date (optional)", noun="the start date", required=False)
+    end_date = DateField(label="End date (optional)", noun="the end date", required=False)
 
     def clean(self):
         data = super().clean()

@@ -5,66 +5,22 @@ checked by grants.services under row locks, and their refusals are put back on
 these forms by the views.
 """
 
-import re
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
-from grants.financial_year import FinancialYear, financial_year_choices
+from grants.financial_year import FIRST_YEAR, LAST_YEAR, FinancialYear, financial_year_choices
 from grants.models import Grant, Organisation, RecoveryReason, Round
+from ui.fields import TODAY, DateField, MoneyField
 from ui.forms import GovukForm, GovukModelForm
 
-PENNY = Decimal("0.01")
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-DATE_HINT = "For example, 31/3/2016"
-_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
-
-
-class MoneyField(forms.DecimalField):
-    """Pounds and pence. Accepts what people type, like "£1,250.50"."""
-
-    def __init__(self, *, label, noun, min_value=PENNY, **kwargs):
-        more = "more than £0" if min_value > 0 else "£0 or more"
-        capital = noun[0].upper() + noun[1:]
-        error_messages = {
-            "required": f"Enter {noun}",
-            "invalid": f"{capital} must be a number, like 1250.50",
-            "min_value": f"{capital} must be {more}",
-            "max_digits": f"{capital} must be less than £1,000,000,000,000",
-            "max_whole_digits": f"{capital} must be less than £1,000,000,000,000",
-            "max_decimal_places": f"{capital} must be in pounds and pence, with no more than 2 decimal places",
-        }
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"}))
-        super().__init__(
-            label=label, max_digits=14, decimal_places=2, min_value=min_value, error_messages=error_messages, **kwargs
-        )
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().removeprefix("£").strip()
-            # Commas only as thousands separators: "1,0" is not ten pounds.
-            if _THOUSANDS.match(value):
-                value = value.replace(",", "")
-        return super().to_python(value)
-
-
-def date_field(label, noun, **kwargs):
-    kwargs.setdefault("help_text", DATE_HINT)
-    return forms.DateField(
-        label=label,
-        input_formats=DATE_FORMATS,
-        error_messages={"required": f"Enter {noun}", "invalid": f"Enter {noun} as a real date, like 31/3/2016"},
-        **kwargs,
-    )
-
-
-def _not_in_future(value, message):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(message)
-    return value
+# The service records financial years from April 1990 to March of the year after LAST_YEAR:
+# a grant's dates fall within them, and money is paid or recovered on a day that has come.
+FIRST_DAY = dt.date(FIRST_YEAR, 4, 1)
+LAST_DAY = dt.date(LAST_YEAR + 1, 3, 31)
 
 
 def variation_reason_field():
@@ -99,9 +55,9 @@ def taking_part(project):
 
 class GrantForm(GovukModelForm):
     amount_awarded = MoneyField(label="Amount awarded, in pounds", noun="the amount awarded")
-    award_date = date_field("Award date", "the award date")
-    planned_start = date_field("Planned start", "the planned start date")
-    planned_end = date_field("Planned end", "the planned end date")
+    award_date = DateField(label="Award date", noun="the award date", earliest=FIRST_DAY, latest=LAST_DAY)
+    planned_start = DateField(label="Planned start", noun="the planned start date", earliest=FIRST_DAY, latest=LAST_DAY)
+    planned_end = DateField(label="Planned end", noun="the planned end date", earliest=FIRST_DAY, latest=LAST_DAY)
     description = forms.CharField(
         label="Description (optional)",
         required=False,
@@ -261,7 +217,7 @@ class AllocationForm(GovukForm):
 
 
 class MilestonePaymentForm(GovukForm):
-    paid_on = date_field("Payment date", "the payment date")
+    paid_on = DateField(label="Payment date", noun="the payment date", earliest=FIRST_DAY, latest=TODAY)
     reference = forms.CharField(
         label="Remittance reference",
         max_length=60,
@@ -273,13 +229,10 @@ class MilestonePaymentForm(GovukForm):
     )
     late_reason = late_reason_field()
 
-    def clean_paid_on(self):
-        return _not_in_future(self.cleaned_data["paid_on"], "The payment date must be today or in the past")
-
 
 class PaymentForm(GovukForm):
     amount = MoneyField(label="Amount, in pounds", noun="the amount")
-    paid_on = date_field("Payment date", "the payment date")
+    paid_on = DateField(label="Payment date", noun="the payment date", earliest=FIRST_DAY, latest=TODAY)
     reference = forms.CharField(
         label="Remittance reference (optional)",
         max_length=60,
@@ -319,9 +272,6 @@ class PaymentForm(GovukForm):
             f"{milestone.title} (£{milestone.payment_amount:,.2f}, due {milestone.due_date:%-d %B %Y})"
         )
 
-    def clean_paid_on(self):
-        return _not_in_future(self.cleaned_data["paid_on"], "The payment date must be today or in the past")
-
     def clean(self):
         cleaned = super().clean()
         in_advance = cleaned.get("in_advance")
@@ -336,7 +286,9 @@ class PaymentForm(GovukForm):
 
 class RecoveryForm(GovukForm):
     amount = MoneyField(label="Amount recovered, in pounds", noun="the amount recovered")
-    paid_on = date_field("Date recovered", "the date the money was recovered")
+    paid_on = DateField(
+        label="Date recovered", noun="the date the money was recovered", earliest=FIRST_DAY, latest=TODAY
+    )
     recovery_reason = forms.ChoiceField(
         label="Why is the money recovered?",
         choices=[("", "Choose a reason"), *RecoveryReason.choices],
@@ -361,9 +313,6 @@ class RecoveryForm(GovukForm):
         required=False,
         error_messages={"max_length": "The reference must be 60 characters or fewer"},
     )
-
-    def clean_paid_on(self):
-        return _not_in_future(self.cleaned_data["paid_on"], "The date recovered must be today or in the past")
 
 
 class SpendReturnForm(GovukForm):

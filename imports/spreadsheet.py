@@ -3,8 +3,10 @@
 A template has three sheets: "Instructions" (plain English), the data sheet
 (one header row, then a row per record) and a hidden "Lists" sheet that feeds
 the drop-down lists. An uploaded file must keep exactly that shape, and every
-cell must hold what its column asks for as a real value: a number for money,
-a date for a date, never a formula, never "£1,234.50" typed as text.
+cell must hold what its column asks for: a number or an amount for money, a
+date for a date, never a formula. Text in a money, number or date cell is read
+by the same rules as a form's field (ui.fields), so "£1,234.50" typed as text
+is £1,234.50, and "1e3" is refused in both.
 
 The file comes from outside, so nothing in it is trusted: its size (packed and
 unpacked) is checked before it is opened, the size the sheet claims before a
@@ -16,7 +18,7 @@ import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePath
 
 import openpyxl
@@ -27,6 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from grants.financial_year import FinancialYear
 from ui.exports import xlsx_text
+from ui.fields import Unreadable, check_date, check_money, check_number, parse_date, parse_money, parse_number
 from ui.uploads import check_upload
 from ui.workbook import DATE_FORMAT, MONEY_FORMAT, new_workbook
 
@@ -38,13 +41,11 @@ MAX_COLUMNS = 40
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # Empty rows offered for new records below the filled-in ones.
 SPARE_ROWS = 200
-# Money columns hold at most 14 digits, two of them pence (grants.models.money).
-MAX_MONEY = Decimal("999999999999.99")
-PENNY = Decimal("0.01")
+# What a cell's message calls its value; the problem names the column.
+MONEY_NOUN, NUMBER_NOUN, DATE_NOUN = "the amount", "the value", "the date"
 
 _MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref="([A-Z]+\d+)(?::([A-Z]+\d+))?"')
 _SPACES = re.compile(r"\s+")
-_MONEY_TEXT = re.compile(r"^[£$€]?\s*-?\s*[£$€]?[\d,]+(\.\d+)?$")
 _QUARTER = re.compile(r"^q?([1-4])$", re.IGNORECASE)
 
 
@@ -359,72 +360,69 @@ def _read(workbook, layout: Layout) -> list[Row]:
 # value or raises ValueError with a message for the user.
 
 
+def _cell_decimal(value) -> Decimal:
+    """A numeric cell's value, exactly. str() of a float is its shortest exact decimal
+    form (1234.5, not 1234.49999...); inf and nan become Decimal's, refused as not finite."""
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+def _refused(error: Unreadable) -> ValueError:
+    return ValueError(error.message)
+
+
 def to_money(value) -> Decimal | None:
+    """Pounds and pence, £0 or more: a number, or text as a form takes it ("£25,000")."""
     if value is None:
         return None
     if isinstance(value, bool):
         raise ValueError("Enter an amount in pounds, as a number")
     if isinstance(value, dt.date):
         raise ValueError("The cell holds a date: enter an amount in pounds, as a number")
-    if isinstance(value, str):
-        if _MONEY_TEXT.match(value.replace(" ", "")):
-            raise ValueError(
-                f"“{value}” is written as text, not as a number: type the amount as a number, "
-                "without £ or commas (for example 1234.50), in a cell formatted as a number or currency"
-            )
-        raise ValueError(f"“{value[:40]}” is not an amount: enter an amount in pounds, as a number")
     try:
-        # str() of a float is its shortest exact decimal form: 1234.5, not 1234.49999...
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError("Enter an amount in pounds, as a number") from None
-    if not amount.is_finite():
-        raise ValueError("Enter an amount in pounds, as a number")
-    if amount < 0:
-        raise ValueError(f"The amount cannot be negative (£{amount:,.2f}): enter £0 or more")
-    if amount != amount.quantize(PENNY):
-        raise ValueError(f"{amount} has more than 2 decimal places: give the amount in pounds and pence")
-    if amount > MAX_MONEY:
-        raise ValueError(f"£{amount:,.2f} is more than this service can record")
-    return amount.quantize(PENNY)
+        if isinstance(value, str):
+            return parse_money(value, noun=MONEY_NOUN, min_value=Decimal(0))
+        if isinstance(value, (int, float)):
+            return check_money(_cell_decimal(value), noun=MONEY_NOUN, min_value=Decimal(0))
+    except Unreadable as error:
+        raise _refused(error) from None
+    raise ValueError("Enter an amount in pounds, as a number")
 
 
 def to_number(value, places: int = 4) -> Decimal | None:
+    """A figure with at most ``places`` decimal places: a number, or text as a form takes it."""
     if value is None:
         return None
     if isinstance(value, bool) or isinstance(value, dt.date):
         raise ValueError("Enter a number")
-    if isinstance(value, str):
-        raise ValueError(f"“{value[:40]}” is written as text, not as a number: type the number itself")
     try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError("Enter a number") from None
-    if not number.is_finite():
-        raise ValueError("Enter a number")
-    step = Decimal(1).scaleb(-places)
-    if number != number.quantize(step):
-        raise ValueError(f"{number} has more than {places} decimal places")
-    if abs(number) >= Decimal(10) ** 10:
-        raise ValueError(f"{number} is larger than this service can record")
-    return number.quantize(step)
+        if isinstance(value, str):
+            return parse_number(value, noun=NUMBER_NOUN, places=places)
+        if isinstance(value, (int, float)):
+            return check_number(_cell_decimal(value), noun=NUMBER_NOUN, places=places)
+    except Unreadable as error:
+        raise _refused(error) from None
+    raise ValueError("Enter a number")
 
 
 def to_date(value) -> dt.date | None:
+    """A date cell, or text as a form takes it (2017-03-31 or 31/3/2017), within the
+    plausible span the forms' dates have."""
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        if value.time() != dt.time(0):
-            raise ValueError("Enter a date without a time")
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        raise ValueError(
-            f"“{value[:40]}” is written as text, not as a date: enter the date so that Excel recognises it "
-            "(for example 31/03/2017 typed into a cell formatted as a date)"
-        )
-    raise ValueError("The cell holds a number, not a date: enter a date such as 31/03/2017 in a date cell")
+    try:
+        if isinstance(value, dt.datetime):
+            if value.time() != dt.time(0):
+                raise ValueError("Enter a date without a time")
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        elif isinstance(value, str):
+            day = parse_date(value, noun=DATE_NOUN)
+        else:
+            raise ValueError("The cell holds a number, not a date: enter a date such as 31/03/2017 in a date cell")
+        return check_date(day, noun=DATE_NOUN) if day is not None else None
+    except Unreadable as error:
+        raise _refused(error) from None
 
 
 def to_year(value) -> FinancialYear | None:

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from grants.admin import AuditHistoryAdmin, ReadOnlyInline, StatefulAdmin, StatusHistoryInline, ViewOnlyAdmin, status_actions
@@ -21,8 +23,22 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+def _partnership_stays(partner) -> str:
+    return (f"{partner.organisation} stays a partner of {partner.project.reference}: it has a share of the "
+            "project's grants or milestones to deliver, and would no longer see them")
+
+
+class PartnershipsThatHoldRecordsStay(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        held = [form.instance for form in self.deleted_forms if form.instance.pk and form.instance.holds_a_record()]
+        if held:
+            raise ValidationError([_partnership_stays(partner) for partner in held])
+
+
 class ProjectPartnerInline(admin.TabularInline):
     model = ProjectPartner
+    formset = PartnershipsThatHoldRecordsStay
     extra = 0
     fields = ("organisation", "role", "joined_on")
     autocomplete_fields = ("organisation",)
@@ -73,6 +89,19 @@ class ProjectPartnerAdmin(admin.ModelAdmin):
     list_select_related = ("organisation", "project")
     search_fields = ("organisation__name", "project__reference", "project__title")
     autocomplete_fields = ("project", "organisation")
+
+    # A partner added by mistake may go; one with money or milestones on the project stays.
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.holds_a_record())
+
+    def get_deleted_objects(self, objs, request):
+        # The bulk delete action asks this, not has_delete_permission, for each row: a "protected"
+        # row makes the action show why nothing is deleted.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        held = [_partnership_stays(partner) for partner in objs if partner.holds_a_record()]
+        if held:  # say why, rather than only that the permission is missing
+            perms_needed = perms_needed - {str(self.model._meta.verbose_name)}
+        return deleted, counts, perms_needed, [*protected, *held]
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -1,8 +1,6 @@
 """Forms of the projects pages: projects, partners, milestones, and the milestone
 workflow (submit evidence, review it)."""
 
-from decimal import Decimal
-
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -10,11 +8,10 @@ from django.db.models import Q
 from grants.models import Allocation, Organisation
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
 from projects.services import MAX_FILES_PER_SUBMISSION
+from ui.fields import TODAY, DateField, MoneyField
 from ui.forms import GovukForm, GovukModelForm
 from ui.uploads import ALLOWED_DESCRIPTION
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-DATE_HINT = "For example, 2016-03-31 or 31/03/2016"
 RADIOS = "projects/fields/radios.html"
 CHECKBOXES = "projects/fields/checkboxes.html"
 
@@ -36,19 +33,6 @@ class GovukCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
         return super().id_for_label(id_, index)
 
 
-def date_field(label, *, required=True, what="date"):
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_FORMATS,
-        help_text=DATE_HINT,
-        error_messages={
-            "required": f"Enter the {what}",
-            "invalid": f"The {what} must be a real date, like 2016-03-31 or 31/03/2016",
-        },
-    )
-
-
 def text_field(
     label, *, max_length, required=True, required_message="", textarea=False, help_text="", error_messages=None
 ):
@@ -62,28 +46,6 @@ def text_field(
             "required": required_message,
             "max_length": f"{label.removesuffix(' (optional)')} must be {max_length:,} characters or fewer",
             **(error_messages or {}),
-        },
-    )
-
-
-def money_field(label, *, required=True, help_text=""):
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        help_text=help_text,
-        # A text box, not type=number: GOV.UK advises against number inputs, and
-        # "1,250.50" typed by hand should get a message rather than be blocked.
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false"}),
-        error_messages={
-            "required": f"Enter the {label.lower()}",
-            "invalid": f"{label} must be a number, like 1250.50",
-            "min_value": f"{label} must be more than £0",
-            "max_digits": f"{label} must be less than £1,000,000,000,000",
-            "max_whole_digits": f"{label} must be less than £1,000,000,000,000",
-            "max_decimal_places": f"{label} must have no more than 2 decimal places (whole pence)",
         },
     )
 
@@ -102,8 +64,8 @@ class ProjectForm(GovukModelForm):
         label="Themes", queryset=Theme.objects.all(), required=False,
         widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
     )
-    start_date = date_field("Start date", what="start date")
-    end_date = date_field("End date", what="end date")
+    start_date = DateField(label="Start date", noun="the start date")
+    end_date = DateField(label="End date", noun="the end date")
     rag = forms.ChoiceField(
         label="RAG rating", required=False, choices=[("", "Not rated"), *Project.Rag.choices],
         widget=GovukRadioSelect, template_name=RADIOS,
@@ -181,7 +143,7 @@ class PartnerForm(GovukModelForm):
         label="Role", choices=ProjectPartner.Role.choices, widget=GovukRadioSelect, template_name=RADIOS,
         error_messages={"required": "Choose the organisation's role in the project"},
     )
-    joined_on = date_field("Date it joined (optional)", required=False, what="date it joined")
+    joined_on = DateField(label="Date it joined (optional)", noun="the date it joined", required=False, latest=TODAY)
 
     class Meta:
         model = ProjectPartner
@@ -213,9 +175,10 @@ class AllocationChoiceField(forms.ModelChoiceField):
 class MilestoneForm(GovukModelForm):
     title = text_field("Title", max_length=200, required_message="Enter the milestone's title")
     description = text_field("Description (optional)", max_length=5000, required=False, textarea=True)
-    due_date = date_field("Due date", what="due date")
-    payment_amount = money_field(
-        "Payment amount", required=False, help_text="The payment its acceptance releases, if any, in pounds"
+    due_date = DateField(label="Due date", noun="the due date")
+    payment_amount = MoneyField(
+        label="Payment amount", noun="the payment amount", required=False,
+        help_text="The payment its acceptance releases, if any, in pounds",
     )
     allocation = AllocationChoiceField(
         label="Allocation the payment is drawn from", queryset=Allocation.objects.none(), required=False,

@@ -132,6 +132,15 @@ class ProjectPartner(models.Model):
     def __str__(self):
         return f"{self.organisation} ({self.get_role_display()})"
 
+    def holds_a_record(self) -> bool:
+        """Whether the partner has a share of the project's grants or milestones to deliver. Then the
+        partnership is what lets the partner see its money and milestones, and it stays: nothing
+        in the database protects it, since neither points at the partnership itself."""
+        return (
+            Allocation.objects.filter(grant__project=self.project_id, recipient=self.organisation_id).exists()
+            or Milestone.objects.filter(project=self.project_id, organisation=self.organisation_id).exists()
+        )
+
 
 class MilestoneQuerySet(models.QuerySet):
     def for_user(self, user):

@@ -19,7 +19,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django_tables2 import RequestConfig
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
@@ -54,6 +53,7 @@ from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
 from reports.outturn import forecast_outturn
 from ui.forms import show_refusal
+from ui.paging import sort_and_page
 from ui.uploads import download_response
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -235,7 +235,7 @@ def project_queryset(user):
 def project_list(request):
     filterset = ProjectFilter(request.GET or None, queryset=project_queryset(request.user), request=request)
     table = ProjectTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    sort_and_page(request, table, per_page=PER_PAGE)
     return render(request, "projects/list.html", {"filter": filterset, "form": filterset.form, "table": table})
 
 

@@ -4,54 +4,25 @@ organisation by its org-id or name, typed, rather than chosen from a list of
 every project or organisation; a round by its number. Only the programme is a
 list: a funder runs a handful. The board pack's form: the day it is as at.
 
-Both take an "as at" day the same way (``as_at_field``): a real date, today or
-earlier, and not before the first financial year the service records."""
+Both take an "as at" day the same way: a real date, today or earlier (figures
+cannot be as at a day to come), and not before the first financial year the
+service records."""
 
 import datetime as dt
 
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 
 from grants.financial_year import FIRST_YEAR, FinancialYear
 from grants.models import Organisation, Programme
 from projects.models import Project
 from reports.spending import AUTHORITY_TYPES, GROUPINGS, PROJECT, QUARTER_NAMES, SpendingFilters
+from ui.fields import TODAY, DateField
 from ui.forms import GovukForm
 
 # How many organisations an ambiguous name lists in its error message.
 SUGGESTIONS = 3
 EARLIEST = dt.date(FIRST_YEAR, 4, 1)  # the first day of the first financial year the service records
-
-
-def _sentence(noun: str) -> str:
-    """"the date of the board pack" as the start of a sentence."""
-    return noun[0].upper() + noun[1:]
-
-
-def as_at_field(label: str, noun: str, *, required: bool, help_text: str) -> forms.DateField:
-    """A day that figures are "as at": typed as 31/03/2019, with the messages ``check_as_at`` completes."""
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.DateInput(),  # GovukForm makes it 10 characters wide
-        error_messages={
-            "required": f"Enter {noun}",
-            "invalid": f"{_sentence(noun)} must be a real date, like 31/03/2016",
-        },
-    )
-
-
-def check_as_at(day: dt.date | None, noun: str) -> dt.date | None:
-    """Figures cannot be as at a day to come, nor before the service records money."""
-    if day is None:
-        return None
-    if day > timezone.localdate():
-        raise forms.ValidationError(f"{_sentence(noun)} must be today or in the past")
-    if day < EARLIEST:
-        raise forms.ValidationError(f"{_sentence(noun)} must be on or after {EARLIEST:%-d %B %Y}")
-    return day
 
 
 class SpendingFilterForm(GovukForm):
@@ -115,10 +86,10 @@ class SpendingFilterForm(GovukForm):
         help_text="Needs a financial year",
         error_messages={"invalid_choice": "Choose a quarter from 1 to 4"},
     )
-    as_at = as_at_field(
-        "As at the end of", "the “as at” date", required=False,
+    as_at = DateField(
+        label="As at the end of", noun="the “as at” date", required=False, earliest=EARLIEST, latest=TODAY,
         help_text="Leave empty for the figures as they stand now, or enter a day to see them as they were recorded "
-                  "then. For example, 31/03/2019",
+                  "then. For example, 31 3 2019",
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -174,9 +145,6 @@ class SpendingFilterForm(GovukForm):
     def clean_quarter(self):
         return int(self.cleaned_data["quarter"]) if self.cleaned_data["quarter"] else None
 
-    def clean_as_at(self):
-        return check_as_at(self.cleaned_data["as_at"], "the “as at” date")
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("quarter") and "financial_year" in cleaned and not cleaned["financial_year"]:
@@ -198,10 +166,7 @@ class SpendingFilterForm(GovukForm):
 
 
 class BoardPackForm(GovukForm):
-    date = as_at_field(
-        "Date of the board pack", "the date of the board pack", required=True,
-        help_text="The figures are as recorded at the end of this day. For example, 31/03/2016",
+    date = DateField(
+        label="Date of the board pack", noun="the date of the board pack", earliest=EARLIEST, latest=TODAY,
+        help_text="The figures are as recorded at the end of this day. For example, 31 3 2016",
     )
-
-    def clean_date(self):
-        return check_as_at(self.cleaned_data["date"], "the date of the board pack")

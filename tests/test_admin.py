@@ -25,7 +25,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role, User
+from accounts.models import EnrolmentLink, Role, SecurityEvent, User
 from audit.models import DownloadRecord
 from evaluations.models import (
     Evaluation,
@@ -119,6 +119,24 @@ class StaticDeviceFactory(factory.django.DjangoModelFactory):
     name = "Recovery codes"
 
 
+class SecurityEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SecurityEvent
+
+    user = factory.SubFactory(f.UserFactory, role=Role.OFFICER)
+    kind = SecurityEvent.Kind.RECOVERY_CODE_USED
+    ip_address = "192.0.2.1"
+
+
+class EnrolmentLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnrolmentLink
+
+    user = factory.SubFactory(f.UserFactory, role=Role.OFFICER)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(minutes=30))
+
+
 class DownloadRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DownloadRecord
@@ -159,6 +177,8 @@ FACTORIES = {
     AccessFailureLog: AccessFailureLogFactory,
     TOTPDevice: TOTPDeviceFactory,
     StaticDevice: StaticDeviceFactory,
+    SecurityEvent: SecurityEventFactory,
+    EnrolmentLink: EnrolmentLinkFactory,
 }
 
 # Made only by their workflows (projects.services, grants.services), which check who acts,
@@ -166,11 +186,16 @@ FACTORIES = {
 NO_ADD = {MilestoneSubmission, MilestoneReview, EvidenceFile, SpendReturn, DownloadRecord}
 # Written by django-axes as people sign in; the admin shows them.
 NO_ADD |= {AccessAttempt, AccessLog, AccessFailureLog}
+# Written by accounts.services as people set up and use two-factor sign-in.
+NO_ADD |= {SecurityEvent, EnrolmentLink}
 
 UNDELETABLE = [
     Grant, Allocation, Payment, SpendReturn, Milestone, MilestoneSubmission, MilestoneReview, EvidenceFile,
-    OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round, DownloadRecord,
+    OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round,
+    # Records that stay: who downloaded what, who signed in, failed to and was locked out.
+    DownloadRecord, AccessAttempt, AccessLog, AccessFailureLog, SecurityEvent, EnrolmentLink,
 ]
+RECORDS = [DownloadRecord, AccessAttempt, AccessLog, AccessFailureLog, SecurityEvent, EnrolmentLink]
 
 STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone,
                   # Made and decided in the service; kept by the money services: read on the parent only.
@@ -268,6 +293,69 @@ def test_nothing_that_carries_money_or_a_decision_can_be_deleted(client, model):
     client.post(url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"})
     assert model.objects.filter(pk=obj.pk).exists()
     assert url(model, "delete", obj.pk) not in client.get(url(model, "change", obj.pk)).content.decode()
+
+
+@pytest.mark.parametrize("model", RECORDS, ids=ids(RECORDS))
+def test_a_record_is_read_never_edited(client, superuser, model):
+    obj = FACTORIES[model]()
+    model_admin = admin.site._registry[model]
+    assert not model_admin.has_change_permission(as_request(superuser), obj)
+    assert not model_admin.get_actions(as_request(superuser))  # nor axes's "clean up expired attempts"
+    before = list(model.objects.values())
+    response = client.post(url(model, "change", obj.pk), {"username": "someone-else", "path_info": "/"})
+    assert response.status_code == 403
+    assert list(model.objects.values()) == before
+
+
+class TestAPartnershipWithMoneyOrMilestonesStays:
+    """A partner's membership of a project (ProjectPartner) is what lets it see its share of the
+    grants and its milestones; no foreign key protects it, so the admin does."""
+
+    @pytest.fixture(params=["allocation", "milestone"])
+    def held(self, request):
+        partner = f.ProjectPartnerFactory()
+        if request.param == "allocation":
+            f.AllocationFactory(grant=f.GrantFactory(project=partner.project), recipient=partner.organisation)
+        else:
+            f.MilestoneFactory(project=partner.project, organisation=partner.organisation)
+        return partner
+
+    def test_its_delete_page_refuses(self, client, held):
+        assert client.get(url(ProjectPartner, "delete", held.pk)).status_code == 403
+        assert client.post(url(ProjectPartner, "delete", held.pk), {"post": "yes"}).status_code == 403
+        assert ProjectPartner.objects.filter(pk=held.pk).exists()
+
+    def test_the_bulk_delete_says_why_and_deletes_none(self, client, held):
+        empty = f.ProjectPartnerFactory()
+        data = {"action": "delete_selected", "_selected_action": [held.pk, empty.pk]}
+        for step in (data, data | {"post": "yes"}):
+            response = client.post(url(ProjectPartner, "changelist"), step)
+            assert response.status_code == 200
+            assert f"{held.organisation} stays a partner of {held.project.reference}" in response.content.decode()
+        assert ProjectPartner.objects.filter(pk__in=[held.pk, empty.pk]).count() == 2
+
+    def test_the_projects_page_will_not_remove_it(self, client, held):
+        project = held.project
+        change = url(Project, "change", project.pk)
+        data = form_data(
+            client.get(change), programme=project.programme_id, reference=project.reference, title=project.title,
+            summary=project.summary, lead_organisation=project.lead_organisation_id,
+            start_date="2014-10-01", end_date="2016-03-31",
+        )
+        prefix = "partnerships"
+        data |= {f"{prefix}-0-id": held.pk, f"{prefix}-0-project": project.pk,
+                 f"{prefix}-0-organisation": held.organisation_id, f"{prefix}-0-role": held.role,
+                 f"{prefix}-0-DELETE": "on"}
+        response = client.post(change, data)
+        assert response.status_code == 200
+        assert "stays a partner of" in response.content.decode()
+        assert ProjectPartner.objects.filter(pk=held.pk).exists()
+
+    def test_a_partner_added_by_mistake_may_still_be_deleted(self, client):
+        partner = f.ProjectPartnerFactory()
+        assert client.get(url(ProjectPartner, "delete", partner.pk)).status_code == 200
+        assert client.post(url(ProjectPartner, "delete", partner.pk), {"post": "yes"}).status_code == 302
+        assert not ProjectPartner.objects.filter(pk=partner.pk).exists()
 
 
 def test_status_history_is_read_only_on_its_parent(superuser):

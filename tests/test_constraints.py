@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, ProtectedError, Value
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import EnrolmentLink, Role, SecurityEvent
 from evaluations.models import EvidenceRating, OutcomeResult
 from grants.financial_year import FinancialYear
 from grants.models import GrantStatusChange, Organisation, Payment, Variation
@@ -84,6 +84,10 @@ CHECKS = [
     check("recipient_user_has_organisation", lambda: UserFactory(role=Role.RECIPIENT),
           {"organisation": None}, {"role": Role.OFFICER, "organisation": None}),
     check("user_role_valid", UserFactory, {"role": "superhero"}, {"role": Role.ADMIN}),
+    check("security_event_kind_valid", lambda: SecurityEvent.objects.create(user=UserFactory(), kind="two_factor_on"),
+          {"kind": "password_guessed"}, {"kind": "recovery_code_used"}),
+    check("enrolment_link_expires_after_made", lambda: EnrolmentLink.new(user=UserFactory())[0],
+          {"expires_at": dt.datetime(2016, 1, 1, tzinfo=dt.UTC)}, {"used_at": None}),
     # grants
     check("organisation_valid_dates_in_order", OrganisationFactory,
           {"valid_from": day(2019, 6, 2), "valid_to": day(2019, 6, 1)},

@@ -45,9 +45,13 @@ EXPECTED = {
     "accounts:password-reset-sent": set(PERSONAS),
     "accounts:password-reset-confirm": set(PERSONAS),
     "accounts:password-reset-complete": set(PERSONAS),
-    "accounts:two-factor": FUNDER_STAFF,  # sent on when no second step is owed
+    # Anyone who turned two-factor on gives a code, whatever their role: sent on when none is owed.
+    "accounts:two-factor": set(PERSONAS) - {"anonymous"},
     "accounts:two-factor-setup": FUNDER_STAFF,
-    "accounts:two-factor-recovery-codes": FUNDER_STAFF,  # sent on when there are none to show
+    "accounts:two-factor-send-link": set(),  # POST only
+    "accounts:two-factor-link": set(),  # a link names its token, and "token" here names none: 404
+    "accounts:two-factor-recovery-codes": set(PERSONAS) - {"anonymous"},  # sent on when there are none to show
+    "accounts:recovery-codes-renew": set(PERSONAS) - {"anonymous"},  # sent on without two-factor
     "accounts:lockouts": OFFICERS,
     "accounts:unlock": set(),  # POST only
     "projects:list": READERS,
@@ -143,6 +147,7 @@ EXPECTED = {
 POST_ONLY = {
     "accounts:sign-out": set(PERSONAS) - {"anonymous"},
     "accounts:unlock": OFFICERS,
+    "accounts:two-factor-send-link": FUNDER_STAFF,
     "projects:milestone-submit": {"derbyshire"},
     "projects:milestone-review": OFFICERS,
     "grants:spend-return-review": OFFICERS,
@@ -249,7 +254,8 @@ def test_each_page_answers_each_persona_as_expected_inside_its_scope(client, wor
         status = response.status_code
         if persona in EXPECTED[name]:
             ok = status == 200 or (status == 302 and name in (
-                "home", "accounts:sign-in", "accounts:two-factor", "accounts:two-factor-recovery-codes"))
+                "home", "accounts:sign-in", "accounts:two-factor", "accounts:two-factor-recovery-codes",
+                "accounts:recovery-codes-renew"))
         elif persona == "anonymous":
             ok = status in (302, 405) and (status == 405 or "/account/sign-in/" in response["Location"])
         else:

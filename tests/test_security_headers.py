@@ -18,6 +18,8 @@ from django.utils.crypto import get_random_string
 
 from accounts.models import Role
 from tests import factories as f
+from tests.conftest import PASSWORD
+from tests.test_permissions import fill, scoped, service_patterns  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,6 +129,57 @@ def test_no_template_has_inline_script_or_style():
     assert len(files) > 20
     found = {str(path.relative_to(ROOT)): inline_code(path.read_text()) for path in files}
     assert {name: code for name, code in found.items() if code} == {}
+
+
+# --- Nothing private is cached --------------------------------------------------------------
+
+# Downloads that are the page's own address with a format; the walk below opens each address plain.
+DOWNLOADS = [
+    ("reports:spending", {"format": "csv"}), ("reports:spending", {"format": "xlsx"}),
+    ("impact:report", {"format": "xlsx"}), ("reports:board-pack", {"date": "2016-03-31"}),
+]
+
+
+def not_stored(response) -> bool:
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives and "public" not in directives
+
+
+@pytest.mark.parametrize("persona", ["officer", "derbyshire"])
+def test_nothing_a_signed_in_user_is_sent_may_be_stored(client, world, scoped, persona):
+    """Every page, export, evidence file and background download: ``Cache-Control: private, no-store``."""
+    client.force_login(getattr(world.users, persona))
+    opened, stored = [], []
+    for name, route, _ in service_patterns():
+        path = fill(route, scoped["inside"])
+        queries = [{}, *(query for download, query in DOWNLOADS if download == name and persona == "officer")]
+        for query in queries:
+            response = client.get(path, query)
+            if response.status_code != 200:
+                continue
+            opened.append(name)
+            if not not_stored(response):
+                stored.append((name, query, response.get("Cache-Control")))
+    assert stored == []
+    files = {"officer": {"projects:evidence", "evaluations:report-download", "exports:projects-csv",
+                         "downloads:ledger-xlsx", "reports:board-pack", "publish:360giving-json"},
+             "derbyshire": {"projects:evidence", "downloads:job-file", "downloads:ledger-csv", "grants:allocation"}}
+    assert files[persona] <= set(opened)
+
+
+def test_public_pages_keep_their_own_caching_for_anyone_not_signed_in(client, world):
+    world.grant.publishable = True
+    world.grant.save()
+    for name in ("home", "money-glossary", "publish:index", "publish:360giving-json", "publish:360giving-xlsx"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert "no-store" not in response.get("Cache-Control", ""), name
+
+
+def test_a_user_who_has_just_signed_in_is_sent_nothing_to_store(client, world):
+    response = client.post(reverse("accounts:sign-in"), {"username": "derbyshire", "password": PASSWORD})
+    assert response.status_code == 302
+    assert not_stored(response)
 
 
 # --- Sessions end after inactivity ------------------------------------------------------

@@ -4,6 +4,8 @@ widget, error classes and aria-describedby when a field has an error."""
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from ui.fields import GovukDateInput
+
 _WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
     forms.Select: "govuk-select",
@@ -33,6 +35,8 @@ class GovukFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, GovukDateInput):
+                continue  # its three boxes carry their own classes
             css = next((c for w, c in _WIDGET_CLASSES.items() if isinstance(widget, w)), "govuk-input")
             if isinstance(widget, forms.NumberInput | forms.DateInput) and "govuk-input--width" not in css:
                 css = "govuk-input govuk-input--width-10"
@@ -53,6 +57,11 @@ class GovukFormMixin:
             if name not in self.fields:
                 continue
             widget = self.fields[name].widget
+            if isinstance(widget, GovukDateInput):
+                # The boxes a message is about are marked: all three unless it names some.
+                first = self.errors.as_data()[name][0]
+                widget.error_parts = tuple(getattr(first, "parts", ()))
+                continue
             classes = widget.attrs.get("class", "").split()
             missing = [_ERROR_CLASSES[c] for c in classes if c in _ERROR_CLASSES and _ERROR_CLASSES[c] not in classes]
             widget.attrs["class"] = " ".join(classes + missing)

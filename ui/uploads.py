@@ -182,5 +182,4 @@ def download_response(field_file, *, name: str, content_type: str) -> FileRespon
     response["X-Content-Type-Options"] = "nosniff"
     # Should a browser render it anyway, it runs nothing and reaches nothing.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
     return response

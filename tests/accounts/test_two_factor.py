@@ -5,7 +5,7 @@ import os
 import re
 import subprocess
 import sys
-from base64 import b32encode
+from base64 import b32decode, b32encode
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from accounts.services import switch_on_two_factor
 from tests.conftest import PASSWORD
@@ -47,9 +48,23 @@ def wrong_code(device):
     return next(code for code in ("111111", "222222", "333333", "444444") if code not in valid)
 
 
+def shown_key(page):
+    """The set-up key as the page shows it (base32), without its spaces."""
+    return re.search(r'id="secret-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+
+
+def code_for(key, shift=0):
+    """The code an authenticator app holding ``key`` (base32) shows now."""
+    return f"{totp(b32decode(key), 30, 0, 6, shift):06d}"
+
+
+def wrong_code_for(key):
+    valid = {code_for(key, shift) for shift in (-1, 0, 1)}
+    return next(code for code in ("111111", "222222", "333333", "444444") if code not in valid)
+
+
 def app_with_recovery_codes(user):
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device, switch_on_two_factor(user=user, device=device)
+    return switch_on_two_factor(user=user, key=random_hex(20))
 
 
 def test_with_two_factor_required_a_password_alone_opens_nothing_for_an_officer(client, world, required):
@@ -81,20 +96,18 @@ def test_set_up_shows_a_qr_code_and_the_key_and_a_correct_code_opens_the_service
     sign_in(client, world.users.officer, next_url="/projects/")
     page = client.get(f"{SETUP}?next=/projects/").content.decode()
 
-    device = TOTPDevice.objects.get(user=world.users.officer)
-    assert not device.confirmed
+    assert not TOTPDevice.objects.filter(user=world.users.officer).exists()  # nothing kept until confirmed
     assert re.search(r'<div[^>]*role="img"[^>]*><svg [^>]*xmlns="http://www.w3.org/2000/svg"', page)
     assert "<script" not in page.split("<main")[1].split("</main>")[0]
-    key = b32encode(device.bin_key).decode()
-    shown = re.search(r'id="secret-key">([A-Z2-7 ]+)<', page).group(1)
-    assert shown.replace(" ", "") == key
-    assert client.get(SETUP).content.decode().count(shown) == 1  # a reload shows the same key
+    key = shown_key(page)
+    assert client.get(SETUP).content.decode().count(" ".join(key[i:i + 4] for i in range(0, len(key), 4))) == 1
+    assert shown_key(client.get(SETUP).content.decode()) == key  # a reload in this session shows the same key
 
-    response = client.post(SETUP, {"code": code_now(device), "next": "/projects/"})
+    response = client.post(SETUP, {"code": code_for(key), "next": "/projects/"})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:two-factor-recovery-codes") + "?next=%2Fprojects%2F"
-    device.refresh_from_db()
-    assert device.confirmed
+    device = TOTPDevice.objects.get(user=world.users.officer)
+    assert device.confirmed and b32encode(device.bin_key).decode() == key
 
     page = client.get(response["Location"]).content.decode()
     shown_codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", page)
@@ -111,17 +124,15 @@ def test_set_up_shows_a_qr_code_and_the_key_and_a_correct_code_opens_the_service
 
 def test_a_wrong_code_at_set_up_gets_an_inline_error(client, world, required):
     sign_in(client, world.users.officer)
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=world.users.officer)
+    key = shown_key(client.get(SETUP).content.decode())
 
-    response = client.post(SETUP, {"code": wrong_code(device)})
+    response = client.post(SETUP, {"code": wrong_code_for(key)})
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
     assert "The code is not correct" in page
     assert "govuk-input--error" in page
-    device.refresh_from_db()
-    assert not device.confirmed
+    assert not TOTPDevice.objects.filter(user=world.users.officer).exists()
     assert client.get(DASHBOARD).status_code == 302
 
 
@@ -211,9 +222,8 @@ def test_set_up_is_offered_from_your_account(client, world, not_required):
     page = client.get(reverse("accounts:password-change")).content.decode()
     assert "Two-factor sign-in is off." in page and f'href="{SETUP}"' in page
 
-    client.get(SETUP)
-    device = TOTPDevice.objects.get(user=world.users.officer)
-    client.post(SETUP, {"code": code_now(device)})
+    key = shown_key(client.get(SETUP).content.decode())
+    client.post(SETUP, {"code": code_for(key)})
     page = client.get(reverse("accounts:password-change")).content.decode()
     assert "Two-factor sign-in is on" in page and f'href="{SETUP}"' not in page
     response = client.get(SETUP)

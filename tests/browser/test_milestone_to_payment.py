@@ -1,6 +1,7 @@
 """The journey from evidence to payment, in a real browser, finding fields by
 their labels and buttons by their names."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -53,12 +54,15 @@ def test_evidence_accepted_paid_and_shown_and_kept_from_another_partner(world, o
     page = open_as("finance", PASSWORD)
     assert page.get_by_role("heading", name=re.compile("Payments waiting")).is_visible()
     page.get_by_role("link", name=re.compile("Pay.*Family breakdown unit running")).click()
-    page.get_by_label("Payment date").fill("15/01/2016")
+    paid_on = page.get_by_role("group", name="Payment date")  # the GOV.UK date input: three boxes
+    paid_on.get_by_label("Day").fill("15")
+    paid_on.get_by_label("Month").fill("1")
+    paid_on.get_by_label("Year").fill("2016")
     page.get_by_label("Remittance reference").fill("BACS-2016-0042")
     page.get_by_role("button", name="Record the payment").click()
     payment = Payment.objects.get(milestone=milestone)
-    assert (payment.amount, payment.recorded_by, payment.reference) == (
-        Decimal("50000.00"), world.users.finance, "BACS-2016-0042")
+    assert (payment.amount, payment.recorded_by, payment.reference, payment.paid_on) == (
+        Decimal("50000.00"), world.users.finance, "BACS-2016-0042", dt.date(2016, 1, 15))
 
     # The project page shows it.
     page.goto(f"/projects/{world.project.pk}/")

@@ -23,7 +23,7 @@ BAD_AMOUNTS = [
     ("abc", "must be a number, like 1250.50"),
     ("-1", "must be more than £0"),
     ("0", "must be more than £0"),
-    ("1e999", "must be less than £1,000,000,000,000"),
+    ("1e999", "must be a number, like 1250.50"),
     ("12345678901234567", "must be less than £1,000,000,000,000"),
 ]
 
@@ -160,7 +160,8 @@ def test_finance_pays_an_accepted_milestone_and_it_shows_on_the_allocation_to_th
     assert value_of(page, "amount") == "£50,000.00"
     assert "Officer Tester" in page
     assert "Derbyshire County Council, 2015-16" in page
-    assert re.search(r'<label class="govuk-label[^"]*" for="id_paid_on">Payment date', page)
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Payment date</legend>' in page
+    assert re.search(r'<label class="govuk-label[^"]*" for="id_paid_on-day">Day', page)
     assert re.search(r'<label class="govuk-label[^"]*" for="id_reference">Remittance reference', page)
     response = client.post(url("milestone-pay", milestone_pk=milestone.pk), pay_data())
     allocation = world.allocations["GB-LAE-DBY"]
@@ -227,7 +228,7 @@ def test_a_milestone_that_is_not_accepted_is_not_paid_here(client, world):
     "changes, message",
     [
         ({"paid_on": ""}, "Enter the payment date"),
-        ({"paid_on": "32/01/2016"}, "Enter the payment date as a real date, like 31/3/2016"),
+        ({"paid_on": "32/01/2016"}, "The payment date must be a real date"),
         ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
          "The payment date must be today or in the past"),
         ({"reference": ""}, "Enter the remittance reference"),
@@ -349,7 +350,7 @@ def test_a_bad_payment_amount_gets_a_clear_error_and_pays_nothing(client, world,
     [
         ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y")},
          "The payment date must be today or in the past"),
-        ({"paid_on": "yesterday"}, "Enter the payment date as a real date"),
+        ({"paid_on": "yesterday"}, "The payment date must be a real date"),
         ({"reference": "R" * 61}, "The reference must be 60 characters or fewer"),
         ({"note": "n" * 1001}, "The note must be 1,000 characters or fewer"),
         ({"in_advance": "on", "advance_reason": "r" * 1001}, "The reason must be 1,000 characters or fewer"),
@@ -428,7 +429,7 @@ def test_a_bad_recovery_amount_gets_a_clear_error(client, world, amount, message
         ({"reason": "r" * 1001}, "The reason must be 1,000 characters or fewer"),
         ({"paid_on": ""}, "Enter the date the money was recovered"),
         ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
-         "The date recovered must be today or in the past"),
+         "The date the money was recovered must be today or in the past"),
     ],
 )
 def test_other_bad_recovery_details_get_a_clear_error(client, world, changes, message):

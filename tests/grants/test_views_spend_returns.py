@@ -130,7 +130,7 @@ def test_a_quarter_may_be_returned_from_its_first_day(client, world, derbyshire,
         ({"spent": ""}, "Enter the amount spent this quarter"),
         ({"spent": "abc"}, "The amount spent this quarter must be a number, like 1250.50"),
         ({"spent": "-1"}, "The amount spent this quarter must be £0 or more"),
-        ({"spent": "1e999"}, "The amount spent this quarter must be less than £1,000,000,000,000"),
+        ({"spent": "1e999"}, "The amount spent this quarter must be a number, like 1250.50"),
         ({"spent": "12345678901234567"}, "The amount spent this quarter must be less than £1,000,000,000,000"),
         ({"forecast": ""}, "Enter the forecast for the rest of the year"),
         ({"forecast": "-0.01"}, "The forecast for the rest of the year must be £0 or more"),
@@ -282,7 +282,7 @@ def test_a_return_reviewed_while_the_form_was_open_is_not_changed(client, world,
 
 @pytest.mark.parametrize("changes, message", [({"spent": "-1"}, "must be £0 or more"),
                                               ({"forecast": "abc"}, "must be a number"),
-                                              ({"spent": "1e999"}, "must be less than")])
+                                              ({"spent": "1e999"}, "must be a number")])
 def test_a_bad_change_gets_a_clear_error_and_changes_nothing(client, world, derbyshire, changes, message):
     spend_return = a_return(world, derbyshire)
     client.force_login(world.users.derbyshire)

@@ -64,16 +64,17 @@ def test_the_command_imports_a_recipients_returns(world, tmp_path):
 def test_the_command_lists_every_problem_with_its_place_and_exits_1(world, tmp_path):
     book = fill(template(SpendReturnImport(world.users.derbyshire)), "Spend returns", [
         (gid(world.grant.pk), "Derbyshire County Council", "2015-16", "Q1", 10, 10, None),
-        (gid(world.grant.pk), "Derbyshire County Council", "2015-16", "Q2", "£1,234.50", 10, None),
+        (gid(world.grant.pk), "Derbyshire County Council", "2015-16", "Q2", "£1,234.505", 10, None),
         (gid(world.grant.pk), "London Borough of Harrow", "2015-16", "Q3", 10, -5, None),
     ])
     before = snapshot()
     status, out, err = run(str(write(tmp_path, book)), "--user", "derbyshire")
     assert status == 1
     lines = err.strip().splitlines()
-    assert lines[0].startswith("Sheet “Spend returns”, row 3, column E (Spent in the quarter (£)): “£1,234.50” is written as text")
+    assert lines[0] == ("Sheet “Spend returns”, row 3, column E (Spent in the quarter (£)): "
+                        "The amount must be in pounds and pence, with no more than 2 decimal places")
     assert any(line.startswith("Sheet “Spend returns”, row 4, column F (Forecast for the rest of the year (£)): "
-                               "The amount cannot be negative") for line in lines)
+                               "The amount must be £0 or more") for line in lines)
     assert any("row 4, column B (Organisation): You can send spend returns only for Derbyshire" in line for line in lines)
     assert lines[-1] == "3 problems: nothing was imported."
     assert snapshot() == before

@@ -90,10 +90,28 @@ def test_results_are_previewed_and_imported_exactly(client, evaluator):
     assert (derbyshire.baseline_value, derbyshire.target_value, derbyshire.unit) == (D("18.5"), None, "percent")
 
 
+def test_figures_and_dates_typed_as_text_are_read_as_a_form_reads_them(client, evaluator):
+    world = evaluator
+    book = fill(template(ResultImport(world.users.evaluator, world.evaluation)), "Results", [
+        row(baseline="18.5", start="1/4/2014", end="2015-03-31", target="40"),
+    ])
+    response = send(client, world, book)
+    assert response.status_code == 302, problems_text(response)
+    client.post(reverse("imports:batch-confirm", kwargs={"token": ImportBatch.objects.get().token}))
+    result = OutcomeResult.objects.get(pk=world.result.pk)
+    assert (result.baseline_value, result.baseline_period_start, result.baseline_period_end, result.target_value) == (
+        D("18.5"), dt.date(2014, 4, 1), dt.date(2015, 3, 31), D("40"))
+
+
 @pytest.mark.parametrize("cells, message", [
-    ({"start": "31/03/2017"}, "row 2, column E (Baseline period start): “31/03/2017” is written as text, not as a date"),
-    ({"baseline": "20%"}, "row 2, column D (Baseline value): “20%” is written as text, not as a number"),
-    ({"baseline": 20.12345}, "row 2, column D (Baseline value): 20.12345 has more than 4 decimal places"),
+    ({"start": "31/02/2017"}, "row 2, column E (Baseline period start): The date must be a real date"),
+    ({"start": "31/3/17"}, "row 2, column E (Baseline period start): The year must include 4 numbers"),
+    ({"start": dt.datetime(1999, 12, 31)},
+     "row 2, column E (Baseline period start): The date must be on or after 1 January 2000"),
+    ({"baseline": "20%"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
+    ({"baseline": "1e3"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
+    ({"baseline": 1e30}, "row 2, column D (Baseline value): The value must have no more than 14 digits"),
+    ({"baseline": 20.12345}, "row 2, column D (Baseline value): The value must have no more than 4 decimal places"),
     ({"end": 42000}, "row 2, column F (Baseline period end): The cell holds a number, not a date"),
     # The results' own rules, from OutcomeResult.clean through save_result:
     ({"baseline": 120}, "row 2, column D (Baseline value): The baseline value is a percentage, so it must be between 0 and 100"),

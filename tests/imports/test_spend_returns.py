@@ -92,6 +92,16 @@ def test_a_recipient_imports_new_and_corrected_returns_to_the_penny(client, worl
     assert ImportBatch.objects.get().rows_new == 2
 
 
+def test_amounts_typed_as_text_are_read_as_a_form_reads_them(client, world):
+    client.force_login(world.users.derbyshire)
+    book = template(SpendReturnImport(world.users.derbyshire))
+    sheet = book["Spend returns"]
+    sheet["E2"], sheet["F2"] = "£1,234.50", " 25,000 "
+    confirm(client, send(client, book))
+    spend_return = world.allocations["GB-LAE-DBY"].spend_returns.get()
+    assert (spend_return.quarter, spend_return.spent, spend_return.forecast) == (1, D("1234.50"), D("25000.00"))
+
+
 def test_a_recipient_cannot_import_a_row_for_another_organisations_allocation(client, world):
     """Morning Lane leads the project and sees Harrow's allocation, but accounts only for its own."""
     client.force_login(world.users.morninglane)

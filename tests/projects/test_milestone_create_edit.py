@@ -74,6 +74,15 @@ def test_a_milestone_need_not_release_a_payment(officer, world):
     assert milestone.payment_amount is None and milestone.allocation is None
 
 
+def test_the_amount_and_date_are_read_as_people_type_them_in_the_gov_uk_date_boxes(officer, world):
+    data = valid(world, payment_amount="£25,000")
+    del data["due_date"]
+    data.update({"due_date-day": "31", "due_date-month": "3", "due_date-year": "2016"})
+    assert officer.post(create_url(world.project), data).status_code == 302
+    milestone = Milestone.objects.get(title="Caseload audit")
+    assert (milestone.due_date, milestone.payment_amount) == (dt.date(2016, 3, 31), Decimal("25000.00"))
+
+
 @pytest.mark.parametrize(
     "changes, field, message",
     [
@@ -82,6 +91,8 @@ def test_a_milestone_need_not_release_a_payment(officer, world):
         ({"description": "x" * 5001}, "description", "Description must be 5,000 characters or fewer"),
         ({"due_date": ""}, "due_date", "Enter the due date"),
         ({"due_date": "2016-02-30"}, "due_date", "The due date must be a real date"),
+        ({"due_date": "30/2/16"}, "due_date", "The year must include 4 numbers"),
+        ({"due_date": "1/1/1999"}, "due_date", "The due date must be on or after 1 January 2000"),
         ({"organisation": ""}, "organisation", "Choose the organisation that delivers the milestone"),
         ({"organisation": "kent"}, "organisation", "Choose the lead or a partner of this project"),
         ({"allocation": "kent"}, "allocation", "Choose an allocation from the list"),
@@ -90,14 +101,17 @@ def test_a_milestone_need_not_release_a_payment(officer, world):
         ({"payment_amount": ""}, "payment_amount", "Enter the payment amount, or choose ‘No payment’"),
         ({"payment_amount": "300000.01"}, "payment_amount",
          "The payment amount cannot be more than the allocation it is drawn from (£300,000.00)"),
-        ({"payment_amount": "abc"}, "payment_amount", "Payment amount must be a number, like 1250.50"),
-        ({"payment_amount": "1,250.50"}, "payment_amount", "Payment amount must be a number, like 1250.50"),
-        ({"payment_amount": "Infinity"}, "payment_amount", "Payment amount must be a number, like 1250.50"),
-        ({"payment_amount": "-5"}, "payment_amount", "Payment amount must be more than £0"),
-        ({"payment_amount": "0"}, "payment_amount", "Payment amount must be more than £0"),
-        ({"payment_amount": "1e999"}, "payment_amount", "Payment amount must be less than £1,000,000,000,000"),
-        ({"payment_amount": "123456789012345"}, "payment_amount", "Payment amount must be less than £1,000,000,000,000"),
-        ({"payment_amount": "12.345"}, "payment_amount", "Payment amount must have no more than 2 decimal places"),
+        ({"payment_amount": "abc"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
+        ({"payment_amount": "1,0"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
+        ({"payment_amount": "Infinity"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
+        ({"payment_amount": "1e3"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
+        ({"payment_amount": "-5"}, "payment_amount", "The payment amount must be more than £0"),
+        ({"payment_amount": "0"}, "payment_amount", "The payment amount must be more than £0"),
+        ({"payment_amount": "1e999"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
+        ({"payment_amount": "123456789012345"}, "payment_amount",
+         "The payment amount must be less than £1,000,000,000,000"),
+        ({"payment_amount": "12.345"}, "payment_amount",
+         "The payment amount must be in pounds and pence, with no more than 2 decimal places"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_adds_nothing(officer, world, changes, field, message):
@@ -111,7 +125,8 @@ def test_bad_input_gets_a_clear_message_and_adds_nothing(officer, world, changes
     response = officer.post(create_url(world.project), valid(world, **changes))
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'<a href="#id_{field}">{message}' in page
+    first_box = "-day" if field == "due_date" else ""  # a date's summary link goes to its day box
+    assert f'<a href="#id_{field}{first_box}">{message}' in page
     assert f'id="id_{field}-error"' in page
     assert Milestone.objects.count() == before
 

@@ -49,6 +49,10 @@ def test_an_officer_adds_a_partner(officer, world):
         ({"organisation": "kent", "role": "boss"}, "role", "Select a valid choice"),
         ({"organisation": "kent", "role": "delivery_partner", "joined_on": "32/01/2015"}, "joined_on",
          "The date it joined must be a real date"),
+        ({"organisation": "kent", "role": "delivery_partner", "joined_on-day": "1", "joined_on-year": "2015"},
+         "joined_on", "The date it joined must include a month"),
+        ({"organisation": "kent", "role": "delivery_partner", "joined_on": "1/1/2999"}, "joined_on",
+         "The date it joined must be today or in the past"),
     ],
 )
 def test_bad_input_adds_nothing(officer, world, data, field, message):
@@ -56,7 +60,8 @@ def test_bad_input_adds_nothing(officer, world, data, field, message):
     before = ProjectPartner.objects.count()
     response = officer.post(url(world.project), data)
     assert response.status_code == 200
-    assert f'<a href="#id_{field}">{message}' in response.content.decode()
+    first_box = "-day" if field == "joined_on" else ""  # a date's summary link goes to its day box
+    assert f'<a href="#id_{field}{first_box}">{message}' in response.content.decode()
     assert ProjectPartner.objects.count() == before
 
 

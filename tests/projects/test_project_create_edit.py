@@ -35,9 +35,12 @@ def test_the_form_page_has_a_back_link_and_visible_labels(officer, world):
     assert f'<a href="{reverse("projects:list")}" class="govuk-back-link">Back</a>' in page
     for field, label in (("title", "Title"), ("reference", "Reference"), ("summary", "Summary"),
                          ("programme", "Programme"), ("lead_organisation", "Lead organisation"),
-                         ("start_date", "Start date"), ("end_date", "End date"),
                          ("rag_reason", "Reason for the RAG rating")):
         assert f'<label class="govuk-label" for="id_{field}">{label}</label>' in page
+    for field, legend in (("start_date", "Start date"), ("end_date", "End date")):
+        assert f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{legend}</legend>' in page
+        for box in ("day", "month", "year"):
+            assert f'for="id_{field}-{box}">{box.capitalize()}</label>' in page
     assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">RAG rating</legend>' in page
     assert '<input class="govuk-radios__input" id="id_rag" name="rag" type="radio" value="" checked>' in page
     assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Themes</legend>' in page
@@ -114,7 +117,8 @@ def test_bad_input_gets_a_clear_message_and_adds_nothing(officer, world, changes
     response = officer.post(CREATE, valid(world, **changes))
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'<a href="#id_{field}">{message}' in page
+    first_box = "-day" if field.endswith("_date") else ""  # a date's summary link goes to its day box
+    assert f'<a href="#id_{field}{first_box}">{message}' in page
     assert f'id="id_{field}-error"' in page
     assert Project.objects.count() == before
 
