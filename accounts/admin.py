@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import EnrolmentLink, SecurityEvent, User
 from accounts.services import issue_enrolment_link
-from audit.models import client_ip_address
+from core.http import client_ip_address
 
 ROLE_FIELDSET = ("Role in the service", {"fields": ("role", "organisation")})
 

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ui.forms import GovukForm, GovukFormMixin
+from core.forms import GovukForm, GovukFormMixin
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):

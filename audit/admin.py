@@ -3,7 +3,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 
 from audit.models import DownloadRecord
-from grants.admin import ViewOnlyAdmin
+from core.admin import ViewOnlyAdmin
 
 
 @admin.register(DownloadRecord)

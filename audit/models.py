@@ -5,11 +5,11 @@ is recorded. Rows are written once and never changed or deleted.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from core.http import client_ip_address
 
 
 class DownloadRecord(models.Model):
@@ -40,14 +40,6 @@ class DownloadRecord(models.Model):
     def __str__(self):
         return f"{self.user} downloaded {self.description}"
 
-
-def client_ip_address(request) -> str | None:
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        validate_ipv46_address(address)
-    except ValidationError:
-        return None
-    return address
 
 
 def record_download(request, *, kind: str, obj=None, description: str = "") -> DownloadRecord:

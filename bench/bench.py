@@ -329,7 +329,7 @@ def bench_pdfs(report):
     from reports import board_pack
     from reports.downloads import PDF_TEMPLATE, build_spending_pdf, spending_pdf_context
     from reports.spending import SpendingFilters, SpendingReport
-    from ui.pdf import html_to_pdf, render_pdf_html
+    from core.pdf import html_to_pdf, render_pdf_html
 
     spending = SpendingReport(reader(), SpendingFilters(), "project")
     cases = [

@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "simple_history",
-    "ui",
+    "core",
     "accounts",
     "grants",
     "projects",
@@ -78,9 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Cache-Control: private, no-store on everything a signed-in user is sent.
-    "ui.middleware.PrivateResponses",
+    "core.middleware.PrivateResponses",
     # A NUL character in the query or a form field: a 400, never a PostgreSQL error.
-    "ui.middleware.RefuseNulCharacters",
+    "core.middleware.RefuseNulCharacters",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "accounts.middleware.ReadOnlyViewerMiddleware",
@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ui.context_processors.navigation",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -127,7 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # AxesStandaloneBackend first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.UsernameOrEmailBackend"]
-FORM_RENDERER = "ui.forms.GovukRenderer"
+FORM_RENDERER = "core.forms.GovukRenderer"
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ui.views import home, money_glossary
+from accounts.views import home
+from grants.views import money_glossary
 
 urlpatterns = [
     path("", home, name="home"),
@@ -10,7 +11,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("grants/", include("grants.urls")),
     path("evaluations/", include("evaluations.urls")),
-    path("exports/", include("ui.urls")),
+    path("exports/", include("reports.project_exports")),
     path("reports/impact/", include("evaluations.impact_urls")),
     path("reports/", include("reports.urls")),
     path("publish/", include("publish.urls")),

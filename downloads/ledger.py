@@ -20,8 +20,8 @@ from openpyxl.styles import Font
 
 from grants import money
 from grants.models import Payment, SpendReturn
-from ui.exports import FORMULA_STARTS, safe_cell
-from ui.workbook import DATE_FORMAT, MONEY_FORMAT
+from core.exports import FORMULA_STARTS, safe_cell
+from core.workbook import DATE_FORMAT, MONEY_FORMAT
 
 CHUNK = 2_000
 HEADER = [

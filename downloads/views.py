@@ -14,8 +14,8 @@ from audit.models import DownloadRecord, record_download
 from downloads import ledger
 from downloads.models import ExportJob
 from downloads.tasks import make_export
-from ui.exports import XLSX_CONTENT_TYPE
-from ui.uploads import download_response
+from core.exports import XLSX_CONTENT_TYPE
+from core.uploads import download_response
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}

@@ -10,8 +10,8 @@ from evaluations.models import (
     OutcomeMeasure,
     OutcomeResult,
 )
-from grants.admin import HTTPS_URLS, Undeletable
-from ui.uploads import check_upload
+from core.admin import HTTPS_URLS, Undeletable
+from core.uploads import check_upload
 
 REPORT_FIELDS = ("title", "kind", "published_on", "url", "file")
 REPORT_DETAILS = ("original_name", "content_type", "size_bytes", "uploaded_by", "uploaded_at")

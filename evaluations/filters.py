@@ -7,7 +7,7 @@ from django.db.models import Q
 from evaluations.models import Evaluation, EvidenceRating, OutcomeArea
 from grants.models import Grant, Organisation, Round
 from projects.models import Project, ProjectPartner, Theme
-from ui.forms import GovukForm
+from core.forms import GovukForm
 
 MARYLAND_LEVELS = [
     (str(level), f"Maryland level {level} or above{extra}")

@@ -17,9 +17,9 @@ from evaluations.models import (
 from grants.models import Organisation
 from projects.forms import CHECKBOXES, RADIOS, GovukCheckboxSelectMultiple, GovukRadioSelect
 from projects.models import Project
-from ui.fields import TODAY, DateField, NumberField
-from ui.forms import GovukForm, GovukModelForm
-from ui.uploads import ALLOWED_DESCRIPTION, check_upload
+from core.fields import TODAY, DateField, NumberField
+from core.forms import GovukForm, GovukModelForm
+from core.uploads import ALLOWED_DESCRIPTION, check_upload
 
 
 plain_number = plain  # 20.0000 as 20 and 20.5000 as 20.5: the figure as a person would write it

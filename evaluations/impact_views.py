@@ -21,8 +21,8 @@ from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
 from evaluations.impact import awarded_by_project, build_report, results_for, spend_by_project
 from evaluations.models import Evaluation, EvidenceRating
 from projects.models import Project
-from ui.pdf import pdf_response
-from ui.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
+from core.pdf import pdf_response
+from core.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
 
 FORMATS = ("", "html", "xlsx", "pdf")
 CARD_RESULTS = 6  # what fits on one A4 page beside the evidence and the money

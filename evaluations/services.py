@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeResult
-from ui.uploads import check_upload
+from core.uploads import check_upload
 
 
 def _require_editor(evaluation: Evaluation, by) -> None:

@@ -23,8 +23,8 @@ from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
-from ui.paging import page_of
-from ui.uploads import download_response
+from core.paging import page_of
+from core.uploads import download_response
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)

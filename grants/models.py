@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from grants import money as figures
 from grants.financial_year import FinancialYearField
-from grants.lifecycle import Stateful, StatusChange
+from core.lifecycle import Stateful, StatusChange
 
 ORG_ID = RegexValidator(
     r"^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$",

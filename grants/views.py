@@ -28,12 +28,12 @@ from grants.forms import (
     SpendReturnForm,
     VariationDecisionForm,
 )
-from grants.lifecycle import IllegalStatusChange
+from core.lifecycle import IllegalStatusChange
 from grants.reconciliation import find_discrepancies
 from grants.models import Allocation, Grant, Payment, SpendReturn, Variation
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
-from ui.forms import show_refusal
-from ui.paging import page_of
+from core.forms import show_refusal
+from core.paging import page_of
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -531,3 +531,8 @@ def spend_return_review(request, spend_return_pk):
     else:
         messages.success(request, f"Spend return for {spend_return.financial_quarter} marked as reviewed")
     return redirect("grants:allocation", allocation_pk=spend_return.allocation_id)
+
+
+def money_glossary(request):
+    """What each money figure means: the same words on every page and in every file. Open to all."""
+    return render(request, "help/money.html", {"terms": money.GLOSSARY})

@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 
-from ui.forms import GovukForm
-from ui.uploads import describe_size
+from core.forms import GovukForm
+from core.uploads import describe_size
 
 
 class UploadForm(GovukForm):

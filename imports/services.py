@@ -18,7 +18,7 @@ from django.utils import timezone
 from imports.importers import CHANGED, NEW, UNCHANGED, Change, Importer
 from imports.models import ImportBatch
 from imports.spreadsheet import Problem, Refused, check_workbook_upload, read_rows
-from ui.uploads import clean_name
+from core.uploads import clean_name
 
 
 @dataclass

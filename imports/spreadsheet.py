@@ -28,10 +28,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from grants.financial_year import FinancialYear
-from ui.exports import xlsx_text
-from ui.fields import Unreadable, check_date, check_money, check_number, parse_date, parse_money, parse_number
-from ui.uploads import check_upload
-from ui.workbook import DATE_FORMAT, MONEY_FORMAT, new_workbook
+from core.exports import xlsx_text
+from core.fields import Unreadable, check_date, check_money, check_number, parse_date, parse_money, parse_number
+from core.uploads import check_upload
+from core.workbook import DATE_FORMAT, MONEY_FORMAT, new_workbook
 
 INSTRUCTIONS = "Instructions"
 LISTS = "Lists"

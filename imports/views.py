@@ -22,7 +22,7 @@ from imports.forms import UploadForm
 from imports.importers import AllocationImport, ResultImport, SpendReturnImport
 from imports.models import ImportBatch
 from imports.spreadsheet import MAX_DATA_ROWS, Refused
-from ui.workbook import workbook_response
+from core.workbook import workbook_response
 
 # The preview lists at most this many rows of each kind; the counts are always whole.
 SHOWN = 500

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from grants.models import Grant, Organisation, Round
 from projects.models import Project, ProjectPartner, Theme
-from ui.forms import GovukForm
+from core.forms import GovukForm
 
 NOT_RATED = "none"
 

@@ -8,9 +8,9 @@ from django.db.models import Q
 from grants.models import Allocation, Organisation
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
 from projects.services import MAX_FILES_PER_SUBMISSION
-from ui.fields import TODAY, DateField, MoneyField
-from ui.forms import GovukForm, GovukModelForm
-from ui.uploads import ALLOWED_DESCRIPTION
+from core.fields import TODAY, DateField, MoneyField
+from core.forms import GovukForm, GovukModelForm
+from core.uploads import ALLOWED_DESCRIPTION
 
 RADIOS = "projects/fields/radios.html"
 CHECKBOXES = "projects/fields/checkboxes.html"

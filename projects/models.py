@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from grants import money as figures
-from grants.lifecycle import Stateful, StatusChange
+from core.lifecycle import Stateful, StatusChange
 from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission
-from ui.uploads import check_upload
+from core.uploads import check_upload
 
 MAX_FILES_PER_SUBMISSION = 10
 

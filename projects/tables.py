@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from projects.models import Project
-from ui.templatetags.govuk import illustrative, money, status_tag
+from core.templatetags.govuk import illustrative, money, status_tag
 
 TO_PROJECT = {"viewname": "projects:detail", "kwargs": {"project_pk": tables.A("pk")}}
 LINK = {"a": {"class": "govuk-link"}}

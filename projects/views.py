@@ -27,7 +27,7 @@ from audit.models import DownloadRecord, record_download
 from evaluations.models import Evaluation
 from grants import money
 from grants.financial_year import FinancialYear
-from grants.lifecycle import IllegalStatusChange
+from core.lifecycle import IllegalStatusChange
 from grants.services import close_project, closure_problems, save_milestone
 from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme
 from projects.filters import NOT_RATED, ProjectFilter
@@ -52,9 +52,9 @@ from projects.models import (
 from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
 from reports.outturn import forecast_outturn
-from ui.forms import show_refusal
-from ui.paging import sort_and_page
-from ui.uploads import download_response
+from core.forms import show_refusal
+from core.paging import sort_and_page
+from core.uploads import download_response
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)

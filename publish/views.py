@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from audit.models import DownloadRecord, record_download
 from publish.spreadsheet import workbook_for
 from publish.threesixtygiving import LICENCE, PENNY, STANDARD_VERSION, ZERO, package, publication, published_grants
-from ui.workbook import workbook_response
+from core.workbook import workbook_response
 
 NOTHING_PUBLISHED = "No grants are published yet."
 

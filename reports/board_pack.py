@@ -43,7 +43,7 @@ from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.forms import BoardPackForm
 from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport
-from ui.pdf import pdf_response, render_pdf
+from core.pdf import pdf_response, render_pdf
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"

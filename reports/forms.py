@@ -17,8 +17,8 @@ from grants.financial_year import FIRST_YEAR, FinancialYear
 from grants.models import Organisation, Programme
 from projects.models import Project
 from reports.spending import AUTHORITY_TYPES, GROUPINGS, PROJECT, QUARTER_NAMES, SpendingFilters
-from ui.fields import TODAY, DateField
-from ui.forms import GovukForm
+from core.fields import TODAY, DateField
+from core.forms import GovukForm
 
 # How many organisations an ambiguous name lists in its error message.
 SUGGESTIONS = 3

@@ -17,8 +17,8 @@ from audit.models import DownloadRecord, record_download
 from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
 from reports.forms import SpendingFilterForm
 from reports.spending import SpendingReport
-from ui.exports import XLSX_CONTENT_TYPE
-from ui.pdf import PDF_CONTENT_TYPE
+from core.exports import XLSX_CONTENT_TYPE
+from core.pdf import PDF_CONTENT_TYPE
 
 ROWS_PER_PAGE = 50
 FORMATS = {"csv": "CSV", "xlsx": "Excel", "pdf": "PDF"}

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
-from ui.context_processors import NAVIGATION
-from ui.views import LANDING
+from accounts.context_processors import NAVIGATION
+from accounts.views import LANDING
 
 
 def test_every_navigation_link_and_landing_page_resolves():

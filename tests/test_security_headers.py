@@ -114,7 +114,7 @@ def test_an_export_carries_the_policy_too(client, world):
 
 
 def template_files():
-    places = [ROOT / "templates", *(ROOT / app / "templates" for app in ("ui", "accounts", "grants", "projects",
+    places = [ROOT / "templates", *(ROOT / app / "templates" for app in ("core", "accounts", "grants", "projects",
                                                                         "evaluations", "audit"))]
     # templates/pdf/ is laid out by WeasyPrint into PDF files and never sent to a
     # browser, so the web pages' policy does not reach it; its styles live inside it.

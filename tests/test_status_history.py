@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from grants.lifecycle import IllegalStatusChange
+from core.lifecycle import IllegalStatusChange
 from projects.models import Milestone
 from tests.factories import GrantFactory, MilestoneFactory, ProjectFactory, UserFactory
 

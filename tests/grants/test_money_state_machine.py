@@ -43,7 +43,7 @@ from hypothesis.stateful import (
 from accounts.models import Role
 from grants import money
 from grants.financial_year import FinancialQuarter, FinancialYear
-from grants.lifecycle import IllegalStatusChange
+from core.lifecycle import IllegalStatusChange
 from grants.models import Allocation, Grant, Payment, RecoveryReason, SpendReturn
 from grants.services import (
     MoneyRuleError,

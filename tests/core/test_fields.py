@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from hypothesis import given, strategies as st
 
-from ui.fields import (
+from core.fields import (
     TODAY,
     DateField,
     MoneyField,
@@ -19,7 +19,7 @@ from ui.fields import (
     parse_money,
     parse_number,
 )
-from ui.forms import GovukForm
+from core.forms import GovukForm
 
 
 class PaymentForm(GovukForm):

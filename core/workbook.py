@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from ui.exports import XLSX_CONTENT_TYPE, xlsx_text
+from core.exports import XLSX_CONTENT_TYPE, xlsx_text
 
 MONEY_FORMAT = '"£"#,##0.00'
 PERCENT_FORMAT = "0.0%"

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from audit.models import DownloadRecord
 from grants.models import Grant
 from projects.models import Project
-from ui.exports import csv_row, safe_cell, xlsx_text
+from core.exports import csv_row, safe_cell, xlsx_text
 
 FORMULA = '=HYPERLINK("http://example.com","x")'
 

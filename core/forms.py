@@ -4,7 +4,7 @@ widget, error classes and aria-describedby when a field has an error."""
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-from ui.fields import GovukDateInput
+from core.fields import GovukDateInput
 
 _WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",

@@ -1,49 +1,20 @@
+"""The project list as CSV and Excel: exactly the projects the list shows the user, filtered alike."""
+
 import io
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import NoReverseMatch, reverse
+from django.urls import path
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from accounts.models import Role
 from audit.models import DownloadRecord, record_download
-from grants.money import GLOSSARY
+from core.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
 from projects.filters import ProjectFilter
 from projects.views import project_queryset
-from ui.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
-
-# Where each role starts after signing in.
-LANDING = {
-    Role.OFFICER: "projects:dashboard",
-    Role.ADMIN: "projects:dashboard",
-    Role.VIEWER: "projects:dashboard",
-    Role.FINANCE: "grants:payments-waiting",
-    Role.RECIPIENT: "projects:yours",
-    Role.EVALUATOR: "evaluations:yours",
-}
-
-
-def home(request):
-    """The start page for visitors; a signed-in user goes to the page for their role."""
-    if request.user.is_authenticated and request.user.role in LANDING:
-        try:
-            return redirect(reverse(LANDING[request.user.role]))
-        except NoReverseMatch:
-            pass
-    return render(request, "start.html")
-
-
-def money_glossary(request):
-    """What each money figure means: the same words on every page and in every file. Open to all."""
-    return render(request, "help/money.html", {"terms": GLOSSARY})
-
-
-# --- Exports -----------------------------------------------------------------------
 
 PENNY = Decimal("0.01")
 MONEY_COLUMN = 6
@@ -107,3 +78,10 @@ def projects_xlsx(request):
     response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
     record_download(request, kind=DownloadRecord.Kind.EXPORT, description=_described("Excel", rows))
     return response
+
+
+app_name = "exports"
+urlpatterns = [
+    path("projects.csv", projects_csv, name="projects-csv"),
+    path("projects.xlsx", projects_xlsx, name="projects-xlsx"),
+]
