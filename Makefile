@@ -6,11 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run setup test lock clean-db browser serve bench loadtest
+.PHONY: run setup test lint lock clean-db browser serve bench loadtest
 
-$(VENV)/.installed: requirements.lock
+# A development machine installs requirements-dev.lock: the service's own pins (requirements.lock,
+# all a production server installs) and the test, lint and load tools, pinned alike.
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -78,15 +80,22 @@ browser:
 test: export DJANGO_DEVELOPMENT = 1
 # Two processes (pytest-xdist; TEST_WORKERS=1 for one), each with its own test database.
 TEST_WORKERS ?= auto
-test: setup browser
+test: setup browser lint
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# ruff: the lint rules in pyproject.toml (the pre-commit hook runs the same).
+lint: setup
+	$(VENV)/bin/ruff check .
 
 # Re-pin every Python dependency from pyproject.toml (needs the dev extra installed). Extras stay in
 # the pins (fonttools[woff]==...): with --require-hashes, pip refuses a dependency asked for with an
 # extra (weasyprint's fonttools[woff]) whose pin names no extra once a newer release is out.
 lock: $(VENV)/.installed
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
+	$(VENV)/bin/pip-compile --quiet --no-strip-extras --generate-hashes --allow-unsafe \
 		-o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --no-strip-extras --extra dev --generate-hashes --allow-unsafe \
+		--constraint requirements.lock -o requirements-dev.lock pyproject.toml
 
 clean-db:
 	rm -f db.sqlite3

@@ -1,6 +1,8 @@
 """Turning two-factor sign-in on, renewing recovery codes and sending set-up links:
 each changes several rows at once and tells the person by email."""
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -11,12 +13,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import EnrolmentLink, SecurityEvent, User
 
+log = logging.getLogger(__name__)
 RECOVERY_CODES = 10
 SERVICE = "Manage innovation grants"
 
 
 def _tell(user: User, subject: str, body: str) -> None:
-    """Email the person after the change is committed; nothing is sent for a change that rolled back."""
+    """Log the sign-in event, and email the person, after the change is committed; nothing is
+    logged or sent for a change that rolled back."""
+    transaction.on_commit(lambda: log.info("Sign-in security for %s: %s", user.username, subject))
     if user.email:
         transaction.on_commit(
             lambda: send_mail(f"{SERVICE}: {subject}", body, None, [user.email], fail_silently=True)

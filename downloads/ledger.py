@@ -9,9 +9,7 @@ the column adds up to the net paid every page shows.
 """
 
 import csv
-import datetime as dt
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell

@@ -1,3 +1,4 @@
+import logging
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from django_tasks import task
 from downloads import ledger
 from downloads.models import ExportJob
 
+log = logging.getLogger(__name__)
+
 
 @task()
 def make_export(job_id: str) -> None:
@@ -17,6 +20,7 @@ def make_export(job_id: str) -> None:
     if job.status != ExportJob.Status.QUEUED:
         return  # already taken by another worker, or finished
     ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, started_at=timezone.now())
+    log.info("Export %s (%s) for %s started", job.pk, job.kind, job.user.username)
 
     def progress(written):
         ExportJob.objects.filter(pk=job.pk).update(rows_written=written)
@@ -36,8 +40,10 @@ def make_export(job_id: str) -> None:
                 job.status = ExportJob.Status.DONE
                 job.finished_at = timezone.now()
                 job.save(update_fields=["file", "status", "finished_at"])
+        log.info("Export %s finished: %s rows", job.pk, job.rows_written)
     except Exception as error:  # the user sees that it failed; the worker log has the detail
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED, finished_at=timezone.now(), error=type(error).__name__
         )
+        log.exception("Export %s failed", job.pk)
         raise

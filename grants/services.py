@@ -12,6 +12,7 @@ under those locks, never from a balance read before them.
 """
 
 import datetime as dt
+import logging
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,6 +24,14 @@ from django.utils import timezone
 from grants import money
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, SpendReturn, Variation
+
+log = logging.getLogger(__name__)
+
+
+def _log_after_commit(message: str, *args) -> None:
+    """A line in the service's log for each money move, written once it is committed: a move
+    that rolled back never appears."""
+    transaction.on_commit(lambda: log.info(message, *args))
 
 ZERO = Decimal("0.00")
 
@@ -232,6 +241,8 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
         locked.save()
         if locked.allocation_id is not None:
             money.refresh_balance(locked.allocation_id)
+        _log_after_commit("Variation %s of grant %s (%s to %s) %s by %s", locked.pk, grant.pk,
+                          _pounds(locked.amount_before), _pounds(locked.amount_after), locked.status, by)
         return locked
 
 
@@ -379,6 +390,9 @@ def record_payment(
         payment._history_user = by
         payment.save()
         money.refresh_balance(allocation.pk)
+        _log_after_commit("Payment %s: %s to organisation %s from allocation %s (grant %s)%s, paid on %s, by %s",
+                          payment.pk, _pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
+                          f" for milestone {milestone.pk}" if milestone is not None else "", paid_on, by)
         return payment
 
 
@@ -446,6 +460,9 @@ def record_recovery(
         recovery._history_user = by
         recovery.save()
         money.refresh_balance(allocation.pk)
+        _log_after_commit("Recovery %s: %s from organisation %s on allocation %s (grant %s), %s, by %s",
+                          recovery.pk, _pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
+                          recovery_reason, by)
         return recovery
 
 

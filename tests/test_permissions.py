@@ -9,7 +9,6 @@ Morning Lane with Derbyshire and Harrow as partners) and one outside it
 (Kent's project, which no recipient persona takes part in).
 """
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest

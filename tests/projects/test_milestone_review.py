@@ -46,7 +46,7 @@ def test_an_officer_accepts(officer, world, submitted):
     assert submitted.status == Milestone.Status.ACCEPTED
     page = officer.get(page_url(submitted)).content.decode()
     assert "‘Harrow unit recruited’ accepted. A finance officer can now release its payment of £40,000.00" in page
-    assert 'action="{}"'.format(url(submitted)) not in page  # nothing left to review
+    assert f'action="{url(submitted)}"' not in page  # nothing left to review
 
 
 def test_an_officer_returns_with_a_reason_the_recipient_then_sees(officer, client, world, submitted):
@@ -78,7 +78,7 @@ def test_bad_input_changes_nothing(officer, submitted, data, field, message):
     page = response.content.decode()
     assert response.status_code == 200
     assert f'<a href="#id_{field}">{message}</a>' in page
-    assert 'id="id_{}-error"'.format(field) in page
+    assert f'id="id_{field}-error"' in page
     assert not MilestoneReview.objects.exists()
     submitted.refresh_from_db()
     assert submitted.status == Milestone.Status.SUBMITTED

@@ -77,7 +77,7 @@ def test_a_recipient_submits_evidence_with_files(harrow, world, media):
     assert "Evidence for ‘Harrow unit recruited’ submitted. A programme officer will review it." in page
     assert "All eight posts are filled." in page
     assert reverse("projects:evidence", kwargs={"evidence_pk": files[0].pk}) in page
-    assert 'action="{}"'.format(url(world.harrow_milestone)) not in page  # nothing more to submit
+    assert f'action="{url(world.harrow_milestone)}"' not in page  # nothing more to submit
 
 
 def test_files_are_optional(harrow, world, media):

@@ -25,7 +25,7 @@ from audit.models import DownloadRecord
 from evaluations.models import Evaluation
 from grants import money as money_module
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Payment, SpendReturn
+from grants.models import Allocation, Grant, Payment
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from grants.reconciliation import find_discrepancies
 from reports.board_pack import board_pack_context, build_board_pack_pdf
@@ -94,8 +94,8 @@ def pack(money):
     projects = money.projects
     a01, a02, b01 = projects["A-01"], projects["A-02"], projects["B-01"]
     northshire = money.orgs["northshire"]
-    overdue = MilestoneFactory(project=a02, organisation=northshire, title="Family hub open in Northshire",
-                               due_date=dt.date(2016, 9, 15), illustrative=True)
+    MilestoneFactory(project=a02, organisation=northshire, title="Family hub open in Northshire",
+                     due_date=dt.date(2016, 9, 15), illustrative=True)
     # Accepted since, but overdue on the day: its history says so.
     late_then = MilestoneFactory(project=a01, title="Recruit the family workers", due_date=dt.date(2016, 10, 1),
                                  status=Milestone.Status.ACCEPTED)

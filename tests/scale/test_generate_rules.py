@@ -14,7 +14,7 @@ from grants.generate import expected_counts, programme_rows
 from grants.models import Allocation, AllocationBalance, Grant, Payment, Programme, RecoveryReason, SpendReturn
 from grants.reconciliation import find_discrepancies
 from grants.services import closure_problems
-from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
+from projects.models import Milestone, MilestoneReview, Project
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,85 @@
+"""The house in domain order: each app imports only apps in layers below its own (or its own
+layer's core), never one above, and never inside a function to dodge a cycle.
+
+    core                                  GOV.UK forms and fields, status life, admin bases, files
+    accounts, audit                       people, roles, sign-in; who downloaded what
+    grants                                the money: organisations, programmes, grants, allocations
+    projects                              the work: projects, partners, milestones and their payments
+    evaluations                           the evidence about projects
+    reports, imports, downloads, publish  what is read out of and put into the layers below
+    demo                                  the demo programme and the generator, over everything
+    config                                settings and the URLs of every app
+
+KNOWN lists the arrows that still run the wrong way, each to be removed by a move of its own;
+the test fails if one is added, and also if one listed has gone (so the list only shrinks).
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = [
+    {"core"},
+    {"accounts", "audit"},
+    {"grants"},
+    {"projects"},
+    {"evaluations"},
+    {"reports", "imports", "downloads", "publish"},
+    {"demo"},
+    {"config"},
+]
+LAYER = {app: number for number, apps in enumerate(LAYERS) for app in apps}
+
+# (module, app it imports, "top" or "function"): arrows still to be turned round.
+KNOWN = {
+    ("audit/history.py", "grants", "top"),
+    ("audit/history.py", "projects", "top"),
+    ("grants/services.py", "projects", "function"),
+    ("grants/views.py", "projects", "top"),
+    ("grants/demo.py", "evaluations", "top"),
+    ("grants/demo.py", "projects", "top"),
+    ("grants/generate.py", "evaluations", "top"),
+    ("grants/generate.py", "projects", "top"),
+    ("evaluations/models.py", "projects", "function"),
+    ("projects/views.py", "evaluations", "top"),
+    ("projects/views.py", "reports", "top"),
+}
+
+
+def wrong_way_imports():
+    found = set()
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        app = relative.parts[0]
+        if app not in LAYER or "migrations" in relative.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                other = name.split(".")[0]
+                if other not in LAYER or other == app:
+                    continue
+                where = "top" if id(node) in top_level else "function"
+                if LAYER[other] > LAYER[app] or where == "function" or (
+                    LAYER[other] == LAYER[app] and app != "core"
+                ):
+                    found.add((relative.as_posix(), other, where))
+    return found
+
+
+def test_no_app_imports_one_above_it_or_hides_an_import_in_a_function():
+    found = wrong_way_imports()
+    assert found - KNOWN == set(), "a new import runs the wrong way"
+    assert KNOWN - found == set(), "an arrow was turned round: take it off KNOWN"
+
+
+def test_every_app_of_the_service_has_a_layer():
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")}
+    assert apps - set(LAYER) == set()
