@@ -44,7 +44,7 @@ def build(rows: int):
     from accounts.models import Role, User
     from grants.financial_year import FinancialYear
     from grants.models import Allocation, Grant, Organisation, Programme, Round
-    from imports.importers import SPEND_RETURNS
+    from imports.spend_returns import SPEND_RETURNS
     from imports.spreadsheet import build_template
     from projects.models import Project
 
@@ -106,7 +106,7 @@ def main():
 
     from grants.models import SpendReturn
     from imports import services
-    from imports.importers import SpendReturnImport
+    from imports.spend_returns import SpendReturnImport
     from imports.spreadsheet import check_workbook_upload, read_rows
 
     database = settings.DATABASES["default"]

@@ -19,7 +19,9 @@ from evaluations.models import Evaluation
 from grants.models import Grant
 from imports import services
 from imports.forms import UploadForm
-from imports.importers import AllocationImport, ResultImport, SpendReturnImport
+from imports.allocations import AllocationImport
+from imports.results import ResultImport
+from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
 from imports.spreadsheet import MAX_DATA_ROWS, Refused
 from core.workbook import workbook_response

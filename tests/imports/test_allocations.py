@@ -11,7 +11,7 @@ from django.urls import reverse
 from audit.models import DownloadRecord
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Payment, Variation
-from imports.importers import AllocationImport
+from imports.allocations import AllocationImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
 

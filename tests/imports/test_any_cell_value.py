@@ -12,7 +12,9 @@ from django.conf import settings
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from imports import services
-from imports.importers import AllocationImport, ResultImport, SpendReturnImport
+from imports.allocations import AllocationImport
+from imports.results import ResultImport
+from imports.spend_returns import SpendReturnImport
 from imports.spreadsheet import Refused
 from tests.imports.files import template, upload, workbook_bytes
 

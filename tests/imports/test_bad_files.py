@@ -14,7 +14,7 @@ from django.utils.html import conditional_escape
 
 from grants import services
 from imports import spreadsheet
-from imports.importers import SpendReturnImport
+from imports.spend_returns import SpendReturnImport
 from tests.imports.files import fill, snapshot, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from accounts.models import Role, User
 from grants import services
 from grants.financial_year import FinancialYear
 from grants.models import Allocation
-from imports.importers import AllocationImport, SpendReturnImport
+from imports.allocations import AllocationImport
+from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
 

@@ -13,7 +13,7 @@ from django.db.models import Sum
 
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
-from imports.importers import SPEND_RETURNS, SpendReturnImport
+from imports.spend_returns import SPEND_RETURNS, SpendReturnImport
 from imports.spreadsheet import build_template
 from projects.models import Project
 from tests.imports.files import fill, snapshot, template, workbook_bytes

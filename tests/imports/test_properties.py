@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings as hypothesis_settings, stra
 
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
-from imports.importers import SpendReturnImport
+from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, snapshot, template, upload, workbook_bytes
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations.models import OutcomeMeasure, OutcomeResult
-from imports.importers import ResultImport
+from imports.results import ResultImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, problems_text, template, upload, workbook_bytes
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from grants import services
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
-from imports.importers import SpendReturnImport
+from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
 

@@ -8,7 +8,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from imports import services
-from imports.importers import SpendReturnImport
+from imports.spend_returns import SpendReturnImport
 from imports.spreadsheet import Refused, check_workbook_upload
 
 
