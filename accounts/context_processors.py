@@ -36,5 +36,11 @@ def navigation(request):
                 url = reverse(name)
             except NoReverseMatch:  # a page not built yet; tests check every entry resolves
                 continue
-            items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+            items.append({"label": label, "url": url, "active": False})
+        # The current page is the one entry whose address is the longest start of this page's
+        # (the dashboard at /projects/dashboard/ is not also "Projects" at /projects/).
+        current = max((item for item in items if request.path.startswith(item["url"])),
+                      key=lambda item: len(item["url"]), default=None)
+        if current is not None:
+            current["active"] = True
     return {"navigation": items, "settings_development": settings.DEVELOPMENT}

@@ -74,7 +74,7 @@ def _shown(value):
 def ensure_programme(projects: int):
     from django.core.management import call_command
 
-    from grants import generate
+    from demo import generate
     from grants.models import Programme
 
     call_command("migrate", verbosity=0)

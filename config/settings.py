@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "downloads",
+    "demo",  # the top layer: the demo and generated programmes; nothing imports it
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,10 @@ class Stateful(models.Model):
     def allowed_statuses(self) -> tuple[str, ...]:
         return self.TRANSITIONS.get(self.status, ())
 
+    def check_move(self, current: str, new_status: str, *, by, reason: str) -> None:
+        """A further rule on a legal move (who may make it, what it needs), checked
+        under the lock; raises IllegalStatusChange to refuse it."""
+
     def set_status(self, new_status: str, *, by, reason: str = "") -> None:
         model = type(self)
         with transaction.atomic():
@@ -32,10 +36,12 @@ class Stateful(models.Model):
             current = locked.status
             if new_status not in self.TRANSITIONS.get(current, ()):
                 label = dict(model._meta.get_field("status").choices)
+                noun = model._meta.verbose_name
                 raise IllegalStatusChange(
-                    f"A {model._meta.verbose_name} cannot move from "
+                    f"{'An' if noun[:1] in 'aeiou' else 'A'} {noun} cannot move from "
                     f"{label.get(current, current)} to {label.get(new_status, new_status)}."
                 )
+            self.check_move(current, new_status, by=by, reason=reason)
             # Saved through the model (not a bare UPDATE) so that the audit history
             # records the move with who made it and why.
             locked.status = new_status

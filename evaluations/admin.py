@@ -5,12 +5,20 @@ from django.core.files.uploadedfile import UploadedFile
 from evaluations.models import (
     Evaluation,
     EvaluationReport,
+    EvaluationStatusChange,
     EvidenceRating,
     OutcomeArea,
     OutcomeMeasure,
     OutcomeResult,
 )
-from core.admin import HTTPS_URLS, Undeletable
+from core.admin import (
+    HTTPS_URLS,
+    AuditHistoryAdmin,
+    StatefulAdmin,
+    StatusHistoryInline,
+    Undeletable,
+    status_actions,
+)
 from core.uploads import check_upload
 
 REPORT_FIELDS = ("title", "kind", "published_on", "url", "file")
@@ -96,14 +104,20 @@ class OutcomeResultInline(admin.StackedInline):
 RECORDED_BY = {EvaluationReport: "uploaded_by", EvidenceRating: "rated_by", OutcomeResult: "recorded_by"}
 
 
+class EvaluationStatusChangeInline(StatusHistoryInline):
+    model = EvaluationStatusChange
+
+
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(AuditHistoryAdmin, StatefulAdmin):
     list_display = ("title", "evaluator_organisation", "design", "status", "start_date", "end_date")
     list_filter = ("design", "status", ("evaluator_organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("evaluator_organisation",)
     search_fields = ("title", "summary", "evaluator_organisation__name")
     autocomplete_fields = ("evaluator_organisation", "projects", "evaluators")
-    inlines = [EvaluationReportInline, EvidenceRatingInline, OutcomeResultInline]
+    readonly_fields = ("status",)
+    inlines = [EvaluationReportInline, EvidenceRatingInline, OutcomeResultInline, EvaluationStatusChangeInline]
+    actions = status_actions(Evaluation)
 
     def save_formset(self, request, form, formset, change):
         field = RECORDED_BY.get(formset.model)
@@ -138,7 +152,7 @@ class EvaluationReportAdmin(RecordsWhoAdmin):
 
 
 @admin.register(EvidenceRating)
-class EvidenceRatingAdmin(Undeletable, RecordsWhoAdmin):
+class EvidenceRatingAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
     list_display = ("evaluation", "scale", "value_label", "rated_by", "rated_at")
     list_filter = ("scale",)
     list_select_related = ("evaluation", "rated_by")
@@ -152,7 +166,7 @@ class EvidenceRatingAdmin(Undeletable, RecordsWhoAdmin):
 
 
 @admin.register(OutcomeResult)
-class OutcomeResultAdmin(Undeletable, RecordsWhoAdmin):
+class OutcomeResultAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
     list_display = (
         "measure", "evaluation", "authority", "baseline_value", "target_value", "followup_value", "effect_size",
         "significance", "illustrative",

@@ -318,20 +318,45 @@ class OutcomeMeasureForm(GovukModelForm):
 
 
 class _EvaluationFields(GovukModelForm):
+    field_order = ("title", "projects", "evaluator_organisation", "evaluators", "design", "status", "status_reason")
+
     title = _text("Title", max_length=200, required_message="Enter the title of the evaluation")
     design = forms.ChoiceField(
         choices=Evaluation.Design.choices, label="Design", widget=GovukRadioSelect, template_name=RADIOS,
         help_text="A before-and-after study with no comparison group cannot tell what would have happened anyway",
         error_messages={"required": "Choose the design of the evaluation", "invalid_choice": "Choose the design of the evaluation"},
     )
+    # Not saved with the form: a new evaluation starts in it, and a change moves it by
+    # Evaluation.set_status, which refuses an illegal move and keeps the history.
     status = forms.ChoiceField(
         choices=Evaluation.Status.choices, label="Status", widget=GovukRadioSelect, template_name=RADIOS,
         error_messages={"required": "Choose the status of the evaluation", "invalid_choice": "Choose the status of the evaluation"},
+    )
+    status_reason = _text(
+        "Reason for changing the status (optional)", max_length=2000, required=False, textarea=True,
+        help_text="Kept in the status history. Needed to reopen an evaluation whose final report is published.",
     )
     summary = _text("Summary (optional)", max_length=5000, required=False, textarea=True,
                     help_text="What the evaluation asks and how it answers")
     start_date = DateField(label="Start date (optional)", noun="the start date", required=False)
     end_date = DateField(label="End date (optional)", noun="the end date", required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        evaluation = self.instance
+        if evaluation.pk is None:
+            del self.fields["status_reason"]
+            return
+        # Any status is accepted, so an illegal move gets set_status's own message; only
+        # the current one and those it may move to are offered.
+        self.initial["status"] = evaluation.status
+        offered = (evaluation.status, *evaluation.allowed_statuses_for(user))
+        self.fields["status"].widget.choices = [(value, label) for value, label in Evaluation.Status.choices
+                                                if value in offered]
+
+    @property
+    def status_changed(self) -> bool:
+        return self.instance.pk is not None and self.cleaned_data["status"] != self.instance.status
 
     def clean(self):
         data = super().clean()
@@ -346,7 +371,7 @@ class EvaluatorEvaluationForm(_EvaluationFields):
 
     class Meta:
         model = Evaluation
-        fields = ("title", "design", "status", "summary", "start_date", "end_date")
+        fields = ("title", "design", "summary", "start_date", "end_date")
 
 
 class EvaluationForm(_EvaluationFields):
@@ -374,7 +399,7 @@ class EvaluationForm(_EvaluationFields):
 
     class Meta:
         model = Evaluation
-        fields = ("title", "projects", "evaluator_organisation", "evaluators", "design", "status", "summary",
+        fields = ("title", "projects", "evaluator_organisation", "evaluators", "design", "summary",
                   "start_date", "end_date")
 
     def __init__(self, *args, **kwargs):

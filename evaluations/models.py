@@ -2,7 +2,6 @@
 results and how much weight those results can bear."""
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
 
@@ -11,8 +10,21 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
+from core.lifecycle import IllegalStatusChange, Stateful, StatusChange
+from evaluations.figures import (  # noqa: F401 (kept importable from here)
+    NO_EFFECT,
+    PERCENT_FIGURES,
+    RATING_VALUES,
+    SIGNIFICANCE_LEVEL,
+    EvidenceStrength,
+    Judgement,
+    ShownSignificance,
+    plain,
+)
 from grants.models import ILLUSTRATIVE_HELP, Organisation
+from projects.models import Project
 
 
 class OutcomeArea(models.Model):
@@ -90,8 +102,6 @@ class EvaluationQuerySet(models.QuerySet):
         if user.is_evaluator:
             return self.filter(pk__in=Evaluation.evaluators.through.objects.filter(user=user).values("evaluation"))
         if user.is_recipient:
-            from projects.models import Project
-
             visible = Project.objects.for_user(user)
             return self.filter(pk__in=Evaluation.projects.through.objects.filter(project__in=visible).values("evaluation"))
         return self.none()
@@ -115,7 +125,7 @@ class ThroughEvaluationQuerySet(models.QuerySet):
         return self.filter(evaluation__in=Evaluation.objects.editable_by(user))
 
 
-class Evaluation(models.Model):
+class Evaluation(Stateful):
     class Design(models.TextChoices):
         RCT = "rct", "Randomised controlled trial"
         QUASI_EXPERIMENTAL = "quasi", "Quasi-experimental"
@@ -130,6 +140,16 @@ class Evaluation(models.Model):
         INTERIM_REPORTED = "interim", "Interim reported"
         FINAL_PUBLISHED = "final", "Final published"
 
+    # Planned, then in progress; an interim report on the way to the final one is
+    # optional. A published final report closes it: only an officer reopens it, with
+    # a reason (a corrected report), and it goes back to in progress.
+    TRANSITIONS = {
+        Status.PLANNED: (Status.IN_PROGRESS,),
+        Status.IN_PROGRESS: (Status.INTERIM_REPORTED, Status.FINAL_PUBLISHED),
+        Status.INTERIM_REPORTED: (Status.FINAL_PUBLISHED,),
+        Status.FINAL_PUBLISHED: (Status.IN_PROGRESS,),
+    }
+
     title = models.CharField(max_length=200)
     projects = models.ManyToManyField("projects.Project", related_name="evaluations")
     evaluator_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evaluations")
@@ -143,6 +163,7 @@ class Evaluation(models.Model):
     end_date = models.DateField(null=True, blank=True)
 
     objects = EvaluationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -162,6 +183,18 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return self.title
+
+    def allowed_statuses_for(self, user) -> tuple[str, ...]:
+        if self.status == self.Status.FINAL_PUBLISHED and not user.is_officer:
+            return ()
+        return self.allowed_statuses()
+
+    def check_move(self, current, new_status, *, by, reason):
+        if current == self.Status.FINAL_PUBLISHED:
+            if by is None or not by.is_officer:
+                raise IllegalStatusChange("Only a programme officer can reopen an evaluation whose final report is published.")
+            if not reason.strip():
+                raise IllegalStatusChange("Give the reason for reopening an evaluation whose final report is published.")
 
     # A design without a comparison group cannot tell what would have happened anyway,
     # whatever level it was given.
@@ -199,14 +232,12 @@ class Evaluation(models.Model):
         return level is not None and level >= self.STRONGER_FROM_LEVEL and self.design in self.NO_COMPARISON_DESIGNS
 
 
-class EvidenceStrength(models.TextChoices):
-    STRONGER = "stronger", "Stronger evidence: compared with a group that did not get the project (Maryland level 3 to 5)"
-    WEAKER = "weaker", "Weaker evidence: no comparison group (Maryland level 1 or 2)"
-    NOT_RATED = "not_rated", "Evidence not yet rated"
-
-
 def report_path(instance, filename):
     return f"reports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class EvaluationStatusChange(StatusChange):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="status_changes")
 
 
 class EvaluationReport(models.Model):
@@ -249,27 +280,7 @@ class EvidenceRating(models.Model):
         WWCSC_EFFECTIVENESS = "wwcsc_effectiveness", "What Works for Children's Social Care: effectiveness"
         WWCSC_STRENGTH = "wwcsc_strength", "What Works for Children's Social Care: strength of evidence"
 
-    VALUES = {
-        Scale.MARYLAND: [
-            ("1", "Level 1: correlation at one point in time"),
-            ("2", "Level 2: before and after, no comparison group"),
-            ("3", "Level 3: before and after with a comparison group"),
-            ("4", "Level 4: comparison controlling for differences between groups"),
-            ("5", "Level 5: random assignment"),
-        ],
-        Scale.WWCSC_EFFECTIVENESS: [
-            ("harmful", "Harmful effect"),
-            ("no_effect", "No effect"),
-            ("unclear", "Unclear or mixed"),
-            ("positive", "Positive effect"),
-        ],
-        Scale.WWCSC_STRENGTH: [
-            ("limited", "Limited"),
-            ("moderate", "Moderate"),
-            ("strong", "Strong"),
-            ("very_strong", "Very strong"),
-        ],
-    }
+    VALUES = RATING_VALUES
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.PROTECT, related_name="ratings")
     scale = models.CharField(max_length=30, choices=Scale.choices)
@@ -281,6 +292,7 @@ class EvidenceRating(models.Model):
     rated_at = models.DateTimeField(default=timezone.now)
 
     objects = ThroughEvaluationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "scale"]
@@ -302,44 +314,6 @@ class EvidenceRating(models.Model):
     @property
     def value_label(self) -> str:
         return dict(self.VALUES.get(self.scale, [])).get(self.value, self.value)
-
-
-class Judgement(models.TextChoices):
-    IMPROVED = "improved", "Improved"
-    WORSENED = "worsened", "Worsened"
-    UNCHANGED = "unchanged", "Unchanged"
-    NO_FOLLOWUP = "no_followup", "No follow-up yet"
-
-
-@dataclass(frozen=True)
-class ShownSignificance:
-    """Whether a result is statistically significant at the 5% level, and what says so."""
-
-    significant: bool | None
-    label: str
-    basis: str
-
-
-# Effect sizes are recorded as differences (a standardised mean difference, a
-# difference in rates), whose "no effect" value is 0. A ratio would need 1.
-NO_EFFECT = Decimal("0")
-SIGNIFICANCE_LEVEL = Decimal("0.05")
-PERCENT_FIGURES = {
-    "baseline_value": "baseline value",
-    "target_value": "target",
-    "followup_value": "follow-up value",
-    "comparison_value": "comparison group value",
-}
-
-
-def plain(value: Decimal | None) -> str:
-    """20.0000 as 20 and 20.5000 as 20.5."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _value(**kwargs):
@@ -387,6 +361,7 @@ class OutcomeResult(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ThroughEvaluationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "measure__name", "pk"]

@@ -3,6 +3,7 @@ which officers and assigned evaluators record results, reports and ratings."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,7 @@ from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
+from core.lifecycle import IllegalStatusChange
 from core.paging import page_of
 from core.uploads import download_response
 
@@ -91,6 +93,11 @@ def detail(request, evaluation_pk):
         result.shown.update(
             {name: plain_number(getattr(result, name)) for name in ("effect_size", "ci_lower", "ci_upper", "p_value")}
         )
+    labels = dict(Evaluation.Status.choices)
+    status_changes = list(evaluation.status_changes.select_related("changed_by"))
+    for change in status_changes:
+        change.old_label = labels.get(change.old_status, change.old_status)
+        change.new_label = labels.get(change.new_status, change.new_status)
     if user.is_evaluator:
         back_url = reverse("evaluations:yours")
     elif user.sees_whole_programme:
@@ -105,6 +112,7 @@ def detail(request, evaluation_pk):
             "results": results,
             "ratings": evaluation.ratings.select_related("rated_by").order_by("scale"),
             "reports": evaluation.reports.order_by("published_on", "pk"),
+            "status_changes": status_changes,
             "can_edit": _editable(evaluation, user),
             "back_url": back_url,
         },
@@ -239,9 +247,14 @@ def measure_edit(request, measure_pk):
 
 @role_required(*OFFICERS)
 def evaluation_create(request):
-    form = EvaluationForm(request.POST if request.method == "POST" else None)
+    form = EvaluationForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        evaluation = form.save()
+        with transaction.atomic():
+            evaluation = form.save(commit=False)
+            evaluation.status = form.cleaned_data["status"]
+            evaluation.save()
+            form.save_m2m()
+            evaluation.record_initial_status(by=request.user)
         messages.success(request, f"Evaluation ‘{evaluation.title}’ set up")
         return redirect("evaluations:detail", evaluation_pk=evaluation.pk)
     return render(request, "evaluations/evaluation_form.html", {"form": form, "evaluation": None})
@@ -250,12 +263,27 @@ def evaluation_create(request):
 @role_required(*EDITORS)
 def evaluation_edit(request, evaluation_pk):
     """Officers change everything; an assigned evaluator changes the design, status,
-    summary and dates, but not what is evaluated or who evaluates it."""
+    summary and dates, but not what is evaluated or who evaluates it. The status
+    moves only by set_status: an illegal move is refused on the form."""
     evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
     form_class = EvaluationForm if request.user.is_officer else EvaluatorEvaluationForm
-    form = form_class(request.POST if request.method == "POST" else None, instance=evaluation)
+    form = form_class(request.POST if request.method == "POST" else None, instance=evaluation, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Evaluation ‘{evaluation.title}’ changed")
-        return redirect("evaluations:detail", evaluation_pk=evaluation.pk)
+        try:
+            with transaction.atomic():
+                # The status first: set_status locks the row and checks the move, and
+                # the form's save then writes the status it moved to, never a stale one.
+                if form.status_changed:
+                    evaluation.set_status(
+                        form.cleaned_data["status"], by=request.user, reason=form.cleaned_data["status_reason"].strip()
+                    )
+                else:
+                    locked = Evaluation.objects.select_for_update().only("status").get(pk=evaluation.pk)
+                    evaluation.status = locked.status
+                form.save()
+        except IllegalStatusChange as error:
+            form.add_error("status", str(error))
+        else:
+            messages.success(request, f"Evaluation ‘{evaluation.title}’ changed")
+            return redirect("evaluations:detail", evaluation_pk=evaluation.pk)
     return render(request, "evaluations/evaluation_form.html", {"form": form, "evaluation": evaluation})

@@ -24,6 +24,7 @@ from core.admin import (
     status_actions,
 )
 from grants import services
+from grants.spend_returns import review_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import (
     Allocation,
@@ -302,7 +303,7 @@ def mark_reviewed(modeladmin, request, queryset):
     reviewed = 0
     for spend_return in queryset:
         try:
-            services.review_spend_return(spend_return=spend_return, by=request.user)
+            review_spend_return(spend_return=spend_return, by=request.user)
         except (ValidationError, PermissionDenied) as error:
             text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
             modeladmin.message_user(request, f"{spend_return}: {text}", messages.ERROR)

@@ -29,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -210,6 +211,61 @@ def figures_from(row: dict) -> Figures:
 def totals(allocations) -> Figures:
     """The figures of a queryset of allocations, in one query."""
     return figures_from(allocations.order_by().aggregate(**balance_sums()))
+
+
+@dataclass(frozen=True)
+class ShownFigure:
+    """A figure as a page shows it: its label, its value, whether invented demo rows are behind it."""
+
+    label: str
+    value: Decimal
+    illustrative: bool = False
+    term: str = ""  # its key in GLOSSARY: the label links to what it means
+
+
+# The money an officer acts on, in the order of every table that shows it: (glossary key, label).
+SHOWN_COLUMNS = [
+    ("allocated", "Allocated"),
+    ("net-paid", "Net paid"),
+    ("committed", "Committed"),
+    ("headroom", "Headroom"),
+    ("spent", "Spent"),
+]
+# Which allocations carry invented rows behind each figure, counted beside balance_sums.
+INVENTED_COUNTS = {
+    "invented_allocated": lambda: Count("pk", filter=Q(illustrative=True)),
+    "invented_paid": lambda: Count("pk", filter=Q(balance__invented_paid=True)),
+    "invented_committed": lambda: Count("pk", filter=Q(balance__invented_committed=True)),
+    "invented_spent": lambda: Count("pk", filter=Q(balance__invented_spent=True)),
+}
+NO_ALLOCATIONS = dict.fromkeys(INVENTED_COUNTS, 0)
+
+
+def shown_sums() -> dict:
+    """``balance_sums`` and the invented counts, for ``aggregate`` or a grouped ``annotate`` of allocations."""
+    return {**balance_sums(), **{name: count() for name, count in INVENTED_COUNTS.items()}}
+
+
+def add_up_shown(rows) -> dict:
+    """The sum of a few rows made with ``shown_sums`` (one per grant and recipient, say), as one row."""
+    return {name: sum((row[name] for row in rows), 0) for name in (*balance_sums(), *INVENTED_COUNTS)}
+
+
+def shown_figures(row) -> list[ShownFigure]:
+    """The SHOWN_COLUMNS figures of a row made with ``shown_sums``."""
+    figures = figures_from(row)
+    allocated, paid, committed, spent = (row[name] > 0 for name in INVENTED_COUNTS)
+    values = [
+        (figures.allocated, allocated),
+        (figures.net_paid, paid),
+        (figures.committed, committed),
+        (figures.headroom, allocated or paid or committed),
+        (figures.spent, spent),
+    ]
+    return [
+        ShownFigure(label, value, invented, term)
+        for (term, label), (value, invented) in zip(SHOWN_COLUMNS, values, strict=True)
+    ]
 
 
 def allocation_figures(allocation) -> Figures:

@@ -17,13 +17,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.db import transaction
 from django.utils import timezone
 
 from grants import money
-from grants.financial_year import FinancialQuarter, FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, SpendReturn, Variation
+from grants.financial_year import FinancialYear
+from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, Variation
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class MoneyRuleError(ValidationError):
     """A request that would break one of the rules money must obey."""
 
 
-def _pounds(amount: Decimal) -> str:
+def pounds(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
@@ -51,7 +50,7 @@ def _allocated(grant_id, *, excluding=None) -> Decimal:
     return money.totals(rows).allocated
 
 
-def _refuse_if_closed(grant: Grant, what: str) -> None:
+def refuse_if_closed(grant: Grant, what: str) -> None:
     """A closed or withdrawn project's grants, and a closed or withdrawn grant, take only recoveries."""
     project = grant.project
     if project.status in ("closed", "withdrawn"):
@@ -66,12 +65,12 @@ def _refuse_if_closed(grant: Grant, what: str) -> None:
         )
 
 
-def _describe_headroom(figures: money.Figures) -> str:
-    parts = [f"allocated {_pounds(figures.allocated)}", f"net paid {_pounds(figures.net_paid)}",
-             f"committed to milestones {_pounds(figures.committed)}"]
+def describe_headroom(figures: money.Figures) -> str:
+    parts = [f"allocated {pounds(figures.allocated)}", f"net paid {pounds(figures.net_paid)}",
+             f"committed to milestones {pounds(figures.committed)}"]
     if figures.held:
-        parts.append(f"recovered and held {_pounds(figures.held)}")
-    return f"The allocation's headroom is {_pounds(figures.headroom)} ({', '.join(parts)})"
+        parts.append(f"recovered and held {pounds(figures.held)}")
+    return f"The allocation's headroom is {pounds(figures.headroom)} ({', '.join(parts)})"
 
 
 def _positive(amount, what="The amount") -> Decimal:
@@ -102,7 +101,7 @@ def save_allocation(
         locked_grant = Grant.objects.select_for_update().select_related("project").get(pk=grant.pk)
         project = locked_grant.project
         if allocation is None:
-            _refuse_if_closed(locked_grant, "allocation")
+            refuse_if_closed(locked_grant, "allocation")
         takes_part = recipient.pk == project.lead_organisation_id or project.partnerships.filter(
             organisation=recipient
         ).exists()
@@ -140,7 +139,7 @@ def save_allocation(
         if amount <= 0:
             raise MoneyRuleError("An allocation must be more than £0")
         if before is not None and amount > before:
-            _refuse_if_closed(locked_grant, "allocation")
+            refuse_if_closed(locked_grant, "allocation")
         # Checked before a variation is recorded, so that one waiting for approval never asks for
         # figures the allocation could not hold (a negative resource, say).
         allocation.full_clean(exclude=["grant"])
@@ -157,9 +156,9 @@ def save_allocation(
             floor = figures.net_paid + figures.committed
             if amount < floor:
                 raise MoneyRuleError(
-                    f"{_pounds(figures.net_paid)} has been paid (net of recoveries) and {_pounds(figures.committed)} "
+                    f"{pounds(figures.net_paid)} has been paid (net of recoveries) and {pounds(figures.committed)} "
                     f"is committed to milestone payments from this allocation, so it cannot be less than "
-                    f"{_pounds(floor)}. To cut it further, first reduce or remove the milestone payments "
+                    f"{pounds(floor)}. To cut it further, first reduce or remove the milestone payments "
                     "still to be made, or record a recovery."
                 )
             if amount != before or (figures.held and (reason or "").strip()):
@@ -225,11 +224,11 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
             if current != locked.amount_before:
                 # Applying it would record a "before" that is no longer true and undo the change made since.
                 raise MoneyRuleError(
-                    f"This variation was asked for when the amount was {_pounds(locked.amount_before)}; it is now "
-                    f"{_pounds(current)}. Reject it, and ask for a new variation from the amount as it stands."
+                    f"This variation was asked for when the amount was {pounds(locked.amount_before)}; it is now "
+                    f"{pounds(current)}. Reject it, and ask for a new variation from the amount as it stands."
                 )
             if locked.amount_after > locked.amount_before:
-                _refuse_if_closed(grant, "allocation" if locked.allocation_id else "increase of its award")
+                refuse_if_closed(grant, "allocation" if locked.allocation_id else "increase of its award")
             if locked.allocation_id is None:
                 _apply_award(grant, locked.amount_after, by=by)
             else:
@@ -242,7 +241,7 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
         if locked.allocation_id is not None:
             money.refresh_balance(locked.allocation_id)
         _log_after_commit("Variation %s of grant %s (%s to %s) %s by %s", locked.pk, grant.pk,
-                          _pounds(locked.amount_before), _pounds(locked.amount_after), locked.status, by)
+                          pounds(locked.amount_before), pounds(locked.amount_after), locked.status, by)
         return locked
 
 
@@ -252,13 +251,13 @@ def _apply_allocation_variation(grant: Grant, variation: Variation, *, by) -> No
     others = _allocated(grant.pk, excluding=allocation.pk)
     if others + amount > grant.amount_awarded:
         raise MoneyRuleError(
-            f"The grant's allocations would come to {_pounds(others + amount)}, more than its award of "
-            f"{_pounds(grant.amount_awarded)}: the money has been allocated elsewhere since this was asked for"
+            f"The grant's allocations would come to {pounds(others + amount)}, more than its award of "
+            f"{pounds(grant.amount_awarded)}: the money has been allocated elsewhere since this was asked for"
         )
     figures = money.ledger_figures(allocation.pk)
     if amount < figures.net_paid + figures.committed:
         raise MoneyRuleError(
-            f"{_pounds(figures.net_paid + figures.committed)} is now paid or committed from this allocation, "
+            f"{pounds(figures.net_paid + figures.committed)} is now paid or committed from this allocation, "
             "more than the varied amount"
         )
     allocation.resource = variation.resource_after
@@ -273,7 +272,7 @@ def _apply_award(grant: Grant, amount: Decimal, *, by) -> None:
     allocated = _allocated(grant.pk)
     if amount < allocated:
         raise MoneyRuleError(
-            f"{_pounds(allocated)} of this grant is allocated, so the award cannot be less than that"
+            f"{pounds(allocated)} of this grant is allocated, so the award cannot be less than that"
         )
     if grant.original_amount is None:
         grant.original_amount = grant.amount_awarded
@@ -329,23 +328,22 @@ def record_payment(
 ) -> Payment:
     """Pay money against an allocation, perhaps releasing a milestone's payment. Never beyond the
     allocation's headroom: money committed to other milestones, or recovered and held, is not payable."""
-    from projects.models import Milestone
-
     amount = _positive(amount)
     late_reason = (late_reason or "").strip()
     with transaction.atomic():
         allocation = _lock_allocation(allocation.pk)
-        _refuse_if_closed(allocation.grant, "payment")
+        refuse_if_closed(allocation.grant, "payment")
         _check_payment_date(allocation.grant, paid_on, late_reason)
         figures = money.ledger_figures(allocation.pk)
         available = figures.headroom
         if milestone is not None:
-            milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            # The milestone's own model (projects sits above the money, so it is not imported here).
+            milestone = type(milestone).objects.select_for_update().get(pk=milestone.pk)
             if milestone.allocation_id != allocation.pk:
                 raise MoneyRuleError("This milestone's payment is drawn from a different allocation")
             if Payment.objects.filter(milestone=milestone, kind=Payment.Kind.PAYMENT).exists():
                 raise MoneyRuleError("This milestone's payment has already been made")
-            if milestone.status == Milestone.Status.ACCEPTED:
+            if milestone.status == milestone.Status.ACCEPTED:
                 if by is not None and _accepted_by(milestone) == by:
                     raise MoneyRuleError(
                         "You accepted this milestone, so someone else must approve its payment"
@@ -353,7 +351,7 @@ def record_payment(
                 if milestone.payment_amount is not None and amount != milestone.payment_amount:
                     # The caller may hold the milestone as it was before an officer changed its payment.
                     raise MoneyRuleError(
-                        {"amount": f"This milestone releases {_pounds(milestone.payment_amount)}, so its payment "
+                        {"amount": f"This milestone releases {pounds(milestone.payment_amount)}, so its payment "
                                    "is that amount"}
                     )
                 in_advance = False
@@ -369,7 +367,7 @@ def record_payment(
         if amount > available:
             raise MoneyRuleError(
                 {"amount": f"Payments to {allocation.recipient} cannot pass the allocation's headroom. "
-                           f"{_describe_headroom(figures)}, so at most {_pounds(max(available, ZERO))} can be paid. "
+                           f"{describe_headroom(figures)}, so at most {pounds(max(available, ZERO))} can be paid. "
                            "To pay more, a programme officer must vary the allocation."}
             )
         payment = Payment(
@@ -391,7 +389,7 @@ def record_payment(
         payment.save()
         money.refresh_balance(allocation.pk)
         _log_after_commit("Payment %s: %s to organisation %s from allocation %s (grant %s)%s, paid on %s, by %s",
-                          payment.pk, _pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
+                          payment.pk, pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
                           f" for milestone {milestone.pk}" if milestone is not None else "", paid_on, by)
         return payment
 
@@ -442,7 +440,7 @@ def record_recovery(
         paid = money.ledger_figures(allocation.pk).net_paid
         if amount > paid:
             raise MoneyRuleError(
-                {"amount": f"Only {_pounds(paid)} has been paid against this allocation (net of recoveries), "
+                {"amount": f"Only {pounds(paid)} has been paid against this allocation (net of recoveries), "
                            "so no more than that can be recovered"}
             )
         recovery = Payment(
@@ -461,7 +459,7 @@ def record_recovery(
         recovery.save()
         money.refresh_balance(allocation.pk)
         _log_after_commit("Recovery %s: %s from organisation %s on allocation %s (grant %s), %s, by %s",
-                          recovery.pk, _pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
+                          recovery.pk, pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
                           recovery_reason, by)
         return recovery
 
@@ -489,7 +487,7 @@ def save_grant(*, grant: Grant, by, reason: str = "") -> Grant:
         grant.pending_variation = None
         if grant.amount_awarded is not None and grant.amount_awarded != locked.amount_awarded:
             if grant.amount_awarded > locked.amount_awarded:
-                _refuse_if_closed(locked, "increase of its award")
+                refuse_if_closed(locked, "increase of its award")
             variation = _record_variation(
                 grant=locked, allocation=None, before=locked.amount_awarded, after=grant.amount_awarded,
                 reason=reason, by=by,
@@ -505,220 +503,3 @@ def save_grant(*, grant: Grant, by, reason: str = "") -> Grant:
         grant._history_user = by
         grant.save()
         return grant
-
-
-def save_milestone(*, milestone, by):
-    """Plan a milestone, or change one. A payment it releases is committed from its allocation from
-    now on, so it may not pass the allocation's headroom (its own earlier commitment aside)."""
-    from projects.models import Milestone
-
-    with transaction.atomic():
-        old = None
-        if milestone.pk is not None:
-            old = Milestone.objects.values("allocation_id", "payment_amount").get(pk=milestone.pk)
-        allocation_ids = sorted({i for i in (old and old["allocation_id"], milestone.allocation_id) if i})
-        allocations = Allocation.objects.filter(pk__in=allocation_ids)
-        grant_ids = sorted(set(allocations.values_list("grant_id", flat=True)))
-        list(Grant.objects.select_for_update().filter(pk__in=grant_ids).order_by("pk").values_list("pk"))
-        locked = {a.pk: a for a in Allocation.objects.select_for_update().select_related("grant__project", "recipient")
-                  .filter(pk__in=allocation_ids).order_by("pk")}
-        if milestone.pk is not None:  # read again under the milestone's lock, taken last
-            old = Milestone.objects.select_for_update().values("allocation_id", "payment_amount").get(pk=milestone.pk)
-        if milestone.allocation_id and milestone.payment_amount is not None:
-            allocation = locked[milestone.allocation_id]
-            changed = old is None or (old["allocation_id"], old["payment_amount"]) != (
-                milestone.allocation_id, milestone.payment_amount
-            )
-            if changed:
-                _refuse_if_closed(allocation.grant, "milestone payment")
-            figures = money.ledger_figures(allocation.pk)
-            available = figures.headroom
-            paid = milestone.pk is not None and Payment.objects.filter(
-                milestone_id=milestone.pk, kind=Payment.Kind.PAYMENT
-            ).exists()
-            if old and old["allocation_id"] == allocation.pk and old["payment_amount"] is not None and not paid:
-                available += old["payment_amount"]
-            if changed and milestone.payment_amount > available:
-                raise MoneyRuleError(
-                    {"payment_amount": f"{_describe_headroom(figures)}, so a milestone payment from it can be at most "
-                                       f"{_pounds(max(available, ZERO))}. Plan a smaller payment, or ask for a "
-                                       "variation of the allocation first."}
-                )
-        new = milestone.pk is None
-        milestone.full_clean()
-        milestone._history_user = by
-        milestone.save()
-        if new:
-            milestone.record_initial_status(by=by)
-        for allocation_id in allocation_ids:
-            money.refresh_balance(allocation_id)
-        return milestone
-
-
-def _check_spend_figures(spent, forecast) -> tuple[Decimal, Decimal]:
-    errors = {}
-    if spent is None or Decimal(spent) < 0:
-        errors["spent"] = "The amount spent must be £0 or more"
-    if forecast is None or Decimal(forecast) < 0:
-        errors["forecast"] = "The forecast must be £0 or more"
-    if errors:
-        raise ValidationError(errors)
-    return Decimal(spent).quantize(Decimal("0.01")), Decimal(forecast).quantize(Decimal("0.01"))
-
-
-def _check_submitter(allocation: Allocation, by) -> None:
-    # The lead sees its partners' allocations, but each organisation accounts for its own
-    # spending. A programme officer may record a return a council sent in (by email or in
-    # a spreadsheet): the return then names the officer as who submitted it.
-    if by.is_officer:
-        return
-    if not (by.is_recipient and by.organisation_id == allocation.recipient_id):
-        raise PermissionDenied(
-            "Only the organisation that receives this allocation, or a programme officer, can submit its spend returns"
-        )
-
-
-def submit_spend_return(
-    *, allocation: Allocation, by, quarter: int, spent: Decimal, forecast: Decimal, comment: str = ""
-) -> SpendReturn:
-    """A recipient's return for one quarter of its allocation's year: one per quarter, none ahead of time."""
-    _check_submitter(allocation, by)
-    spent, forecast = _check_spend_figures(spent, forecast)
-    if quarter not in (1, 2, 3, 4):
-        raise ValidationError({"quarter": "Choose a quarter from 1 to 4"})
-    period = allocation.financial_year.quarter(quarter)
-    if period.start > timezone.localdate():
-        raise ValidationError(
-            {"quarter": f"{period} has not started yet: a return can only be made once its quarter has begun"}
-        )
-    grant = Grant.objects.select_related("project").get(pk=allocation.grant_id)
-    if period.end < grant.award_date:
-        raise ValidationError(
-            {"quarter": f"{period} ended before the grant was awarded on {grant.award_date:%-d %B %Y}"}
-        )
-    if period.start > grant.project.end_date:
-        raise ValidationError(
-            {"quarter": f"{period} starts after the project ended on {grant.project.end_date:%-d %B %Y}"}
-        )
-    duplicate = ValidationError(
-        {"quarter": f"A return for {period} has already been made: change that one instead"}
-    )
-    with transaction.atomic():
-        # Two returns for the same quarter sent at once queue on the allocation's row lock,
-        # so the second sees the first; the unique constraint stays as the last line.
-        allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-        if SpendReturn.objects.filter(allocation=allocation, quarter=quarter).exists():
-            raise duplicate
-        spend_return = SpendReturn(
-            allocation=allocation,
-            quarter=quarter,
-            spent=spent,
-            forecast=forecast,
-            comment=(comment or "").strip(),
-            submitted_by=by,
-            submitted_at=timezone.now(),
-        )
-        spend_return.full_clean(validate_unique=False, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                spend_return._history_user = by
-                spend_return.save()
-        except IntegrityError:
-            raise duplicate from None
-        money.refresh_balance(allocation.pk)
-        return spend_return
-
-
-def amend_spend_return(
-    *, spend_return: SpendReturn, by, spent: Decimal, forecast: Decimal, comment: str = ""
-) -> SpendReturn:
-    """Correct a return that has not been reviewed yet."""
-    spent, forecast = _check_spend_figures(spent, forecast)
-    with transaction.atomic():
-        Allocation.objects.select_for_update().get(pk=spend_return.allocation_id)
-        locked = SpendReturn.objects.select_for_update().select_related("allocation").get(pk=spend_return.pk)
-        _check_submitter(locked.allocation, by)
-        if locked.status != SpendReturn.Status.SUBMITTED:
-            raise ValidationError("This return has been reviewed, so it can no longer be changed")
-        locked.spent = spent
-        locked.forecast = forecast
-        locked.comment = (comment or "").strip()
-        locked.submitted_by = by
-        locked.submitted_at = timezone.now()
-        locked.full_clean(validate_unique=False, validate_constraints=False)
-        locked._history_user = by
-        locked.save()
-        money.refresh_balance(locked.allocation_id)
-        return locked
-
-
-def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
-    """A programme officer marks a return as reviewed; after that it cannot be changed."""
-    if not by.is_officer:
-        raise PermissionDenied("Only a programme officer can review a spend return")
-    with transaction.atomic():
-        locked = SpendReturn.objects.select_for_update().get(pk=spend_return.pk)
-        if locked.status != SpendReturn.Status.SUBMITTED:
-            raise ValidationError("This return has already been reviewed")
-        locked.status = SpendReturn.Status.REVIEWED
-        locked.reviewed_by = by
-        locked.reviewed_at = timezone.now()
-        locked._history_user = by
-        locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-        return locked
-
-
-def closure_problems(project) -> list[str]:
-    """What stops a project's money being settled: each a sentence an officer can act on."""
-    from projects.models import Milestone
-
-    problems = []
-    allocations = Allocation.objects.filter(grant__project=project).select_related("recipient")
-    committed = money.committed_milestones(Milestone.objects.filter(project=project))
-    count = committed.count()
-    figures = money.totals(allocations)
-    if count:
-        problems.append(
-            f"{count} milestone payment{'s' if count != 1 else ''} of {_pounds(figures.committed)} "
-            "committed and not yet paid: pay them, or remove the payments from the milestones"
-        )
-    # Each allocation's last return is for Q4, or, in the year the project ends, for the quarter it ends in:
-    # a return for a quarter that starts after the project's end cannot be made.
-    last = FinancialQuarter.of(project.end_date)
-    final_quarter = Case(
-        When(financial_year=last.year, then=Value(last.number)), default=Value(4), output_field=IntegerField()
-    )
-    without_final = (
-        allocations.filter(financial_year__lte=last.year)
-        .annotate(final_quarter=final_quarter)
-        .filter(~Exists(SpendReturn.objects.filter(allocation=OuterRef("pk"), quarter=OuterRef("final_quarter"))))
-        .order_by("financial_year", "recipient__name")
-    )
-    for allocation in without_final:
-        quarter = f"Q{allocation.final_quarter} of {allocation.financial_year}"
-        problems.append(f"No spend return for {quarter} from {allocation.recipient}")
-    if figures.net_paid > figures.spent:
-        problems.append(
-            f"Net paid {_pounds(figures.net_paid)} is {_pounds(figures.net_paid - figures.spent)} more than spent "
-            f"{_pounds(figures.spent)}: recover the difference first"
-        )
-    return problems
-
-
-def close_project(*, project, by, reason: str = "", exception: str = "") -> None:
-    """Close a project once its money is settled, or with a recorded exception that says why not."""
-    from projects.models import Project
-
-    exception = (exception or "").strip()
-    with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
-        problems = closure_problems(locked)
-        if problems and not exception:
-            raise MoneyRuleError(
-                ["The project's money is not settled, so it cannot close:", *problems,
-                 "Settle these, or record an exception that says why the project closes anyway."]
-            )
-        why = (reason or "").strip()
-        if problems:
-            why = f"{why}\nClosed with an exception: {exception}\nUnsettled: " + "; ".join(problems)
-        project.set_status(Project.Status.CLOSED, by=by, reason=why.strip())

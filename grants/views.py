@@ -18,6 +18,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from grants import money, services
+from grants.spend_returns import submit_spend_return
+from grants.spend_returns import amend_spend_return
+from grants.spend_returns import review_spend_return
 from grants.forms import (
     AllocationForm,
     GrantForm,
@@ -464,7 +467,7 @@ def spend_return_create(request, allocation_pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            spend_return = services.submit_spend_return(
+            spend_return = submit_spend_return(
                 allocation=allocation,
                 by=request.user,
                 quarter=data["quarter"],
@@ -499,7 +502,7 @@ def spend_return_edit(request, spend_return_pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.amend_spend_return(
+            amend_spend_return(
                 spend_return=spend_return,
                 by=request.user,
                 spent=data["spent"],
@@ -525,7 +528,7 @@ def spend_return_review(request, spend_return_pk):
         SpendReturn.objects.for_user(request.user).select_related("allocation"), pk=spend_return_pk
     )
     try:
-        services.review_spend_return(spend_return=spend_return, by=request.user)
+        review_spend_return(spend_return=spend_return, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

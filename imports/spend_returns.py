@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from grants import services as money
+from grants.spend_returns import amend_spend_return, submit_spend_return
 from grants.models import Allocation, Grant, Organisation, SpendReturn
 from imports.importers import (
     CHANGED,
@@ -239,12 +239,12 @@ class SpendReturnImport(Importer):
     def write(self, change: Change) -> None:
         data = change.data
         if change.current is None:
-            money.submit_spend_return(
+            submit_spend_return(
                 allocation=data["allocation"], by=self.user, quarter=data["quarter"],
                 spent=data["spent"], forecast=data["forecast"], comment=data["comment"],
             )
         else:
-            money.amend_spend_return(
+            amend_spend_return(
                 spend_return=change.current, by=self.user,
                 spent=data["spent"], forecast=data["forecast"], comment=data["comment"],
             )

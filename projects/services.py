@@ -1,10 +1,17 @@
 """The milestone workflow: a recipient submits evidence, an officer accepts it or
-returns it with a reason, and the recipient may submit again."""
+returns it with a reason, and the recipient may submit again. Planning a milestone's payment
+and closing a project keep the money rules of grants.services, under the same locks, in the
+same order (grants, then allocations, then milestones)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
-from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission
+from grants import money
+from grants.financial_year import FinancialQuarter
+from grants.models import Allocation, Grant, Payment, SpendReturn
+from grants.services import ZERO, MoneyRuleError, describe_headroom, pounds, refuse_if_closed
+from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission, Project
 from core.uploads import check_upload
 
 MAX_FILES_PER_SUBMISSION = 10
@@ -80,3 +87,101 @@ def review_milestone(*, milestone: Milestone, by, decision: str, reason: str = "
         locked.set_status(decision, by=by, reason=reason)
     milestone.status = locked.status
     return review
+
+
+def save_milestone(*, milestone, by):
+    """Plan a milestone, or change one. A payment it releases is committed from its allocation from
+    now on, so it may not pass the allocation's headroom (its own earlier commitment aside)."""
+    with transaction.atomic():
+        old = None
+        if milestone.pk is not None:
+            old = Milestone.objects.values("allocation_id", "payment_amount").get(pk=milestone.pk)
+        allocation_ids = sorted({i for i in (old and old["allocation_id"], milestone.allocation_id) if i})
+        allocations = Allocation.objects.filter(pk__in=allocation_ids)
+        grant_ids = sorted(set(allocations.values_list("grant_id", flat=True)))
+        list(Grant.objects.select_for_update().filter(pk__in=grant_ids).order_by("pk").values_list("pk"))
+        locked = {a.pk: a for a in Allocation.objects.select_for_update().select_related("grant__project", "recipient")
+                  .filter(pk__in=allocation_ids).order_by("pk")}
+        if milestone.pk is not None:  # read again under the milestone's lock, taken last
+            old = Milestone.objects.select_for_update().values("allocation_id", "payment_amount").get(pk=milestone.pk)
+        if milestone.allocation_id and milestone.payment_amount is not None:
+            allocation = locked[milestone.allocation_id]
+            changed = old is None or (old["allocation_id"], old["payment_amount"]) != (
+                milestone.allocation_id, milestone.payment_amount
+            )
+            if changed:
+                refuse_if_closed(allocation.grant, "milestone payment")
+            figures = money.ledger_figures(allocation.pk)
+            available = figures.headroom
+            paid = milestone.pk is not None and Payment.objects.filter(
+                milestone_id=milestone.pk, kind=Payment.Kind.PAYMENT
+            ).exists()
+            if old and old["allocation_id"] == allocation.pk and old["payment_amount"] is not None and not paid:
+                available += old["payment_amount"]
+            if changed and milestone.payment_amount > available:
+                raise MoneyRuleError(
+                    {"payment_amount": f"{describe_headroom(figures)}, so a milestone payment from it can be at most "
+                                       f"{pounds(max(available, ZERO))}. Plan a smaller payment, or ask for a "
+                                       "variation of the allocation first."}
+                )
+        new = milestone.pk is None
+        milestone.full_clean()
+        milestone._history_user = by
+        milestone.save()
+        if new:
+            milestone.record_initial_status(by=by)
+        for allocation_id in allocation_ids:
+            money.refresh_balance(allocation_id)
+        return milestone
+
+
+def closure_problems(project) -> list[str]:
+    """What stops a project's money being settled: each a sentence an officer can act on."""
+    problems = []
+    allocations = Allocation.objects.filter(grant__project=project).select_related("recipient")
+    committed = money.committed_milestones(Milestone.objects.filter(project=project))
+    count = committed.count()
+    figures = money.totals(allocations)
+    if count:
+        problems.append(
+            f"{count} milestone payment{'s' if count != 1 else ''} of {pounds(figures.committed)} "
+            "committed and not yet paid: pay them, or remove the payments from the milestones"
+        )
+    # Each allocation's last return is for Q4, or, in the year the project ends, for the quarter it ends in:
+    # a return for a quarter that starts after the project's end cannot be made.
+    last = FinancialQuarter.of(project.end_date)
+    final_quarter = Case(
+        When(financial_year=last.year, then=Value(last.number)), default=Value(4), output_field=IntegerField()
+    )
+    without_final = (
+        allocations.filter(financial_year__lte=last.year)
+        .annotate(final_quarter=final_quarter)
+        .filter(~Exists(SpendReturn.objects.filter(allocation=OuterRef("pk"), quarter=OuterRef("final_quarter"))))
+        .order_by("financial_year", "recipient__name")
+    )
+    for allocation in without_final:
+        quarter = f"Q{allocation.final_quarter} of {allocation.financial_year}"
+        problems.append(f"No spend return for {quarter} from {allocation.recipient}")
+    if figures.net_paid > figures.spent:
+        problems.append(
+            f"Net paid {pounds(figures.net_paid)} is {pounds(figures.net_paid - figures.spent)} more than spent "
+            f"{pounds(figures.spent)}: recover the difference first"
+        )
+    return problems
+
+
+def close_project(*, project, by, reason: str = "", exception: str = "") -> None:
+    """Close a project once its money is settled, or with a recorded exception that says why not."""
+    exception = (exception or "").strip()
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        problems = closure_problems(locked)
+        if problems and not exception:
+            raise MoneyRuleError(
+                ["The project's money is not settled, so it cannot close:", *problems,
+                 "Settle these, or record an exception that says why the project closes anyway."]
+            )
+        why = (reason or "").strip()
+        if problems:
+            why = f"{why}\nClosed with an exception: {exception}\nUnsettled: " + "; ".join(problems)
+        project.set_status(Project.Status.CLOSED, by=by, reason=why.strip())

@@ -5,7 +5,6 @@ from projects import views
 app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("yours/", views.your_projects, name="yours"),
     path("new/", views.project_create, name="create"),
     path("<int:project_pk>/", views.project_detail, name="detail"),

@@ -1,4 +1,4 @@
-"""Pages of the projects app: the programme dashboard, the project lists and
+"""Pages of the projects app: the project lists and
 page, the officer's project and milestone forms, and the milestone workflow
 (a recipient submits evidence, an officer reviews it).
 
@@ -6,14 +6,13 @@ Every object is fetched through its ``for_user`` queryset, so what a page shows
 is what the user may see: a partner council sees the project's summary but only
 its own money and milestones."""
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,15 +21,14 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
-from audit.history import project_history
+from projects.history import project_history
 from audit.models import DownloadRecord, record_download
-from evaluations.models import Evaluation
 from grants import money
-from grants.financial_year import FinancialYear
 from core.lifecycle import IllegalStatusChange
-from grants.services import close_project, closure_problems, save_milestone
-from grants.models import Allocation, Grant, GrantStatusChange, Payment, Programme
-from projects.filters import NOT_RATED, ProjectFilter
+from projects.services import close_project, closure_problems, save_milestone
+from grants.models import Allocation, Grant, Payment
+from projects.filters import ProjectFilter
+from projects.activity import activity
 from projects.forms import (
     MilestoneForm,
     MilestoneReviewForm,
@@ -43,15 +41,11 @@ from projects.models import (
     EvidenceFile,
     Milestone,
     MilestoneReview,
-    MilestoneStatusChange,
-    MilestoneSubmission,
     Project,
     ProjectPartner,
-    ProjectStatusChange,
 )
 from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
-from reports.outturn import forecast_outturn
 from core.forms import show_refusal
 from core.paging import sort_and_page
 from core.uploads import download_response
@@ -59,10 +53,6 @@ from core.uploads import download_response
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 PER_PAGE = 25
-DUE_SOON_DAYS = 30
-# The activity feed shows the newest events; each source is cut to this many
-# before merging, so the page's queries stay the same however long a project runs.
-ACTIVITY_LIMIT = 50
 HISTORY_LIMIT = 200
 ALL_ROLES = tuple(Role.values)
 MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
@@ -88,130 +78,6 @@ def _sum(field, **filters):
 def _invented():
     """How many of the rows carry invented demo figures, so the total can say so."""
     return Count("pk", filter=Q(illustrative=True))
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: Decimal
-    illustrative: bool = False
-    term: str = ""  # its key in grants.money.GLOSSARY: the label links to what it means
-
-
-# Which allocations carry invented rows behind each figure; added to grants.money's sums of the balances.
-_MONEY_INVENTED = {
-    "invented_allocated": _invented,
-    "invented_paid": lambda: Count("pk", filter=Q(balance__invented_paid=True)),
-    "invented_committed": lambda: Count("pk", filter=Q(balance__invented_committed=True)),
-    "invented_spent": lambda: Count("pk", filter=Q(balance__invented_spent=True)),
-}
-
-
-def _money_sums():
-    return {**money.balance_sums(), **{name: count() for name, count in _MONEY_INVENTED.items()}}
-
-
-# The money an officer acts on, in the order of every table that shows it: (glossary key, label).
-MONEY_COLUMNS = [
-    ("allocated", "Allocated"), ("net-paid", "Net paid"), ("committed", "Committed"), ("headroom", "Headroom"),
-    ("spent", "Spent"),
-]
-
-
-def _money_figures(row) -> list[Figure]:
-    """The MONEY_COLUMNS figures (grants.money) of a row made with ``_money_sums``."""
-    figures = money.figures_from(row)
-    allocated, paid, committed, spent = (
-        row[name] > 0 for name in ("invented_allocated", "invented_paid", "invented_committed", "invented_spent")
-    )
-    values = [
-        (figures.allocated, allocated), (figures.net_paid, paid), (figures.committed, committed),
-        (figures.headroom, allocated or paid or committed), (figures.spent, spent),
-    ]
-    return [
-        Figure(label, value, invented, term)
-        for (term, label), (value, invented) in zip(MONEY_COLUMNS, values, strict=True)
-    ]
-
-
-# --- Dashboard -----------------------------------------------------------------
-
-
-def _grouped(queryset, key, **aggregates):
-    return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
-
-
-def _programme_money(user):
-    """Budget and awarded for each programme, then allocated, net paid, committed, headroom and spent
-    added up from the allocations' kept balances (grants.money): one grouped query for the awards and
-    one for the allocations."""
-    awarded = _grouped(
-        Grant.objects.for_user(user), "round__programme", total=_sum("amount_awarded"), invented=_invented()
-    )
-    allocations = _grouped(Allocation.objects.for_user(user), "grant__round__programme", **_money_sums())
-    no_allocations = dict.fromkeys(_MONEY_INVENTED, 0)
-    result = []
-    for programme in Programme.objects.order_by("name"):
-        row = awarded.get(programme.pk, {"total": Decimal("0.00"), "invented": 0})
-        figures = [
-            Figure("Budget", programme.budget, programme.budget_is_illustrative),
-            Figure("Awarded", row["total"], row["invented"] > 0, "awarded"),
-            *_money_figures(allocations.get(programme.pk, no_allocations)),
-        ]
-        result.append((programme, figures))
-    return result
-
-
-# Each dashboard list shows the oldest this many and says how many there are in all,
-# so the page stays the same size however large the programme.
-DASHBOARD_LIST_LIMIT = 20
-
-
-class Shown(list):
-    """The first rows of a list, and how many rows there are in all."""
-
-    def __init__(self, rows, total):
-        super().__init__(rows)
-        self.total = total
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self)
-
-
-def _first(queryset, limit=DASHBOARD_LIST_LIMIT) -> Shown:
-    return Shown(queryset[:limit], queryset.count())
-
-
-@role_required(*PROGRAMME_READERS)
-def dashboard(request):
-    user = request.user
-    today = timezone.localdate()
-    milestones = Milestone.objects.for_user(user).select_related("project", "organisation")
-    rag_counts = {
-        row["rag"]: row["count"]
-        for row in Project.objects.for_user(user).values("rag").annotate(count=Count("pk")).order_by()
-    }
-    list_url = reverse("projects:list")
-    ratings = [
-        (value, label, rag_counts.get(value, 0), f"{list_url}?rag={value}") for value, label in Project.Rag.choices
-    ]
-    ratings.append(("", "Not rated", rag_counts.get("", 0), f"{list_url}?rag={NOT_RATED}"))
-    context = {
-        "today": today,
-        "due_soon_caption": f"Milestones due in the next {DUE_SOON_DAYS} days",
-        "programmes": _programme_money(user),
-        "overdue": _first(milestones.overdue(today).order_by("due_date", "pk")),
-        "due_soon": _first(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
-        "waiting": _first(
-            milestones.filter(status=Milestone.Status.SUBMITTED)
-            .annotate(submitted_at=Max("submissions__submitted_at"))
-            .order_by("submitted_at", "pk")
-        ),
-        "ratings": ratings,
-        "outturn": forecast_outturn(user, year=FinancialYear.of(today)),
-    }
-    return render(request, "projects/dashboard.html", context)
 
 
 # --- Project lists ---------------------------------------------------------------
@@ -320,123 +186,23 @@ def _allocation_table(allocations):
     }
 
 
-def _add_up_money(rows) -> dict:
-    """The sum of rows made with ``_money_sums`` (a handful: one per grant and recipient)."""
-    names = [*money.balance_sums(), *_MONEY_INVENTED]
-    return {name: sum((row[name] for row in rows), 0) for name in names}
-
-
 def _project_money(allocations, allocation_rows, grants, *, per_grant: bool):
     """Allocated, net paid, committed, headroom and spent (grants.money, from the kept balances) for each
     recipient of the allocations the user may see, in all, and (``per_grant``) for each grant: one query
     grouped by grant and recipient, its few rows added up here."""
     if not allocation_rows:
         return [], None, {}
-    pairs = list(allocations.values("grant", "recipient").annotate(**_money_sums()).order_by())
+    pairs = list(allocations.values("grant", "recipient").annotate(**money.shown_sums()).order_by())
+
+    def figures(rows):
+        return money.shown_figures(money.add_up_shown(rows))
+
     rows = [
-        {"recipient": row["recipient"],
-         "figures": _money_figures(_add_up_money([p for p in pairs if p["recipient"] == row["recipient_id"]]))}
+        {"recipient": row["recipient"], "figures": figures([p for p in pairs if p["recipient"] == row["recipient_id"]])}
         for row in allocation_rows
     ]
-    grant_money = {
-        grant.pk: _money_figures(_add_up_money([p for p in pairs if p["grant"] == grant.pk])) for grant in grants
-    } if per_grant else {}
-    return rows, _money_figures(_add_up_money(pairs)), grant_money
-
-
-@dataclass(frozen=True)
-class Event:
-    when: dt.datetime
-    who: str
-    what: str
-    url: str | None = None
-
-
-def _person(user):
-    return str(user) if user is not None else "The service"
-
-
-def _activity(project, *, grants, milestones, payments):
-    """Who did what and when, newest first: one bounded query per kind of event,
-    merged here. Only grants, milestones and payments the user may see are passed in."""
-    milestone_ids = [m.pk for m in milestones]
-    milestone_url = {m.pk: reverse("projects:milestone", kwargs={"milestone_pk": m.pk}) for m in milestones}
-    labels = {
-        "project": dict(Project.Status.choices),
-        "grant": dict(Grant.Status.choices),
-        "milestone": dict(Milestone.Status.choices),
-    }
-    events = []
-
-    def moved(kind, change, name):
-        new = labels[kind][change.new_status]
-        if not change.old_status:
-            return f"{name} created as {new}"
-        text = f"{name} moved from {labels[kind][change.old_status]} to {new}"
-        return f"{text}: {change.reason}" if change.reason else text
-
-    for change in ProjectStatusChange.objects.filter(project=project).select_related("changed_by").order_by(
-        "-changed_at", "-pk"
-    )[:ACTIVITY_LIMIT]:
-        events.append(Event(change.changed_at, _person(change.changed_by), moved("project", change, "Project")))
-    for change in (
-        GrantStatusChange.objects.filter(grant__in=[g.pk for g in grants])
-        .select_related("changed_by", "grant")
-        .order_by("-changed_at", "-pk")[:ACTIVITY_LIMIT]
-    ):
-        events.append(
-            Event(change.changed_at, _person(change.changed_by), moved("grant", change, f"Grant ‘{change.grant}’"))
-        )
-    # A milestone's later moves are made by a submission or a review, which appear
-    # below with their evidence and reasons; only its creation is listed from here.
-    for change in (
-        MilestoneStatusChange.objects.filter(milestone__in=milestone_ids, old_status="")
-        .select_related("changed_by", "milestone")
-        .order_by("-changed_at", "-pk")[:ACTIVITY_LIMIT]
-    ):
-        events.append(
-            Event(
-                change.changed_at, _person(change.changed_by),
-                f"Milestone ‘{change.milestone}’ added", milestone_url[change.milestone_id],
-            )
-        )
-    for submission in (
-        MilestoneSubmission.objects.filter(milestone__in=milestone_ids)
-        .select_related("submitted_by", "milestone")
-        .annotate(file_count=Count("evidence_files"))
-        .order_by("-submitted_at", "-pk")[:ACTIVITY_LIMIT]
-    ):
-        files = f" ({submission.file_count} file{'' if submission.file_count == 1 else 's'})"
-        events.append(
-            Event(
-                submission.submitted_at, _person(submission.submitted_by),
-                f"Submitted evidence for ‘{submission.milestone}’{files if submission.file_count else ''}",
-                milestone_url[submission.milestone_id],
-            )
-        )
-    for review in (
-        MilestoneReview.objects.filter(submission__milestone__in=milestone_ids)
-        .select_related("reviewed_by", "submission__milestone")
-        .order_by("-reviewed_at", "-pk")[:ACTIVITY_LIMIT]
-    ):
-        milestone = review.submission.milestone
-        if review.decision == MilestoneReview.Decision.ACCEPTED:
-            what = f"Accepted ‘{milestone}’"
-        else:
-            what = f"Returned ‘{milestone}’: {review.reason}"
-        events.append(Event(review.reviewed_at, _person(review.reviewed_by), what, milestone_url[milestone.pk]))
-    for payment in payments:
-        recipient = payment.allocation.recipient.display_name
-        if payment.kind == Payment.Kind.RECOVERY:
-            what = f"Recovered £{payment.amount:,.2f} from {recipient}"
-            what = f"{what}: {payment.note}" if payment.note else what
-        else:
-            what = f"Paid £{payment.amount:,.2f} to {recipient}"
-            if payment.milestone_id:
-                what = f"{what} for ‘{payment.milestone}’"
-        events.append(Event(payment.recorded_at, _person(payment.recorded_by), what))
-    events.sort(key=lambda event: event.when, reverse=True)
-    return events[:ACTIVITY_LIMIT]
+    grant_money = {grant.pk: figures([p for p in pairs if p["grant"] == grant.pk]) for grant in grants} if per_grant else {}
+    return rows, figures(pairs), grant_money
 
 
 def _officer_actions(project):
@@ -500,7 +266,7 @@ def project_detail(request, project_pk):
     )
     evaluations = [
         (evaluation, _url_or_none("evaluations:detail", evaluation_pk=evaluation.pk))
-        for evaluation in Evaluation.objects.for_user(user).filter(projects=project).order_by("title")
+        for evaluation in project.evaluations.for_user(user).order_by("title")
     ]
     context = {
         "project": project,
@@ -508,14 +274,14 @@ def project_detail(request, project_pk):
         "partners": list(project.partnerships.select_related("organisation")),
         "grants": [(grant, grant_url[grant.pk], grant_money.get(grant.pk)) for grant in grants],
         "grant_money": bool(grant_money),
-        "money_columns": MONEY_COLUMNS,
+        "money_columns": money.SHOWN_COLUMNS,
         "allocation_table": allocation_table,
         "money_rows": money_rows,
         "money_totals": money_totals,
         "payments": payments,
         "milestones": milestones,
         "evaluations": evaluations,
-        "activity": _activity(project, grants=grants, milestones=milestones, payments=payments),
+        "activity": activity(project, grants=grants, milestones=milestones, payments=payments),
         "actions": _officer_actions(project) if user.is_officer else [],
         "sees_part": sees_part,
         # An evaluator reads the project it evaluates, but none of its money or milestones.

@@ -15,7 +15,7 @@ summed again here, and each as recorded by the end of the day:
   history, not delivered on it;
 - projects by RAG rating, red first: those running or to come on the day (by
   their status history), each with the rating its audit history had then;
-- the impact summary (``evaluations/impact.py``), stronger evidence apart from weaker.
+- the impact summary (``reports/impact.py``), stronger evidence apart from weaker.
 
 The number of queries is fixed, however many projects there are.
 """
@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role, User
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.models import DownloadRecord, record_download
-from evaluations.impact import build_report, results_for
+from reports.impact import build_report, results_for
 from evaluations.models import Judgement
 from grants import money
 from grants.models import Programme

@@ -1,4 +1,6 @@
-"""A grouped bar chart laid out on the server, for an SVG template to draw.
+"""Bar charts laid out on the server, for an SVG template to draw: a grouped bar chart
+of money by category (the spending report, ``reports/_chart.svg``) and a horizontal
+one of labelled bars in groups (the impact report's measures, ``reports/_impact_chart.html``).
 
 Web pages forbid inline styles (Content Security Policy), so the template uses
 presentation attributes only (x, y, width, height, fill); every number it needs
@@ -8,7 +10,7 @@ is worked out here. The same chart goes into the PDF.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 # GOV.UK Design System colours, dark enough for text on white and apart in hue.
@@ -126,3 +128,65 @@ def grouped_bar_chart(title: str, categories: list[str], series: list[tuple[str,
         for index, category in enumerate(categories)
     ) or "No money in the years chosen."
     return BarChart(title, described, bars, ticks, labels, legend, baseline)
+
+
+# --- Horizontal bars in groups, each bar's value written beside it ---------------------
+
+
+@dataclass(frozen=True)
+class LabelledBar:
+    label: str  # the series
+    value: str  # the value as a reader writes it
+    x: int
+    y: int
+    width: int
+    fill: str
+    text_x: int
+
+
+@dataclass
+class HorizontalBarChart:
+    colours: dict[str, str]  # series name -> fill, in the legend's order
+    subject: object = None  # what the chart is of (the impact report's measure)
+    groups: list[dict] = field(default_factory=list)
+    height: int = 0
+    width: int = 660
+
+    LABEL_WIDTH = 230
+    BAR_AREA = 330
+    BAR_HEIGHT = 14
+    GAP = 4
+    GROUP_GAP = 18
+    LABEL_LENGTH = 32
+
+    @property
+    def legend(self):
+        return [
+            {"name": name, "fill": fill, "x": self.LABEL_WIDTH + index * 110}
+            for index, (name, fill) in enumerate(self.colours.items())
+        ]
+
+
+def horizontal_bar_chart(colours: dict[str, str], groups, *, subject=None) -> HorizontalBarChart:
+    """``groups`` is (label, item, [(series, value, value as written)]) for each group; a value of None
+    has no bar. Bars are scaled to the largest value; ``item`` stays on the group for the template."""
+    chart = HorizontalBarChart(colours, subject=subject)
+    values = [value for _, _, bars in groups for _, value, _ in bars if value is not None]
+    top = max(values, default=Decimal("1")) or Decimal("1")
+    y = 30  # below the legend
+    for label, item, series in groups:
+        bars = []
+        label_y = y + chart.BAR_HEIGHT
+        for name, value, written in series:
+            if value is None:
+                continue
+            width = max(1, int(value / top * chart.BAR_AREA)) if value > 0 else 0
+            bars.append(
+                LabelledBar(name, written, chart.LABEL_WIDTH, y, width, colours[name], chart.LABEL_WIDTH + width + 4)
+            )
+            y += chart.BAR_HEIGHT + chart.GAP
+        shown = label if len(label) <= chart.LABEL_LENGTH else label[: chart.LABEL_LENGTH - 1] + "…"
+        chart.groups.append({"row": item, "label_y": label_y, "bars": bars, "label": shown})
+        y += chart.GROUP_GAP
+    chart.height = y
+    return chart

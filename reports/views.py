@@ -9,11 +9,13 @@ and every download is recorded.
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.models import DownloadRecord, record_download
+from reports.dashboard import dashboard_figures
 from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
 from reports.forms import SpendingFilterForm
 from reports.spending import SpendingReport
@@ -80,3 +82,9 @@ def spending(request):
 def index(request):
     """Every report and download of the whole programme, in one place."""
     return render(request, "reports/index.html")
+
+
+@role_required(*PROGRAMME_READERS)
+def dashboard(request):
+    """The staff dashboard, served at /projects/dashboard/ (config/urls.py)."""
+    return render(request, "reports/dashboard.html", dashboard_figures(request.user, timezone.localdate()))

@@ -30,6 +30,7 @@ from audit.models import DownloadRecord
 from evaluations.models import (
     Evaluation,
     EvaluationReport,
+    EvaluationStatusChange,
     EvidenceRating,
     OutcomeArea,
     OutcomeMeasure,
@@ -198,6 +199,7 @@ UNDELETABLE = [
 RECORDS = [DownloadRecord, AccessAttempt, AccessLog, AccessFailureLog, SecurityEvent, EnrolmentLink]
 
 STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone,
+                  EvaluationStatusChange: Evaluation,
                   # Made and decided in the service; kept by the money services: read on the parent only.
                   Variation: Grant, AllocationBalance: Allocation}
 

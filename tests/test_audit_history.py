@@ -11,6 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from grants import services
+from grants.spend_returns import submit_spend_return
+from grants.spend_returns import amend_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Project
@@ -118,11 +120,11 @@ def test_a_partner_sees_the_changes_to_its_own_money_only(client, world):
 
 def test_a_spend_return_amendment_keeps_both_figures(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
-    spend_return = services.submit_spend_return(
+    spend_return = submit_spend_return(
         allocation=allocation, by=world.users.derbyshire, quarter=1, spent=Decimal("1000.00"),
         forecast=Decimal("5000.00"),
     )
-    services.amend_spend_return(
+    amend_spend_return(
         spend_return=spend_return, by=world.users.derbyshire, spent=Decimal("1250.25"), forecast=Decimal("5000.00")
     )
     latest = SpendReturn.objects.get(pk=spend_return.pk).history.latest()
@@ -181,6 +183,6 @@ def test_the_admin_lists_the_history_and_cannot_revert(client, world):
     before = Allocation.objects.get(pk=allocation.pk).resource
     response = client.post(revert_url, {"recipient": world.derbyshire.pk, "financial_year": 2015,
                                          "resource": "300000.00", "capital": "0.00", "_change_history": "1"})
-    assert response.status_code in (200, 302, 403, 405)  # the read-only page again, or a refusal
+    assert response.status_code == 200  # the history record's page again, read-only: no revert is saved
     assert Allocation.objects.get(pk=allocation.pk).resource == before == Decimal("310000.00")
     assert Payment.objects.count() == 0

@@ -16,7 +16,7 @@ from django.db.models import F, ProtectedError, Value
 from django.utils import timezone
 
 from accounts.models import EnrolmentLink, Role, SecurityEvent
-from evaluations.models import EvidenceRating, OutcomeResult
+from evaluations.models import EvaluationStatusChange, EvidenceRating, OutcomeResult
 from grants.financial_year import FinancialYear
 from grants.models import GrantStatusChange, Organisation, Payment, Variation
 from projects.models import MilestoneStatusChange, ProjectStatusChange
@@ -75,7 +75,8 @@ def variation():
 
 
 def history(model, parent):
-    field = {GrantStatusChange: "grant", ProjectStatusChange: "project", MilestoneStatusChange: "milestone"}[model]
+    field = {GrantStatusChange: "grant", ProjectStatusChange: "project", MilestoneStatusChange: "milestone",
+             EvaluationStatusChange: "evaluation"}[model]
     return lambda: model.objects.create(**{field: parent()}, old_status="", new_status="proposed")
 
 
@@ -195,6 +196,8 @@ CHECKS = [
     # evaluations (issue 6): only a measure in numbers counts children, families or cases
     check("measure_count_is_a_number", OutcomeMeasureFactory, {"is_count": True},
           {"is_count": True, "unit": "number"}),
+    check("evaluations_evaluationstatuschange_is_a_change", history(EvaluationStatusChange, EvaluationFactory),
+          {"old_status": "proposed"}, {"old_status": "planned"}),
     check("evaluation_design_valid", EvaluationFactory, {"design": "astrology"}, {"design": "rct"}),
     check("evaluation_status_valid", EvaluationFactory, {"status": "abandoned"}, {"status": "final"}),
     check("evaluation_dates_in_order", EvaluationFactory,

@@ -15,12 +15,14 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from accounts.models import Role, User
+from demo.common import _stamps
+from demo.records import DELIBERATE_DISCREPANCIES, DEMO_PASSWORD, DEMO_USERS
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
 from grants import money
-from grants.demo import DELIBERATE_DISCREPANCIES, DEMO_PASSWORD, DEMO_USERS, _stamps
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
 from grants.reconciliation import find_discrepancies
-from grants.services import closure_problems, pay_milestone
+from grants.services import pay_milestone
+from projects.services import closure_problems
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
 
 pytestmark = pytest.mark.django_db
@@ -475,7 +477,7 @@ def test_a_failure_part_way_writes_nothing(monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("the evidence could not be loaded")
 
-    monkeypatch.setattr("grants.demo._load_evidence", fail)
+    monkeypatch.setattr("demo.loader._load_evidence", fail)
     with pytest.raises(RuntimeError):
         call_command("load_demo", verbosity=0)
     counts, _ = snapshot()

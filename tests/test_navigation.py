@@ -1,23 +1,84 @@
+"""The service navigation, rendered on a real page for each role: exactly that role's links,
+in order, with the page it is on (or the section it is in) marked as the current one."""
+
+import re
+
+import pytest
 from django.urls import reverse
 
-from accounts.context_processors import NAVIGATION
-from accounts.views import LANDING
+ITEM = re.compile(
+    r'<li class="govuk-service-navigation__item( govuk-service-navigation__item--active)?">\s*'
+    r'<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>'
+)
+
+OFFICER = [("Dashboard", "/projects/dashboard/"), ("Projects", "/projects/"),
+           ("Payments waiting", "/grants/payments/waiting/"), ("Variations", "/grants/variations/"),
+           ("Evaluations", "/evaluations/"), ("Reports", "/reports/")]
+LINKS = {
+    "officer": OFFICER,
+    "admin": [*OFFICER, ("Admin", "/admin/")],
+    "viewer": [("Dashboard", "/projects/dashboard/"), ("Projects", "/projects/"), ("Evaluations", "/evaluations/"),
+               ("Reports", "/reports/")],
+    "finance": [("Payments waiting", "/grants/payments/waiting/"), ("Projects", "/projects/"), ("Reports", "/reports/")],
+    "derbyshire": [("Your projects", "/projects/yours/")],
+    "evaluator": [("Your evaluations", "/evaluations/yours/")],
+}
+ACCOUNT = ("Your account", "/account/password/change/")
+
+def navigation(page):
+    menu = page[page.index('<ul class="govuk-service-navigation__list"'):]
+    menu = menu[:menu.index("</ul>")]
+    items = ITEM.findall(menu)
+    for active_class, _, current, label in items:
+        assert bool(active_class) == bool(current), f"{label}: the active class and aria-current disagree"
+    return [(label, href) for _, href, _, label in items], [label for _, _, current, label in items if current]
 
 
-def test_every_navigation_link_and_landing_page_resolves():
-    for items in NAVIGATION.values():
-        for _, name in items:
-            reverse(name)
-    for name in LANDING.values():
-        reverse(name)
+def project(world):
+    return f"/projects/{world.project.pk}/"
+
+
+@pytest.mark.parametrize("persona, path, current", [
+    ("officer", "/grants/payments/waiting/", "Payments waiting"),
+    ("officer", "/grants/variations/", "Variations"),
+    ("officer", "/reports/", "Reports"),
+    ("officer", "/evaluations/", "Evaluations"),
+    ("officer", project, "Projects"),  # a project's page is in the Projects section
+    ("officer", "/projects/", "Projects"),
+    ("officer", "/projects/dashboard/", "Dashboard"),  # not "Projects" as well, though /projects/ starts it
+    ("admin", "/grants/variations/", "Variations"),
+    ("viewer", "/evaluations/", "Evaluations"),
+    ("viewer", "/projects/dashboard/", "Dashboard"),
+    ("finance", "/grants/payments/waiting/", "Payments waiting"),
+    ("finance", "/reports/", "Reports"),
+    ("derbyshire", "/projects/yours/", "Your projects"),
+    ("derbyshire", project, None),  # not a page of its navigation: nothing is marked
+    ("evaluator", "/evaluations/yours/", "Your evaluations"),
+])
+def test_each_role_sees_exactly_its_links_with_the_current_page_marked(client, world, persona, path, current):
+    client.force_login(getattr(world.users, persona))
+    path = path(world) if callable(path) else path
+    response = client.get(path)
+    assert response.status_code == 200, path
+    links, marked = navigation(response.content.decode())
+    assert links == [*LINKS[persona], ACCOUNT]
+    assert marked == ([current] if current else [])
+
+
+def test_someone_not_signed_in_is_offered_only_sign_in(client, db):
+    page = client.get(reverse("accounts:sign-in")).content.decode()
+    links, marked = navigation(page)
+    assert links == [("Sign in", reverse("accounts:sign-in"))] and marked == []
 
 
 def test_each_role_lands_on_its_own_start_page_after_sign_in(client, world):
     for persona, path in (("officer", "/projects/dashboard/"), ("finance", "/grants/payments/waiting/"),
                           ("derbyshire", "/projects/yours/"), ("evaluator", "/evaluations/yours/"),
-                          ("viewer", "/projects/dashboard/")):
+                          ("viewer", "/projects/dashboard/"), ("admin", "/projects/dashboard/")):
         client.force_login(getattr(world.users, persona))
-        assert client.get("/").url == path, persona
+        response = client.get("/")
+        assert response.status_code == 302 and response.url == path, persona
+        assert client.get(path).status_code == 200, persona
 
 
 def test_the_navigation_shows_each_role_its_own_pages(client, world):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from evaluations.models import EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
@@ -174,11 +174,8 @@ def test_back_link_goes_to_the_users_list(client, world):
     assert f'href="{reverse("evaluations:list")}" class="govuk-back-link"' in client.get(url(world.evaluation)).content.decode()
 
 
-def test_projects_link_to_their_pages_once_those_exist(client, world):
-    try:
-        project_url = reverse("projects:detail", kwargs={"project_pk": world.project.pk})
-    except NoReverseMatch:
-        pytest.skip("projects:detail is not built yet")
+def test_projects_link_to_their_pages(client, world):
+    project_url = reverse("projects:detail", kwargs={"project_pk": world.project.pk})
     client.force_login(world.users.evaluator)
     assert f'href="{project_url}"' in client.get(url(world.evaluation)).content.decode()
 

@@ -42,12 +42,12 @@ def test_an_assigned_evaluator_changes_design_and_status_of_its_evaluation(clien
     page = client.get(edit_url(world.evaluation)).content.decode()
     assert 'name="design"' in page and 'name="evaluators"' not in page and 'name="projects"' not in page
     response = client.post(edit_url(world.evaluation), form(
-        world, title="Evaluation of Reclaiming Social Work", design="quasi", status="interim",
+        world, title="Evaluation of Reclaiming Social Work", design="quasi", status="in_progress",
         projects=[world.other_project.pk], evaluators=[],  # ignored: not the evaluator's to change
     ))
     assert response.status_code == 302
     world.evaluation.refresh_from_db()
-    assert (world.evaluation.design, world.evaluation.status) == ("quasi", "interim")
+    assert (world.evaluation.design, world.evaluation.status) == ("quasi", "in_progress")
     assert list(world.evaluation.projects.all()) == [world.project]
     assert list(world.evaluation.evaluators.all()) == [world.users.evaluator]
 

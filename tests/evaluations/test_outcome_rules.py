@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from evaluations.impact import cost_per_outcome
+from reports.impact import cost_per_outcome
 from evaluations.models import Evaluation, EvidenceStrength, Judgement, OutcomeMeasure, OutcomeResult
 from evaluations.services import save_result
 from tests.factories import EvaluationFactory, EvidenceRatingFactory, OutcomeMeasureFactory, OutcomeResultFactory

@@ -30,19 +30,16 @@ from grants.models import (
 )
 from grants.services import (
     MoneyRuleError,
-    close_project,
-    closure_problems,
     decide_variation,
     pay_milestone,
     record_payment,
     record_recovery,
     save_allocation,
     save_grant,
-    save_milestone,
-    submit_spend_return,
 )
+from grants.spend_returns import submit_spend_return
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
-from projects.services import review_milestone, submit_milestone
+from projects.services import close_project, closure_problems, review_milestone, save_milestone, submit_milestone
 from tests.factories import (
     AllocationFactory,
     GrantFactory,

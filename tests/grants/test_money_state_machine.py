@@ -47,19 +47,16 @@ from core.lifecycle import IllegalStatusChange
 from grants.models import Allocation, Grant, Payment, RecoveryReason, SpendReturn
 from grants.services import (
     MoneyRuleError,
-    amend_spend_return,
-    close_project,
     decide_variation,
     pay_milestone,
     record_payment,
     record_recovery,
     save_allocation,
     save_grant,
-    save_milestone,
-    submit_spend_return,
 )
+from grants.spend_returns import amend_spend_return, submit_spend_return
 from projects.models import Milestone, Project, ProjectPartner
-from projects.services import review_milestone, submit_milestone
+from projects.services import close_project, review_milestone, save_milestone, submit_milestone
 from reports.spending import FINANCIAL_YEAR, QUARTER, SpendingFilters, SpendingReport
 from tests.factories import LocalAuthorityFactory, OrganisationFactory, RoundFactory, UserFactory
 from tests.grants.test_money_rules import snapshot

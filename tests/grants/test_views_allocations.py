@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
-from grants.services import record_payment, record_recovery, submit_spend_return
+from grants.services import record_payment, record_recovery
+from grants.spend_returns import submit_spend_return
 
 TODAY = dt.date(2016, 1, 15)
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from projects.models import Project
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import SpendReturn
-from grants.services import amend_spend_return, review_spend_return, save_allocation, submit_spend_return
+from grants.services import save_allocation
+from grants.spend_returns import amend_spend_return, review_spend_return, submit_spend_return
 
 
 def url(name, **kwargs):
@@ -261,17 +262,17 @@ def test_a_reviewed_return_cannot_be_changed(client, world, derbyshire):
 
 
 def test_a_return_reviewed_while_the_form_was_open_is_not_changed(client, world, derbyshire, monkeypatch):
-    from grants import services
+    from grants import views
 
     spend_return = a_return(world, derbyshire)
-    amend = services.amend_spend_return
+    amend = amend_spend_return
 
     def reviewed_meanwhile(**kwargs):
         # The officer's review lands after the page read the return, before the change is saved.
         review_spend_return(spend_return=spend_return, by=world.users.officer)
         return amend(**kwargs)
 
-    monkeypatch.setattr(services, "amend_spend_return", reviewed_meanwhile)
+    monkeypatch.setattr(views, "amend_spend_return", reviewed_meanwhile)
     client.force_login(world.users.derbyshire)
     response = client.post(url("spend-return-edit", spend_return_pk=spend_return.pk), return_data(spent="1.00"))
     assert response.status_code == 200

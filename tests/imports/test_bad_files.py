@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import conditional_escape
 
-from grants import services
+from grants.spend_returns import submit_spend_return
 from imports import spreadsheet
 from imports.spend_returns import SpendReturnImport
 from tests.imports.files import fill, snapshot, template, upload, workbook_bytes
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def derbyshire(client, world):
     client.force_login(world.users.derbyshire)
     # One return already made, so a refused file could also have changed it.
-    services.submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
+    submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
                                  spent=D("100.00"), forecast=D("900.00"))
     return world
 

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import services
+from grants.spend_returns import submit_spend_return
+from grants.spend_returns import review_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
 from imports.spend_returns import SpendReturnImport
@@ -36,7 +37,7 @@ def confirm(client, response):
 
 
 def test_a_recipients_template_has_a_row_per_own_allocation_and_begun_quarter(client, world):
-    services.submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
+    submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
                                  spent=D("1234.56"), forecast=D("20000.00"), comment="Slow start")
     client.force_login(world.users.derbyshire)
     response = client.get(reverse("imports:spend-returns-template"))
@@ -64,7 +65,7 @@ def test_a_recipients_template_has_a_row_per_own_allocation_and_begun_quarter(cl
 
 def test_a_recipient_imports_new_and_corrected_returns_to_the_penny(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
-    services.submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
+    submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
                                  spent=D("1000.00"), forecast=D("20000.00"))
     client.force_login(world.users.derbyshire)
     book = template(SpendReturnImport(world.users.derbyshire))
@@ -123,9 +124,9 @@ def test_a_recipient_cannot_import_a_row_for_another_organisations_allocation(cl
 
 def test_a_reviewed_return_cannot_be_changed_and_the_whole_file_is_refused(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
-    reviewed = services.submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
+    reviewed = submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
                                             spent=D("500.00"), forecast=D("100.00"))
-    services.review_spend_return(spend_return=reviewed, by=world.users.officer)
+    review_spend_return(spend_return=reviewed, by=world.users.officer)
     client.force_login(world.users.derbyshire)
     book = template(SpendReturnImport(world.users.derbyshire))
     sheet = book["Spend returns"]

@@ -52,7 +52,9 @@ def test_details_submissions_evidence_and_reviews(client, history):
     assert "The unit opened in September." in oldest and "opening-report.pdf" in oldest
     assert "Returned</strong>" in oldest and "Add the staff list" in oldest and "Officer Tester" in oldest
     assert "Submitted by Derbyshire Tester" in oldest
-    for evidence in history.derbyshire_milestone.submissions.get(narrative="Staff list attached.").evidence_files.all():
+    files = history.derbyshire_milestone.submissions.get(narrative="Staff list attached.").evidence_files.all()
+    assert sorted(evidence.original_name for evidence in files) == ["rota.csv", "staff.pdf"]
+    for evidence in files:
         assert reverse("projects:evidence", kwargs={"evidence_pk": evidence.pk}) in newest
     assert 'name="narrative"' not in page and 'name="decision"' not in page
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from grants.money import refresh_balance
-from grants.services import submit_spend_return
+from grants.spend_returns import submit_spend_return
 from projects.models import Milestone, Project, ProjectStatusChange
 
 

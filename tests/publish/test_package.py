@@ -341,7 +341,7 @@ def test_the_demo_programmes_publication_validates(db, settings):
 def test_a_generated_programme_of_a_thousand_grants_validates():
     """generate_programme (issue 8) writes three grants a project: 334 projects, 1,002 grants,
     with partners, payments and recoveries in every shape the generator makes."""
-    from grants.generate import generate_programme
+    from demo.generate import generate_programme
 
     generate_programme(projects=334, seed=7)
     data = parse(json.dumps(package(publication(), issued=timezone.now())))

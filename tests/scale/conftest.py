@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import User
 from evaluations.models import OutcomeMeasure
-from grants.generate import generate_programme, programme_rows
+from demo.generate import generate_programme, programme_rows
 from grants.models import Organisation
 from projects.models import Theme
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from grants.generate import GENERATED_PASSWORD, expected_counts, generate_programme
+from demo.generate import GENERATED_PASSWORD, expected_counts, generate_programme
 from grants.models import Allocation, Organisation, Payment, Programme
 from projects.models import Milestone
 from tests.scale.conftest import canonical_dump

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from accounts.models import Role
 from evaluations.models import Evaluation, OutcomeResult
 from grants import money
-from grants.generate import expected_counts, programme_rows
+from demo.generate import expected_counts, programme_rows
 from grants.models import Allocation, AllocationBalance, Grant, Payment, Programme, RecoveryReason, SpendReturn
 from grants.reconciliation import find_discrepancies
-from grants.services import closure_problems
+from projects.services import closure_problems
 from projects.models import Milestone, MilestoneReview, Project
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,8 @@ def test_programme_is_named_and_marked_illustrative(small):
     programme = _programme_of(small)
     assert programme.name == "Generated programme (illustrative), seed 11"
     assert programme.budget_is_illustrative
-    assert all(r.budget_is_illustrative for r in programme.rounds.all())
+    rounds = list(programme.rounds.all())
+    assert len(rounds) == 3 and all(r.budget_is_illustrative for r in rounds)
     in_programme = {"grant__project__programme": programme}
     for queryset in (
         Grant.objects.filter(project__programme=programme),
@@ -81,6 +82,7 @@ def test_every_allocation_has_one_balance_equal_to_its_ledger_rows(small):
 
 def test_commitments_stay_within_headroom_and_every_committed_payment_can_be_made(small):
     allocations = Allocation.objects.filter(grant__project__programme=small.programme).select_related("grant__project")
+    assert allocations.count() == 150
     for allocation in allocations:
         figures = money.ledger_figures(allocation.pk)
         assert figures.net_paid + figures.committed <= figures.allocated, allocation
@@ -98,6 +100,7 @@ def test_payments_fall_within_their_grants_dates_and_while_it_is_open(small):
     payments = Payment.objects.filter(allocation__grant__project__programme=small.programme).select_related(
         "allocation__grant__project"
     )
+    assert payments.count() == 300
     late = 0
     for payment in payments:
         grant = payment.allocation.grant
@@ -122,6 +125,7 @@ def test_spend_returns_are_for_quarters_within_the_award_and_the_project(small):
     returns = SpendReturn.objects.filter(allocation__grant__project__programme=small.programme).select_related(
         "allocation__grant__project"
     )
+    assert returns.count() == 600
     for spend_return in returns:
         quarter = spend_return.financial_quarter
         assert quarter.end >= spend_return.allocation.grant.award_date, spend_return
@@ -140,10 +144,12 @@ def test_closed_projects_are_settled_and_finished_ones_commit_nothing(small):
 
 def test_allocations_add_up_to_each_award_to_the_penny(small):
     totals = defaultdict(Decimal)
+    assert Allocation.objects.filter(grant__project__programme=small.programme).count() == 150
     for allocation in Allocation.objects.filter(grant__project__programme=small.programme):
         assert allocation.amount == allocation.resource + allocation.capital > 0
         totals[allocation.grant_id] += allocation.resource + allocation.capital
     grants = Grant.objects.filter(project__programme=small.programme)
+    assert grants.count() == len(totals) == 15
     assert {g.pk: g.amount_awarded for g in grants} == dict(totals)
 
 
@@ -151,6 +157,7 @@ def test_money_flows_in_order_payments_within_allocations_spend_within_payments(
     allocations = Allocation.objects.filter(grant__project__programme=small.programme).select_related(
         "grant__project", "recipient"
     )
+    assert allocations.count() == 150
     for allocation in allocations:
         payments = list(allocation.payments.order_by("paid_on", "pk"))
         assert len(payments) == 2
@@ -205,6 +212,7 @@ def test_a_milestone_releases_its_payment_once_after_acceptance_by_someone_else(
 
 def test_milestones_are_in_every_state_with_their_submissions_and_reviews(small):
     milestones = Milestone.objects.filter(project__programme=small.programme).select_related("project", "allocation")
+    assert len(milestones) == 100
     assert {m.status for m in milestones} == set(Milestone.Status.values)
     for milestone in milestones:
         project = milestone.project
@@ -244,40 +252,54 @@ def _check_history(obj, initial):
 
 def test_every_status_has_its_history_from_the_initial_row(small):
     programme = small.programme
+    checked = {"projects": 0, "grants": 0, "milestones": 0}
     for project in Project.objects.filter(programme=programme):
         _check_history(project, "proposed")
+        checked["projects"] += 1
     for grant in Grant.objects.filter(project__programme=programme):
         _check_history(grant, "awarded")
+        checked["grants"] += 1
     for milestone in Milestone.objects.filter(project__programme=programme):
         _check_history(milestone, "planned")
+        checked["milestones"] += 1
+    assert checked == {"projects": 5, "grants": 15, "milestones": 100}
 
 
 def test_audit_history_records_each_row_as_the_service_would(small):
-    if not hasattr(Payment, "history"):
-        pytest.skip("the models keep no audit history")
     programme = small.programme
     payments = Payment.objects.filter(allocation__grant__project__programme=programme)
-    assert Payment.history.filter(id__in=payments.values("pk"), history_type="+").count() == payments.count()
-    for spend_return in SpendReturn.objects.filter(allocation__grant__project__programme=programme)[:40]:
+    assert Payment.history.filter(id__in=payments.values("pk"), history_type="+").count() == payments.count() == 300
+    sample = SpendReturn.objects.filter(allocation__grant__project__programme=programme)[:40]
+    assert len(sample) == 40
+    for spend_return in sample:
         records = list(SpendReturn.history.filter(id=spend_return.pk).order_by("history_date"))
         assert records[0].status == "submitted" and records[0].history_user_id == spend_return.submitted_by_id
         assert records[-1].status == spend_return.status
-    for milestone in Milestone.objects.filter(project__programme=programme):
+    milestones = Milestone.objects.filter(project__programme=programme)
+    assert milestones.count() == 100
+    for milestone in milestones:
         recorded = Milestone.history.filter(id=milestone.pk).order_by("history_date")
         changes = milestone.status_changes.order_by("changed_at", "pk")
-        assert list(recorded.values_list("status", flat=True)) == list(changes.values_list("new_status", flat=True))
+        assert recorded.exists() and list(recorded.values_list("status", flat=True)) == list(changes.values_list("new_status", flat=True))
 
 
 def test_sample_rows_pass_full_clean(small):
+    cleaned = {}
     for model, queryset in programme_rows(small.programme):
         if hasattr(model, "instance_type"):
             continue  # an audit history record, checked above
         for obj in queryset.order_by("pk")[:40]:
             obj.full_clean()
+            cleaned[model._meta.label] = cleaned.get(model._meta.label, 0) + 1
+    # Every table of the programme had rows to check.
+    assert {"grants.Grant", "grants.Allocation", "grants.Payment", "grants.SpendReturn", "projects.Milestone",
+            "projects.Project", "evaluations.OutcomeResult"} <= set(cleaned), cleaned
+    assert all(count > 0 for count in cleaned.values()), cleaned
 
 
 def test_every_outcome_result_passes_the_evaluations_validation(small):
     results = OutcomeResult.objects.filter(evaluation__projects__programme=small.programme).select_related("measure")
+    assert results.count() == 100
     for result in results:
         result.full_clean()
     assert results.filter(followup_value__isnull=False).exists()
@@ -285,10 +307,15 @@ def test_every_outcome_result_passes_the_evaluations_validation(small):
 
 
 def test_partner_councils_are_partners_and_current_authorities(small):
-    for project in Project.objects.filter(programme=small.programme).prefetch_related("partnerships__organisation"):
+    projects = Project.objects.filter(programme=small.programme).prefetch_related("partnerships__organisation")
+    assert len(projects) == 5
+    by_authority = 0
+    for project in projects:
         partners = [p.organisation for p in project.partnerships.all()]
         assert project.lead_organisation not in partners
         councils = [o for o in partners if o.kind == "local_authority"]
         assert len(councils) == 4 and all(o.valid_to is None for o in councils)
         for result in OutcomeResult.objects.filter(evaluation__projects=project, authority__isnull=False):
             assert result.authority in councils
+            by_authority += 1
+    assert by_authority > 0

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from grants.generate import generate_programme
+from demo.generate import generate_programme
 from projects.models import Project
 
 MAX_QUERIES = 20

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from grants import generate
+from demo import generate
 
 
 class Command(BaseCommand):

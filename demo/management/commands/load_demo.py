@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from grants import demo
+from demo import loader as demo
 from grants.models import Programme
 
 

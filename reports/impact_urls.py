@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from evaluations import impact_views
+from reports import impact_views
 
 app_name = "impact"
 

@@ -351,7 +351,7 @@ def test_a_projects_report_and_card_do_not_grow_with_its_results(client, world):
 
 def test_the_web_page_shows_a_readable_number_of_results_and_says_how_many(client, world, monkeypatch):
     """At national scale (20,000 results) the page lists the first few of each group; the downloads hold all."""
-    monkeypatch.setattr("evaluations.impact_views.WEB_LIMIT", 1)
+    monkeypatch.setattr("reports.impact_views.WEB_LIMIT", 1)
     client.force_login(world.users.officer)
     page = client.get(reverse("impact:report")).content.decode()
     assert "The first 1 of 2 results are shown." in page

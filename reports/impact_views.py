@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.models import DownloadRecord, record_download
 from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
-from evaluations.impact import awarded_by_project, build_report, results_for, spend_by_project
+from reports.impact import awarded_by_project, build_report, results_for, spend_by_project
 from evaluations.models import Evaluation, EvidenceRating
 from projects.models import Project
 from core.pdf import pdf_response
@@ -73,7 +73,7 @@ def _impact_page(request, *, project=None):
         response = pdf_response("pdf/impact_report.html", context, f"{name}.pdf", request=request)
         record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"{title} (PDF)")
         return response
-    return render(request, "evaluations/impact_report.html", context)
+    return render(request, "reports/impact_report.html", context)
 
 
 @role_required(*PROGRAMME_READERS)
@@ -129,7 +129,7 @@ def card(request, project_pk):
         )
         record_download(request, kind=DownloadRecord.Kind.EXPORT, obj=project, description=f"Impact card: {project.title} (PDF)")
         return response
-    return render(request, "evaluations/impact_card.html", context)
+    return render(request, "reports/impact_card.html", context)
 
 
 def _yes_no(value) -> str:

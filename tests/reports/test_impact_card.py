@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from audit.models import DownloadRecord
 from evaluations.models import OutcomeResult
-from tests.evaluations.test_impact_report import impact  # noqa: F401  (the fixture)
+from tests.reports.test_impact_report import impact  # noqa: F401  (the fixture)
 from tests.factories import EvaluationFactory, EvidenceRatingFactory, OutcomeMeasureFactory
 
 

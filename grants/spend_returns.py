@@ -1,0 +1,125 @@
+"""Quarterly spend returns: a recipient's return for each quarter of its allocation's year,
+amended while it waits, reviewed by a programme officer. Kept with the money rules of
+grants.services, under the allocation's lock."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from grants import money
+from grants.models import Allocation, Grant, SpendReturn
+
+
+def _check_spend_figures(spent, forecast) -> tuple[Decimal, Decimal]:
+    errors = {}
+    if spent is None or Decimal(spent) < 0:
+        errors["spent"] = "The amount spent must be £0 or more"
+    if forecast is None or Decimal(forecast) < 0:
+        errors["forecast"] = "The forecast must be £0 or more"
+    if errors:
+        raise ValidationError(errors)
+    return Decimal(spent).quantize(Decimal("0.01")), Decimal(forecast).quantize(Decimal("0.01"))
+
+
+def _check_submitter(allocation: Allocation, by) -> None:
+    # The lead sees its partners' allocations, but each organisation accounts for its own
+    # spending. A programme officer may record a return a council sent in (by email or in
+    # a spreadsheet): the return then names the officer as who submitted it.
+    if by.is_officer:
+        return
+    if not (by.is_recipient and by.organisation_id == allocation.recipient_id):
+        raise PermissionDenied(
+            "Only the organisation that receives this allocation, or a programme officer, can submit its spend returns"
+        )
+
+
+def submit_spend_return(
+    *, allocation: Allocation, by, quarter: int, spent: Decimal, forecast: Decimal, comment: str = ""
+) -> SpendReturn:
+    """A recipient's return for one quarter of its allocation's year: one per quarter, none ahead of time."""
+    _check_submitter(allocation, by)
+    spent, forecast = _check_spend_figures(spent, forecast)
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": "Choose a quarter from 1 to 4"})
+    period = allocation.financial_year.quarter(quarter)
+    if period.start > timezone.localdate():
+        raise ValidationError(
+            {"quarter": f"{period} has not started yet: a return can only be made once its quarter has begun"}
+        )
+    grant = Grant.objects.select_related("project").get(pk=allocation.grant_id)
+    if period.end < grant.award_date:
+        raise ValidationError(
+            {"quarter": f"{period} ended before the grant was awarded on {grant.award_date:%-d %B %Y}"}
+        )
+    if period.start > grant.project.end_date:
+        raise ValidationError(
+            {"quarter": f"{period} starts after the project ended on {grant.project.end_date:%-d %B %Y}"}
+        )
+    duplicate = ValidationError(
+        {"quarter": f"A return for {period} has already been made: change that one instead"}
+    )
+    with transaction.atomic():
+        # Two returns for the same quarter sent at once queue on the allocation's row lock,
+        # so the second sees the first; the unique constraint stays as the last line.
+        allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        if SpendReturn.objects.filter(allocation=allocation, quarter=quarter).exists():
+            raise duplicate
+        spend_return = SpendReturn(
+            allocation=allocation,
+            quarter=quarter,
+            spent=spent,
+            forecast=forecast,
+            comment=(comment or "").strip(),
+            submitted_by=by,
+            submitted_at=timezone.now(),
+        )
+        spend_return.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                spend_return._history_user = by
+                spend_return.save()
+        except IntegrityError:
+            raise duplicate from None
+        money.refresh_balance(allocation.pk)
+        return spend_return
+
+
+def amend_spend_return(
+    *, spend_return: SpendReturn, by, spent: Decimal, forecast: Decimal, comment: str = ""
+) -> SpendReturn:
+    """Correct a return that has not been reviewed yet."""
+    spent, forecast = _check_spend_figures(spent, forecast)
+    with transaction.atomic():
+        Allocation.objects.select_for_update().get(pk=spend_return.allocation_id)
+        locked = SpendReturn.objects.select_for_update().select_related("allocation").get(pk=spend_return.pk)
+        _check_submitter(locked.allocation, by)
+        if locked.status != SpendReturn.Status.SUBMITTED:
+            raise ValidationError("This return has been reviewed, so it can no longer be changed")
+        locked.spent = spent
+        locked.forecast = forecast
+        locked.comment = (comment or "").strip()
+        locked.submitted_by = by
+        locked.submitted_at = timezone.now()
+        locked.full_clean(validate_unique=False, validate_constraints=False)
+        locked._history_user = by
+        locked.save()
+        money.refresh_balance(locked.allocation_id)
+        return locked
+
+
+def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
+    """A programme officer marks a return as reviewed; after that it cannot be changed."""
+    if not by.is_officer:
+        raise PermissionDenied("Only a programme officer can review a spend return")
+    with transaction.atomic():
+        locked = SpendReturn.objects.select_for_update().get(pk=spend_return.pk)
+        if locked.status != SpendReturn.Status.SUBMITTED:
+            raise ValidationError("This return has already been reviewed")
+        locked.status = SpendReturn.Status.REVIEWED
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked._history_user = by
+        locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+        return locked

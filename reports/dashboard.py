@@ -1,0 +1,95 @@
+"""The staff dashboard's figures: each programme's money, the milestones to act on,
+the projects by rating and the forecast outturn (reports/outturn.py).
+
+Every list is cut to DASHBOARD_LIST_LIMIT rows and says how many there are in all,
+so the page's size and queries stay the same however large the programme."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from grants import money
+from grants.financial_year import FinancialYear
+from grants.models import Allocation, Grant, Programme
+from projects.filters import NOT_RATED
+from projects.models import Milestone, Project
+from reports.outturn import forecast_outturn
+
+DUE_SOON_DAYS = 30
+DASHBOARD_LIST_LIMIT = 20
+
+
+class Shown(list):
+    """The first rows of a list, and how many rows there are in all."""
+
+    def __init__(self, rows, total):
+        super().__init__(rows)
+        self.total = total
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
+
+
+def _first(queryset, limit=DASHBOARD_LIST_LIMIT) -> Shown:
+    return Shown(queryset[:limit], queryset.count())
+
+
+def _grouped(queryset, key, **aggregates):
+    return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
+
+
+def programme_money(user):
+    """Budget and awarded for each programme, then allocated, net paid, committed, headroom and spent
+    added up from the allocations' kept balances (grants.money): one grouped query for the awards and
+    one for the allocations."""
+    awarded = _grouped(
+        Grant.objects.for_user(user),
+        "round__programme",
+        total=Coalesce(Sum("amount_awarded"), money.ZERO_VALUE, output_field=money.MONEY),
+        invented=Count("pk", filter=Q(illustrative=True)),
+    )
+    allocations = _grouped(Allocation.objects.for_user(user), "grant__round__programme", **money.shown_sums())
+    result = []
+    for programme in Programme.objects.order_by("name"):
+        row = awarded.get(programme.pk, {"total": Decimal("0.00"), "invented": 0})
+        figures = [
+            money.ShownFigure("Budget", programme.budget, programme.budget_is_illustrative),
+            money.ShownFigure("Awarded", row["total"], row["invented"] > 0, "awarded"),
+            *money.shown_figures(allocations.get(programme.pk, money.NO_ALLOCATIONS)),
+        ]
+        result.append((programme, figures))
+    return result
+
+
+def _ratings(user):
+    """How many projects have each RAG rating (and none), each with a link to the list of them."""
+    counts = {
+        row["rag"]: row["count"]
+        for row in Project.objects.for_user(user).values("rag").annotate(count=Count("pk")).order_by()
+    }
+    list_url = reverse("projects:list")
+    ratings = [(value, label, counts.get(value, 0), f"{list_url}?rag={value}") for value, label in Project.Rag.choices]
+    ratings.append(("", "Not rated", counts.get("", 0), f"{list_url}?rag={NOT_RATED}"))
+    return ratings
+
+
+def dashboard_figures(user, today) -> dict:
+    """What the dashboard shows ``user`` on ``today``."""
+    milestones = Milestone.objects.for_user(user).select_related("project", "organisation")
+    return {
+        "today": today,
+        "due_soon_caption": f"Milestones due in the next {DUE_SOON_DAYS} days",
+        "programmes": programme_money(user),
+        "overdue": _first(milestones.overdue(today).order_by("due_date", "pk")),
+        "due_soon": _first(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
+        "waiting": _first(
+            milestones.filter(status=Milestone.Status.SUBMITTED)
+            .annotate(submitted_at=Max("submissions__submitted_at"))
+            .order_by("submitted_at", "pk")
+        ),
+        "ratings": _ratings(user),
+        "outturn": forecast_outturn(user, year=FinancialYear.of(today)),
+    }
