@@ -1,5 +1,5 @@
-"""The ledger: every payment, recovery and spend-return line the user may see, as
-rows for a CSV or an Excel file.
+"""The ledger download: every payment, recovery and spend-return line the user may see
+(grants.ledger, in its one order), as rows for a CSV or an Excel file.
 
 Rows come from the database through a server-side cursor (``iterator``) and are
 written one by one, so memory stays flat however long the ledger is: CSV through
@@ -17,16 +17,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from grants import money
+from grants.ledger import ledger_lines
 from grants.models import Payment, SpendReturn
 from core.exports import FORMULA_STARTS, safe_cell
 from core.workbook import DATE_FORMAT, MONEY_FORMAT
 
-CHUNK = 2_000
 HEADER = [
     "Date", "Kind", "Project reference", "Project", "Grant", "Recipient", "Recipient org-id",
     "Financial year", "Quarter", "Amount (£)", "Forecast for rest of year (£)", "Reference", "Illustrative figure",
 ]
-RECOVERY = Payment.Kind.RECOVERY
 QUARTER_LABELS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4"}
 MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
 # Columns whose text came from a user and could start a formula: the rest are dates,
@@ -35,29 +34,12 @@ TYPED_TEXT_COLUMNS = (2, 3, 4, 5, 6, 11)
 DATE_COLUMNS = {0}
 WIDTHS = [12, 14, 14, 40, 40, 36, 18, 12, 8, 16, 16, 18, 10]
 
-_PAYMENT_FIELDS = (
-    "paid_on", "kind", "allocation__grant__project__reference", "allocation__grant__project__title",
-    "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
-    "allocation__financial_year", "net_amount", "reference", "illustrative",
-)
-_RETURN_FIELDS = (
-    "quarter", "allocation__grant__project__reference", "allocation__grant__project__title",
-    "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
-    "allocation__financial_year", "spent", "forecast", "illustrative",
-)
-
-
 def _payments(user):
-    return (
-        Payment.objects.for_user(user).annotate(net_amount=money.NET_AMOUNT).order_by("paid_on", "pk")
-        .values_list(*_PAYMENT_FIELDS)
-    )
+    return Payment.objects.for_user(user)
 
 
 def _returns(user):
-    return SpendReturn.objects.for_user(user).order_by(
-        "allocation__financial_year", "quarter", "pk"
-    ).values_list(*_RETURN_FIELDS)
+    return SpendReturn.objects.for_user(user)
 
 
 def ledger_size(user) -> int:
@@ -65,32 +47,19 @@ def ledger_size(user) -> int:
 
 
 def ledger_rows(user) -> Iterator[list]:
-    """Payments and recoveries in date order, then spend returns by year and quarter."""
+    """The user's ledger lines (grants.ledger: in date order) as rows of the file."""
     years = {}  # FinancialYear -> its label, worked out once per year, not once per row
-
-    def label(year):
+    for line in ledger_lines(_payments(user), _returns(user)):
+        year = line.financial_year
         if year not in years:
             years[year] = str(year)
-        return years[year]
-
-    quarter_ends = {}
-    for paid_on, kind, ref, project, grant, recipient, org_id, year, amount, reference, illustrative in _payments(
-        user
-    ).iterator(chunk_size=CHUNK):
+        payment = line.spent is None
         yield [
-            paid_on, "Recovery" if kind == RECOVERY else "Payment", ref, project, grant, recipient, org_id,
-            # SQLite hands back the signed amount with ten places: the ledger is to the penny.
-            label(year), None, money.to_penny(amount), None, reference, "Yes" if illustrative else "No",
-        ]
-    for quarter, ref, project, grant, recipient, org_id, year, spent, forecast, illustrative in _returns(
-        user
-    ).iterator(chunk_size=CHUNK):
-        key = (year, quarter)
-        if key not in quarter_ends:
-            quarter_ends[key] = year.quarter(quarter).end
-        yield [
-            quarter_ends[key], "Spend return", ref, project, grant, recipient, org_id, label(year), QUARTER_LABELS[quarter],
-            spent, forecast, "", "Yes" if illustrative else "No",
+            line.date, line.kind, line.project_reference, line.project_title, line.grant_title, line.recipient_name,
+            line.recipient_org_id, years[year], None if payment else QUARTER_LABELS[line.quarter.number],
+            # SQLite hands back amounts with more places: the ledger is to the penny.
+            money.to_penny(line.paid) if payment else line.spent, line.forecast, line.reference,
+            "Yes" if line.illustrative else "No",
         ]
 
 

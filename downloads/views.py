@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, RECIPIENTS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded, stored_file
+from audit.models import DownloadRecord
 from downloads import ledger
 from downloads.models import ExportJob
 from downloads.tasks import make_export
 from core.exports import XLSX_CONTENT_TYPE
-from core.uploads import download_response
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
@@ -48,17 +48,17 @@ def ledger_download(request, extension):
     size = ledger.ledger_size(user)
     if size > _limit(extension):
         return redirect("downloads:job", job_pk=_background_job(user, KINDS[extension], size).pk)
-    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"Ledger ({extension}, {size} rows)")
     filename = f"ledger-{timezone.localtime():%Y-%m-%d}.{extension}"
     if extension == "csv":
         response = StreamingHttpResponse(ledger.stream_csv(ledger.ledger_rows(user)), content_type=CONTENT_TYPES["csv"])
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    # Written to a temporary file row by row, then sent from disk: memory stays flat.
-    made = tempfile.NamedTemporaryFile(suffix=".xlsx")  # removed when the response closes it
-    ledger.write_xlsx(made.name, ledger.ledger_rows(user))
-    made.seek(0)
-    return FileResponse(made, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    else:
+        # Written to a temporary file row by row, then sent from disk: memory stays flat.
+        made = tempfile.NamedTemporaryFile(suffix=".xlsx")  # removed when the response closes it
+        ledger.write_xlsx(made.name, ledger.ledger_rows(user))
+        made.seek(0)
+        response = FileResponse(made, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return recorded(request, response, description=f"Ledger ({extension}, {size} rows)")
 
 
 def _background_job(user, kind, size) -> ExportJob:
@@ -86,7 +86,7 @@ def job_detail(request, job_pk):
 @role_required(*MONEY_READERS)
 def job_file(request, job_pk):
     job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk, status=ExportJob.Status.DONE)
-    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"{job.get_kind_display()}, made in the background")
-    return download_response(job.file, name=job.filename, content_type=CONTENT_TYPES[job.extension])
+    return stored_file(request, job.file, name=job.filename, content_type=CONTENT_TYPES[job.extension],
+                       kind=DownloadRecord.Kind.EXPORT, description=f"{job.get_kind_display()}, made in the background")
 
 

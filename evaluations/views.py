@@ -5,12 +5,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.permissions import EVALUATORS, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import stored_file
+from audit.models import DownloadRecord
 from evaluations.forms import (
     EvaluationForm,
     EvaluatorEvaluationForm,
@@ -26,7 +26,6 @@ from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
 from core.lifecycle import IllegalStatusChange
 from core.paging import page_of
-from core.uploads import download_response
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)
@@ -176,16 +175,14 @@ def report_upload(request, evaluation_pk):
 @role_required(*READERS)
 def report_download(request, report_pk):
     report = get_object_or_404(EvaluationReport.objects.for_user(request.user).exclude(file=""), pk=report_pk)
-    try:
-        response = download_response(
-            report.file,
-            name=report.original_name or report.file.name.rsplit("/", 1)[-1],
-            content_type=report.content_type or "application/octet-stream",
-        )
-    except FileNotFoundError:
-        raise Http404("The report file is missing") from None
-    record_download(request, kind=DownloadRecord.Kind.EVALUATION_REPORT, obj=report)
-    return response
+    return stored_file(
+        request,
+        report.file,
+        name=report.original_name or report.file.name.rsplit("/", 1)[-1],
+        content_type=report.content_type or "application/octet-stream",
+        kind=DownloadRecord.Kind.EVALUATION_REPORT,
+        obj=report,
+    )
 
 
 @role_required(*EDITORS)

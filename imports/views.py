@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import EVALUATORS, OFFICERS, RECIPIENTS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from evaluations.models import Evaluation
 from grants.models import Grant
 from imports import services
@@ -59,9 +59,8 @@ def _importer(batch: ImportBatch, user):
 
 
 def _download_template(request, importer):
-    response = workbook_response(importer.workbook(), importer.filename)
-    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"Import template: {importer.title}")
-    return response
+    return recorded(request, workbook_response(importer.workbook(), importer.filename),
+                    description=f"Import template: {importer.title}")
 
 
 def _upload(request, importer, *, template_url, back_url, caption):

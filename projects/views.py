@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -22,7 +21,8 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from projects.history import project_history
-from audit.models import DownloadRecord, record_download
+from audit.downloads import stored_file
+from audit.models import DownloadRecord
 from grants import money
 from core.lifecycle import IllegalStatusChange
 from projects.services import close_project, closure_problems, save_milestone
@@ -48,7 +48,6 @@ from projects.services import review_milestone, submit_milestone
 from projects.tables import ProjectTable
 from core.forms import show_refusal
 from core.paging import sort_and_page
-from core.uploads import download_response
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -525,9 +524,5 @@ def milestone_review(request, milestone_pk):
 @role_required(*MILESTONE_READERS)
 def evidence_download(request, evidence_pk):
     evidence = get_object_or_404(EvidenceFile.objects.for_user(request.user), pk=evidence_pk)
-    try:
-        response = download_response(evidence.file, name=evidence.original_name, content_type=evidence.content_type)
-    except FileNotFoundError:
-        raise Http404("The stored file is missing") from None
-    record_download(request, kind=DownloadRecord.Kind.EVIDENCE_FILE, obj=evidence)
-    return response
+    return stored_file(request, evidence.file, name=evidence.original_name, content_type=evidence.content_type,
+                       kind=DownloadRecord.Kind.EVIDENCE_FILE, obj=evidence)

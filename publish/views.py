@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from publish.spreadsheet import workbook_for
 from publish.threesixtygiving import LICENCE, PENNY, STANDARD_VERSION, ZERO, package, publication, published_grants
 from core.workbook import workbook_response
@@ -22,10 +22,8 @@ from core.workbook import workbook_response
 NOTHING_PUBLISHED = "No grants are published yet."
 
 
-def _record(request, kind: str, count: int) -> None:
-    if request.user.is_authenticated:
-        record_download(request, kind=DownloadRecord.Kind.EXPORT,
-                        description=f"360Giving publication ({kind}, {count} grant{'s' if count != 1 else ''})")
+def _described(kind: str, count: int) -> str:
+    return f"360Giving publication ({kind}, {count} grant{'s' if count != 1 else ''})"
 
 
 @require_safe
@@ -66,8 +64,7 @@ def package_json(request):
     response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/json; charset=utf-8")
     # Open data, identical for everyone and sent without credentials: any site may read it.
     response["Access-Control-Allow-Origin"] = "*"
-    _record(request, "JSON", len(published.grants))
-    return response
+    return recorded(request, response, description=_described("JSON", len(published.grants)))
 
 
 @require_safe
@@ -76,5 +73,4 @@ def package_xlsx(request):
     if not published.grants:
         raise Http404(NOTHING_PUBLISHED)
     response = workbook_response(workbook_for(published.grants), "360giving.xlsx")
-    _record(request, "Excel", len(published.grants))
-    return response
+    return recorded(request, response, description=_described("Excel", len(published.grants)))

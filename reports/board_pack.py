@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role, User
 from accounts.permissions import PROGRAMME_READERS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from reports.impact import build_report, results_for
 from evaluations.models import Judgement
 from grants import money
@@ -223,7 +223,4 @@ def board_pack(request):
     response = pdf_response(
         PDF_TEMPLATE, board_pack_context(as_at, request.user), f"board-pack-{as_at:%Y-%m-%d}.pdf", request=request
     )
-    record_download(
-        request, kind=DownloadRecord.Kind.EXPORT, description=f"{TITLE} as at {as_at:%-d %B %Y} (PDF)"
-    )
-    return response
+    return recorded(request, response, description=f"{TITLE} as at {as_at:%-d %B %Y} (PDF)")

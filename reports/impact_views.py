@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
 from reports.impact import awarded_by_project, build_report, results_for, spend_by_project
 from evaluations.models import Evaluation, EvidenceRating
@@ -67,12 +67,10 @@ def _impact_page(request, *, project=None):
     name = f"impact-{slugify(project.reference) if project else 'programme'}-{timezone.localdate():%Y-%m-%d}"
     if fmt == "xlsx" and valid:
         response = workbook_response(_workbook(report, title, filters, context["generated_at"]), f"{name}.xlsx")
-        record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"{title} (Excel)")
-        return response
+        return recorded(request, response, description=f"{title} (Excel)")
     if fmt == "pdf" and valid:
         response = pdf_response("pdf/impact_report.html", context, f"{name}.pdf", request=request)
-        record_download(request, kind=DownloadRecord.Kind.EXPORT, description=f"{title} (PDF)")
-        return response
+        return recorded(request, response, description=f"{title} (PDF)")
     return render(request, "reports/impact_report.html", context)
 
 
@@ -127,8 +125,7 @@ def card(request, project_pk):
         response = pdf_response(
             "pdf/impact_card.html", context, f"impact-card-{slugify(project.reference)}.pdf", request=request
         )
-        record_download(request, kind=DownloadRecord.Kind.EXPORT, obj=project, description=f"Impact card: {project.title} (PDF)")
-        return response
+        return recorded(request, response, obj=project, description=f"Impact card: {project.title} (PDF)")
     return render(request, "reports/impact_card.html", context)
 
 

@@ -24,7 +24,8 @@ from django.utils.http import urlencode
 from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
-from reports.spending import OVERSPEND, PROJECT, UNDERSPEND, Thresholds
+from reports.spending import OVERSPEND, PROJECT, UNDERSPEND
+from reports.spending_notes import Thresholds
 
 LIMIT = 10
 

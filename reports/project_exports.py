@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from core.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
 from projects.filters import ProjectFilter
 from projects.views import project_queryset
@@ -51,8 +51,7 @@ def _described(kind, rows):
 def projects_csv(request):
     rows = _project_rows(request)
     response = csv_response("projects.csv", PROJECT_COLUMNS, rows)
-    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=_described("CSV", rows))
-    return response
+    return recorded(request, response, description=_described("CSV", rows))
 
 
 @require_GET
@@ -76,8 +75,7 @@ def projects_xlsx(request):
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="projects.xlsx"'
-    record_download(request, kind=DownloadRecord.Kind.EXPORT, description=_described("Excel", rows))
-    return response
+    return recorded(request, response, description=_described("Excel", rows))
 
 
 app_name = "exports"

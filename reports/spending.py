@@ -32,7 +32,6 @@ the year and quarter groupings share three grouped queries.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,8 +44,10 @@ from django.utils import timezone
 
 from grants import money
 from grants.financial_year import FinancialQuarter, FinancialYear
+from grants.ledger import LedgerLine, ledger_lines
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, SpendReturn
 from reports.chart import BLUE, GREEN, ORANGE, BarChart, grouped_bar_chart
+from reports.spending_notes import Thresholds, explanation
 
 TENTH = Decimal("0.1")
 
@@ -81,75 +82,6 @@ GROUPINGS = {
     )
 }
 QUARTER_NAMES = {1: "Q1 (Apr to Jun)", 2: "Q2 (Jul to Sep)", 3: "Q3 (Oct to Dec)", 4: "Q4 (Jan to Mar)"}
-
-FINANCIAL_YEAR_BASIS = (
-    "A financial year runs from 1 April to 31 March and means the same in every grouping and filter: payments and "
-    "recoveries count in the year and quarter of the date they were made; spending counts in the year and quarter "
-    "its spend return covers; allocations and forecasts count in the year they are for. So the quarters of a year "
-    "add up to the year, and a payment made after its allocation's year counts in the year it was made."
-)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The percentages of an allocation past which a variance is flagged, either way."""
-
-    underspend: int
-    overspend: int
-
-    @classmethod
-    def from_settings(cls) -> Thresholds:
-        return cls(money.underspend_threshold(), money.overspend_threshold())
-
-    @property
-    def underspend_text(self) -> str:
-        return f"Variance more than {self.underspend}% of allocated"
-
-    @property
-    def overspend_text(self) -> str:
-        return f"Spent and forecast more than allocated by over {self.overspend}% of it"
-
-
-def explanation(thresholds: Thresholds, as_at: dt.date | None = None) -> list[str]:
-    """How the figures are worked out, in plain words: on the page, in the workbook, the PDF and the CSV."""
-    notes = [
-        FINANCIAL_YEAR_BASIS,
-        "Filtered to a financial year, paid is what was paid on dates in that year, whichever year's allocation it "
-        "was paid against; allocated, spent and forecast are those of that year's allocations.",
-        "Paid is payments less recoveries (net paid). Spent is the total of the spend returns. Forecast is, for each "
-        "allocation, the forecast in its latest spend return (the highest quarter); an allocation with no return "
-        "yet adds nothing.",
-        "Variance is allocated less spent less forecast: money neither spent nor expected to be. It is negative when "
-        "more is spent or forecast than was allocated. % spent is spent as a share of allocated.",
-        f"A row is flagged as an underspend when its variance is more than {thresholds.underspend}% of its "
-        f"allocation, and as an overspend when spent and forecast pass its allocation by more than "
-        f"{thresholds.overspend}% of it. A negative variance is never called an underspend.",
-        "With a quarter chosen, the figures are the position at the end of that quarter: payments made in the year "
-        "up to its last day, spending reported for the quarters up to it, and the forecast in the latest return up "
-        "to it.",
-        "Awarded is the whole award of each grant, counted once. It is shown for projects, rounds and the total, "
-        "but not for organisations, years or quarters (shown as –), because an award is not split between them. "
-        "Filtered by organisation, authority type or year, awarded is still the whole award of each grant with "
-        "money in the filter.",
-        "By quarter, paid is money paid less recoveries on dates in that quarter; spent is what the returns for "
-        "that quarter report. Allocations and forecasts are for a whole year, so they appear only in the years "
-        "and the total.",
-    ]
-    if as_at:
-        day = f"{as_at:%-d %B %Y}"
-        notes.append(
-            f"As at {day}: every figure is as recorded by the end of that day. Payments and recoveries made on or "
-            f"before it and recorded by then; spend returns submitted by then, each allocation's forecast from the "
-            f"latest of them; allocations and awards as they stood then, leaving out those made later. Allocations "
-            f"for financial years that start after {day} are not counted, so they add nothing to the variance."
-        )
-    else:
-        notes.append(
-            "The figures are as they stand now, added up from the running balance kept for each allocation. Choose "
-            "an “as at” date to see them as they were recorded at the end of an earlier day."
-        )
-    return notes
-
 
 @dataclass(frozen=True)
 class SpendingFilters:
@@ -613,54 +545,6 @@ class SpendingReport:
 
     # --- The ledger: every line of money in scope ------------------------------
 
-    LEDGER_FIELDS = (
-        "allocation__financial_year", "allocation__grant__project__reference", "allocation__grant__project__title",
-        "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
-    )
-
     def ledger(self) -> Iterator[LedgerLine]:
-        """Payments, recoveries and spend-return lines in date order (a return dated by its quarter's last day).
-
-        Two queries read with a cursor and merged, so a long ledger is never held in memory.
-        """
-        payments = (
-            self.payments.order_by("paid_on", "pk")
-            .values_list("paid_on", "kind", "amount", "reference", *self.LEDGER_FIELDS)
-            .iterator(chunk_size=2000)
-        )
-        returns = (
-            self.spend_lines.order_by("allocation__financial_year", "quarter", "pk")
-            .values_list("quarter", "spent", *self.LEDGER_FIELDS)
-            .iterator(chunk_size=2000)
-        )
-
-        def from_payments():
-            for paid_on, kind, amount, reference, *rest in payments:
-                recovery = kind == Payment.Kind.RECOVERY
-                yield LedgerLine(
-                    paid_on, FinancialQuarter.of(paid_on), "Recovery" if recovery else "Payment",
-                    -amount if recovery else amount, None, reference, *rest,
-                )
-
-        def from_returns():
-            for number, spent, *rest in returns:
-                quarter = rest[0].quarter(number)
-                yield LedgerLine(quarter.end, quarter, "Spend return", None, spent, "", *rest)
-
-        return heapq.merge(from_payments(), from_returns(), key=lambda line: (line.date, line.kind != "Spend return"))
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    date: dt.date
-    quarter: FinancialQuarter
-    kind: str
-    paid: Decimal | None  # negative for a recovery
-    spent: Decimal | None
-    reference: str
-    financial_year: FinancialYear
-    project_reference: str
-    project_title: str
-    grant_title: str
-    recipient_name: str
-    recipient_org_id: str
+        """Payments, recoveries and spend-return lines in scope, in the one ledger order (grants.ledger)."""
+        return ledger_lines(self.payments, self.spend_lines)

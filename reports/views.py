@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, role_required
-from audit.models import DownloadRecord, record_download
+from audit.downloads import recorded
 from reports.dashboard import dashboard_figures
 from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
 from reports.forms import SpendingFilterForm
@@ -38,12 +38,11 @@ def _download(request, report: SpendingReport, file_format: str) -> HttpResponse
         )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    record_download(
-        request, kind=DownloadRecord.Kind.EXPORT,
+    return recorded(
+        request, response,
         description=f"Spending report ({FORMATS[file_format]}, by {report.grouping.label.lower()}; "
                     f"{report.filters.summary()})",
     )
-    return response
 
 
 @require_GET

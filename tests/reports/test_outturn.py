@@ -13,7 +13,7 @@ from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import AllocationBalance
 from reports.outturn import forecast_outturn
-from reports.spending import Thresholds
+from reports.spending_notes import Thresholds
 from tests.factories import AllocationFactory, GrantFactory, SpendReturnFactory, UserFactory
 
 DASHBOARD = reverse("projects:dashboard")
