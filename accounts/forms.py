@@ -6,8 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.forms import GovukForm, GovukFormMixin

@@ -326,10 +326,10 @@ def _pages(pdf: bytes) -> int:
 def bench_pdfs(report):
     import datetime as dt
 
+    from core.pdf import html_to_pdf, render_pdf_html
     from reports import board_pack
     from reports.downloads import PDF_TEMPLATE, build_spending_pdf, spending_pdf_context
     from reports.spending import SpendingFilters, SpendingReport
-    from core.pdf import html_to_pdf, render_pdf_html
 
     spending = SpendingReport(reader(), SpendingFilters(), "project")
     cases = [

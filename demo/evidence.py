@@ -3,7 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-
+from demo.common import _at, _set_changed, _upsert
+from demo.datafile import DATE, STR, Fields, Nullable, read
+from demo.records import EVALUATOR
 from evaluations.catalogue import CP_PLANS, DIRECT_WORK, load_measures
 from evaluations.models import (
     Evaluation,
@@ -14,9 +16,6 @@ from evaluations.models import (
     OutcomeResult,
 )
 from evaluations.services import rate_evaluation, save_result
-from demo.common import _at, _set_changed, _upsert
-from demo.datafile import DATE, STR, Fields, Nullable, read
-from demo.records import EVALUATOR
 
 # The evaluations are data (demo/data/evaluations.json; demo/datafile.py says how it is
 # written and read). A report is (title, kind, published on), known by its title; a

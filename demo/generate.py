@@ -53,6 +53,27 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from demo.generate_plan import (  # noqa: F401 (GENERATED_PASSWORD: for the command and tests)
+    BATCH_SIZE,
+    CHUNK,
+    FINANCIAL_YEARS,
+    GENERATED_PASSWORD,
+    LEAVES,
+    MAX_SEED,
+    PARENTS,
+    PER_PROJECT,
+    POOL_KINDS,
+    POOL_WORDS,
+    REASON,
+    Chunk,
+    Context,
+    _at,
+    _plan_project,
+    _pool_org_id,
+    _pounds,
+)
+from demo.generate_write import _history_model, _write
+from demo.records import DFE, ORGANISATIONS, THEMES
 from evaluations.catalogue import MEASURES, load_measures
 from evaluations.models import (
     Evaluation,
@@ -84,27 +105,6 @@ from projects.models import (
     ProjectStatusChange,
     Theme,
 )
-from demo.generate_plan import (  # noqa: F401 (GENERATED_PASSWORD: for the command and tests)
-    BATCH_SIZE,
-    CHUNK,
-    FINANCIAL_YEARS,
-    GENERATED_PASSWORD,
-    LEAVES,
-    MAX_SEED,
-    PARENTS,
-    PER_PROJECT,
-    POOL_KINDS,
-    POOL_WORDS,
-    REASON,
-    Chunk,
-    Context,
-    _at,
-    _plan_project,
-    _pool_org_id,
-    _pounds,
-)
-from demo.generate_write import _history_model, _write
-from demo.records import DFE, ORGANISATIONS, THEMES
 
 FUNDER = DFE
 

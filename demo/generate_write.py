@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
+from demo.generate_plan import BATCH_SIZE, LEAVES, PARENTS, Chunk
 from grants.financial_year import FinancialYearField
 from grants.models import (
     Grant,
 )
-from demo.generate_plan import BATCH_SIZE, LEAVES, PARENTS, Chunk
 
 # --- Writing -------------------------------------------------------------------------
 

@@ -29,19 +29,6 @@ from django.core.management import call_command
 from django.db import transaction
 
 from accounts.models import Role, User
-from grants.financial_year import FinancialYear
-from grants.models import (
-    Allocation,
-    Organisation,
-    Payment,
-    Programme,
-    Round,
-)
-from projects.models import (
-    Project,
-    ProjectPartner,
-    Theme,
-)
 from demo.common import _at, _Clock, _closed_on, _live_project, _project_events, _upsert
 from demo.evidence import _load_evidence
 from demo.money import (
@@ -65,6 +52,20 @@ from demo.records import (  # noqa: F401 (DELIBERATE_DISCREPANCIES: for the test
     THEMES,
     gbp,
 )
+from grants.financial_year import FinancialYear
+from grants.models import (
+    Allocation,
+    Organisation,
+    Payment,
+    Programme,
+    Round,
+)
+from projects.models import (
+    Project,
+    ProjectPartner,
+    Theme,
+)
+
 
 def load_demo() -> str:
     """Load (or bring up to date) the demo programme; return a one-line summary."""

@@ -8,8 +8,20 @@ from functools import partial
 from django.utils import timezone
 
 from accounts.models import Role
-from grants.financial_year import FinancialYear
+from demo.common import _advance, _at, _closed_on, _grant_path, _live_project, _project_events, _set_changed
+from demo.money_records import (
+    ADVANCE_PAYMENT,
+    LAST_YEAR_RETURNED_QUARTERS,
+    LATE_FINAL_PAYMENT,
+    MILESTONES,
+    QUARTER_SHARES,
+    RECOVERY,
+    SCHEDULED_PAYMENTS,
+    UNDERSPENT,
+)
+from demo.records import PROJECT_DATA, PROJECTS, gbp
 from grants import money
+from grants.financial_year import FinancialYear
 from grants.models import (
     Allocation,
     Grant,
@@ -29,18 +41,7 @@ from projects.models import (
     Project,
 )
 from projects.services import close_project, review_milestone, save_milestone, submit_milestone
-from demo.common import _advance, _at, _closed_on, _grant_path, _live_project, _project_events, _set_changed
-from demo.money_records import (
-    ADVANCE_PAYMENT,
-    LAST_YEAR_RETURNED_QUARTERS,
-    LATE_FINAL_PAYMENT,
-    MILESTONES,
-    QUARTER_SHARES,
-    RECOVERY,
-    SCHEDULED_PAYMENTS,
-    UNDERSPENT,
-)
-from demo.records import PROJECT_DATA, PROJECTS, gbp
+
 
 def _load_grant(project, round_, data, officer, clock) -> Grant:
     note = data.get("grant_note")

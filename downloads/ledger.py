@@ -16,11 +16,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from core.exports import FORMULA_STARTS, safe_cell
+from core.workbook import DATE_FORMAT, MONEY_FORMAT
 from grants import money
 from grants.ledger import ledger_lines
 from grants.models import Payment, SpendReturn
-from core.exports import FORMULA_STARTS, safe_cell
-from core.workbook import DATE_FORMAT, MONEY_FORMAT
 
 HEADER = [
     "Date", "Kind", "Project reference", "Project", "Grant", "Recipient", "Recipient org-id",

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded, stored_file
 from audit.models import DownloadRecord
+from core.exports import XLSX_CONTENT_TYPE
 from downloads import ledger
 from downloads.models import ExportJob
 from downloads.tasks import make_export
-from core.exports import XLSX_CONTENT_TYPE
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}

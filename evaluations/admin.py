@@ -2,15 +2,6 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 
-from evaluations.models import (
-    Evaluation,
-    EvaluationReport,
-    EvaluationStatusChange,
-    EvidenceRating,
-    OutcomeArea,
-    OutcomeMeasure,
-    OutcomeResult,
-)
 from core.admin import (
     HTTPS_URLS,
     AuditHistoryAdmin,
@@ -20,6 +11,15 @@ from core.admin import (
     status_actions,
 )
 from core.uploads import check_upload
+from evaluations.models import (
+    Evaluation,
+    EvaluationReport,
+    EvaluationStatusChange,
+    EvidenceRating,
+    OutcomeArea,
+    OutcomeMeasure,
+    OutcomeResult,
+)
 
 REPORT_FIELDS = ("title", "kind", "published_on", "url", "file")
 REPORT_DETAILS = ("original_name", "content_type", "size_bytes", "uploaded_by", "uploaded_at")

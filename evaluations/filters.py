@@ -4,10 +4,10 @@ in a subquery rather than joining, so a result appears once."""
 import django_filters
 from django.db.models import Q
 
+from core.forms import GovukForm
 from evaluations.models import Evaluation, EvidenceRating, OutcomeArea
 from grants.models import Grant, Organisation, Round
 from projects.models import Project, ProjectPartner, Theme
-from core.forms import GovukForm
 
 MARYLAND_LEVELS = [
     (str(level), f"Maryland level {level} or above{extra}")

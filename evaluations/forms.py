@@ -4,6 +4,9 @@ evidence ratings. Every message says what to do next, in the words of the page."
 from django import forms
 
 from accounts.models import Role, User
+from core.fields import TODAY, DateField, NumberField
+from core.forms import GovukForm, GovukModelForm
+from core.uploads import ALLOWED_DESCRIPTION, check_upload
 from evaluations.models import (
     PERCENT_FIGURES,
     Evaluation,
@@ -17,10 +20,6 @@ from evaluations.models import (
 from grants.models import Organisation
 from projects.forms import CHECKBOXES, RADIOS, GovukCheckboxSelectMultiple, GovukRadioSelect
 from projects.models import Project
-from core.fields import TODAY, DateField, NumberField
-from core.forms import GovukForm, GovukModelForm
-from core.uploads import ALLOWED_DESCRIPTION, check_upload
-
 
 plain_number = plain  # 20.0000 as 20 and 20.5000 as 20.5: the figure as a person would write it
 

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeResult
 from core.uploads import check_upload
+from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeResult
 
 
 def _require_editor(evaluation: Evaluation, by) -> None:

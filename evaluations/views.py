@@ -11,6 +11,8 @@ from django.urls import reverse
 from accounts.permissions import EVALUATORS, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import stored_file
 from audit.models import DownloadRecord
+from core.lifecycle import IllegalStatusChange
+from core.paging import page_of
 from evaluations.forms import (
     EvaluationForm,
     EvaluatorEvaluationForm,
@@ -24,8 +26,6 @@ from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
-from core.lifecycle import IllegalStatusChange
-from core.paging import page_of
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)

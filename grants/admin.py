@@ -24,7 +24,6 @@ from core.admin import (
     status_actions,
 )
 from grants import services
-from grants.spend_returns import review_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import (
     Allocation,
@@ -38,6 +37,8 @@ from grants.models import (
     SpendReturn,
     Variation,
 )
+from grants.spend_returns import review_spend_return
+
 
 class CurrentFilter(admin.SimpleListFilter):
     title = "current or ended"

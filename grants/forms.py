@@ -12,10 +12,10 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
-from grants.financial_year import FIRST_YEAR, LAST_YEAR, FinancialYear, financial_year_choices
-from grants.models import Grant, Organisation, RecoveryReason, Round
 from core.fields import TODAY, DateField, MoneyField
 from core.forms import GovukForm, GovukModelForm
+from grants.financial_year import FIRST_YEAR, LAST_YEAR, FinancialYear, financial_year_choices
+from grants.models import Grant, Organisation, RecoveryReason, Round
 
 # The service records financial years from April 1990 to March of the year after LAST_YEAR:
 # a grant's dates fall within them, and money is paid or recovered on a day that has come.

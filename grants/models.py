@@ -11,9 +11,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.lifecycle import Stateful, StatusChange
 from grants import money as figures
 from grants.financial_year import FinancialYearField
-from core.lifecycle import Stateful, StatusChange
 
 ORG_ID = RegexValidator(
     r"^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$",

@@ -17,10 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from core.forms import show_refusal
+from core.lifecycle import IllegalStatusChange
+from core.paging import page_of
 from grants import money, services
-from grants.spend_returns import submit_spend_return
-from grants.spend_returns import amend_spend_return
-from grants.spend_returns import review_spend_return
 from grants.forms import (
     AllocationForm,
     GrantForm,
@@ -31,12 +31,10 @@ from grants.forms import (
     SpendReturnForm,
     VariationDecisionForm,
 )
-from core.lifecycle import IllegalStatusChange
-from grants.reconciliation import find_discrepancies
 from grants.models import Allocation, Grant, Payment, SpendReturn, Variation
+from grants.reconciliation import find_discrepancies
+from grants.spend_returns import amend_spend_return, review_spend_return, submit_spend_return
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
-from core.forms import show_refusal
-from core.paging import page_of
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)

@@ -22,7 +22,6 @@ from imports.importers import (
 from imports.models import ImportBatch
 from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
 
-
 ALLOCATIONS = Layout(
     "Allocations",
     (

@@ -20,7 +20,6 @@ from imports.models import ImportBatch
 from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
 from projects.models import ProjectPartner
 
-
 SIGNIFICANCE_LABELS = {
     "Statistically significant": "significant",
     "Not statistically significant": "not_significant",

@@ -15,10 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.uploads import clean_name
 from imports.importers import CHANGED, NEW, UNCHANGED, Change, Importer
 from imports.models import ImportBatch
 from imports.spreadsheet import Problem, Refused, check_workbook_upload, read_rows
-from core.uploads import clean_name
 
 
 @dataclass

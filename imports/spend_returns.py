@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from grants.spend_returns import amend_spend_return, submit_spend_return
 from grants.models import Allocation, Grant, Organisation, SpendReturn
+from grants.spend_returns import amend_spend_return, submit_spend_return
 from imports.importers import (
     CHANGED,
     NEW,
@@ -20,7 +20,6 @@ from imports.importers import (
 )
 from imports.models import ImportBatch
 from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
-
 
 SPEND_RETURNS = Layout(
     "Spend returns",

@@ -27,11 +27,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from grants.financial_year import FinancialYear
 from core.exports import xlsx_text
 from core.fields import Unreadable, check_date, check_money, check_number, parse_date, parse_money, parse_number
 from core.uploads import check_upload
 from core.workbook import DATE_FORMAT, MONEY_FORMAT, new_workbook
+from grants.financial_year import FinancialYear
 
 INSTRUCTIONS = "Instructions"
 LISTS = "Lists"

@@ -15,16 +15,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import EVALUATORS, OFFICERS, RECIPIENTS, role_required
 from audit.downloads import recorded
+from core.workbook import workbook_response
 from evaluations.models import Evaluation
 from grants.models import Grant
 from imports import services
-from imports.forms import UploadForm
 from imports.allocations import AllocationImport
+from imports.forms import UploadForm
+from imports.models import ImportBatch
 from imports.results import ResultImport
 from imports.spend_returns import SpendReturnImport
-from imports.models import ImportBatch
 from imports.spreadsheet import MAX_DATA_ROWS, Refused
-from core.workbook import workbook_response
 
 # The preview lists at most this many rows of each kind; the counts are always whole.
 SHOWN = 500

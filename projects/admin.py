@@ -3,7 +3,14 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
-from core.admin import AuditHistoryAdmin, ReadOnlyInline, StatefulAdmin, StatusHistoryInline, ViewOnlyAdmin, status_actions
+from core.admin import (
+    AuditHistoryAdmin,
+    ReadOnlyInline,
+    StatefulAdmin,
+    StatusHistoryInline,
+    ViewOnlyAdmin,
+    status_actions,
+)
 from projects.models import (
     EvidenceFile,
     Milestone,

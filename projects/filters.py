@@ -5,9 +5,9 @@ awarded total beside it is never multiplied by the join."""
 import django_filters
 from django.db.models import Q
 
+from core.forms import GovukForm
 from grants.models import Grant, Organisation, Round
 from projects.models import Project, ProjectPartner, Theme
-from core.forms import GovukForm
 
 NOT_RATED = "none"
 

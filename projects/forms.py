@@ -5,12 +5,12 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
-from grants.models import Allocation, Organisation
-from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
-from projects.services import MAX_FILES_PER_SUBMISSION
 from core.fields import TODAY, DateField, MoneyField
 from core.forms import GovukForm, GovukModelForm
 from core.uploads import ALLOWED_DESCRIPTION
+from grants.models import Allocation, Organisation
+from projects.models import Milestone, MilestoneReview, Project, ProjectPartner, Theme
+from projects.services import MAX_FILES_PER_SUBMISSION
 
 RADIOS = "projects/fields/radios.html"
 CHECKBOXES = "projects/fields/checkboxes.html"

@@ -10,8 +10,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from grants import money as figures
 from core.lifecycle import Stateful, StatusChange
+from grants import money as figures
 from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
 
 

@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
+from core.uploads import check_upload
 from grants import money
 from grants.financial_year import FinancialQuarter
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from grants.services import ZERO, MoneyRuleError, describe_headroom, pounds, refuse_if_closed
 from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission, Project
-from core.uploads import check_upload
 
 MAX_FILES_PER_SUBMISSION = 10
 

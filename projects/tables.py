@@ -1,8 +1,8 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from projects.models import Project
 from core.templatetags.govuk import illustrative, money, status_tag
+from projects.models import Project
 
 TO_PROJECT = {"viewname": "projects:detail", "kwargs": {"project_pk": tables.A("pk")}}
 LINK = {"a": {"class": "govuk-link"}}

@@ -20,15 +20,15 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
-from projects.history import project_history
 from audit.downloads import stored_file
 from audit.models import DownloadRecord
-from grants import money
+from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
-from projects.services import close_project, closure_problems, save_milestone
+from core.paging import sort_and_page
+from grants import money
 from grants.models import Allocation, Grant, Payment
-from projects.filters import ProjectFilter
 from projects.activity import activity
+from projects.filters import ProjectFilter
 from projects.forms import (
     MilestoneForm,
     MilestoneReviewForm,
@@ -37,6 +37,7 @@ from projects.forms import (
     ProjectForm,
     ProjectStatusForm,
 )
+from projects.history import project_history
 from projects.models import (
     EvidenceFile,
     Milestone,
@@ -44,10 +45,8 @@ from projects.models import (
     Project,
     ProjectPartner,
 )
-from projects.services import review_milestone, submit_milestone
+from projects.services import close_project, closure_problems, review_milestone, save_milestone, submit_milestone
 from projects.tables import ProjectTable
-from core.forms import show_refusal
-from core.paging import sort_and_page
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)

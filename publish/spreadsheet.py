@@ -16,8 +16,8 @@ from collections import defaultdict
 from decimal import Decimal
 from functools import cache
 
-from publish.schema import GRANT_SCHEMA, schema_json
 from core.workbook import Column, new_workbook, write_table
+from publish.schema import GRANT_SCHEMA, schema_json
 
 SHEET_TITLE = "grants"
 WIDE = {"Title": 40, "Description": 60, "Recipient Org:Name": 36, "Funding Org:Name": 30}

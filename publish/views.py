@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from audit.downloads import recorded
+from core.workbook import workbook_response
 from publish.spreadsheet import workbook_for
 from publish.threesixtygiving import LICENCE, PENNY, STANDARD_VERSION, ZERO, package, publication, published_grants
-from core.workbook import workbook_response
 
 NOTHING_PUBLISHED = "No grants are published yet."
 

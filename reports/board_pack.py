@@ -35,15 +35,15 @@ from django.views.decorators.http import require_GET
 from accounts.models import Role, User
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.downloads import recorded
-from reports.impact import build_report, results_for
+from core.pdf import pdf_response, render_pdf
 from evaluations.models import Judgement
 from grants import money
 from grants.models import Programme
 from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.forms import BoardPackForm
+from reports.impact import build_report, results_for
 from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport
-from core.pdf import pdf_response, render_pdf
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 from openpyxl.utils import get_column_letter
 
-from reports.spending import GROUPINGS, Row, SpendingReport
 from core.exports import csv_response
 from core.pdf import render_pdf
 from core.workbook import PERCENT_FORMAT, Column, new_workbook, safe_sheet_title, write_key_values, write_table
+from reports.spending import GROUPINGS, Row, SpendingReport
 
 PDF_TEMPLATE = "pdf/spending_report.html"
 LABEL_WIDTHS = {"Project": 44, "Organisation": 40, "Programme": 40, "Reference": 12}

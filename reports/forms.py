@@ -13,12 +13,12 @@ import datetime as dt
 from django import forms
 from django.db.models import Q
 
+from core.fields import TODAY, DateField
+from core.forms import GovukForm
 from grants.financial_year import FIRST_YEAR, FinancialYear
 from grants.models import Organisation, Programme
 from projects.models import Project
 from reports.spending import AUTHORITY_TYPES, GROUPINGS, PROJECT, QUARTER_NAMES, SpendingFilters
-from core.fields import TODAY, DateField
-from core.forms import GovukForm
 
 # How many organisations an ambiguous name lists in its error message.
 SUGGESTIONS = 3

@@ -17,12 +17,12 @@ from django.utils.text import slugify
 
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded
-from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
-from reports.impact import awarded_by_project, build_report, results_for, spend_by_project
-from evaluations.models import Evaluation, EvidenceRating
-from projects.models import Project
 from core.pdf import pdf_response
 from core.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
+from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
+from evaluations.models import Evaluation, EvidenceRating
+from projects.models import Project
+from reports.impact import awarded_by_project, build_report, results_for, spend_by_project
 
 FORMATS = ("", "html", "xlsx", "pdf")
 CARD_RESULTS = 6  # what fits on one A4 page beside the evidence and the money

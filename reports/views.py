@@ -15,12 +15,12 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.downloads import recorded
+from core.exports import XLSX_CONTENT_TYPE
+from core.pdf import PDF_CONTENT_TYPE
 from reports.dashboard import dashboard_figures
 from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
 from reports.forms import SpendingFilterForm
 from reports.spending import SpendingReport
-from core.exports import XLSX_CONTENT_TYPE
-from core.pdf import PDF_CONTENT_TYPE
 
 ROWS_PER_PAGE = 50
 FORMATS = {"csv": "CSV", "xlsx": "Excel", "pdf": "PDF"}

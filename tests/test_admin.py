@@ -10,7 +10,6 @@ from decimal import Decimal as D
 
 import factory
 import pytest
-from simple_history.admin import SimpleHistoryAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
@@ -24,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EnrolmentLink, Role, SecurityEvent, User
 from audit.models import DownloadRecord

@@ -6,15 +6,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grants import services
-from grants.spend_returns import submit_spend_return
-from grants.spend_returns import amend_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment, SpendReturn
+from grants.spend_returns import amend_spend_return, submit_spend_return
 from projects.models import Project
 from projects.services import review_milestone, submit_milestone
 

@@ -22,8 +22,8 @@ from grants import money
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
 from grants.reconciliation import find_discrepancies
 from grants.services import pay_milestone
-from projects.services import closure_problems
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
+from projects.services import closure_problems
 
 pytestmark = pytest.mark.django_db
 

@@ -192,8 +192,9 @@ def test_an_administrator_issues_a_link_to_hand_over(client, world, link_require
     admin.save()
     client.force_login(admin)
     from django_otp import DEVICE_ID_SESSION_KEY  # the admin's own second step, as if given
-    from accounts.services import switch_on_two_factor
     from django_otp.util import random_hex
+
+    from accounts.services import switch_on_two_factor
     device, _ = switch_on_two_factor(user=admin, key=random_hex(20))
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id

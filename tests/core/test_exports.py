@@ -13,9 +13,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from audit.models import DownloadRecord
+from core.exports import csv_row, safe_cell, xlsx_text
 from grants.models import Grant
 from projects.models import Project
-from core.exports import csv_row, safe_cell, xlsx_text
 
 FORMULA = '=HYPERLINK("http://example.com","x")'
 

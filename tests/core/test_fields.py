@@ -7,7 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 from django.utils import timezone
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.fields import (
     TODAY,

@@ -17,9 +17,9 @@ from django.views.static import serve
 from openpyxl import Workbook
 from PIL import Image
 
+from core.uploads import check_upload, clean_name, describe_size
 from evaluations.models import EvaluationReport
 from projects.services import submit_milestone
-from core.uploads import check_upload, clean_name, describe_size
 
 NOT_WHAT_IT_SAYS = "is not what its name says: it must really be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from reports.impact import cost_per_outcome
 from evaluations.models import Evaluation, EvidenceStrength, Judgement, OutcomeMeasure, OutcomeResult
 from evaluations.services import save_result
+from reports.impact import cost_per_outcome
 from tests.factories import EvaluationFactory, EvidenceRatingFactory, OutcomeMeasureFactory, OutcomeResultFactory
 
 pytestmark = pytest.mark.django_db

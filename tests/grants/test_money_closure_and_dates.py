@@ -23,7 +23,6 @@ from grants.services import (
 from grants.spend_returns import submit_spend_return
 from projects.models import Project, ProjectStatusChange
 from projects.services import close_project, closure_problems, save_milestone
-
 from tests.grants.test_money_rules import (
     TODAY,
     D,
@@ -35,7 +34,6 @@ from tests.grants.test_money_rules import (
     refused,
     vary,
 )
-
 
 # --- Closure --------------------------------------------------------------------------------
 

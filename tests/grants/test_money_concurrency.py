@@ -17,9 +17,8 @@ from django.db import connection
 from grants import money
 from grants.models import Allocation, Payment
 from grants.services import MoneyRuleError, pay_milestone, record_payment
-from projects.services import save_milestone
 from projects.models import Milestone
-from projects.services import review_milestone, submit_milestone
+from projects.services import review_milestone, save_milestone, submit_milestone
 
 TODAY = dt.date(2016, 1, 15)
 pytestmark = [

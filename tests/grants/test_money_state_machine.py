@@ -28,7 +28,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, note, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, note
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -41,9 +43,9 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import Role
+from core.lifecycle import IllegalStatusChange
 from grants import money
 from grants.financial_year import FinancialQuarter, FinancialYear
-from core.lifecycle import IllegalStatusChange
 from grants.models import Allocation, Grant, Payment, RecoveryReason, SpendReturn
 from grants.services import (
     MoneyRuleError,

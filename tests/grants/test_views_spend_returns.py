@@ -13,11 +13,11 @@ from django.db.models.query import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Project
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import SpendReturn
 from grants.services import save_allocation
 from grants.spend_returns import amend_spend_return, review_spend_return, submit_spend_return
+from projects.models import Project
 
 
 def url(name, **kwargs):

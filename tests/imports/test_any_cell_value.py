@@ -9,7 +9,9 @@ import io
 import openpyxl
 import pytest
 from django.conf import settings
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from imports import services
 from imports.allocations import AllocationImport

@@ -12,8 +12,8 @@ from grants import services
 from grants.financial_year import FinancialYear
 from grants.models import Allocation
 from imports.allocations import AllocationImport
-from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
+from imports.spend_returns import SpendReturnImport
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import time
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
 
 from grants.financial_year import FinancialYear

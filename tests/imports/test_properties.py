@@ -14,12 +14,14 @@ from decimal import Decimal as D
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
-from imports.spend_returns import SpendReturnImport
 from imports.models import ImportBatch
+from imports.spend_returns import SpendReturnImport
 from tests.imports.files import fill, snapshot, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

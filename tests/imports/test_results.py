@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from evaluations.models import OutcomeMeasure, OutcomeResult
-from imports.results import ResultImport
 from imports.models import ImportBatch
+from imports.results import ResultImport
 from tests.imports.files import fill, problems_text, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.spend_returns import submit_spend_return
-from grants.spend_returns import review_spend_return
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, SpendReturn
-from imports.spend_returns import SpendReturnImport
+from grants.spend_returns import review_spend_return, submit_spend_return
 from imports.models import ImportBatch
+from imports.spend_returns import SpendReturnImport
 from tests.imports.files import fill, problems_text, snapshot, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db

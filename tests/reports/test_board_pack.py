@@ -26,8 +26,8 @@ from evaluations.models import Evaluation
 from grants import money as money_module
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment
-from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from grants.reconciliation import find_discrepancies
+from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.board_pack import board_pack_context, build_board_pack_pdf
 from tests.factories import (
     AllocationFactory,

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from audit.models import DownloadRecord
 from evaluations.models import OutcomeResult
-from tests.reports.test_impact_report import impact  # noqa: F401  (the fixture)
 from tests.factories import EvaluationFactory, EvidenceRatingFactory, OutcomeMeasureFactory
+from tests.reports.test_impact_report import impact  # noqa: F401  (the fixture)
 
 
 def card_url(project):

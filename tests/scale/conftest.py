@@ -5,8 +5,8 @@ import pytest
 from django.db import transaction
 
 from accounts.models import User
-from evaluations.models import OutcomeMeasure
 from demo.generate import generate_programme, programme_rows
+from evaluations.models import OutcomeMeasure
 from grants.models import Organisation
 from projects.models import Theme
 

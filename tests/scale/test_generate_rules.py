@@ -8,13 +8,13 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role
+from demo.generate import expected_counts, programme_rows
 from evaluations.models import Evaluation, OutcomeResult
 from grants import money
-from demo.generate import expected_counts, programme_rows
 from grants.models import Allocation, AllocationBalance, Grant, Payment, Programme, RecoveryReason, SpendReturn
 from grants.reconciliation import find_discrepancies
-from projects.services import closure_problems
 from projects.models import Milestone, MilestoneReview, Project
+from projects.services import closure_problems
 
 pytestmark = pytest.mark.django_db
 
