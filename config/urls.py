@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from grants import urls as grants_urls
 from grants.views import money_glossary
+from projects import payment_views
 from projects import urls as projects_urls
 from reports.views import dashboard
 
@@ -18,7 +20,28 @@ urlpatterns = [
             ([path("dashboard/", dashboard, name="dashboard"), *projects_urls.urlpatterns], projects_urls.app_name)
         ),
     ),
-    path("grants/", include("grants.urls")),
+    # Money pages that read milestones live in projects/ (projects stand above the money) and keep
+    # their paths and names in the grants namespace, added here.
+    path(
+        "grants/",
+        include(
+            (
+                [
+                    *grants_urls.urlpatterns,
+                    path("new/<int:project_pk>/", payment_views.grant_create, name="create"),
+                    path("allocations/<int:allocation_pk>/", payment_views.allocation_detail, name="allocation"),
+                    path(
+                        "allocations/<int:allocation_pk>/payments/new/",
+                        payment_views.payment_create,
+                        name="payment-create",
+                    ),
+                    path("payments/waiting/", payment_views.payments_waiting, name="payments-waiting"),
+                    path("milestones/<int:milestone_pk>/pay/", payment_views.milestone_pay, name="milestone-pay"),
+                ],
+                grants_urls.app_name,
+            )
+        ),
+    ),
     path("evaluations/", include("evaluations.urls")),
     path("exports/", include("reports.project_exports")),
     path("reports/impact/", include("reports.impact_urls")),

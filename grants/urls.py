@@ -4,21 +4,16 @@ from grants import views
 
 app_name = "grants"
 urlpatterns = [
-    path("new/<int:project_pk>/", views.grant_create, name="create"),
     path("<int:grant_pk>/", views.grant_detail, name="detail"),
     path("<int:grant_pk>/edit/", views.grant_edit, name="edit"),
     path("<int:grant_pk>/status/", views.grant_status, name="status"),
     path("<int:grant_pk>/allocations/new/", views.allocation_create, name="allocation-create"),
-    path("allocations/<int:allocation_pk>/", views.allocation_detail, name="allocation"),
     path("allocations/<int:allocation_pk>/edit/", views.allocation_edit, name="allocation-edit"),
-    path("allocations/<int:allocation_pk>/payments/new/", views.payment_create, name="payment-create"),
     path("allocations/<int:allocation_pk>/recoveries/new/", views.recovery_create, name="recovery-create"),
     path("allocations/<int:allocation_pk>/returns/new/", views.spend_return_create, name="spend-return-create"),
-    path("payments/waiting/", views.payments_waiting, name="payments-waiting"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("variations/", views.variations, name="variations"),
     path("variations/<int:variation_pk>/decide/", views.variation_decide, name="variation-decide"),
-    path("milestones/<int:milestone_pk>/pay/", views.milestone_pay, name="milestone-pay"),
     path("returns/<int:spend_return_pk>/edit/", views.spend_return_edit, name="spend-return-edit"),
     path("returns/<int:spend_return_pk>/review/", views.spend_return_review, name="spend-return-review"),
 ]

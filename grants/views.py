@@ -11,7 +11,7 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -25,22 +25,19 @@ from grants.forms import (
     AllocationForm,
     GrantForm,
     GrantStatusForm,
-    MilestonePaymentForm,
-    PaymentForm,
     RecoveryForm,
     SpendReturnForm,
     VariationDecisionForm,
 )
-from grants.models import Allocation, Grant, Payment, SpendReturn, Variation
+from grants.models import Allocation, Grant, SpendReturn, Variation
 from grants.reconciliation import find_discrepancies
 from grants.spend_returns import amend_spend_return, review_spend_return, submit_spend_return
-from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
-def _data(request):
+def form_data(request):
     return request.POST if request.method == "POST" else None
 
 
@@ -67,25 +64,10 @@ def _waiting(variation) -> str:
 
 
 @role_required(*OFFICERS)
-def grant_create(request, project_pk):
-    project = get_object_or_404(Project.objects.for_user(request.user).select_related("programme"), pk=project_pk)
-    form = GrantForm(_data(request), project=project, instance=Grant(project=project))
-    if form.is_valid():
-        try:
-            grant = services.save_grant(grant=form.save(commit=False), by=request.user)
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, f"Grant “{grant.title}” created")
-            return redirect("grants:detail", grant_pk=grant.pk)
-    return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": None})
-
-
-@role_required(*OFFICERS)
 def grant_edit(request, grant_pk):
     grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project__programme"), pk=grant_pk)
     project = grant.project
-    form = GrantForm(_data(request), project=project, instance=grant)
+    form = GrantForm(form_data(request), project=project, instance=grant)
     if form.is_valid():
         try:
             grant = services.save_grant(
@@ -146,7 +128,7 @@ def grant_detail(request, grant_pk):
 @role_required(*OFFICERS)
 def grant_status(request, grant_pk):
     grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project"), pk=grant_pk)
-    form = GrantStatusForm(_data(request), grant=grant)
+    form = GrantStatusForm(form_data(request), grant=grant)
     if form.is_valid():
         old_label = grant.get_status_display()
         try:
@@ -193,7 +175,7 @@ def _allocatable(grant, allocation=None):
 @role_required(*OFFICERS)
 def allocation_create(request, grant_pk):
     grant = get_object_or_404(Grant.objects.for_user(request.user).select_related("project"), pk=grant_pk)
-    form = AllocationForm(_data(request), grant=grant)
+    form = AllocationForm(form_data(request), grant=grant)
     if form.is_valid():
         allocation = _save_allocation(request, form, grant=grant)
         if allocation is not None:
@@ -215,7 +197,7 @@ def allocation_edit(request, allocation_pk):
     has_history = (
         allocation.payments.exists() or allocation.spend_returns.exists() or allocation.milestones.exists()
     )
-    form = AllocationForm(_data(request), grant=grant, allocation=allocation)
+    form = AllocationForm(form_data(request), grant=grant, allocation=allocation)
     if has_history:
         for name in ("recipient", "financial_year"):
             form.fields[name].disabled = True
@@ -237,73 +219,7 @@ def allocation_edit(request, allocation_pk):
     return render(request, "grants/allocation_form.html", context)
 
 
-@role_required(*PROGRAMME_READERS, *RECIPIENTS)
-def allocation_detail(request, allocation_pk):
-    user = request.user
-    allocation = get_object_or_404(
-        Allocation.objects.for_user(user).with_money().select_related("grant__project", "recipient"),
-        pk=allocation_pk,
-    )
-    paid_at_all = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
-    milestones = (
-        Milestone.objects.for_user(user)
-        .filter(allocation=allocation)
-        .select_related("organisation")
-        .annotate(is_paid=Exists(paid_at_all))
-    )
-    context = {
-        "allocation": allocation,
-        "flag": flag(allocation),
-        "variations": allocation.variations.select_related("requested_by", "decided_by"),
-        "grant": allocation.grant,
-        "project": allocation.grant.project,
-        "payments": allocation.payments.select_related("milestone", "recorded_by"),
-        "spend_returns": allocation.spend_returns.select_related("allocation", "submitted_by", "reviewed_by"),
-        "milestones": milestones,
-        "is_officer": user.is_officer,
-        "is_finance": user.is_finance,
-        "submits_returns": user.is_recipient and user.organisation_id == allocation.recipient_id,
-    }
-    return render(request, "grants/allocation_detail.html", context)
-
-
 # Payments and recoveries
-
-
-def _accepted_reviews():
-    return Prefetch(
-        "submissions",
-        queryset=MilestoneSubmission.objects.filter(review__decision=MilestoneReview.Decision.ACCEPTED)
-        .select_related("review__reviewed_by")
-        .order_by("-review__reviewed_at", "-pk"),
-        to_attr="accepted_submissions",
-    )
-
-
-@role_required(*PROGRAMME_READERS)
-def payments_waiting(request):
-    """Accepted milestones whose payment has not been made yet."""
-    accepted_at = (
-        MilestoneReview.objects.filter(submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED)
-        .order_by("-reviewed_at")
-        .values("reviewed_at")[:1]
-    )
-    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
-    waiting = (
-        Milestone.objects.for_user(request.user)
-        .filter(~Exists(paid), status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
-        .payable()
-        .annotate(accepted_at=Subquery(accepted_at))
-    )
-    total = money.milestone_payments_total(waiting)
-    rows = (
-        waiting.select_related("project", "organisation", "allocation__recipient")
-        .prefetch_related(_accepted_reviews())
-        .order_by("accepted_at", "pk")
-    )
-    page = page_of(request, rows)
-    context = {"milestones": page, "page": page, "total": total, "can_pay": request.user.is_finance}
-    return render(request, "grants/payments_waiting.html", context)
 
 
 @role_required(*PROGRAMME_READERS)
@@ -314,49 +230,7 @@ def reconciliation(request):
     return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies, "expected": expected})
 
 
-@role_required(*FINANCE)
-def milestone_pay(request, milestone_pk):
-    milestone = get_object_or_404(
-        Milestone.objects.for_user(request.user)
-        .select_related("project", "organisation", "allocation__recipient", "allocation__grant")
-        .prefetch_related(_accepted_reviews()),
-        pk=milestone_pk,
-    )
-    accepted = milestone.accepted_submissions[0].review if milestone.accepted_submissions else None
-    existing = milestone.payments.filter(kind=Payment.Kind.PAYMENT).first()
-    form = MilestonePaymentForm(_data(request))
-    if form.is_valid():
-        try:
-            payment = services.pay_milestone(
-                milestone=milestone,
-                paid_on=form.cleaned_data["paid_on"],
-                by=request.user,
-                reference=form.cleaned_data["reference"].strip(),
-                late_reason=form.cleaned_data["late_reason"],
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(
-                request, f"Payment of £{payment.amount:,.2f} to {milestone.allocation.recipient} recorded"
-            )
-            return redirect("grants:allocation", allocation_pk=payment.allocation_id)
-    context = {
-        "form": form,
-        "milestone": milestone,
-        "accepted": accepted,
-        "existing": existing,
-        "accepted_by_you": accepted is not None and accepted.reviewed_by_id == request.user.pk,
-        "payable": (
-            existing is None
-            and milestone.payment_amount is not None
-            and milestone.status == Milestone.Status.ACCEPTED
-        ),
-    }
-    return render(request, "grants/milestone_pay.html", context)
-
-
-def _finance_allocation(request, allocation_pk):
+def finance_allocation(request, allocation_pk):
     return get_object_or_404(
         Allocation.objects.for_user(request.user).with_money().select_related("grant__project", "recipient"),
         pk=allocation_pk,
@@ -364,39 +238,9 @@ def _finance_allocation(request, allocation_pk):
 
 
 @role_required(*FINANCE)
-def payment_create(request, allocation_pk):
-    allocation = _finance_allocation(request, allocation_pk)
-    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
-    # An accepted milestone is paid from its own page, which checks who accepted it.
-    ahead_of = allocation.milestones.filter(~Exists(paid)).exclude(status=Milestone.Status.ACCEPTED)
-    form = PaymentForm(_data(request), milestones=ahead_of)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            payment = services.record_payment(
-                allocation=allocation,
-                amount=data["amount"],
-                paid_on=data["paid_on"],
-                by=request.user,
-                milestone=data["milestone"],
-                in_advance=data["in_advance"],
-                advance_reason=data["advance_reason"],
-                reference=data["reference"].strip(),
-                note=data["note"].strip(),
-                late_reason=data["late_reason"],
-            )
-        except ValidationError as error:
-            show_refusal(form, error, field="amount")
-        else:
-            messages.success(request, f"Payment of £{payment.amount:,.2f} to {allocation.recipient} recorded")
-            return redirect("grants:allocation", allocation_pk=allocation.pk)
-    return render(request, "grants/payment_form.html", {"form": form, "allocation": allocation})
-
-
-@role_required(*FINANCE)
 def recovery_create(request, allocation_pk):
-    allocation = _finance_allocation(request, allocation_pk)
-    form = RecoveryForm(_data(request))
+    allocation = finance_allocation(request, allocation_pk)
+    form = RecoveryForm(form_data(request))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -461,7 +305,7 @@ def spend_return_create(request, allocation_pk):
         Allocation.objects.editable_by_recipient(request.user).select_related("grant__project", "recipient"),
         pk=allocation_pk,
     )
-    form = SpendReturnForm(_data(request), allocation=allocation)
+    form = SpendReturnForm(form_data(request), allocation=allocation)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -496,7 +340,7 @@ def spend_return_edit(request, spend_return_pk):
         )
         return redirect("grants:allocation", allocation_pk=allocation.pk)
     initial = {"spent": spend_return.spent, "forecast": spend_return.forecast, "comment": spend_return.comment}
-    form = SpendReturnForm(_data(request), allocation=allocation, amending=True, initial=initial)
+    form = SpendReturnForm(form_data(request), allocation=allocation, amending=True, initial=initial)
     if form.is_valid():
         data = form.cleaned_data
         try:
