@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,7 +27,14 @@ class Command(BaseCommand):
         if if_empty and Programme.objects.exists():
             self.stdout.write("The database already holds a programme: the data is kept and the demo was not loaded.")
         else:
-            summary = demo.load_demo()
+            # Each of the demo's hundred-odd payments would write its money-move log line to the console.
+            money_log = logging.getLogger("grants.services")
+            level = money_log.level
+            money_log.setLevel(logging.WARNING)
+            try:
+                summary = demo.load_demo()
+            finally:
+                money_log.setLevel(level)
             if verbosity >= 1:
                 self.stdout.write(summary)
         self.stdout.write(demo.sign_in_table())
