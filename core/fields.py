@@ -210,55 +210,68 @@ def check_date(day: dt.date, *, noun: str = "the date", earliest=EARLIEST, lates
 # The form fields
 
 
-class MoneyField(forms.Field):
-    """Pounds and pence in a text box (GOV.UK advises against type=number)."""
+class _FigureField(forms.Field):
+    """A figure typed in a text box (GOV.UK advises against type=number): text is read by
+    ``parse``, a number already read (an initial value) is checked by ``check``."""
+
+    example = "1250.50"
+
+    def __init__(self, *, label, noun, **kwargs):
+        self.noun = noun
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"}),
+        )
+        kwargs.setdefault("error_messages", {}).setdefault("required", f"Enter {noun}")
+        super().__init__(label=label, **kwargs)
+
+    def parse(self, text: str) -> Decimal:
+        raise NotImplementedError
+
+    def check(self, number: Decimal) -> Decimal:
+        raise NotImplementedError
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            if isinstance(value, str):
+                return self.parse(value)
+            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+                return self.check(Decimal(value))
+        except Unreadable as error:
+            raise error.as_validation_error() from None
+        raise forms.ValidationError(f"{sentence(self.noun)} must be a number, like {self.example}", code="invalid")
+
+
+class MoneyField(_FigureField):
+    """Pounds and pence."""
 
     def __init__(self, *, label, noun, min_value: Decimal | None = PENNY, **kwargs):
-        self.noun, self.min_value = noun, min_value
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"}),
-        )
-        kwargs.setdefault("error_messages", {}).setdefault("required", f"Enter {noun}")
-        super().__init__(label=label, **kwargs)
+        self.min_value = min_value
+        super().__init__(label=label, noun=noun, **kwargs)
 
-    def to_python(self, value):
-        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            if isinstance(value, str):
-                return parse_money(value, noun=self.noun, min_value=self.min_value)
-            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-                return check_money(Decimal(value), noun=self.noun, min_value=self.min_value)
-        except Unreadable as error:
-            raise error.as_validation_error() from None
-        raise forms.ValidationError(f"{sentence(self.noun)} must be a number, like 1250.50", code="invalid")
+    def parse(self, text):
+        return parse_money(text, noun=self.noun, min_value=self.min_value)
+
+    def check(self, number):
+        return check_money(number, noun=self.noun, min_value=self.min_value)
 
 
-class NumberField(forms.Field):
-    """A figure that is not money (an outcome value, an effect size) in a text box."""
+class NumberField(_FigureField):
+    """A figure that is not money (an outcome value, an effect size)."""
+
+    example = "23.5"
 
     def __init__(self, *, label, noun, places=4, max_digits=14, min_value=None, max_value=None, **kwargs):
-        self.noun = noun
         self.limits = {"places": places, "max_digits": max_digits, "min_value": min_value, "max_value": max_value}
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"}),
-        )
-        kwargs.setdefault("error_messages", {}).setdefault("required", f"Enter {noun}")
-        super().__init__(label=label, **kwargs)
+        super().__init__(label=label, noun=noun, **kwargs)
 
-    def to_python(self, value):
-        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            if isinstance(value, str):
-                return parse_number(value, noun=self.noun, **self.limits)
-            if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
-                return check_number(Decimal(value), noun=self.noun, **self.limits)
-        except Unreadable as error:
-            raise error.as_validation_error() from None
-        raise forms.ValidationError(f"{sentence(self.noun)} must be a number, like 23.5", code="invalid")
+    def parse(self, text):
+        return parse_number(text, noun=self.noun, **self.limits)
+
+    def check(self, number):
+        return check_number(number, noun=self.noun, **self.limits)
 
 
 class GovukDateInput(forms.MultiWidget):
