@@ -68,10 +68,10 @@ from demo.generate_plan import (  # noqa: F401 (GENERATED_PASSWORD: for the comm
     Chunk,
     Context,
     _at,
-    _plan_project,
     _pool_org_id,
     _pounds,
 )
+from demo.generate_plan_projects import _plan_project
 from demo.generate_write import _history_model, _write
 from demo.records import DFE, ORGANISATIONS, THEMES
 from evaluations.catalogue import MEASURES, load_measures

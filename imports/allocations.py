@@ -20,7 +20,8 @@ from imports.importers import (
     unknown_organisation,
 )
 from imports.models import ImportBatch
-from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
+from imports.spreadsheet import Column, Layout, Row, build_template, problem_at
+from imports.spreadsheet_cells import convert
 
 ALLOCATIONS = Layout(
     "Allocations",

@@ -17,7 +17,8 @@ from imports.importers import (
     Plan,
 )
 from imports.models import ImportBatch
-from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
+from imports.spreadsheet import Column, Layout, Row, build_template, problem_at
+from imports.spreadsheet_cells import convert
 from projects.models import ProjectPartner
 
 SIGNIFICANCE_LABELS = {

@@ -19,7 +19,8 @@ from imports.importers import (
     pounds,
 )
 from imports.models import ImportBatch
-from imports.spreadsheet import Column, Layout, Row, build_template, convert, problem_at
+from imports.spreadsheet import Column, Layout, Row, build_template, problem_at
+from imports.spreadsheet_cells import convert
 
 SPEND_RETURNS = Layout(
     "Spend returns",

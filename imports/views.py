@@ -87,7 +87,8 @@ def _upload(request, importer, *, template_url, back_url, caption):
         "caption": caption,
         "max_rows": MAX_DATA_ROWS,
     }
-    return render(request, "imports/upload.html", context, status=400 if problems else 200)
+    refused = request.method == "POST" and (problems or form.errors)
+    return render(request, "imports/upload.html", context, status=400 if refused else 200)
 
 
 @role_required(*OFFICERS)

@@ -6,13 +6,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from core.lifecycle import Stateful, StatusChange
 from grants import money as figures
-from grants.models import ILLUSTRATIVE_HELP, Allocation, Organisation, Programme, money
+from grants.models import ILLUSTRATIVE_HELP, Allocation, Grant, Organisation, Programme, money
 
 
 class Theme(models.Model):
@@ -41,6 +42,16 @@ class ProjectQuerySet(models.QuerySet):
         if user.is_evaluator:
             return self.filter(pk__in=Project.evaluations.through.objects.filter(evaluation__evaluators=user).values("project"))
         return self.none()
+
+    def with_awarded(self):
+        """Each project with the sum of its grants' awards (``awarded_total``, in SQL) and whether an invented
+        award is among them (``awarded_illustrative``)."""
+        grants = Grant.objects.filter(project=OuterRef("pk")).order_by()
+        awarded = grants.values("project").annotate(total=Sum("amount_awarded")).values("total")
+        return self.annotate(
+            awarded_total=Coalesce(Subquery(awarded, output_field=figures.MONEY), figures.ZERO_VALUE),
+            awarded_illustrative=Exists(grants.filter(illustrative=True)),
+        )
 
 
 class Project(Stateful):

@@ -10,7 +10,7 @@ NUMERIC = {"th": {"class": "govuk-table__header--numeric"}, "td": {"class": "gov
 
 
 class ProjectTable(tables.Table):
-    """Rows come from views.project_queryset, which annotates ``awarded_total``
+    """Rows come from ProjectQuerySet.with_awarded, which annotates ``awarded_total``
     and ``awarded_illustrative``."""
 
     reference = tables.Column(linkify=TO_PROJECT, attrs=LINK)

@@ -6,14 +6,11 @@ Every object is fetched through its ``for_user`` queryset, so what a page shows
 is what the user may see: a partner council sees the project's summary but only
 its own money and milestones."""
 
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -48,8 +45,6 @@ from projects.models import (
 from projects.services import close_project, closure_problems, review_milestone, save_milestone, submit_milestone
 from projects.tables import ProjectTable
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Value(Decimal("0.00"), output_field=MONEY)
 PER_PAGE = 25
 HISTORY_LIMIT = 200
 ALL_ROLES = tuple(Role.values)
@@ -69,30 +64,12 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _sum(field, **filters):
-    return Coalesce(Sum(field, filter=Q(**filters) if filters else None), ZERO, output_field=MONEY)
-
-
-def _invented():
-    """How many of the rows carry invented demo figures, so the total can say so."""
-    return Count("pk", filter=Q(illustrative=True))
-
-
 # --- Project lists ---------------------------------------------------------------
 
 
 def project_queryset(user):
-    """The projects a user may see, with the sum of their grants worked out in SQL."""
-    grants = Grant.objects.filter(project=OuterRef("pk")).order_by()
-    awarded = grants.values("project").annotate(total=Sum("amount_awarded")).values("total")
-    return (
-        Project.objects.for_user(user)
-        .select_related("lead_organisation")
-        .annotate(
-            awarded_total=Coalesce(Subquery(awarded, output_field=MONEY), ZERO, output_field=MONEY),
-            awarded_illustrative=Exists(grants.filter(illustrative=True)),
-        )
-    )
+    """The projects a user may see, with their awards' total."""
+    return Project.objects.for_user(user).select_related("lead_organisation").with_awarded()
 
 
 @role_required(*PROGRAMME_READERS)
@@ -135,74 +112,6 @@ def your_projects(request):
 # --- Project page ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cell:
-    resource: Decimal
-    capital: Decimal
-    total: Decimal
-    illustrative: bool
-
-
-def _cell(row):
-    return Cell(row["resource"], row["capital"], row["total"], row["invented"] > 0)
-
-
-def _add_up(rows):
-    """The total of some grouped rows (already summed in SQL), as one row."""
-    return {
-        "resource": sum((row["resource"] for row in rows), Decimal("0.00")),
-        "capital": sum((row["capital"] for row in rows), Decimal("0.00")),
-        "total": sum((row["total"] for row in rows), Decimal("0.00")),
-        "invented": sum(row["invented"] for row in rows),
-    }
-
-
-def _allocation_table(allocations):
-    """Allocations by recipient (rows) and financial year (columns): one grouped query in
-    SQL, its handful of groups then added up by recipient, by year and overall."""
-    sums = {
-        "resource": _sum("resource"), "capital": _sum("capital"), "total": _sum("amount"), "invented": _invented()
-    }
-    grid = list(allocations.values("recipient", "recipient__name", "financial_year").annotate(**sums).order_by())
-    cells = {(row["recipient"], row["financial_year"]): _cell(row) for row in grid}
-    years = sorted({row["financial_year"] for row in grid})
-    recipients = sorted({(row["recipient__name"], row["recipient"]) for row in grid})
-    rows = [
-        {
-            "recipient": name,
-            "recipient_id": recipient,
-            "cells": [cells.get((recipient, year)) for year in years],
-            "total": _cell(_add_up([row for row in grid if row["recipient"] == recipient])),
-        }
-        for name, recipient in recipients
-    ]
-    return {
-        "years": years,
-        "rows": rows,
-        "year_totals": [_cell(_add_up([row for row in grid if row["financial_year"] == year])) for year in years],
-        "total": _cell(_add_up(grid)) if rows else None,
-    }
-
-
-def _project_money(allocations, allocation_rows, grants, *, per_grant: bool):
-    """Allocated, net paid, committed, headroom and spent (grants.money, from the kept balances) for each
-    recipient of the allocations the user may see, in all, and (``per_grant``) for each grant: one query
-    grouped by grant and recipient, its few rows added up here."""
-    if not allocation_rows:
-        return [], None, {}
-    pairs = list(allocations.values("grant", "recipient").annotate(**money.shown_sums()).order_by())
-
-    def figures(rows):
-        return money.shown_figures(money.add_up_shown(rows))
-
-    rows = [
-        {"recipient": row["recipient"], "figures": figures([p for p in pairs if p["recipient"] == row["recipient_id"]])}
-        for row in allocation_rows
-    ]
-    grant_money = {grant.pk: figures([p for p in pairs if p["grant"] == grant.pk]) for grant in grants} if per_grant else {}
-    return rows, figures(pairs), grant_money
-
-
 def _officer_actions(project):
     actions = [
         ("Edit project", _url_or_none("projects:edit", project_pk=project.pk)),
@@ -241,7 +150,7 @@ def project_detail(request, project_pk):
         Grant.objects.for_user(user).filter(project=project).select_related("round").order_by("award_date", "pk")
     )
     allocations = Allocation.objects.for_user(user).filter(grant__project=project)
-    allocation_table = _allocation_table(allocations)
+    allocation_table = money.allocation_grid(allocations)
 
     payments = list(
         Payment.objects.for_user(user)
@@ -259,7 +168,7 @@ def project_detail(request, project_pk):
     sees_part = user.is_recipient and not project.is_led_by(user)
     shows_delivery = not user.is_evaluator
     # Each grant's money, for those who see all of it: a partner sees only its own allocations' share.
-    money_rows, money_totals, grant_money = _project_money(
+    money_rows, money_totals, grant_money = money.money_by_recipient(
         allocations, allocation_table["rows"], grants, per_grant=shows_delivery and not sees_part
     )
     evaluations = [

@@ -37,7 +37,7 @@ from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.downloads import recorded
 from core.pdf import pdf_response, render_pdf
 from evaluations.models import Judgement
-from grants import money
+from grants import as_recorded
 from grants.models import Programme
 from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
@@ -69,7 +69,7 @@ def status_on(day: dt.date, changes) -> Coalesce:
     (the history rows of the outer row): the last change by then, or, when every
     change came later, the status the first of them moved from (empty when the
     object did not yet exist). An object with no history has always had its present status."""
-    end = money.end_of_day(day)
+    end = as_recorded.end_of_day(day)
     return Coalesce(
         Subquery(changes.filter(changed_at__lt=end).order_by("-changed_at", "-pk").values("new_status")[:1]),
         Subquery(changes.filter(changed_at__gte=end).order_by("changed_at", "pk").values("old_status")[:1]),
@@ -107,7 +107,7 @@ class RagGroup:
 def rating_on(day: dt.date, field: str) -> Subquery:
     """A project's ``field`` of its RAG rating (rag, rag_reason, rag_updated_at) at the end of ``day``, from
     its audit history: the last change recorded by then; none when it had no record yet."""
-    recorded = Project.history.filter(id=OuterRef("pk"), history_date__lt=money.end_of_day(day))
+    recorded = Project.history.filter(id=OuterRef("pk"), history_date__lt=as_recorded.end_of_day(day))
     return Subquery(recorded.order_by("-history_date", "-history_id").values(field)[:1])
 
 

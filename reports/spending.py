@@ -42,7 +42,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from grants import money
+from grants import as_recorded, money
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.ledger import LedgerLine, ledger_lines
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, SpendReturn
@@ -298,7 +298,7 @@ class SpendingReport:
     @property
     def allocations(self):
         """The allocations in scope; as at a day, as they stood then (historical rows, ``id`` their key)."""
-        rows = money.allocations_as_at(self.as_at) if self.as_at else Allocation.objects.for_user(self.user)
+        rows = as_recorded.allocations_as_at(self.as_at) if self.as_at else Allocation.objects.for_user(self.user)
         return rows.filter(self._allocation_q())
 
     @property
@@ -310,7 +310,7 @@ class SpendingReport:
         if year:
             payments = payments.filter(paid_on__gte=year.start, paid_on__lte=self.filters.cutoff or year.end)
         if self.as_at:
-            payments = money.payments_as_at(payments, self.as_at)
+            payments = as_recorded.payments_as_at(payments, self.as_at)
         return payments
 
     @property
@@ -319,21 +319,21 @@ class SpendingReport:
         if self.filters.quarter:
             lines = lines.filter(quarter__lte=self.filters.quarter)
         if self.as_at:
-            lines = money.returns_as_at(lines, self.as_at)
+            lines = as_recorded.returns_as_at(lines, self.as_at)
         return lines
 
     @property
     def latest_returns(self):
         """Each allocation's latest return (up to the chosen quarter, and submitted by the day): its forecast counts."""
         if self.as_at:
-            return money.latest_returns_as_at(self.spend_lines, self.as_at, up_to_quarter=self.filters.quarter)
+            return as_recorded.latest_returns_as_at(self.spend_lines, self.as_at, up_to_quarter=self.filters.quarter)
         return money.latest_returns(self.spend_lines, up_to_quarter=self.filters.quarter)
 
     @property
     def grants(self):
         """The grants whose money is in scope (as at a day, as they stood then); with no filter on part of a
         grant, every grant, allocated or not."""
-        grants = money.grants_as_at(self.as_at) if self.as_at else Grant.objects.for_user(self.user)
+        grants = as_recorded.grants_as_at(self.as_at) if self.as_at else Grant.objects.for_user(self.user)
         grants = grants.filter(self._grant_q(""))
         if self.filters.narrows_allocations:
             money_in_scope = Exists(self.allocations.filter(grant=OuterRef("id")))

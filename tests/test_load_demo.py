@@ -18,7 +18,7 @@ from accounts.models import Role, User
 from demo.common import _stamps
 from demo.records import DELIBERATE_DISCREPANCIES, DEMO_PASSWORD, DEMO_USERS
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
-from grants import money
+from grants import money, reconciliation
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
 from grants.reconciliation import find_discrepancies
 from grants.services import pay_milestone
@@ -179,7 +179,7 @@ class TestTheDemoProgramme:
     def test_every_balance_equals_its_ledger_rows(self, demo):
         allocations = Allocation.objects.all()
         assert not allocations.filter(balance__isnull=True).exists()
-        assert list(money.balances_out_of_step(allocations)) == []
+        assert list(reconciliation.balances_out_of_step(allocations)) == []
         totals = money.totals(allocations)
         assert totals.paid == Payment.objects.filter(kind=Payment.Kind.PAYMENT).aggregate(t=Sum("amount"))["t"]
         assert totals.recovered == Decimal("80000.00")

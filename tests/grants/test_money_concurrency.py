@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from grants import money
+from grants import money, reconciliation
 from grants.models import Allocation, Payment
 from grants.services import MoneyRuleError, pay_milestone, record_payment
 from projects.models import Milestone
@@ -85,5 +85,5 @@ def test_twenty_requests_at_once_never_promise_or_pay_past_the_allocation(world)
     assert figures.net_paid + figures.committed <= figures.allocated == Decimal("300000.00")
     assert figures.headroom == Decimal("10000.00")
     assert Payment.objects.filter(milestone=milestone).count() == 1
-    assert list(money.balances_out_of_step(Allocation.objects.all())) == []
+    assert list(reconciliation.balances_out_of_step(Allocation.objects.all())) == []
     assert money.allocation_figures(Allocation.objects.select_related("balance").get(pk=allocation.pk)) == figures

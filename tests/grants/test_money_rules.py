@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from accounts.models import Role
-from grants import money
+from grants import money, reconciliation
 from grants.financial_year import FinancialYear
 from grants.models import (
     Allocation,
@@ -93,7 +93,7 @@ def snapshot() -> dict:
 
 
 def assert_balances_match_the_ledger():
-    assert list(money.balances_out_of_step(Allocation.objects.all())) == []
+    assert list(reconciliation.balances_out_of_step(Allocation.objects.all())) == []
 
 
 @contextmanager

@@ -18,6 +18,8 @@ bad figures and dates alike. After every step:
 - the spending report's quarters add up to its years, its years to its total, and its figures equal
   the ledger, each by its one financial-year basis (payments by their date, spending by the period of
   the return, allocations by their year).
+
+The checks after every step are tests/grants/money_machine_checks.py (MoneyChecks, mixed into the machine).
 """
 
 import datetime as dt
@@ -25,9 +27,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from hypothesis import HealthCheck, note
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -35,7 +35,6 @@ from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
     initialize,
-    invariant,
     multiple,
     precondition,
     rule,
@@ -43,12 +42,10 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import Role
-from core.lifecycle import IllegalStatusChange
 from grants import money
-from grants.financial_year import FinancialQuarter, FinancialYear
-from grants.models import Allocation, Grant, Payment, RecoveryReason, SpendReturn
+from grants.financial_year import FinancialYear
+from grants.models import Allocation, Grant, RecoveryReason, SpendReturn
 from grants.services import (
-    MoneyRuleError,
     decide_variation,
     pay_milestone,
     record_payment,
@@ -59,13 +56,10 @@ from grants.services import (
 from grants.spend_returns import amend_spend_return, submit_spend_return
 from projects.models import Milestone, Project, ProjectPartner
 from projects.services import close_project, review_milestone, save_milestone, submit_milestone
-from reports.spending import FINANCIAL_YEAR, QUARTER, SpendingFilters, SpendingReport
 from tests.factories import LocalAuthorityFactory, OrganisationFactory, RoundFactory, UserFactory
-from tests.grants.test_money_rules import snapshot
+from tests.grants.money_machine_checks import ZERO, MoneyChecks
 
 D = Decimal
-ZERO = D("0.00")
-REFUSALS = (MoneyRuleError, ValidationError, PermissionDenied, IllegalStatusChange)
 
 MACHINE = hypothesis_settings(
     max_examples=20, stateful_step_count=12, deadline=None, derandomize=False, database=None, print_blob=True,
@@ -87,7 +81,7 @@ dates = st.sampled_from([
 ])
 
 
-class MoneyMachine(RuleBasedStateMachine):
+class MoneyMachine(MoneyChecks, RuleBasedStateMachine):
     """One example's programme; ``people`` (set before the run) are shared by every example."""
 
     people = None
@@ -156,43 +150,6 @@ class MoneyMachine(RuleBasedStateMachine):
         self._example.__exit__(None, None, None)
 
     # --- Helpers -----------------------------------------------------------------------------
-
-    def attempt(self, name, action, **kwargs):
-        """Run a service; a refusal must say why and leave everything exactly as it was. What it pays or
-        commits must fit the headroom it found, recovered money not re-profiled left out."""
-        before = snapshot()
-        headroom_before = self.headroom()
-        try:
-            result = action(**kwargs)
-        except REFUSALS as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            note(f"{name} refused: {text}")
-            assert text.strip(), f"{name} was refused without a message"
-            self.refusal = text
-            assert snapshot() == before, f"{name} was refused ({text}) but changed something"
-            self.outcomes[f"{name} refused"] += 1
-            return None
-        note(f"{name}: done")
-        self.outcomes[name] += 1
-        for pk, (drawn_after, _) in self.headroom().items():
-            drawn_before, headroom = headroom_before.get(pk, (ZERO, ZERO))
-            if drawn_after > drawn_before:  # paid or committed more: only a payment or a milestone does
-                assert drawn_after - drawn_before <= headroom, (name, pk, drawn_before, drawn_after, headroom)
-        return result
-
-    def headroom(self) -> dict:
-        """For each allocation: (net paid + committed, headroom), the headroom worked out here from the rule
-        (allocated less net paid, committed and recovered money no variation has released, so far as the
-        allocation has room for it) rather than taken from grants.money."""
-        figures = {}
-        rows = Allocation.objects.filter(grant=self.grant).values_list(
-            "pk", "amount", "balance__paid", "balance__recovered", "balance__released", "balance__committed"
-        )
-        for pk, allocated, paid, recovered, released, committed in rows:
-            drawn = paid - recovered + committed
-            held = min(max(recovered - released, ZERO), max(allocated - drawn, ZERO))
-            figures[pk] = (money.to_penny(drawn), money.to_penny(allocated - drawn - held))
-        return figures
 
     def allocation(self, pk) -> Allocation:
         return Allocation.objects.select_related("grant", "recipient").get(pk=pk)
@@ -360,82 +317,6 @@ class MoneyMachine(RuleBasedStateMachine):
                                     amount=D("0.01"), paid_on=dt.date(2016, 3, 31), by=p.finance,
                                     reason="Found at the final audit", recovery_reason=RecoveryReason.OVERPAYMENT)
             assert recovery is not None, self.refusal
-
-    # --- Invariants ---------------------------------------------------------------------------
-
-    def money_now(self) -> dict:
-        allocations = Allocation.objects.filter(grant=self.grant)
-        return {
-            "allocated": money.totals(allocations).allocated,
-            "awarded": Grant.objects.get(pk=self.grant.pk).amount_awarded,
-            "payments": Payment.objects.filter(allocation__grant=self.grant, kind=Payment.Kind.PAYMENT).count(),
-            "committed": money.totals(allocations).committed,
-        }
-
-    @invariant()
-    def balances_equal_their_ledger_rows(self):
-        assert money.balances_out_of_step(Allocation.objects.filter(grant=self.grant)) == []
-
-    @invariant()
-    def money_never_passes_its_limits(self):
-        rows = Allocation.objects.filter(grant=self.grant).annotate(**money.balance_annotations()).values(
-            "pk", "allocated", "paid", "recovered", "net_paid", "committed", "held", "headroom"
-        )
-        for row in rows:
-            assert row["net_paid"] + row["committed"] <= row["allocated"], row
-            assert row["headroom"] >= 0 and row["held"] >= 0, row
-            assert 0 <= row["recovered"] <= row["paid"], row
-        allocated = Allocation.objects.filter(grant=self.grant).aggregate(total=Sum("amount"))["total"] or ZERO
-        assert allocated <= Grant.objects.get(pk=self.grant.pk).amount_awarded
-
-    @invariant()
-    def a_closed_project_takes_only_recoveries(self):
-        if self.closed is None:
-            return
-        now = self.money_now()
-        assert now["payments"] == self.closed["payments"]
-        assert now["allocated"] <= self.closed["allocated"]
-        assert now["awarded"] <= self.closed["awarded"]
-        assert now["committed"] <= self.closed["committed"]
-
-    @invariant()
-    def the_spending_report_adds_up_by_quarter_by_year_and_to_the_ledger(self):
-        filters = SpendingFilters(project=self.project)
-        report = SpendingReport(self.people.officer, filters)
-        by_year = {row.labels[0]: row for row in report.rows(FINANCIAL_YEAR)}
-        quarters = report.rows(QUARTER)
-        # The ledger, read row by row and put in the year and quarter of its one basis.
-        payments = Payment.objects.filter(allocation__grant=self.grant)
-        returns = SpendReturn.objects.filter(allocation__grant=self.grant)
-        paid, spent, allocated = Counter(), Counter(), Counter()
-        for paid_on, amount in payments.values_list("paid_on", money.NET_AMOUNT):
-            paid[FinancialQuarter.of(paid_on)] += amount
-        for year, quarter, amount in returns.values_list("allocation__financial_year", "quarter", "spent"):
-            spent[year.quarter(quarter)] += amount
-        for year, amount in Allocation.objects.filter(grant=self.grant).values_list("financial_year", "amount"):
-            allocated[str(year)] += amount
-
-        for row in quarters:
-            assert (row.paid, row.spent) == (paid[row.key], spent[row.key]), row
-        moved = {key for figures in (paid, spent) for key, value in figures.items() if value}
-        assert {row.key for row in quarters} >= moved
-        labels = {row.labels[0] for row in quarters} | set(by_year) | set(allocated)
-        for label in labels:
-            in_quarters = [row for row in quarters if row.labels[0] == label]
-            year = by_year.get(label)
-            year_paid, year_spent = (year.paid, year.spent) if year else (ZERO, ZERO)
-            assert sum((row.paid for row in in_quarters), ZERO) == year_paid, label
-            assert sum((row.spent for row in in_quarters), ZERO) == year_spent, label
-            assert (year.allocated if year else ZERO) == allocated[label], label
-
-        ledger = money.ledger_payment_sums(payments)
-        total = report.totals
-        assert total.paid == ledger["net_paid"] == sum((row.paid for row in by_year.values()), ZERO)
-        assert total.spent == money.to_penny(returns.aggregate(s=money.spent_expression())["s"])
-        assert total.spent == sum((row.spent for row in by_year.values()), ZERO)
-        assert total.allocated == sum(allocated.values(), ZERO) == sum((r.allocated for r in by_year.values()), ZERO)
-        forecast = money.latest_returns(returns).aggregate(s=Sum("forecast"))["s"]
-        assert total.forecast == money.to_penny(forecast) == sum((r.forecast for r in by_year.values()), ZERO)
 
 
 @pytest.fixture

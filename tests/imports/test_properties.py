@@ -96,15 +96,17 @@ def stored_returns(world):
 
 
 def upload_and_confirm(client, content):
-    """Upload, and confirm if the upload was accepted; True when the import was written."""
+    """Upload, and confirm if the upload was accepted; True when the import was written. A refusal at either
+    step is a 400 that names at least one problem; an accepted step redirects."""
     response = client.post(reverse("imports:spend-returns-upload"), {"file": upload(content)})
-    assert response.status_code in (200, 302, 400)
-    if response.status_code != 302:
+    if response.status_code == 400:
+        assert response.context["problems"] or response.context["form"].errors
         return False
+    assert response.status_code == 302, response.status_code
     batch = ImportBatch.objects.latest("pk")
     confirmed = client.post(reverse("imports:batch-confirm", kwargs={"token": batch.token}))
-    assert confirmed.status_code in (302, 400)
     batch.refresh_from_db()
+    assert confirmed.status_code == (302 if batch.status == "applied" else 400), (confirmed.status_code, batch.status)
     return batch.status == "applied"
 
 

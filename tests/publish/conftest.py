@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from grants import money
+from grants import money, reconciliation
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, AllocationBalance, Grant, Organisation, Payment, RecoveryReason
 from projects.models import Project, ProjectPartner
@@ -126,7 +126,7 @@ def keep_balances(allocations):
     keep them: from the ledger sums reconciliation checks them against, in one query."""
     AllocationBalance.objects.bulk_create([
         AllocationBalance(allocation_id=row.pk, **{name: getattr(row, f"l_{name}") for name in money.BALANCE_FIELDS})
-        for row in money.balances_out_of_step(allocations)
+        for row in reconciliation.balances_out_of_step(allocations)
     ])
 
 

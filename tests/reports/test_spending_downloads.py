@@ -143,7 +143,7 @@ def test_the_ledger_lists_every_payment_recovery_and_spend_line_in_scope(client,
     assert kinds.count("Recovery") == sum(1 for p in payments if p[1] == "recovery")
     assert kinds.count("Spend return") == len(returns)
     dates = [line[0] for line in lines]
-    assert all(isinstance(day, dt.datetime) for day in dates) and dates == sorted(dates)
+    assert dates and all(isinstance(day, dt.datetime) for day in dates) and dates == sorted(dates)
     assert sheet["A2"].number_format == "dd/mm/yyyy"
     paid = header.index("Paid, less recoveries (£)")
     spent = header.index("Spent (£)")

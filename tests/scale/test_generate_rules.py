@@ -10,7 +10,7 @@ from django.core.management import call_command
 from accounts.models import Role
 from demo.generate import expected_counts, programme_rows
 from evaluations.models import Evaluation, OutcomeResult
-from grants import money
+from grants import money, reconciliation
 from grants.models import Allocation, AllocationBalance, Grant, Payment, Programme, RecoveryReason, SpendReturn
 from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneReview, Project
@@ -73,7 +73,7 @@ def test_every_allocation_has_one_balance_equal_to_its_ledger_rows(small):
     allocations = Allocation.objects.filter(grant__project__programme=small.programme)
     balances = AllocationBalance.objects.filter(allocation__in=allocations)
     assert balances.count() == allocations.count() == small.counts["allocation balances"] == 150
-    assert list(money.balances_out_of_step(allocations)) == []
+    assert list(reconciliation.balances_out_of_step(allocations)) == []
     for allocation in allocations.select_related("balance"):
         assert money.allocation_figures(allocation) == money.ledger_figures(allocation.pk), allocation
     totals = money.totals(allocations)
