@@ -84,9 +84,11 @@ test: setup browser lint
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
-# ruff: the lint rules in pyproject.toml (the pre-commit hook runs the same).
+# ruff: the lint rules and the format in pyproject.toml (the pre-commit hooks run the same).
+# `.venv/bin/ruff format .` formats the code; this only checks that it is formatted.
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Re-pin every Python dependency from pyproject.toml (needs the dev extra installed). Extras stay in
 # the pins (fonttools[woff]==...): with --require-hashes, pip refuses a dependency asked for with an

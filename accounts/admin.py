@@ -28,13 +28,21 @@ class UserAdmin(DjangoUserAdmin):
             return
         user = users[0]
         if user.has_two_factor:
-            self.message_user(request, f"{user.username} has two-factor sign-in already. To replace their phone, "
-                              "delete their authenticator app (TOTP device) first.", messages.ERROR)
+            self.message_user(
+                request,
+                f"{user.username} has two-factor sign-in already. To replace their phone, "
+                "delete their authenticator app (TOTP device) first.",
+                messages.ERROR,
+            )
             return
         token = issue_enrolment_link(user=user, by=request.user, ip_address=client_ip_address(request))
         url = request.build_absolute_uri(reverse("accounts:two-factor-link", kwargs={"token": token}))
-        self.message_user(request, f"Set-up link for {user.username}, shown only now. Give it to them yourself "
-                          f"(not by the email on the account): {url}", messages.WARNING)
+        self.message_user(
+            request,
+            f"Set-up link for {user.username}, shown only now. Give it to them yourself "
+            f"(not by the email on the account): {url}",
+            messages.WARNING,
+        )
 
 
 class RecordAdmin(admin.ModelAdmin):

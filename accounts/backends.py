@@ -36,8 +36,7 @@ class UsernameOrEmailBackend(ModelBackend):
         # the two-factor middleware asks on every request.
         confirmed_app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         user = (
-            get_user_model()._default_manager.annotate(two_factor_on=Exists(confirmed_app))
-            .filter(pk=user_id).first()
+            get_user_model()._default_manager.annotate(two_factor_on=Exists(confirmed_app)).filter(pk=user_id).first()
         )
         return user if user is not None and self.user_can_authenticate(user) else None
 

@@ -16,11 +16,15 @@ NAVIGATION = {
     Role.OFFICER: _OFFICER,
     Role.ADMIN: [*_OFFICER, ("Admin", "admin:index")],
     Role.VIEWER: [
-        ("Dashboard", "projects:dashboard"), ("Projects", "projects:list"), ("Evaluations", "evaluations:list"),
+        ("Dashboard", "projects:dashboard"),
+        ("Projects", "projects:list"),
+        ("Evaluations", "evaluations:list"),
         ("Reports", "reports:index"),
     ],
     Role.FINANCE: [
-        ("Payments waiting", "grants:payments-waiting"), ("Projects", "projects:list"), ("Reports", "reports:index"),
+        ("Payments waiting", "grants:payments-waiting"),
+        ("Projects", "projects:list"),
+        ("Reports", "reports:index"),
     ],
     Role.RECIPIENT: [("Your projects", "projects:yours")],
     Role.EVALUATOR: [("Your evaluations", "evaluations:yours")],
@@ -39,8 +43,11 @@ def navigation(request):
             items.append({"label": label, "url": url, "active": False})
         # The current page is the one entry whose address is the longest start of this page's
         # (the dashboard at /projects/dashboard/ is not also "Projects" at /projects/).
-        current = max((item for item in items if request.path.startswith(item["url"])),
-                      key=lambda item: len(item["url"]), default=None)
+        current = max(
+            (item for item in items if request.path.startswith(item["url"])),
+            key=lambda item: len(item["url"]),
+            default=None,
+        )
         if current is not None:
             current["active"] = True
     return {"navigation": items, "settings_development": settings.DEVELOPMENT}

@@ -87,9 +87,7 @@ class TwoFactorForm(_SecurityCodeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["code"].label = "Security code"
-        self.fields["code"].help_text = (
-            "The 6-digit code from your authenticator app, or one of your recovery codes"
-        )
+        self.fields["code"].help_text = "The 6-digit code from your authenticator app, or one of your recovery codes"
 
     def device_for(self, code):
         model = TOTPDevice if _is_app_code(code) else StaticDevice

@@ -77,9 +77,7 @@ class User(AbstractUser):
                 name="recipient_user_has_organisation",
                 violation_error_message="A grant recipient user must belong to an organisation.",
             ),
-            models.CheckConstraint(
-                condition=Q(role__in=Role.values), name="user_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
         ]
 
     def __str__(self):
@@ -148,7 +146,11 @@ class SecurityEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The administrator who acted, where it was not the person themselves.",
     )
 
@@ -156,8 +158,16 @@ class SecurityEvent(models.Model):
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["two_factor_on", "recovery_code_used", "recovery_codes_renewed",
-                                      "enrolment_link_sent", "enrolment_link_issued", "enrolment_link_used"]),
+                condition=Q(
+                    kind__in=[
+                        "two_factor_on",
+                        "recovery_code_used",
+                        "recovery_codes_renewed",
+                        "enrolment_link_sent",
+                        "enrolment_link_issued",
+                        "enrolment_link_used",
+                    ]
+                ),
                 name="security_event_kind_valid",
             )
         ]
@@ -193,7 +203,11 @@ class EnrolmentLink(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The administrator who issued it; empty when it was sent by email at the person's request.",
     )
 
@@ -202,7 +216,9 @@ class EnrolmentLink(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="enrolment_link_expires_after_made"),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="enrolment_link_expires_after_made"
+            ),
         ]
 
     def __str__(self):
@@ -214,7 +230,10 @@ class EnrolmentLink(models.Model):
         token = secrets.token_urlsafe(32)
         now = timezone.now()
         link = cls.objects.create(
-            user=user, token_hash=_token_hash(token), created_at=now, issued_by=issued_by,
+            user=user,
+            token_hash=_token_hash(token),
+            created_at=now,
+            issued_by=issued_by,
             expires_at=now + settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME,
         )
         return link, token

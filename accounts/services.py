@@ -23,9 +23,7 @@ def _tell(user: User, subject: str, body: str) -> None:
     logged or sent for a change that rolled back."""
     transaction.on_commit(lambda: log.info("Sign-in security for %s: %s", user.username, subject))
     if user.email:
-        transaction.on_commit(
-            lambda: send_mail(f"{SERVICE}: {subject}", body, None, [user.email], fail_silently=True)
-        )
+        transaction.on_commit(lambda: send_mail(f"{SERVICE}: {subject}", body, None, [user.email], fail_silently=True))
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -56,11 +54,15 @@ def switch_on_two_factor(
         )
         codes = _new_recovery_codes(user)
         SecurityEvent.objects.create(user=user, kind=SecurityEvent.Kind.TWO_FACTOR_ON, ip_address=ip_address)
-        _tell(user, "two-factor sign-in is on", (
-            f"Two-factor sign-in was turned on for your account ({user.username}) at "
-            f"{timezone.localtime():%H:%M on %-d %B %Y}.\n\n"
-            "If this was not you, tell your programme's administrator at once."
-        ))
+        _tell(
+            user,
+            "two-factor sign-in is on",
+            (
+                f"Two-factor sign-in was turned on for your account ({user.username}) at "
+                f"{timezone.localtime():%H:%M on %-d %B %Y}.\n\n"
+                "If this was not you, tell your programme's administrator at once."
+            ),
+        )
     return device, codes
 
 
@@ -70,24 +72,32 @@ def renew_recovery_codes(*, user: User, ip_address: str | None = None) -> list[s
         User.objects.select_for_update().only("pk").get(pk=user.pk)
         codes = _new_recovery_codes(user)
         SecurityEvent.objects.create(user=user, kind=SecurityEvent.Kind.RECOVERY_CODES_RENEWED, ip_address=ip_address)
-        _tell(user, "new recovery codes", (
-            f"New recovery codes were made for your account ({user.username}) at "
-            f"{timezone.localtime():%H:%M on %-d %B %Y}. Your old recovery codes no longer work.\n\n"
-            "If this was not you, tell your programme's administrator at once."
-        ))
+        _tell(
+            user,
+            "new recovery codes",
+            (
+                f"New recovery codes were made for your account ({user.username}) at "
+                f"{timezone.localtime():%H:%M on %-d %B %Y}. Your old recovery codes no longer work.\n\n"
+                "If this was not you, tell your programme's administrator at once."
+            ),
+        )
     return codes
 
 
 def record_recovery_code_use(*, user: User, codes_left: int, ip_address: str | None = None) -> None:
     SecurityEvent.objects.create(user=user, kind=SecurityEvent.Kind.RECOVERY_CODE_USED, ip_address=ip_address)
-    _tell(user, "you signed in with a recovery code", (
-        f"Someone signed in to your account ({user.username}) with one of your recovery codes at "
-        f"{timezone.localtime():%H:%M on %-d %B %Y}"
-        + (f" from {ip_address}" if ip_address else "")
-        + f". You have {codes_left} recovery code{'' if codes_left == 1 else 's'} left.\n\n"
-        "If this was not you, tell your programme's administrator at once: your password and a recovery "
-        "code are known to someone else."
-    ))
+    _tell(
+        user,
+        "you signed in with a recovery code",
+        (
+            f"Someone signed in to your account ({user.username}) with one of your recovery codes at "
+            f"{timezone.localtime():%H:%M on %-d %B %Y}"
+            + (f" from {ip_address}" if ip_address else "")
+            + f". You have {codes_left} recovery code{'' if codes_left == 1 else 's'} left.\n\n"
+            "If this was not you, tell your programme's administrator at once: your password and a recovery "
+            "code are known to someone else."
+        ),
+    )
 
 
 def issue_enrolment_link(*, user: User, by: User | None = None, ip_address: str | None = None) -> str:
@@ -108,13 +118,17 @@ def send_enrolment_link(*, user: User, url_for, ip_address: str | None = None) -
     """Send ``user`` a set-up link at their email address. ``url_for(token)`` gives the full address."""
     token = issue_enrolment_link(user=user, ip_address=ip_address)
     minutes = int(settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME.total_seconds() // 60)
-    _tell(user, "set up two-factor sign-in", (
-        f"Someone signed in to your account ({user.username}) and asked to set up two-factor sign-in.\n\n"
-        f"If it was you, open this link in the same browser, within {minutes} minutes. It works once:\n\n"
-        f"{url_for(token)}\n\n"
-        "If it was not you, do not open the link: someone else knows your password. Change it, and tell your "
-        "programme's administrator."
-    ))
+    _tell(
+        user,
+        "set up two-factor sign-in",
+        (
+            f"Someone signed in to your account ({user.username}) and asked to set up two-factor sign-in.\n\n"
+            f"If it was you, open this link in the same browser, within {minutes} minutes. It works once:\n\n"
+            f"{url_for(token)}\n\n"
+            "If it was not you, do not open the link: someone else knows your password. Change it, and tell your "
+            "programme's administrator."
+        ),
+    )
 
 
 def open_enrolment_link(*, user: User, token: str) -> EnrolmentLink | None:

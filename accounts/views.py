@@ -70,8 +70,13 @@ def _with_next_path(path: str, next_url: str) -> str:
 def _safe_next(request, data) -> str:
     """The ``next`` address asked for, if it stays on this site."""
     next_url = data.get("next", "")
-    return next_url if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                       require_https=request.is_secure()) else ""
+    return (
+        next_url
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        else ""
+    )
 
 
 def lockout_message(request=None) -> str:
@@ -146,8 +151,9 @@ class TwoFactorView(auth_views.RedirectURLMixin, FormView):
         django_otp.login(self.request, form.device)
         if isinstance(form.device, StaticDevice):
             left = form.device.token_set.count()
-            record_recovery_code_use(user=self.request.user, codes_left=left,
-                                     ip_address=client_ip_address(self.request))
+            record_recovery_code_use(
+                user=self.request.user, codes_left=left, ip_address=client_ip_address(self.request)
+            )
             messages.warning(
                 self.request,
                 f"You signed in with a recovery code. You have {left} recovery code{pluralize(left)} left."
@@ -203,11 +209,15 @@ class TwoFactorSetupView(auth_views.RedirectURLMixin, FormView):
                 return redirect("accounts:password-change")
             return redirect(_with_next("accounts:two-factor", self.get_redirect_url()))
         if settings.TWO_FACTOR_ENROLMENT_LINK and not _held(request, SETUP_ALLOWED):
-            return render(request, "accounts/two_factor_link_needed.html", {
-                "next": self.get_redirect_url(),
-                "email": request.user.email,
-                "minutes": int(settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME.total_seconds() // 60),
-            })
+            return render(
+                request,
+                "accounts/two_factor_link_needed.html",
+                {
+                    "next": self.get_redirect_url(),
+                    "email": request.user.email,
+                    "minutes": int(settings.TWO_FACTOR_ENROLMENT_LINK_LIFETIME.total_seconds() // 60),
+                },
+            )
         self.key = _setup_secret(request)
         return super().dispatch(request, *args, **kwargs)
 
@@ -227,7 +237,10 @@ class TwoFactorSetupView(auth_views.RedirectURLMixin, FormView):
     def form_valid(self, form):
         try:
             device, codes = switch_on_two_factor(
-                user=self.request.user, key=self.key, last_t=form.time_step, drift=form.drift,
+                user=self.request.user,
+                key=self.key,
+                last_t=form.time_step,
+                drift=form.drift,
                 ip_address=client_ip_address(self.request),
             )
         except ValidationError as refusal:
@@ -258,9 +271,11 @@ def send_setup_link(request):
         messages.warning(request, "We sent you a link less than a minute ago. Check your email, then try again.")
         return redirect(back)
     send_enrolment_link(
-        user=user, ip_address=client_ip_address(request),
+        user=user,
+        ip_address=client_ip_address(request),
         url_for=lambda token: request.build_absolute_uri(
-            _with_next_path(reverse("accounts:two-factor-link", kwargs={"token": token}), next_url)),
+            _with_next_path(reverse("accounts:two-factor-link", kwargs={"token": token}), next_url)
+        ),
     )
     messages.success(request, f"We have sent a set-up link to {_masked(user.email)}. Open it in this browser.")
     return redirect(back)
@@ -300,8 +315,9 @@ class RecoveryCodesView(auth_views.RedirectURLMixin, TemplateView):
         shown = request.session.pop(RECOVERY_CODES_TO_SHOW, None)
         if not isinstance(shown, dict) or not shown.get("codes"):
             return redirect("accounts:password-change")
-        return self.render_to_response(self.get_context_data(
-            codes=shown["codes"], renewed=shown.get("renewed"), next_url=self.get_success_url()))
+        return self.render_to_response(
+            self.get_context_data(codes=shown["codes"], renewed=shown.get("renewed"), next_url=self.get_success_url())
+        )
 
 
 @method_decorator([never_cache, login_required], name="dispatch")

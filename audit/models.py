@@ -41,7 +41,6 @@ class DownloadRecord(models.Model):
         return f"{self.user} downloaded {self.description}"
 
 
-
 def record_download(request, *, kind: str, obj=None, description: str = "") -> DownloadRecord:
     """Record that the signed-in user is downloading ``obj`` (or an export described by ``description``)."""
     return DownloadRecord.objects.create(

@@ -153,8 +153,12 @@ def bench_pages(report, programme):
             seconds, _ = median_time(lambda: client.get(url))
             floor = replay_seconds(queries)
             report.line(
-                f"page {who}: {label}", status=status, queries=len(queries), median_ms=seconds * 1000,
-                sql_floor_ms=floor * 1000, ratio=seconds / floor if floor else None,
+                f"page {who}: {label}",
+                status=status,
+                queries=len(queries),
+                median_ms=seconds * 1000,
+                sql_floor_ms=floor * 1000,
+                ratio=seconds / floor if floor else None,
             )
 
 
@@ -213,8 +217,15 @@ def child(kind: str) -> dict:
         writer.writerow(ledger.HEADER)
         writer.writerows(in_memory)
         floor = time.perf_counter() - started
-        return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "floor_rows_per_s": rows / floor,
-                "ratio": (rows / seconds) / (rows / floor), "peak_mb": peak, "start_mb": baseline_mb}
+        return {
+            "rows": rows,
+            "seconds": seconds,
+            "rows_per_s": rows / seconds,
+            "floor_rows_per_s": rows / floor,
+            "ratio": (rows / seconds) / (rows / floor),
+            "peak_mb": peak,
+            "start_mb": baseline_mb,
+        }
     if kind == "xlsx":
         import tempfile
 
@@ -240,8 +251,15 @@ def child(kind: str) -> dict:
                 sheet.append(row)
             workbook.save(Path(directory) / "floor.xlsx")
             floor = time.perf_counter() - started
-        return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "floor_rows_per_s": rows / floor,
-                "ratio": (rows / seconds) / (rows / floor), "peak_mb": peak, "start_mb": baseline_mb}
+        return {
+            "rows": rows,
+            "seconds": seconds,
+            "rows_per_s": rows / seconds,
+            "floor_rows_per_s": rows / floor,
+            "ratio": (rows / seconds) / (rows / floor),
+            "peak_mb": peak,
+            "start_mb": baseline_mb,
+        }
     if kind in ("spending_xlsx", "spending_pdf"):
         from reports.downloads import build_spending_pdf, build_spending_xlsx
         from reports.spending import SpendingFilters, SpendingReport
@@ -258,8 +276,10 @@ def bench_downloads(report):
     for kind in ("csv", "xlsx"):
         figures = measure_in_child(kind)
         report.line(f"ledger {kind} (streamed from the database)", **figures)
-    for kind, name in (("spending_xlsx", "spending report xlsx, whole programme"),
-                       ("spending_pdf", "spending report PDF, whole programme")):
+    for kind, name in (
+        ("spending_xlsx", "spending report xlsx, whole programme"),
+        ("spending_pdf", "spending report PDF, whole programme"),
+    ):
         report.line(f"{name} (time, peak memory)", **measure_in_child(kind))
 
 
@@ -307,8 +327,12 @@ def bench_spending_report(report):
     allocated = sum(Decimal(str(row[1])) for row in raw)
     agree = abs(allocated - totals.allocated) < Decimal("0.01") if totals.allocated is not None else False
     report.line(
-        "spending report by financial year (whole programme)", median_ms=seconds * 1000,
-        sql_floor_ms=floor_seconds * 1000, ratio=seconds / floor_seconds, rows=len(rows), totals_agree=agree,
+        "spending report by financial year (whole programme)",
+        median_ms=seconds * 1000,
+        sql_floor_ms=floor_seconds * 1000,
+        ratio=seconds / floor_seconds,
+        rows=len(rows),
+        totals_agree=agree,
     )
 
 
@@ -333,10 +357,16 @@ def bench_pdfs(report):
 
     spending = SpendingReport(reader(), SpendingFilters(), "project")
     cases = [
-        ("spending report PDF (by project)", lambda: build_spending_pdf(spending),
-         lambda: render_pdf_html(PDF_TEMPLATE, spending_pdf_context(spending))),
-        ("board pack PDF", lambda: board_pack.build_board_pack_pdf(dt.date.today()),
-         lambda: render_pdf_html(board_pack.PDF_TEMPLATE, board_pack.board_pack_context(dt.date.today()))),
+        (
+            "spending report PDF (by project)",
+            lambda: build_spending_pdf(spending),
+            lambda: render_pdf_html(PDF_TEMPLATE, spending_pdf_context(spending)),
+        ),
+        (
+            "board pack PDF",
+            lambda: board_pack.build_board_pack_pdf(dt.date.today()),
+            lambda: render_pdf_html(board_pack.PDF_TEMPLATE, board_pack.board_pack_context(dt.date.today())),
+        ),
     ]
     for name, build, html in cases:
         started = time.perf_counter()
@@ -363,16 +393,27 @@ def bench_threesixtygiving(report):
     seconds, text = median_time(ours, repeats=3)
     built = json_ready(package(publication(), issued=timezone.now()))
     floor, _ = median_time(lambda: json.dumps(built), repeats=3)
-    report.line("360Giving JSON of every published grant", seconds=seconds, json_dumps_floor_s=floor,
-                ratio=seconds / floor, grants=len(built["grants"]), megabytes=len(text) / 1e6)
+    report.line(
+        "360Giving JSON of every published grant",
+        seconds=seconds,
+        json_dumps_floor_s=floor,
+        ratio=seconds / floor,
+        grants=len(built["grants"]),
+        megabytes=len(text) / 1e6,
+    )
 
 
 # --- The 10,000-row spend return import -------------------------------------------------------
 
 
 def bench_import(report):
-    completed = subprocess.run([sys.executable, str(ROOT / "bench" / "import_spend.py")], capture_output=True,
-                               text=True, env=os.environ.copy(), check=False)
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "import_spend.py")],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=False,
+    )
     figures = {}
     for line in completed.stdout.splitlines():
         if line.startswith("openpyxl read_only parse"):
@@ -404,8 +445,10 @@ def main():
         print(json.dumps(child(args.child)))
         return
     report = Report()
-    print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']}); machine: {platform.platform()}, "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(
+        f"Database: {connection.vendor} ({connection.settings_dict['NAME']}); machine: {platform.platform()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
     programme = ensure_programme(args.projects)
     bench_pages(report, programme)
     bench_spending_report(report)

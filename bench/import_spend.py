@@ -53,41 +53,77 @@ def build(rows: int):
         name="Benchshire County Council", kind="local_authority", org_id="GB-LAE-BEN", authority_type="CTY"
     )
     programme = Programme.objects.create(
-        name="Bench programme", code="bench", funder=funder, budget=Decimal("1000000000"),
-        start_date=dt.date(2000, 4, 1), end_date=dt.date(2025, 3, 31),
+        name="Bench programme",
+        code="bench",
+        funder=funder,
+        budget=Decimal("1000000000"),
+        start_date=dt.date(2000, 4, 1),
+        end_date=dt.date(2025, 3, 31),
     )
-    round_ = Round.objects.create(programme=programme, number=1, name="Round 1", budget=Decimal("1000000000"),
-                                  start_date=dt.date(2000, 4, 1), end_date=dt.date(2025, 3, 31))
+    round_ = Round.objects.create(
+        programme=programme,
+        number=1,
+        name="Round 1",
+        budget=Decimal("1000000000"),
+        start_date=dt.date(2000, 4, 1),
+        end_date=dt.date(2025, 3, 31),
+    )
     project = Project.objects.create(
-        programme=programme, reference="B-1", title="Bench project", summary="For timing.",
-        lead_organisation=council, start_date=dt.date(2000, 4, 1), end_date=dt.date(2025, 3, 31),
+        programme=programme,
+        reference="B-1",
+        title="Bench project",
+        summary="For timing.",
+        lead_organisation=council,
+        start_date=dt.date(2000, 4, 1),
+        end_date=dt.date(2025, 3, 31),
     )
-    user = User.objects.create_user("bench-council", "bench@example.gov.uk", None, role=Role.RECIPIENT,
-                                    organisation=council)
+    user = User.objects.create_user(
+        "bench-council", "bench@example.gov.uk", None, role=Role.RECIPIENT, organisation=council
+    )
     years = -(-rows // 4 // GRANTS)
-    grants = Grant.objects.bulk_create([
-        Grant(project=project, round=round_, recipient=council, title=f"Bench grant {n}",
-              amount_awarded=Decimal("10000000.00"), award_date=dt.date(2000, 1, 1),
-              planned_start=dt.date(2000, 4, 1), planned_end=dt.date(2025, 3, 31))
-        for n in range(GRANTS)
-    ])
-    Allocation.objects.bulk_create([
-        Allocation(grant=grant, recipient=council, financial_year=FinancialYear(2000 + year),
-                   resource=Decimal("100000.00"))
-        for grant in grants for year in range(years)
-    ])
+    grants = Grant.objects.bulk_create(
+        [
+            Grant(
+                project=project,
+                round=round_,
+                recipient=council,
+                title=f"Bench grant {n}",
+                amount_awarded=Decimal("10000000.00"),
+                award_date=dt.date(2000, 1, 1),
+                planned_start=dt.date(2000, 4, 1),
+                planned_end=dt.date(2025, 3, 31),
+            )
+            for n in range(GRANTS)
+        ]
+    )
+    Allocation.objects.bulk_create(
+        [
+            Allocation(
+                grant=grant, recipient=council, financial_year=FinancialYear(2000 + year), resource=Decimal("100000.00")
+            )
+            for grant in grants
+            for year in range(years)
+        ]
+    )
     data = []
     for number, (grant, year) in enumerate((grant, year) for grant in grants for year in range(years)):
         for quarter in (1, 2, 3, 4):
             pennies = (number * 4 + quarter) * 7919 % 2_000_000
-            data.append([
-                f"360G-{settings.THREESIXTYGIVING_PREFIX}-{grant.pk}", council.name,
-                str(FinancialYear(2000 + year)), f"Q{quarter}",
-                Decimal(pennies) / 100, Decimal(2_000_000 - pennies) / 100, None,
-            ])
+            data.append(
+                [
+                    f"360G-{settings.THREESIXTYGIVING_PREFIX}-{grant.pk}",
+                    council.name,
+                    str(FinancialYear(2000 + year)),
+                    f"Q{quarter}",
+                    Decimal(pennies) / 100,
+                    Decimal(2_000_000 - pennies) / 100,
+                    None,
+                ]
+            )
     data = data[:rows]
-    workbook = build_template(SPEND_RETURNS, title="Spend returns", instructions=[], rows=data,
-                              lists={"Quarters": ["Q1", "Q2", "Q3", "Q4"]})
+    workbook = build_template(
+        SPEND_RETURNS, title="Spend returns", instructions=[], rows=data, lists={"Quarters": ["Q1", "Q2", "Q3", "Q4"]}
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return user, buffer.getvalue()

@@ -18,12 +18,12 @@ REASON = "Changed in the admin"
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
-
 class AuditHistoryAdmin(SimpleHistoryAdmin):
     """The admin's History page lists every saved copy with who changed what;
     reverting is switched off (SIMPLE_HISTORY_REVERT_DISABLED)."""
 
     history_list_display = ["history_change_reason"]
+
 
 class Undeletable:
     """For rows that carry money or a decision: corrected, never deleted."""

@@ -49,7 +49,7 @@ class Unreadable(ValueError):
 
 
 def sentence(noun: str) -> str:
-    """"the amount awarded" as the start of a sentence."""
+    """ "the amount awarded" as the start of a sentence."""
     return noun[:1].upper() + noun[1:]
 
 
@@ -81,8 +81,9 @@ def check_money(amount: Decimal, *, noun: str = "the amount", min_value: Decimal
     if abs(amount) >= MONEY_LIMIT:
         raise Unreadable(f"{capital} must be less than {MONEY_LIMIT_TEXT}", "max_value")
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(PENNY):
-        raise Unreadable(f"{capital} must be in pounds and pence, with no more than 2 decimal places",
-                         "max_decimal_places")
+        raise Unreadable(
+            f"{capital} must be in pounds and pence, with no more than 2 decimal places", "max_decimal_places"
+        )
     return amount.quantize(PENNY)
 
 
@@ -103,15 +104,21 @@ def parse_money(text: str, *, noun: str = "the amount", min_value: Decimal | Non
         raise Unreadable(f"{sentence(noun)} must be less than {MONEY_LIMIT_TEXT}", "max_value")
     pence = fraction.rstrip("0")
     if len(pence) > 2 and not negative:
-        raise Unreadable(f"{sentence(noun)} must be in pounds and pence, with no more than 2 decimal places",
-                         "max_decimal_places")
+        raise Unreadable(
+            f"{sentence(noun)} must be in pounds and pence, with no more than 2 decimal places", "max_decimal_places"
+        )
     amount = _decimal(negative, whole, pence[:2])
     return check_money(amount, noun=noun, min_value=min_value)
 
 
 def check_number(
-    number: Decimal, *, noun: str = "the number", places: int = 4, max_digits: int = 14,
-    min_value: Decimal | int | None = None, max_value: Decimal | int | None = None,
+    number: Decimal,
+    *,
+    noun: str = "the number",
+    places: int = 4,
+    max_digits: int = 14,
+    min_value: Decimal | int | None = None,
+    max_value: Decimal | int | None = None,
 ) -> Decimal:
     """A number already read as a Decimal: finite, within its bounds, with no more
     digits than the database column holds. Sizes are checked before ``quantize``."""
@@ -137,8 +144,15 @@ def check_number(
     return number.quantize(Decimal(1).scaleb(-places))
 
 
-def parse_number(text: str, *, noun: str = "the number", places: int = 4, max_digits: int = 14,
-                 min_value: Decimal | int | None = None, max_value: Decimal | int | None = None) -> Decimal:
+def parse_number(
+    text: str,
+    *,
+    noun: str = "the number",
+    places: int = 4,
+    max_digits: int = 14,
+    min_value: Decimal | int | None = None,
+    max_value: Decimal | int | None = None,
+) -> Decimal:
     """A number typed by a person: "23.5", "-0.4", "10,000". Raise Unreadable for
     "1e3", "1_000", "NaN", other scripts' digits and the like."""
     parts = _split_number(text)
@@ -150,8 +164,14 @@ def parse_number(text: str, *, noun: str = "the number", places: int = 4, max_di
     decimals = fraction.rstrip("0")
     # The bounds are checked on the figure cut to ``places``, then the places themselves:
     # a long fraction is never handed to Decimal whole.
-    number = check_number(_decimal(negative, whole, decimals[:places]), noun=noun, places=places,
-                          max_digits=max_digits, min_value=min_value, max_value=max_value)
+    number = check_number(
+        _decimal(negative, whole, decimals[:places]),
+        noun=noun,
+        places=places,
+        max_digits=max_digits,
+        min_value=min_value,
+        max_value=max_value,
+    )
     if len(decimals) > places:
         raise Unreadable(f"{sentence(noun)} must have no more than {places} decimal places", "max_decimal_places")
     return number
@@ -316,9 +336,8 @@ class GovukDateInput(forms.MultiWidget):
             wrong = self.error_parts is not None and (not self.error_parts or part in self.error_parts)
             width = 4 if part == "year" else 2
             box["attrs"].pop("aria-describedby", None)  # the fieldset is described, not each box
-            box["attrs"]["class"] = (
-                f"govuk-input govuk-date-input__input govuk-input--width-{width}"
-                + (" govuk-input--error" if wrong else "")
+            box["attrs"]["class"] = f"govuk-input govuk-date-input__input govuk-input--width-{width}" + (
+                " govuk-input--error" if wrong else ""
             )
             if own_id:
                 box["attrs"]["id"] = f"{own_id}-{part}"

@@ -193,5 +193,3 @@ def _live_project(project, data, events, *, by, clock) -> None:
                 project.full_clean()
                 project._history_user = by
                 project.save()
-
-

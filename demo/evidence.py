@@ -103,10 +103,14 @@ STATUS_PATHS = {
     Evaluation.Status.PLANNED: [Evaluation.Status.PLANNED],
     Evaluation.Status.IN_PROGRESS: [Evaluation.Status.PLANNED, Evaluation.Status.IN_PROGRESS],
     Evaluation.Status.INTERIM_REPORTED: [
-        Evaluation.Status.PLANNED, Evaluation.Status.IN_PROGRESS, Evaluation.Status.INTERIM_REPORTED,
+        Evaluation.Status.PLANNED,
+        Evaluation.Status.IN_PROGRESS,
+        Evaluation.Status.INTERIM_REPORTED,
     ],
     Evaluation.Status.FINAL_PUBLISHED: [
-        Evaluation.Status.PLANNED, Evaluation.Status.IN_PROGRESS, Evaluation.Status.FINAL_PUBLISHED,
+        Evaluation.Status.PLANNED,
+        Evaluation.Status.IN_PROGRESS,
+        Evaluation.Status.FINAL_PUBLISHED,
     ],
 }
 
@@ -119,8 +123,14 @@ def _record_status_path(evaluation, officer, start_date) -> None:
     when = _at(start_date)
     previous = ""
     for status in STATUS_PATHS[evaluation.status]:
-        EvaluationStatusChange.objects.create(evaluation=evaluation, old_status=previous, new_status=status,
-                                              changed_by=officer, changed_at=when, reason="Demo programme")
+        EvaluationStatusChange.objects.create(
+            evaluation=evaluation,
+            old_status=previous,
+            new_status=status,
+            changed_by=officer,
+            changed_at=when,
+            reason="Demo programme",
+        )
         previous = status
 
 

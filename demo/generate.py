@@ -169,8 +169,9 @@ def _pool_org(number, org_id):
 
 def _university(number, org_id):
     name = f"University of {POOL_WORDS[number % len(POOL_WORDS)]}field {number:04d} (generated)"
-    return Organisation(name=name, short_name=name.removesuffix(" (generated)"),
-                        kind=Organisation.Kind.UNIVERSITY, org_id=org_id)
+    return Organisation(
+        name=name, short_name=name.removesuffix(" (generated)"), kind=Organisation.Kind.UNIVERSITY, org_id=org_id
+    )
 
 
 def _users(funder, organisations, evaluator_org, password_hash) -> dict:
@@ -180,17 +181,20 @@ def _users(funder, organisations, evaluator_org, password_hash) -> dict:
         "bench-officer": dict(role=Role.OFFICER, organisation=funder, first_name="Bench", last_name="Officer"),
         "bench-finance": dict(role=Role.FINANCE, organisation=funder, first_name="Bench", last_name="Finance"),
         "bench-viewer": dict(role=Role.VIEWER, organisation=None, first_name="Bench", last_name="Viewer"),
-        "bench-evaluator": dict(role=Role.EVALUATOR, organisation=evaluator_org, first_name="Bench",
-                                last_name="Evaluator"),
+        "bench-evaluator": dict(
+            role=Role.EVALUATOR, organisation=evaluator_org, first_name="Bench", last_name="Evaluator"
+        ),
     }
     for org in organisations:
-        wanted[recipient_username(org)] = dict(role=Role.RECIPIENT, organisation=org, first_name="Bench",
-                                               last_name=org.display_name[:150])
+        wanted[recipient_username(org)] = dict(
+            role=Role.RECIPIENT, organisation=org, first_name="Bench", last_name=org.display_name[:150]
+        )
     held = {u.username: u for u in User.objects.filter(username__in=list(wanted))}
     joined = timezone.make_aware(dt.datetime(2014, 4, 1))
     missing = [
         User(username=name, email=f"{name}@example.invalid", password=password_hash, date_joined=joined, **values)
-        for name, values in wanted.items() if name not in held
+        for name, values in wanted.items()
+        if name not in held
     ]
     User.objects.bulk_create(missing, batch_size=BATCH_SIZE)
     held.update({u.username: u for u in missing})
@@ -198,8 +202,10 @@ def _users(funder, organisations, evaluator_org, password_hash) -> dict:
 
 
 def _catalogue():
-    themes = [Theme.objects.get_or_create(name=name, defaults={"description": description})[0]
-              for name, description in THEMES.items()]
+    themes = [
+        Theme.objects.get_or_create(name=name, defaults={"description": description})[0]
+        for name, description in THEMES.items()
+    ]
     load_measures()
     names = [measure[0] for measure in MEASURES]
     held = {m.name: m for m in OutcomeMeasure.objects.filter(name__in=names)}
@@ -286,8 +292,9 @@ class Result:
     users: dict
 
 
-def generate_programme(*, projects: int, seed: int, replace: bool = False, password: str | None = None,
-                       progress=None) -> Result:
+def generate_programme(
+    *, projects: int, seed: int, replace: bool = False, password: str | None = None, progress=None
+) -> Result:
     """Write a generated programme of ``projects`` projects from ``seed``.
 
     ``password`` is set on generated users that do not exist yet; None leaves
@@ -301,8 +308,10 @@ def generate_programme(*, projects: int, seed: int, replace: bool = False, passw
     rng = random.Random(seed)
     counts: dict[str, int] = {}
     with transaction.atomic():
-        existing = Programme.objects.filter(code=programme_code(seed)).first() or Programme.objects.filter(
-            name=programme_name(seed)).first()
+        existing = (
+            Programme.objects.filter(code=programme_code(seed)).first()
+            or Programme.objects.filter(name=programme_name(seed)).first()
+        )
         if existing is not None:
             if not replace:
                 raise GeneratedProgrammeExists(
@@ -312,9 +321,11 @@ def generate_programme(*, projects: int, seed: int, replace: bool = False, passw
             counts["deleted rows of the earlier programme"] = delete_programme(existing)
         if not Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY).exists():
             call_command("load_authorities", verbosity=0)
-        authorities = list(Organisation.objects.filter(
-            kind=Organisation.Kind.LOCAL_AUTHORITY, valid_to__isnull=True
-        ).order_by("org_id"))
+        authorities = list(
+            Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY, valid_to__isnull=True).order_by(
+                "org_id"
+            )
+        )
         if len(authorities) < 6:
             raise ValueError("The generator needs the current local authorities: run load_authorities")
         funder = _funder()
@@ -328,11 +339,16 @@ def generate_programme(*, projects: int, seed: int, replace: bool = False, passw
         rounds_count = rounds_for(projects)
         programme_start = FinancialYear(base_year).start - dt.timedelta(days=180)
         programme = Programme(
-            name=programme_name(seed), code=programme_code(seed), funder=funder,
+            name=programme_name(seed),
+            code=programme_code(seed),
+            funder=funder,
             description=f"A generated programme of {projects:,} projects from seed {seed}: "
             "every figure is illustrative.",
-            budget=Decimal("0.00"), ggis_scheme_reference=f"GEN{seed}", start_date=programme_start,
-            end_date=FinancialYear(base_year + FINANCIAL_YEARS - 1).end, budget_is_illustrative=True,
+            budget=Decimal("0.00"),
+            ggis_scheme_reference=f"GEN{seed}",
+            start_date=programme_start,
+            end_date=FinancialYear(base_year + FINANCIAL_YEARS - 1).end,
+            budget_is_illustrative=True,
         )
         # bulk_create, as for every generated row: a save() would write an audit record of its own.
         Programme.objects.bulk_create([programme])
@@ -340,22 +356,38 @@ def generate_programme(*, projects: int, seed: int, replace: bool = False, passw
         for index in range(rounds_count):
             # Spread from the first year to the fifth, so that the grants' two years cover all six.
             year = base_year + index * (FINANCIAL_YEARS - 2) // (rounds_count - 1)
-            rounds.append(Round(
-                programme=programme, number=index + 1, name=f"Round {index + 1}",
-                description="A generated round (illustrative).", budget=Decimal("0.00"),
-                start_date=FinancialYear(year).start - dt.timedelta(days=180 - 60 * (index % 3)),
-                end_date=FinancialYear(year + 1).end, budget_is_illustrative=True,
-            ))
+            rounds.append(
+                Round(
+                    programme=programme,
+                    number=index + 1,
+                    name=f"Round {index + 1}",
+                    description="A generated round (illustrative).",
+                    budget=Decimal("0.00"),
+                    start_date=FinancialYear(year).start - dt.timedelta(days=180 - 60 * (index % 3)),
+                    end_date=FinancialYear(year + 1).end,
+                    budget_is_illustrative=True,
+                )
+            )
             round_years.append(year)
         Round.objects.bulk_create(rounds)
         counts.update({"programmes": 1, "rounds": len(rounds)})
 
         officer = users["bench-officer"]
         ctx = Context(
-            seed=seed, rng=rng, programme=programme, rounds=rounds, round_years=round_years,
-            authorities=authorities, pool=pool, universities=universities, themes=themes, measures=measures,
+            seed=seed,
+            rng=rng,
+            programme=programme,
+            rounds=rounds,
+            round_years=round_years,
+            authorities=authorities,
+            pool=pool,
+            universities=universities,
+            themes=themes,
+            measures=measures,
             users={org.pk: users[recipient_username(org)] for org in authorities + pool},
-            officer=officer, finance=users["bench-finance"], evaluator=users["bench-evaluator"],
+            officer=officer,
+            finance=users["bench-finance"],
+            evaluator=users["bench-evaluator"],
         )
         awarded = {r.pk: 0 for r in rounds}
         for first in range(0, projects, CHUNK):
@@ -389,8 +421,11 @@ def _analyze() -> None:
     gets round to it, PostgreSQL plans as if they were nearly empty: the
     reconciliation took 8 minutes over N = 1,000 before ANALYZE and 10 s after."""
     tables = [model._meta.db_table for model in PARENTS + LEAVES]
-    tables += [history._meta.db_table for history in map(_history_model, PARENTS + LEAVES + [Programme, Round])
-               if history is not None]
+    tables += [
+        history._meta.db_table
+        for history in map(_history_model, PARENTS + LEAVES + [Programme, Round])
+        if history is not None
+    ]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in tables:

@@ -62,21 +62,66 @@ REASON = "Generated programme (illustrative)"
 # --- Names ---------------------------------------------------------------------
 
 APPROACHES = [
-    "Family safeguarding", "Restorative practice", "Family group conferencing", "Edge of care support",
-    "Contextual safeguarding", "Lifelong links", "Mockingbird fostering", "Social work units",
-    "No wrong door", "Signs of safety", "Family drug and alcohol court", "Strengthening families",
-    "Multi-agency adolescent service", "Supported lodgings", "Parenting together", "Step down to early help",
+    "Family safeguarding",
+    "Restorative practice",
+    "Family group conferencing",
+    "Edge of care support",
+    "Contextual safeguarding",
+    "Lifelong links",
+    "Mockingbird fostering",
+    "Social work units",
+    "No wrong door",
+    "Signs of safety",
+    "Family drug and alcohol court",
+    "Strengthening families",
+    "Multi-agency adolescent service",
+    "Supported lodgings",
+    "Parenting together",
+    "Step down to early help",
 ]
-PURPOSES = ["across the county", "for adolescents", "in two localities", "with health partners",
-            "for care leavers", "in the city", "with schools", "for young carers"]
+PURPOSES = [
+    "across the county",
+    "for adolescents",
+    "in two localities",
+    "with health partners",
+    "for care leavers",
+    "in the city",
+    "with schools",
+    "for young carers",
+]
 PHASES = ["Development", "Scale-up", "Sustain"]
 MILESTONE_TITLES = [
-    "Service design agreed", "Practitioners recruited", "Training delivered", "First families supported",
-    "Quarterly progress report", "Baseline data collected", "Board review", "Year-end report",
-    "Case audit completed", "Partner agreement signed", "Interim learning review", "Sustainability plan",
+    "Service design agreed",
+    "Practitioners recruited",
+    "Training delivered",
+    "First families supported",
+    "Quarterly progress report",
+    "Baseline data collected",
+    "Board review",
+    "Year-end report",
+    "Case audit completed",
+    "Partner agreement signed",
+    "Interim learning review",
+    "Sustainability plan",
 ]
-POOL_WORDS = ["Northern", "Riverside", "Bridge", "Hearth", "Compass", "Harbour", "Meadow", "Beacon", "Oak",
-              "Lantern", "Willow", "Keystone", "Horizon", "Anchor", "Thistle", "Kestrel"]
+POOL_WORDS = [
+    "Northern",
+    "Riverside",
+    "Bridge",
+    "Hearth",
+    "Compass",
+    "Harbour",
+    "Meadow",
+    "Beacon",
+    "Oak",
+    "Lantern",
+    "Willow",
+    "Keystone",
+    "Horizon",
+    "Anchor",
+    "Thistle",
+    "Kestrel",
+]
 POOL_KINDS = [
     (Organisation.Kind.CHARITY, "Trust"),
     (Organisation.Kind.COMPANY, "Associates"),
@@ -116,9 +161,19 @@ PARENTS = [Project, Grant, Allocation, Milestone, MilestoneSubmission, Evaluatio
 # with PostgreSQL's COPY (executemany on SQLite): bulk_create managed about
 # 4,000 rows a second here, COPY ten times that.
 LEAVES = [
-    ProjectStatusChange, ProjectPartner, Project.themes.through, GrantStatusChange, MilestoneStatusChange,
-    MilestoneReview, Payment, SpendReturn, AllocationBalance, Evaluation.projects.through,
-    Evaluation.evaluators.through, EvidenceRating, OutcomeResult,
+    ProjectStatusChange,
+    ProjectPartner,
+    Project.themes.through,
+    GrantStatusChange,
+    MilestoneStatusChange,
+    MilestoneReview,
+    Payment,
+    SpendReturn,
+    AllocationBalance,
+    Evaluation.projects.through,
+    Evaluation.evaluators.through,
+    EvidenceRating,
+    OutcomeResult,
 ]
 
 
@@ -166,8 +221,15 @@ def _status_path(chunk, obj, change_model, path, *, reason=""):
     owner = f"{obj._meta.model_name}_id"
     steps, old = [], ""
     for status, when, by, why in path:
-        chunk.row(change_model, **{owner: obj}, old_status=old, new_status=status, changed_by_id=by,
-                  changed_at=when, reason=why)
+        chunk.row(
+            change_model,
+            **{owner: obj},
+            old_status=old,
+            new_status=status,
+            changed_by_id=by,
+            changed_at=when,
+            reason=why,
+        )
         steps.append((when, by, "~" if old else "+", why or reason, {"status": status}))
         old = status
     obj.status = old

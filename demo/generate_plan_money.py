@@ -27,9 +27,15 @@ MILESTONE_PLAN = (
     [("A", "accepted", True, "paid")] * 9
     + [("B", "accepted", True, "advance"), ("C", "accepted", True, "unpaid")]
     + [("D", "accepted", False, None)] * 2
-    + [("E", "submitted", True, "advance"), ("F", "submitted", True, "unpaid"), ("G", "submitted", False, None),
-       ("H", "returned", True, "unpaid"), ("I", "returned", False, None),
-       ("J", "planned", True, "unpaid"), ("K", "planned", False, None)]
+    + [
+        ("E", "submitted", True, "advance"),
+        ("F", "submitted", True, "unpaid"),
+        ("G", "submitted", False, None),
+        ("H", "returned", True, "unpaid"),
+        ("I", "returned", False, None),
+        ("J", "planned", True, "unpaid"),
+        ("K", "planned", False, None),
+    ]
 )
 
 OPEN_KINDS = "EFGHIJK"
@@ -68,13 +74,18 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
         # Nothing happens before the grant that pays for it was awarded and started.
         begins = max(fy.start, allocation.grant.planned_start if allocation else project.start_date)
         due = begins + dt.timedelta(days=rng.randint(120, 300) if kind in OPEN_KINDS else rng.randint(30, 200))
-        milestone = chunk.add(Milestone(
-            project=project, organisation=organisation,
-            title=f"{rng.choice(MILESTONE_TITLES)} ({organisation.display_name}, {fy})"[:200],
-            description="A generated milestone (illustrative).",
-            due_date=due, payment_amount=_pounds(amount) if amount else None, allocation=allocation,
-            illustrative=True,
-        ))
+        milestone = chunk.add(
+            Milestone(
+                project=project,
+                organisation=organisation,
+                title=f"{rng.choice(MILESTONE_TITLES)} ({organisation.display_name}, {fy})"[:200],
+                description="A generated milestone (illustrative).",
+                due_date=due,
+                payment_amount=_pounds(amount) if amount else None,
+                allocation=allocation,
+                illustrative=True,
+            )
+        )
         submitter = ctx.users[organisation.pk]
         path = [("planned", _at(begins, 9), officer, "")]
         paid_on = None
@@ -123,8 +134,16 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
         if pattern < 0.12:
             # A clawback after the year end of part of what was paid.
             recovered = _fraction(first, rng.uniform(0.05, 0.3))
-            payments.append(_payment(ctx, chunk, allocation, recovered, max(second_on, fy.end + dt.timedelta(
-                days=rng.randint(30, 120))), recovery=True))
+            payments.append(
+                _payment(
+                    ctx,
+                    chunk,
+                    allocation,
+                    recovered,
+                    max(second_on, fy.end + dt.timedelta(days=rng.randint(30, 120))),
+                    recovery=True,
+                )
+            )
             net = first - recovered
         else:
             rest = available - first
@@ -134,35 +153,54 @@ def _plan_milestones_and_money(ctx, chunk, project, participants, allocations, l
         paid = [p for p in payments if p["kind"] == Payment.Kind.PAYMENT]
         last_paid = max([last_paid] + [p["paid_on"] for p in paid])
         spent, forecast, last_return = _plan_spend_returns(
-            ctx, chunk, allocation, pennies, net, fy,
-            running=status in ("active", "closing") and last_grant, settled=status == "closed",
+            ctx,
+            chunk,
+            allocation,
+            pennies,
+            net,
+            fy,
+            running=status in ("active", "closing") and last_grant,
+            settled=status == "closed",
         )
         # The balance the money services keep, equal to the rows above.
         chunk.row(
-            AllocationBalance, allocation_id=allocation,
+            AllocationBalance,
+            allocation_id=allocation,
             paid=sum((p["amount"] for p in paid), Decimal("0.00")),
             recovered=sum((p["amount"] for p in payments if p not in paid), Decimal("0.00")),
-            released=Decimal("0.00"), committed=_pounds(committed.get(id(allocation), 0)),
-            spent=_pounds(spent), forecast=_pounds(forecast),
+            released=Decimal("0.00"),
+            committed=_pounds(committed.get(id(allocation), 0)),
+            spent=_pounds(spent),
+            forecast=_pounds(forecast),
             # Every generated row is illustrative, and every allocation has its four spend returns.
-            invented_paid=bool(payments), invented_committed=id(allocation) in committed, invented_spent=True,
+            invented_paid=bool(payments),
+            invented_committed=id(allocation) in committed,
+            invented_spent=True,
             updated_at=max([last_return] + [p["recorded_at"] for p in payments]),
         )
     return last_paid
 
 
 def _submission(chunk, milestone, day, submitter):
-    chunk.add(MilestoneSubmission(
-        milestone=milestone, narrative="Delivered as planned: the evidence is held by the council (generated).",
-        submitted_by=submitter, submitted_at=_at(day, 11),
-    ))
+    chunk.add(
+        MilestoneSubmission(
+            milestone=milestone,
+            narrative="Delivered as planned: the evidence is held by the council (generated).",
+            submitted_by=submitter,
+            submitted_at=_at(day, 11),
+        )
+    )
 
 
 def _review(chunk, decision, day, officer):
     submission = chunk.rows[MilestoneSubmission][-1]
     chunk.row(
-        MilestoneReview, submission_id=submission, decision=decision,
-        reason=RETURN_REASON if decision == "returned" else "", reviewed_by_id=officer, reviewed_at=_at(day, 15),
+        MilestoneReview,
+        submission_id=submission,
+        decision=decision,
+        reason=RETURN_REASON if decision == "returned" else "",
+        reviewed_by_id=officer,
+        reviewed_at=_at(day, 15),
     )
 
 
@@ -177,11 +215,20 @@ def _payment(ctx, chunk, allocation, pennies, paid_on, *, milestone=None, advanc
     recorded_at = _at(paid_on, 11)
     late = not recovery and paid_on > allocation.grant.planned_end
     payment = chunk.row(
-        Payment, allocation_id=allocation, kind=Payment.Kind.RECOVERY if recovery else Payment.Kind.PAYMENT,
-        amount=_pounds(pennies), paid_on=paid_on, milestone_id=milestone, in_advance=advance,
-        advance_reason=ADVANCE_REASON if advance else "", reference=f"GEN{ctx.seed}-P{ctx.payment_number:08d}",
-        note=note, recovery_reason=RecoveryReason.UNDERSPEND if recovery else "",
-        late_reason=LATE_REASON if late else "", recorded_by_id=ctx.finance, recorded_at=recorded_at,
+        Payment,
+        allocation_id=allocation,
+        kind=Payment.Kind.RECOVERY if recovery else Payment.Kind.PAYMENT,
+        amount=_pounds(pennies),
+        paid_on=paid_on,
+        milestone_id=milestone,
+        in_advance=advance,
+        advance_reason=ADVANCE_REASON if advance else "",
+        reference=f"GEN{ctx.seed}-P{ctx.payment_number:08d}",
+        note=note,
+        recovery_reason=RecoveryReason.UNDERSPEND if recovery else "",
+        late_reason=LATE_REASON if late else "",
+        recorded_by_id=ctx.finance,
+        recorded_at=recorded_at,
         illustrative=True,
     )
     chunk.remember(Payment, payment, [(recorded_at, ctx.finance, "+", REASON, {})])
@@ -212,15 +259,24 @@ def _plan_spend_returns(ctx, chunk, allocation, pennies, net, fy, *, running: bo
         reviewed = None if awaiting and quarter == 4 else submitted + dt.timedelta(days=rng.randint(5, 20))
         submitted_at, reviewed_at = _at(submitted, 10), _at(reviewed, 16) if reviewed else None
         spend_return = chunk.row(
-            SpendReturn, allocation_id=allocation, quarter=quarter, spent=_pounds(spent), forecast=_pounds(forecast),
+            SpendReturn,
+            allocation_id=allocation,
+            quarter=quarter,
+            spent=_pounds(spent),
+            forecast=_pounds(forecast),
             comment="Recruitment started late, so part of the year's money will not be spent."
-            if quarter == 4 and unspent > pennies // 5 else "",
+            if quarter == 4 and unspent > pennies // 5
+            else "",
             status=SpendReturn.Status.REVIEWED if reviewed else SpendReturn.Status.SUBMITTED,
-            submitted_by_id=submitter, submitted_at=submitted_at,
-            reviewed_by_id=ctx.officer if reviewed else None, reviewed_at=reviewed_at, illustrative=True,
+            submitted_by_id=submitter,
+            submitted_at=submitted_at,
+            reviewed_by_id=ctx.officer if reviewed else None,
+            reviewed_at=reviewed_at,
+            illustrative=True,
         )
-        steps = [(submitted_at, submitter, "+", REASON,
-                  {"status": "submitted", "reviewed_by_id": None, "reviewed_at": None})]
+        steps = [
+            (submitted_at, submitter, "+", REASON, {"status": "submitted", "reviewed_by_id": None, "reviewed_at": None})
+        ]
         if reviewed:
             steps.append((reviewed_at, ctx.officer, "~", "", {}))
         chunk.remember(SpendReturn, spend_return, steps)

@@ -64,17 +64,30 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
         start_date=project_start,
         end_date=project_end,
         rag=rag,
-        rag_reason={"red": "Recruitment is months behind plan.", "amber": "Spending is behind the forecast.",
-                    "green": "On track against its milestones."}.get(rag, ""),
+        rag_reason={
+            "red": "Recruitment is months behind plan.",
+            "amber": "Spending is behind the forecast.",
+            "green": "On track against its milestones.",
+        }.get(rag, ""),
         rag_updated_at=_at(project_end - dt.timedelta(days=30)) if rag else None,
     )
     chunk.add(project)
     participants = [lead, *partner_las, delivery]
     for org in partner_las:
-        chunk.row(ProjectPartner, project_id=project, organisation_id=org,
-                  role=ProjectPartner.Role.PARTNER_AUTHORITY, joined_on=project_start)
-    chunk.row(ProjectPartner, project_id=project, organisation_id=delivery,
-              role=ProjectPartner.Role.DELIVERY_PARTNER, joined_on=project_start)
+        chunk.row(
+            ProjectPartner,
+            project_id=project,
+            organisation_id=org,
+            role=ProjectPartner.Role.PARTNER_AUTHORITY,
+            joined_on=project_start,
+        )
+    chunk.row(
+        ProjectPartner,
+        project_id=project,
+        organisation_id=delivery,
+        role=ProjectPartner.Role.DELIVERY_PARTNER,
+        joined_on=project_start,
+    )
     for theme in rng.sample(ctx.themes, rng.randint(1, 2)):
         chunk.row(Project.themes.through, project_id=project, theme_id=theme)
 
@@ -83,12 +96,18 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
     for grant_index, (round_, first_year, award, start, end) in enumerate(grant_plans):
         ctx.grant_number += 1
         grant = Grant(
-            project=project, round=round_, recipient=lead,
+            project=project,
+            round=round_,
+            recipient=lead,
             title=f"{title}: {PHASES[grant_index]}"[:200],
             description=f"{PHASES[grant_index]} grant of a generated project (illustrative).",
-            amount_awarded=Decimal("0.00"), award_date=award, planned_start=start, planned_end=end,
+            amount_awarded=Decimal("0.00"),
+            award_date=award,
+            planned_start=start,
+            planned_end=end,
             ggis_award_reference=f"GEN{ctx.seed}-G{ctx.grant_number:07d}",
-            illustrative=True, dates_are_illustrative=True,
+            illustrative=True,
+            dates_are_illustrative=True,
         )
         chunk.add(grant)
         grants.append(grant)
@@ -98,12 +117,17 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
             for recipient in recipients:
                 resource = rng.randint(10_000, 150_000) * (2 if recipient is lead else 1) * 100
                 capital = rng.randint(5_000, 50_000) * 100 if rng.random() < 0.2 else 0
-                allocation = chunk.add(Allocation(
-                    grant=grant, recipient=recipient, financial_year=FinancialYear(year),
-                    resource=_pounds(resource), capital=_pounds(capital),
-                    purpose=f"{recipient.display_name}'s part of the {PHASES[grant_index].lower()} grant",
-                    illustrative=True,
-                ))
+                allocation = chunk.add(
+                    Allocation(
+                        grant=grant,
+                        recipient=recipient,
+                        financial_year=FinancialYear(year),
+                        resource=_pounds(resource),
+                        capital=_pounds(capital),
+                        purpose=f"{recipient.display_name}'s part of the {PHASES[grant_index].lower()} grant",
+                        illustrative=True,
+                    )
+                )
                 chunk.remember(Allocation, allocation, [(_at(award, 12), officer, "+", REASON, {})])
                 allocations.append((allocation, resource + capital, year, grant_index == len(grant_plans) - 1))
                 total += resource + capital
@@ -121,8 +145,9 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
         project_path.append(("closing", _at(project_end), officer, ""))
         if status == "closed":
             # Settled: no milestone payment committed, every final return in, nothing paid and unspent.
-            project_path.append(("closed", _at(project_end + dt.timedelta(days=92)), officer,
-                                 "Delivered; the money is settled."))
+            project_path.append(
+                ("closed", _at(project_end + dt.timedelta(days=92)), officer, "Delivered; the money is settled.")
+            )
     steps = _status_path(chunk, project, ProjectStatusChange, project_path, reason=REASON)
     chunk.remember(Project, project, steps)
     for grant_index, grant in enumerate(grants):
@@ -141,16 +166,23 @@ def _plan_project(ctx: Context, chunk: Chunk, number: int) -> None:
 
     _plan_evaluation(ctx, chunk, project, partner_las, project_start, project_end)
 
+
 def _plan_evaluation(ctx, chunk, project, partner_las, start, end):
     rng = ctx.rng
     design = rng.choice(list(DESIGN_MARYLAND))
     status = rng.choices(["planned", "in_progress", "interim", "final"], weights=[10, 30, 30, 30])[0]
     university = rng.choice(ctx.universities)
-    evaluation = chunk.add(Evaluation(
-        title=f"{project.title}: evaluation"[:200], evaluator_organisation=university, design=design,
-        status=status, summary="A generated evaluation (illustrative).",
-        start_date=start, end_date=end + dt.timedelta(days=180),
-    ))
+    evaluation = chunk.add(
+        Evaluation(
+            title=f"{project.title}: evaluation"[:200],
+            evaluator_organisation=university,
+            design=design,
+            status=status,
+            summary="A generated evaluation (illustrative).",
+            start_date=start,
+            end_date=end + dt.timedelta(days=180),
+        )
+    )
     chunk.row(Evaluation.projects.through, evaluation_id=evaluation, project_id=project)
     # bench-evaluator works for the first university (when the generator created it).
     assigned = university is ctx.universities[0]
@@ -164,28 +196,56 @@ def _plan_evaluation(ctx, chunk, project, partner_las, start, end):
         kinds = [EvaluationReport.Kind.INTERIM] + ([EvaluationReport.Kind.FINAL] if status == "final" else [])
         for offset, kind in enumerate(kinds):
             published = followup_year.end + dt.timedelta(days=90 + 180 * offset)
-            reports.append(chunk.add(EvaluationReport(
-                evaluation=evaluation, title=f"{evaluation.title[:150]}: {kind.label.lower()}", kind=kind,
-                published_on=published, uploaded_by=recorder, uploaded_at=_at(published),
-            )))
+            reports.append(
+                chunk.add(
+                    EvaluationReport(
+                        evaluation=evaluation,
+                        title=f"{evaluation.title[:150]}: {kind.label.lower()}",
+                        kind=kind,
+                        published_on=published,
+                        uploaded_by=recorder,
+                        uploaded_at=_at(published),
+                    )
+                )
+            )
         rated_at = _at(reports[-1].published_on + dt.timedelta(days=30))
         ratings = [(EvidenceRating.Scale.MARYLAND, DESIGN_MARYLAND[design])]
         if status == "final":
             ratings += [
-                (EvidenceRating.Scale.WWCSC_EFFECTIVENESS,
-                 rng.choice(["no_effect", "unclear", "positive", "positive"])),
+                (
+                    EvidenceRating.Scale.WWCSC_EFFECTIVENESS,
+                    rng.choice(["no_effect", "unclear", "positive", "positive"]),
+                ),
                 (EvidenceRating.Scale.WWCSC_STRENGTH, rng.choice(["limited", "moderate", "strong"])),
             ]
         for scale, value in ratings:
             chunk.row(
-                EvidenceRating, evaluation_id=evaluation, scale=scale, value=value,
-                rationale=f"Follows from the {design} design.", rated_by_id=ctx.officer, rated_at=rated_at,
+                EvidenceRating,
+                evaluation_id=evaluation,
+                scale=scale,
+                value=value,
+                rationale=f"Follows from the {design} design.",
+                rated_by_id=ctx.officer,
+                rated_at=rated_at,
             )
     with_followup = status in ("interim", "final") or (status == "in_progress" and rng.random() < 0.3)
     for measure in sorted(rng.sample(ctx.measures, 4), key=lambda m: m.name):
         for authority in [None, *partner_las]:
-            chunk.row(OutcomeResult, **_result(rng, evaluation, measure, authority, design, baseline_year,
-                                               followup_year, with_followup, reports, recorder))
+            chunk.row(
+                OutcomeResult,
+                **_result(
+                    rng,
+                    evaluation,
+                    measure,
+                    authority,
+                    design,
+                    baseline_year,
+                    followup_year,
+                    with_followup,
+                    reports,
+                    recorder,
+                ),
+            )
 
 
 # Results record the unit their figures are in (the measure's), where the model has it.
@@ -198,11 +258,17 @@ def _value(number: float, unit: str) -> Decimal:
     return Decimal(str(round(max(number, 0.0), 1))).quantize(Decimal("0.0001"))
 
 
-def _result(rng, evaluation, measure, authority, design, baseline_year, followup_year, with_followup, reports,
-            recorder):
+def _result(
+    rng, evaluation, measure, authority, design, baseline_year, followup_year, with_followup, reports, recorder
+):
     unit = measure.unit
-    low, high = {"per_10000": (20, 80), "percent": (10, 40), "number": (12, 25), "gbp": (2000, 20000),
-                 "days": (20, 120)}[unit]
+    low, high = {
+        "per_10000": (20, 80),
+        "percent": (10, 40),
+        "number": (12, 25),
+        "gbp": (2000, 20000),
+        "days": (20, 120),
+    }[unit]
     baseline = rng.uniform(low, high)
     better = 0.8 if measure.direction == OutcomeMeasure.Direction.LOWER_IS_BETTER else 1.2
     values = {"baseline_value": _value(baseline, unit), "target_value": _value(baseline * better, unit)}
@@ -225,7 +291,8 @@ def _result(rng, evaluation, measure, authority, design, baseline_year, followup
                 "ci_lower": lower,
                 "ci_upper": upper,
                 "p_value": Decimal(str(round(p_value, 5))).quantize(Decimal("0.00001")),
-                "significance": OutcomeResult.Significance.SIGNIFICANT if significant
+                "significance": OutcomeResult.Significance.SIGNIFICANT
+                if significant
                 else OutcomeResult.Significance.NOT_SIGNIFICANT,
             }
         if reports:
@@ -233,9 +300,13 @@ def _result(rng, evaluation, measure, authority, design, baseline_year, followup
     if RESULT_HAS_UNIT:
         values["unit"] = unit
     return dict(
-        evaluation_id=evaluation, measure_id=measure, authority_id=authority,
-        baseline_period_start=baseline_year.start, baseline_period_end=baseline_year.end,
-        illustrative=True, recorded_by_id=recorder,
+        evaluation_id=evaluation,
+        measure_id=measure,
+        authority_id=authority,
+        baseline_period_start=baseline_year.start,
+        baseline_period_end=baseline_year.end,
+        illustrative=True,
+        recorded_by_id=recorder,
         updated_at=_at(reports[-1].published_on if reports else baseline_year.end + dt.timedelta(days=60)),
         **values,
     )

@@ -111,7 +111,7 @@ def _insert_rows(model, rows, *, with_pk=False) -> None:
             placeholders = ", ".join(["%s"] * len(names))
             for start in range(0, len(values), BATCH_SIZE):
                 cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values[start:start + BATCH_SIZE]
+                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values[start : start + BATCH_SIZE]
                 )
 
 
@@ -120,8 +120,9 @@ def _reserve_ids(model, count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the writer holds the database's write lock for the whole transaction.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
@@ -138,8 +139,11 @@ def _copied_fields(model, history_model) -> list[str]:
     """The columns a historical record copies from its row (not the generated ones)."""
     if model not in _COPIED:
         base = {f.attname for f in model._meta.concrete_fields if not getattr(f, "generated", False)}
-        _COPIED[model] = [f.attname for f in history_model._meta.concrete_fields
-                          if f.attname in base and not getattr(f, "generated", False)]
+        _COPIED[model] = [
+            f.attname
+            for f in history_model._meta.concrete_fields
+            if f.attname in base and not getattr(f, "generated", False)
+        ]
     return _COPIED[model]
 
 
@@ -153,8 +157,12 @@ def _history_rows(model, history_model, obj, steps):
         defaults = {c.attname: c.default for c in _columns(model, with_pk=True)}
         values = {name: obj.get(name, defaults.get(name)) for name in names}
     return [
-        values | overrides | {
-            "history_date": when, "history_type": kind, "history_user_id": user,
+        values
+        | overrides
+        | {
+            "history_date": when,
+            "history_type": kind,
+            "history_user_id": user,
             "history_change_reason": reason[:100] if reason else None,
         }
         for when, user, kind, reason, overrides in steps
@@ -190,5 +198,3 @@ def _write(chunk: Chunk, counts: dict) -> None:
     for history_model, rows in history.items():
         _insert_rows(history_model, rows)
         counts["audit history records"] = counts.get("audit history records", 0) + len(rows)
-
-

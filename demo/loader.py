@@ -203,15 +203,25 @@ def _load_projects(programme, organisations, users, clock):
             for year, pounds in years.items():
                 resource, capital = pounds if isinstance(pounds, tuple) else (pounds, 0)
                 allocations[data["reference"], org_id, year] = _load_allocation(
-                    grant, organisations[org_id], FinancialYear(year), gbp(resource), gbp(capital), purpose,
-                    by=officer, when=_at(data["award_date"], 12), clock=clock,
+                    grant,
+                    organisations[org_id],
+                    FinancialYear(year),
+                    gbp(resource),
+                    gbp(capital),
+                    purpose,
+                    by=officer,
+                    when=_at(data["award_date"], 12),
+                    clock=clock,
                 )
         # A closed project's later ratings wait for its closure (_close_projects).
         closes = _closed_on(data) if data["status"] == Project.Status.CLOSED else None
-        _live_project(project, data, [e for e in _project_events(data) if closes is None or e[0] < closes],
-                      by=officer, clock=clock)
+        _live_project(
+            project,
+            data,
+            [e for e in _project_events(data) if closes is None or e[0] < closes],
+            by=officer,
+            clock=clock,
+        )
         projects[data["reference"]] = project
         grants[data["reference"]] = grant
     return projects, grants, allocations
-
-

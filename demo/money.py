@@ -81,8 +81,13 @@ def _load_allocation(grant, recipient, financial_year, resource, capital, purpos
             )
     elif _set_changed(allocation, values):
         allocation = save_allocation(
-            grant=grant, recipient=recipient, financial_year=financial_year, allocation=allocation, by=by,
-            reason="The demo's figures were corrected.", **values,
+            grant=grant,
+            recipient=recipient,
+            financial_year=financial_year,
+            allocation=allocation,
+            by=by,
+            reason="The demo's figures were corrected.",
+            **values,
         )
     return allocation
 
@@ -299,15 +304,20 @@ def _load_spend_returns(projects, allocations, users, clock):
                 spent, forecast, comment = figures[quarter]
                 with clock.on(_at(end + dt.timedelta(days=21))):
                     spend_return = submit_spend_return(
-                        allocation=allocation, by=submitters.get(org_id, officer), quarter=quarter,
-                        spent=gbp(spent), forecast=gbp(forecast), comment=comment,
+                        allocation=allocation,
+                        by=submitters.get(org_id, officer),
+                        quarter=quarter,
+                        spent=gbp(spent),
+                        forecast=gbp(forecast),
+                        comment=comment,
                     )
                     # submit_spend_return() takes no illustrative mark: the return, and its
                     # history, carry it as every invented figure does.
                     SpendReturn.objects.filter(pk=spend_return.pk).update(illustrative=True)
                     SpendReturn.history.filter(id=spend_return.pk).update(illustrative=True)
-            _pay_in_arrears(allocation, quarter, f"CSCIP/{year % 100:02d}/S{number:03d}/Q{quarter}", by=finance,
-                            clock=clock)
+            _pay_in_arrears(
+                allocation, quarter, f"CSCIP/{year % 100:02d}/S{number:03d}/Q{quarter}", by=finance, clock=clock
+            )
             # The latest return of a project still running awaits the officer's review.
             awaiting = data["status"] != Project.Status.CLOSED and year == last_year[ref] and quarter == returned[-1]
             if not awaiting and spend_return.status == SpendReturn.Status.SUBMITTED:
@@ -347,5 +357,3 @@ def _close_projects(projects, grants, users, clock):
                 close_project(project=project, by=officer, reason=data["closure_reason"])
         _advance(grant, _grant_path(data), by=officer, clock=clock)
         _live_project(project, data, [e for e in _project_events(data) if e[0] >= closes], by=officer, clock=clock)
-
-

@@ -23,8 +23,19 @@ from grants.ledger import ledger_lines
 from grants.models import Payment, SpendReturn
 
 HEADER = [
-    "Date", "Kind", "Project reference", "Project", "Grant", "Recipient", "Recipient org-id",
-    "Financial year", "Quarter", "Amount (£)", "Forecast for rest of year (£)", "Reference", "Illustrative figure",
+    "Date",
+    "Kind",
+    "Project reference",
+    "Project",
+    "Grant",
+    "Recipient",
+    "Recipient org-id",
+    "Financial year",
+    "Quarter",
+    "Amount (£)",
+    "Forecast for rest of year (£)",
+    "Reference",
+    "Illustrative figure",
 ]
 QUARTER_LABELS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4"}
 MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
@@ -33,6 +44,7 @@ MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
 TYPED_TEXT_COLUMNS = (2, 3, 4, 5, 6, 11)
 DATE_COLUMNS = {0}
 WIDTHS = [12, 14, 14, 40, 40, 36, 18, 12, 8, 16, 16, 18, 10]
+
 
 def _payments(user):
     return Payment.objects.for_user(user)
@@ -55,10 +67,19 @@ def ledger_rows(user) -> Iterator[list]:
             years[year] = str(year)
         payment = line.spent is None
         yield [
-            line.date, line.kind, line.project_reference, line.project_title, line.grant_title, line.recipient_name,
-            line.recipient_org_id, years[year], None if payment else QUARTER_LABELS[line.quarter.number],
+            line.date,
+            line.kind,
+            line.project_reference,
+            line.project_title,
+            line.grant_title,
+            line.recipient_name,
+            line.recipient_org_id,
+            years[year],
+            None if payment else QUARTER_LABELS[line.quarter.number],
             # SQLite hands back amounts with more places: the ledger is to the penny.
-            money.to_penny(line.paid) if payment else line.spent, line.forecast, line.reference,
+            money.to_penny(line.paid) if payment else line.spent,
+            line.forecast,
+            line.reference,
             "Yes" if line.illustrative else "No",
         ]
 

@@ -46,15 +46,11 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["ledger_csv", "ledger_xlsx"]), name="export_job_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=["ledger_csv", "ledger_xlsx"]), name="export_job_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "done", "failed"]), name="export_job_status_valid"
             ),
-            models.CheckConstraint(
-                condition=~Q(status="done") | ~Q(file=""), name="export_job_done_has_file"
-            ),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="export_job_done_has_file"),
         ]
 
     def __str__(self):

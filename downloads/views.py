@@ -86,7 +86,11 @@ def job_detail(request, job_pk):
 @role_required(*MONEY_READERS)
 def job_file(request, job_pk):
     job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk, status=ExportJob.Status.DONE)
-    return stored_file(request, job.file, name=job.filename, content_type=CONTENT_TYPES[job.extension],
-                       kind=DownloadRecord.Kind.EXPORT, description=f"{job.get_kind_display()}, made in the background")
-
-
+    return stored_file(
+        request,
+        job.file,
+        name=job.filename,
+        content_type=CONTENT_TYPES[job.extension],
+        kind=DownloadRecord.Kind.EXPORT,
+        description=f"{job.get_kind_display()}, made in the background",
+    )

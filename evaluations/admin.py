@@ -168,10 +168,22 @@ class EvidenceRatingAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
 @admin.register(OutcomeResult)
 class OutcomeResultAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
     list_display = (
-        "measure", "evaluation", "authority", "baseline_value", "target_value", "followup_value", "effect_size",
-        "significance", "illustrative",
+        "measure",
+        "evaluation",
+        "authority",
+        "baseline_value",
+        "target_value",
+        "followup_value",
+        "effect_size",
+        "significance",
+        "illustrative",
     )
-    list_filter = ("significance", "illustrative", "measure__outcome_area", ("evaluation", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "significance",
+        "illustrative",
+        "measure__outcome_area",
+        ("evaluation", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("measure", "evaluation", "authority")
     search_fields = ("measure__name", "evaluation__title", "authority__name", "source_location")
     autocomplete_fields = ("evaluation", "measure", "authority", "source_report")

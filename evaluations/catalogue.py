@@ -30,15 +30,41 @@ COST_PER_CHILD = "Cost per child"
 
 # (name, outcome area, unit, direction, description)
 MEASURES = [
-    (CP_PLANS, SAFETY, Unit.PER_10000, LOWER,
-     "Children who are the subject of a child protection plan at a point in time, per 10,000 children under 18."),
-    (LOOKED_AFTER, SAFETY, Unit.PER_10000, LOWER,
-     "Children looked after by the local authority at a point in time, per 10,000 children under 18."),
-    (RE_REFERRALS, SAFETY, Unit.PERCENT, LOWER,
-     "Referrals to children's social care within 12 months of an earlier referral, as a percentage of all referrals."),
-    (CASELOAD, PRACTICE, Unit.NUMBER, LOWER, "Children's cases held by each children and family social worker, on average."),
-    (DIRECT_WORK, PRACTICE, Unit.PERCENT, HIGHER,
-     "Share of social workers' working time spent face to face with children and families."),
+    (
+        CP_PLANS,
+        SAFETY,
+        Unit.PER_10000,
+        LOWER,
+        "Children who are the subject of a child protection plan at a point in time, per 10,000 children under 18.",
+    ),
+    (
+        LOOKED_AFTER,
+        SAFETY,
+        Unit.PER_10000,
+        LOWER,
+        "Children looked after by the local authority at a point in time, per 10,000 children under 18.",
+    ),
+    (
+        RE_REFERRALS,
+        SAFETY,
+        Unit.PERCENT,
+        LOWER,
+        "Referrals to children's social care within 12 months of an earlier referral, as a percentage of all referrals.",
+    ),
+    (
+        CASELOAD,
+        PRACTICE,
+        Unit.NUMBER,
+        LOWER,
+        "Children's cases held by each children and family social worker, on average.",
+    ),
+    (
+        DIRECT_WORK,
+        PRACTICE,
+        Unit.PERCENT,
+        HIGHER,
+        "Share of social workers' working time spent face to face with children and families.",
+    ),
     (COST_PER_CHILD, VALUE, Unit.GBP, LOWER, "What the service costs for each child it works with, in pounds."),
 ]
 
@@ -53,7 +79,12 @@ def load_measures() -> tuple[int, int]:
         for name, area, unit, direction, description in MEASURES:
             _, created = OutcomeMeasure.objects.get_or_create(
                 name=name,
-                defaults={"outcome_area": areas[area], "unit": unit, "direction": direction, "description": description},
+                defaults={
+                    "outcome_area": areas[area],
+                    "unit": unit,
+                    "direction": direction,
+                    "description": description,
+                },
             )
             added += created
             kept += not created

@@ -9,7 +9,10 @@ from django.db import models
 
 
 class EvidenceStrength(models.TextChoices):
-    STRONGER = "stronger", "Stronger evidence: compared with a group that did not get the project (Maryland level 3 to 5)"
+    STRONGER = (
+        "stronger",
+        "Stronger evidence: compared with a group that did not get the project (Maryland level 3 to 5)",
+    )
     WEAKER = "weaker", "Weaker evidence: no comparison group (Maryland level 1 or 2)"
     NOT_RATED = "not_rated", "Evidence not yet rated"
 

@@ -31,16 +31,22 @@ class ImpactFilter(django_filters.FilterSet):
         label="Theme", queryset=Theme.objects.all(), method="with_theme", empty_label="Any theme"
     )
     outcome_area = django_filters.ModelChoiceFilter(
-        label="Outcome area", queryset=OutcomeArea.objects.all(), field_name="measure__outcome_area",
+        label="Outcome area",
+        queryset=OutcomeArea.objects.all(),
+        field_name="measure__outcome_area",
         empty_label="Any outcome area",
     )
     min_rating = django_filters.ChoiceFilter(
-        label="Minimum evidence rating", choices=MARYLAND_LEVELS, method="rated_at_least", empty_label="Any, or not rated",
+        label="Minimum evidence rating",
+        choices=MARYLAND_LEVELS,
+        method="rated_at_least",
+        empty_label="Any, or not rated",
     )
     authority = django_filters.ModelChoiceFilter(
         label="Local authority",
         queryset=Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY).filter(
-            Q(pk__in=ProjectPartner.objects.values("organisation")) | Q(pk__in=Project.objects.values("lead_organisation"))
+            Q(pk__in=ProjectPartner.objects.values("organisation"))
+            | Q(pk__in=Project.objects.values("lead_organisation"))
         ),
         method="for_authority",
         empty_label="Any authority",

@@ -40,7 +40,10 @@ class OutcomeResultForm(GovukModelForm):
         queryset=OutcomeMeasure.objects.all(),
         label="Outcome measure",
         empty_label="Choose a measure",
-        error_messages={"required": "Choose the outcome measure", "invalid_choice": "Choose an outcome measure from the list"},
+        error_messages={
+            "required": "Choose the outcome measure",
+            "invalid_choice": "Choose an outcome measure from the list",
+        },
     )
     authority = forms.ModelChoiceField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY),
@@ -64,21 +67,31 @@ class OutcomeResultForm(GovukModelForm):
         label="Follow-up period end (optional)", noun="the date the follow-up period ends", required=False
     )
     comparison_value = NumberField(
-        label="Comparison group value at follow-up (optional)", noun="the comparison group value", min_value=0,
+        label="Comparison group value at follow-up (optional)",
+        noun="the comparison group value",
+        min_value=0,
         required=False,
     )
     effect_size = NumberField(label="Effect size (optional)", noun="the effect size", required=False)
     ci_lower = NumberField(
         label="Lower bound of the 95% confidence interval (optional)",
-        noun="the lower bound of the confidence interval", required=False,
+        noun="the lower bound of the confidence interval",
+        required=False,
     )
     ci_upper = NumberField(
         label="Upper bound of the 95% confidence interval (optional)",
-        noun="the upper bound of the confidence interval", required=False,
+        noun="the upper bound of the confidence interval",
+        required=False,
     )
     p_value = NumberField(
-        label="p-value (optional)", noun="the p-value", min_value=0, max_value=1, max_digits=6, places=5,
-        required=False, help_text="Between 0 and 1, for example 0.03",
+        label="p-value (optional)",
+        noun="the p-value",
+        min_value=0,
+        max_value=1,
+        max_digits=6,
+        places=5,
+        required=False,
+        help_text="Between 0 and 1, for example 0.03",
     )
     significance = forms.ChoiceField(
         choices=OutcomeResult.Significance.choices,
@@ -116,9 +129,23 @@ class OutcomeResultForm(GovukModelForm):
     class Meta:
         model = OutcomeResult
         fields = (
-            "measure", "authority", "baseline_value", "baseline_period_start", "baseline_period_end", "target_value",
-            "followup_value", "followup_period_start", "followup_period_end", "comparison_value", "effect_size",
-            "ci_lower", "ci_upper", "p_value", "significance", "source_report", "source_location",
+            "measure",
+            "authority",
+            "baseline_value",
+            "baseline_period_start",
+            "baseline_period_end",
+            "target_value",
+            "followup_value",
+            "followup_period_start",
+            "followup_period_end",
+            "comparison_value",
+            "effect_size",
+            "ci_lower",
+            "ci_upper",
+            "p_value",
+            "significance",
+            "source_report",
+            "source_location",
         )
 
     def __init__(self, *args, **kwargs):
@@ -148,7 +175,9 @@ class OutcomeResultForm(GovukModelForm):
         if measure is None or "authority" in self._errors:
             return
         authority = data.get("authority")
-        others = OutcomeResult.objects.filter(evaluation=self.instance.evaluation_id, measure=measure, authority=authority)
+        others = OutcomeResult.objects.filter(
+            evaluation=self.instance.evaluation_id, measure=measure, authority=authority
+        )
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
@@ -248,12 +277,14 @@ class EvidenceRatingForm(GovukForm):
             items = []
             for value, label in options:
                 number += 1
-                items.append({
-                    "value": value,
-                    "label": label,
-                    "id": base if number == 1 else f"{base}-{number}",
-                    "checked": value == chosen,
-                })
+                items.append(
+                    {
+                        "value": value,
+                        "label": label,
+                        "id": base if number == 1 else f"{base}-{number}",
+                        "checked": value == chosen,
+                    }
+                )
             groups.append({"legend": legend, "options": items})
         return groups
 
@@ -266,8 +297,11 @@ def _text(label, *, max_length, required=True, required_message="", textarea=Fal
         required=required,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": 4}) if textarea else forms.TextInput,
-        error_messages={"required": required_message, "max_length": f"{short} must be {max_length:,} characters or fewer",
-                        **messages},
+        error_messages={
+            "required": required_message,
+            "max_length": f"{short} must be {max_length:,} characters or fewer",
+            **messages,
+        },
     )
 
 
@@ -275,28 +309,49 @@ class OutcomeMeasureForm(GovukModelForm):
     """A measure in the catalogue. Once results use it, its unit and direction stay:
     changing either would silently change what those results say."""
 
-    name = _text("Name", max_length=200, required_message="Enter the name of the measure",
-                 help_text="For example, Children on child protection plans per 10,000",
-                 unique="The catalogue already has a measure with this name")
+    name = _text(
+        "Name",
+        max_length=200,
+        required_message="Enter the name of the measure",
+        help_text="For example, Children on child protection plans per 10,000",
+        unique="The catalogue already has a measure with this name",
+    )
     outcome_area = forms.ModelChoiceField(
-        queryset=OutcomeArea.objects.all(), label="Outcome area", empty_label="Choose an outcome area",
-        error_messages={"required": "Choose the outcome area", "invalid_choice": "Choose an outcome area from the list"},
+        queryset=OutcomeArea.objects.all(),
+        label="Outcome area",
+        empty_label="Choose an outcome area",
+        error_messages={
+            "required": "Choose the outcome area",
+            "invalid_choice": "Choose an outcome area from the list",
+        },
     )
     unit = forms.ChoiceField(
-        choices=OutcomeMeasure.Unit.choices, label="Unit", widget=GovukRadioSelect, template_name=RADIOS,
+        choices=OutcomeMeasure.Unit.choices,
+        label="Unit",
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
         error_messages={"required": "Choose the unit", "invalid_choice": "Choose the unit"},
     )
     direction = forms.ChoiceField(
-        choices=OutcomeMeasure.Direction.choices, label="Which way is better?", widget=GovukRadioSelect,
+        choices=OutcomeMeasure.Direction.choices,
+        label="Which way is better?",
+        widget=GovukRadioSelect,
         template_name=RADIOS,
-        error_messages={"required": "Choose whether lower or higher is better",
-                        "invalid_choice": "Choose whether lower or higher is better"},
+        error_messages={
+            "required": "Choose whether lower or higher is better",
+            "invalid_choice": "Choose whether lower or higher is better",
+        },
     )
     is_count = forms.BooleanField(
         required=False, label="It counts children, families or cases (so a cost per outcome can be worked out)"
     )
-    description = _text("Description (optional)", max_length=2000, required=False, textarea=True,
-                        help_text="What is counted, and over which population")
+    description = _text(
+        "Description (optional)",
+        max_length=2000,
+        required=False,
+        textarea=True,
+        help_text="What is counted, and over which population",
+    )
 
     class Meta:
         model = OutcomeMeasure
@@ -321,22 +376,42 @@ class _EvaluationFields(GovukModelForm):
 
     title = _text("Title", max_length=200, required_message="Enter the title of the evaluation")
     design = forms.ChoiceField(
-        choices=Evaluation.Design.choices, label="Design", widget=GovukRadioSelect, template_name=RADIOS,
+        choices=Evaluation.Design.choices,
+        label="Design",
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
         help_text="A before-and-after study with no comparison group cannot tell what would have happened anyway",
-        error_messages={"required": "Choose the design of the evaluation", "invalid_choice": "Choose the design of the evaluation"},
+        error_messages={
+            "required": "Choose the design of the evaluation",
+            "invalid_choice": "Choose the design of the evaluation",
+        },
     )
     # Not saved with the form: a new evaluation starts in it, and a change moves it by
     # Evaluation.set_status, which refuses an illegal move and keeps the history.
     status = forms.ChoiceField(
-        choices=Evaluation.Status.choices, label="Status", widget=GovukRadioSelect, template_name=RADIOS,
-        error_messages={"required": "Choose the status of the evaluation", "invalid_choice": "Choose the status of the evaluation"},
+        choices=Evaluation.Status.choices,
+        label="Status",
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
+        error_messages={
+            "required": "Choose the status of the evaluation",
+            "invalid_choice": "Choose the status of the evaluation",
+        },
     )
     status_reason = _text(
-        "Reason for changing the status (optional)", max_length=2000, required=False, textarea=True,
+        "Reason for changing the status (optional)",
+        max_length=2000,
+        required=False,
+        textarea=True,
         help_text="Kept in the status history. Needed to reopen an evaluation whose final report is published.",
     )
-    summary = _text("Summary (optional)", max_length=5000, required=False, textarea=True,
-                    help_text="What the evaluation asks and how it answers")
+    summary = _text(
+        "Summary (optional)",
+        max_length=5000,
+        required=False,
+        textarea=True,
+        help_text="What the evaluation asks and how it answers",
+    )
     start_date = DateField(label="Start date (optional)", noun="the start date", required=False)
     end_date = DateField(label="End date (optional)", noun="the end date", required=False)
 
@@ -350,8 +425,9 @@ class _EvaluationFields(GovukModelForm):
         # the current one and those it may move to are offered.
         self.initial["status"] = evaluation.status
         offered = (evaluation.status, *evaluation.allowed_statuses_for(user))
-        self.fields["status"].widget.choices = [(value, label) for value, label in Evaluation.Status.choices
-                                                if value in offered]
+        self.fields["status"].widget.choices = [
+            (value, label) for value, label in Evaluation.Status.choices if value in offered
+        ]
 
     @property
     def status_changed(self) -> bool:
@@ -377,29 +453,52 @@ class EvaluationForm(_EvaluationFields):
     """An officer sets up an evaluation: what it evaluates and who does it."""
 
     projects = forms.ModelMultipleChoiceField(
-        queryset=Project.objects.order_by("reference"), label="Projects evaluated",
-        widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
-        error_messages={"required": "Choose at least one project", "invalid_choice": "Choose projects from the list",
-                        "invalid_pk_value": "Choose projects from the list"},
+        queryset=Project.objects.order_by("reference"),
+        label="Projects evaluated",
+        widget=GovukCheckboxSelectMultiple,
+        template_name=CHECKBOXES,
+        error_messages={
+            "required": "Choose at least one project",
+            "invalid_choice": "Choose projects from the list",
+            "invalid_pk_value": "Choose projects from the list",
+        },
     )
     evaluator_organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.order_by("name"), label="Evaluator organisation",
+        queryset=Organisation.objects.order_by("name"),
+        label="Evaluator organisation",
         empty_label="Choose an organisation",
-        error_messages={"required": "Choose the organisation that evaluates",
-                        "invalid_choice": "Choose an organisation from the list"},
+        error_messages={
+            "required": "Choose the organisation that evaluates",
+            "invalid_choice": "Choose an organisation from the list",
+        },
     )
     evaluators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.EVALUATOR).select_related("organisation").order_by("last_name", "first_name"),
-        required=False, label="People assigned (optional)",
+        queryset=User.objects.filter(role=Role.EVALUATOR)
+        .select_related("organisation")
+        .order_by("last_name", "first_name"),
+        required=False,
+        label="People assigned (optional)",
         help_text="Evaluators of the evaluator organisation. Only they, and programme officers, can change it.",
-        widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
-        error_messages={"invalid_choice": "Choose people from the list", "invalid_pk_value": "Choose people from the list"},
+        widget=GovukCheckboxSelectMultiple,
+        template_name=CHECKBOXES,
+        error_messages={
+            "invalid_choice": "Choose people from the list",
+            "invalid_pk_value": "Choose people from the list",
+        },
     )
 
     class Meta:
         model = Evaluation
-        fields = ("title", "projects", "evaluator_organisation", "evaluators", "design", "summary",
-                  "start_date", "end_date")
+        fields = (
+            "title",
+            "projects",
+            "evaluator_organisation",
+            "evaluators",
+            "design",
+            "summary",
+            "start_date",
+            "end_date",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -414,6 +513,9 @@ class EvaluationForm(_EvaluationFields):
             strangers = [person for person in people if person.organisation_id != organisation.pk]
             if strangers:
                 names = ", ".join(person.get_full_name() or person.username for person in strangers)
-                self.add_error("evaluators", f"{names} {'does' if len(strangers) == 1 else 'do'} not work for "
-                               f"{organisation.name}: choose people from the evaluator organisation")
+                self.add_error(
+                    "evaluators",
+                    f"{names} {'does' if len(strangers) == 1 else 'do'} not work for "
+                    f"{organisation.name}: choose people from the evaluator organisation",
+                )
         return data

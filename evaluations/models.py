@@ -42,7 +42,9 @@ class EvaluationQuerySet(models.QuerySet):
             return self.filter(pk__in=Evaluation.evaluators.through.objects.filter(user=user).values("evaluation"))
         if user.is_recipient:
             visible = Project.objects.for_user(user)
-            return self.filter(pk__in=Evaluation.projects.through.objects.filter(project__in=visible).values("evaluation"))
+            return self.filter(
+                pk__in=Evaluation.projects.through.objects.filter(project__in=visible).values("evaluation")
+            )
         return self.none()
 
     def editable_by(self, user):
@@ -131,9 +133,13 @@ class Evaluation(Stateful):
     def check_move(self, current, new_status, *, by, reason):
         if current == self.Status.FINAL_PUBLISHED:
             if by is None or not by.is_officer:
-                raise IllegalStatusChange("Only a programme officer can reopen an evaluation whose final report is published.")
+                raise IllegalStatusChange(
+                    "Only a programme officer can reopen an evaluation whose final report is published."
+                )
             if not reason.strip():
-                raise IllegalStatusChange("Give the reason for reopening an evaluation whose final report is published.")
+                raise IllegalStatusChange(
+                    "Give the reason for reopening an evaluation whose final report is published."
+                )
 
     # A design without a comparison group cannot tell what would have happened anyway,
     # whatever level it was given.
@@ -371,8 +377,9 @@ class OutcomeResult(models.Model):
         # exclude), so a bad date is not also reported as a period out of order.
         self._not_checked = set(exclude or ())
         try:
-            super().full_clean(exclude=exclude, validate_unique=validate_unique,
-                               validate_constraints=validate_constraints)
+            super().full_clean(
+                exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints
+            )
         finally:
             del self._not_checked
 
@@ -420,7 +427,10 @@ class OutcomeResult(models.Model):
         if f_start and f_end and f_start > f_end:
             add("followup_period_end", "The follow-up period must end on or after the day it starts")
         if f_start and end and f_start <= end and "baseline_period_end" not in skip:
-            add("followup_period_start", f"The follow-up period must start after the baseline period ends ({end:%d/%m/%Y})")
+            add(
+                "followup_period_start",
+                f"The follow-up period must start after the baseline period ends ({end:%d/%m/%Y})",
+            )
 
     def _check_confidence_interval(self, skip, add):
         if {"effect_size", "ci_lower", "ci_upper"} & skip:
@@ -435,14 +445,22 @@ class OutcomeResult(models.Model):
             add("effect_size", "Enter the effect size the confidence interval is for")
             return
         if lower > effect:
-            add("ci_lower", "The confidence interval must contain the effect size: the lower bound must be "
-                f"{plain(effect)} or less")
+            add(
+                "ci_lower",
+                "The confidence interval must contain the effect size: the lower bound must be "
+                f"{plain(effect)} or less",
+            )
         if upper < effect:
-            add("ci_upper", "The confidence interval must contain the effect size: the upper bound must be "
-                f"{plain(effect)} or more")
+            add(
+                "ci_upper",
+                "The confidence interval must contain the effect size: the upper bound must be "
+                f"{plain(effect)} or more",
+            )
 
     def _check_figures(self, skip, add):
-        percent = self.measure_id is not None and "measure" not in skip and self.measure.unit == OutcomeMeasure.Unit.PERCENT
+        percent = (
+            self.measure_id is not None and "measure" not in skip and self.measure.unit == OutcomeMeasure.Unit.PERCENT
+        )
         for name, noun in PERCENT_FIGURES.items():
             value = getattr(self, name)
             if value is None or name in skip:
@@ -530,5 +548,7 @@ class OutcomeResult(models.Model):
         if self.significance == self.Significance.SIGNIFICANT:
             return ShownSignificance(True, "Significant", "as the evaluator reported it, with no interval or p-value")
         if self.significance == self.Significance.NOT_SIGNIFICANT:
-            return ShownSignificance(False, "Not significant", "as the evaluator reported it, with no interval or p-value")
+            return ShownSignificance(
+                False, "Not significant", "as the evaluator reported it, with no interval or p-value"
+            )
         return ShownSignificance(None, "Not tested", "no test of significance recorded")

@@ -65,6 +65,8 @@ class OutcomeMeasure(models.Model):
     def clean(self):
         if self.is_count and self.unit != self.Unit.NUMBER:
             raise ValidationError(
-                {"is_count": "Only a measure in numbers can count children, families or cases: choose the unit "
-                 "‘number’ or untick this box"}
+                {
+                    "is_count": "Only a measure in numbers can count children, families or cases: choose the unit "
+                    "‘number’ or untick this box"
+                }
             )

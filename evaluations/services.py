@@ -40,7 +40,9 @@ def save_result(*, result: OutcomeResult, by, unit: str | None = None) -> Outcom
         ).exclude(pk=result.pk)
         if duplicate.exists():
             raise ValidationError(
-                {"measure": "This evaluation already has a result for this measure and authority: change that result instead"}
+                {
+                    "measure": "This evaluation already has a result for this measure and authority: change that result instead"
+                }
             ) from None
         raise
     return result
@@ -73,7 +75,9 @@ def add_report(*, evaluation: Evaluation, by, title: str, kind: str, published_o
     return report
 
 
-def rate_evaluation(*, evaluation: Evaluation, by, scale: str, value: str, rationale: str) -> tuple[EvidenceRating, str | None]:
+def rate_evaluation(
+    *, evaluation: Evaluation, by, scale: str, value: str, rationale: str
+) -> tuple[EvidenceRating, str | None]:
     """Rate the evidence on one scale, replacing an earlier rating on that scale.
 
     Returns the rating and the label of the value it replaced, if any."""

@@ -30,6 +30,7 @@ from projects.models import Project
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)
 
+
 def _listed(queryset, user):
     """Evaluations for a table: one query for the rows, one for their projects."""
     return (
@@ -142,7 +143,9 @@ def result_create(request, evaluation_pk):
 
 @role_required(*EDITORS)
 def result_edit(request, result_pk):
-    result = get_object_or_404(OutcomeResult.objects.editable_by(request.user).select_related("evaluation"), pk=result_pk)
+    result = get_object_or_404(
+        OutcomeResult.objects.editable_by(request.user).select_related("evaluation"), pk=result_pk
+    )
     form = OutcomeResultForm(request.POST if request.method == "POST" else None, instance=result)
     return _result_form_page(request, form, result.evaluation, result=result)
 
@@ -193,7 +196,10 @@ def rating(request, evaluation_pk):
         scale, value = form.cleaned_data["rating"]
         try:
             saved, replaced = rate_evaluation(
-                evaluation=evaluation, by=request.user, scale=scale, value=value,
+                evaluation=evaluation,
+                by=request.user,
+                scale=scale,
+                value=value,
                 rationale=form.cleaned_data["rationale"],
             )
         except ValidationError as error:

@@ -59,7 +59,15 @@ class CurrentFilter(admin.SimpleListFilter):
 @admin.register(Organisation)
 class OrganisationAdmin(Undeletable, admin.ModelAdmin):
     list_display = (
-        "name", "short_name", "kind", "org_id", "gss_code", "authority_type", "dfe_la_number", "valid_from", "valid_to"
+        "name",
+        "short_name",
+        "kind",
+        "org_id",
+        "gss_code",
+        "authority_type",
+        "dfe_la_number",
+        "valid_from",
+        "valid_to",
     )
     list_filter = ("kind", "authority_type", CurrentFilter)
     search_fields = ("name", "short_name", "org_id", "gss_code")
@@ -116,8 +124,19 @@ class VariationInline(ReadOnlyInline):
     """Variations are made and decided in the service, where a second officer approves large ones."""
 
     model = Variation
-    fields = ("requested_at", "allocation", "amount_before", "amount_after", "reason", "status", "requested_by",
-              "decided_by", "decided_at", "decision_note", "releases_recovered")
+    fields = (
+        "requested_at",
+        "allocation",
+        "amount_before",
+        "amount_after",
+        "reason",
+        "status",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "releases_recovered",
+    )
     readonly_fields = fields
     related = ("allocation__recipient", "requested_by", "decided_by")
     show_change_link = False
@@ -136,7 +155,15 @@ class AllocationBalanceInline(ReadOnlyInline):
 @admin.register(Grant)
 class GrantAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     list_display = (
-        "title", "project", "recipient", "round", "amount_awarded", "award_date", "status", "publishable", "illustrative"
+        "title",
+        "project",
+        "recipient",
+        "round",
+        "amount_awarded",
+        "award_date",
+        "status",
+        "publishable",
+        "illustrative",
     )
     list_filter = ("status", "illustrative", "publishable", ("round", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("project", "recipient", "round")
@@ -246,15 +273,35 @@ class PaymentAdmin(AuditHistoryAdmin, ThroughServiceAdmin):
     """Payments are added, never edited: a wrong payment is put right by a recovery row."""
 
     list_display = (
-        "paid_on", "kind", "amount", "recipient", "grant", "milestone", "in_advance", "recorded_by", "illustrative"
+        "paid_on",
+        "kind",
+        "amount",
+        "recipient",
+        "grant",
+        "milestone",
+        "in_advance",
+        "recorded_by",
+        "illustrative",
     )
     list_filter = ("kind", "in_advance", "illustrative", ("allocation__recipient", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("allocation__recipient", "allocation__grant", "milestone", "recorded_by")
     search_fields = ("reference", "note", "allocation__recipient__name", "allocation__grant__title")
     autocomplete_fields = ("allocation", "milestone")
     fields = (
-        "allocation", "kind", "amount", "paid_on", "milestone", "in_advance", "advance_reason", "reference", "note",
-        "recovery_reason", "late_reason", "illustrative", "recorded_by", "recorded_at",
+        "allocation",
+        "kind",
+        "amount",
+        "paid_on",
+        "milestone",
+        "in_advance",
+        "advance_reason",
+        "reference",
+        "note",
+        "recovery_reason",
+        "late_reason",
+        "illustrative",
+        "recorded_by",
+        "recorded_at",
     )
     readonly_fields = ("recorded_by", "recorded_at")
     date_hierarchy = "paid_on"
@@ -320,7 +367,14 @@ class SpendReturnAdmin(AuditHistoryAdmin, ViewOnlyAdmin):
     (grants.services); once reviewed it cannot change, so the admin only reviews."""
 
     list_display = (
-        "allocation", "financial_quarter", "spent", "forecast", "status", "submitted_by", "submitted_at", "illustrative"
+        "allocation",
+        "financial_quarter",
+        "spent",
+        "forecast",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "illustrative",
     )
     list_filter = ("status", "quarter", "illustrative", ("allocation__recipient", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("allocation__recipient", "submitted_by")

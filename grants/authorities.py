@@ -308,7 +308,9 @@ def _save(organisation, row):
         organisation.full_clean()
     except ValidationError as error:
         problems = "; ".join(
-            " ".join(messages) if name == NON_FIELD_ERRORS else f"{COLUMN_OF_FIELD.get(name, name)}: {' '.join(messages)}"
+            " ".join(messages)
+            if name == NON_FIELD_ERRORS
+            else f"{COLUMN_OF_FIELD.get(name, name)}: {' '.join(messages)}"
             for name, messages in error.message_dict.items()
         )
         raise AuthorityFileError(f"{row.org_id} cannot be saved: {problems}", row=row.number) from None

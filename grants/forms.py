@@ -78,8 +78,17 @@ class GrantForm(GovukModelForm):
     class Meta:
         model = Grant
         fields = [
-            "round", "recipient", "title", "description", "amount_awarded", "award_date",
-            "planned_start", "planned_end", "unallocated_reason", "ggis_award_reference", "publishable",
+            "round",
+            "recipient",
+            "title",
+            "description",
+            "amount_awarded",
+            "award_date",
+            "planned_start",
+            "planned_end",
+            "unallocated_reason",
+            "ggis_award_reference",
+            "publishable",
         ]
         labels = {
             "round": "Funding round",
@@ -172,11 +181,17 @@ class AllocationForm(GovukForm):
         },
     )
     resource = MoneyField(
-        label="Resource, in pounds", noun="the resource amount", min_value=Decimal("0"), required=False,
+        label="Resource, in pounds",
+        noun="the resource amount",
+        min_value=Decimal("0"),
+        required=False,
         help_text="Revenue spending. Leave empty for £0.",
     )
     capital = MoneyField(
-        label="Capital, in pounds", noun="the capital amount", min_value=Decimal("0"), required=False,
+        label="Capital, in pounds",
+        noun="the capital amount",
+        min_value=Decimal("0"),
+        required=False,
         help_text="Leave empty for £0.",
     )
     purpose = forms.CharField(
@@ -355,10 +370,13 @@ class SpendReturnForm(GovukForm):
 class VariationDecisionForm(GovukForm):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("reject", "Reject")],
-        error_messages={"required": "Choose whether to approve or reject the variation",
-                        "invalid_choice": "Choose whether to approve or reject the variation"},
+        error_messages={
+            "required": "Choose whether to approve or reject the variation",
+            "invalid_choice": "Choose whether to approve or reject the variation",
+        },
     )
     note = forms.CharField(
-        required=False, max_length=1000,
+        required=False,
+        max_length=1000,
         error_messages={"max_length": "The note must be 1,000 characters or fewer"},
     )

@@ -19,8 +19,12 @@ from grants.models import Payment
 
 CHUNK = 2_000
 WHERE = (
-    "allocation__financial_year", "allocation__grant__project__reference", "allocation__grant__project__title",
-    "allocation__grant__title", "allocation__recipient__name", "allocation__recipient__org_id",
+    "allocation__financial_year",
+    "allocation__grant__project__reference",
+    "allocation__grant__project__title",
+    "allocation__grant__title",
+    "allocation__recipient__name",
+    "allocation__recipient__org_id",
 )
 
 
@@ -65,8 +69,15 @@ def ledger_lines(payments, spend_returns) -> Iterator[LedgerLine]:
         for paid_on, kind, amount, reference, illustrative, *where in paid:
             recovery = kind == Payment.Kind.RECOVERY
             yield LedgerLine(
-                paid_on, quarter_of(paid_on), "Recovery" if recovery else "Payment",
-                -amount if recovery else amount, None, None, reference, illustrative, *where,
+                paid_on,
+                quarter_of(paid_on),
+                "Recovery" if recovery else "Payment",
+                -amount if recovery else amount,
+                None,
+                None,
+                reference,
+                illustrative,
+                *where,
             )
 
     def from_returns():

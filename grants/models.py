@@ -77,8 +77,13 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     kind__in=[
-                        "government_department", "local_authority", "charity", "company",
-                        "university", "nhs_body", "other",
+                        "government_department",
+                        "local_authority",
+                        "charity",
+                        "company",
+                        "university",
+                        "nhs_body",
+                        "other",
                     ]
                 ),
                 name="organisation_kind_valid",
@@ -184,7 +189,8 @@ class Grant(Stateful):
     description = models.TextField(blank=True)
     amount_awarded = money()
     original_amount = money(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="The award as first made, kept when a variation first changes it; empty while it never has.",
     )
     award_date = models.DateField()
@@ -214,7 +220,9 @@ class Grant(Stateful):
         constraints = [
             models.CheckConstraint(condition=Q(amount_awarded__gt=0), name="grant_amount_positive"),
             models.CheckConstraint(condition=Q(planned_start__lte=F("planned_end")), name="grant_dates_in_order"),
-            models.CheckConstraint(condition=Q(status__in=["awarded", "active", "closed", "withdrawn"]), name="grant_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["awarded", "active", "closed", "withdrawn"]), name="grant_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["ggis_award_reference"],
                 condition=~Q(ggis_award_reference=""),
@@ -242,7 +250,9 @@ class AllocationQuerySet(models.QuerySet):
         if user.sees_whole_programme:
             return self
         if user.is_recipient:
-            return self.filter(Q(grant__project__lead_organisation=user.organisation_id) | Q(recipient=user.organisation_id))
+            return self.filter(
+                Q(grant__project__lead_organisation=user.organisation_id) | Q(recipient=user.organisation_id)
+            )
         return self.none()
 
     def with_money(self):
@@ -253,7 +263,6 @@ class AllocationQuerySet(models.QuerySet):
             **figures.balance_annotations(),
             has_returns=models.Exists(SpendReturn.objects.filter(allocation=models.OuterRef("pk"))),
         )
-
 
     def editable_by_recipient(self, user):
         """Allocations whose spend returns this user submits: its own organisation's."""
@@ -292,9 +301,7 @@ class Allocation(models.Model):
             ),
             models.CheckConstraint(condition=Q(resource__gte=0), name="allocation_resource_not_negative"),
             models.CheckConstraint(condition=Q(capital__gte=0), name="allocation_capital_not_negative"),
-            models.CheckConstraint(
-                condition=Q(resource__gt=0) | Q(capital__gt=0), name="allocation_not_empty"
-            ),
+            models.CheckConstraint(condition=Q(resource__gt=0) | Q(capital__gt=0), name="allocation_not_empty"),
             models.CheckConstraint(
                 condition=Q(financial_year__gte=1990, financial_year__lte=2100), name="allocation_year_sane"
             ),
@@ -334,9 +341,7 @@ class Payment(models.Model):
     reference = models.CharField(max_length=60, blank=True, help_text="Remittance or ledger reference.")
     note = models.TextField(blank=True)
     recovery_reason = models.CharField(max_length=30, choices=RecoveryReason.choices, blank=True)
-    late_reason = models.TextField(
-        blank=True, help_text="Why a final payment is made after the grant's planned end."
-    )
+    late_reason = models.TextField(blank=True, help_text="Why a final payment is made after the grant's planned end.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="payments_recorded"
     )
@@ -362,7 +367,9 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="payment", recovery_reason="")
-                | Q(kind="recovery", recovery_reason__in=["underspend_returned", "overpayment", "breach_of_conditions"]),
+                | Q(
+                    kind="recovery", recovery_reason__in=["underspend_returned", "overpayment", "breach_of_conditions"]
+                ),
                 name="recovery_has_a_reason",
                 violation_error_message="A recovery needs its reason: underspend returned, overpayment or breach of conditions.",
             ),
@@ -443,9 +450,7 @@ class AllocationBalance(models.Model):
     allocation = models.OneToOneField(Allocation, on_delete=models.CASCADE, primary_key=True, related_name="balance")
     paid = money(default=Decimal("0.00"), help_text="Payments made, before recoveries.")
     recovered = money(default=Decimal("0.00"))
-    released = money(
-        default=Decimal("0.00"), help_text="Recovered money that a variation has made payable again."
-    )
+    released = money(default=Decimal("0.00"), help_text="Recovered money that a variation has made payable again.")
     committed = money(default=Decimal("0.00"), help_text="Milestone payments planned or accepted, not yet paid.")
     spent = money(default=Decimal("0.00"))
     forecast = money(default=Decimal("0.00"), help_text="The forecast in the latest spend return.")
@@ -459,10 +464,14 @@ class AllocationBalance(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(paid__gte=0, recovered__gte=0, released__gte=0, committed__gte=0, spent__gte=0, forecast__gte=0),
+                condition=Q(
+                    paid__gte=0, recovered__gte=0, released__gte=0, committed__gte=0, spent__gte=0, forecast__gte=0
+                ),
                 name="allocation_balance_not_negative",
             ),
-            models.CheckConstraint(condition=Q(recovered__lte=F("paid")), name="allocation_balance_recovered_within_paid"),
+            models.CheckConstraint(
+                condition=Q(recovered__lte=F("paid")), name="allocation_balance_recovered_within_paid"
+            ),
             models.CheckConstraint(
                 condition=Q(released__lte=F("recovered")), name="allocation_balance_released_within_recovered"
             ),
@@ -506,7 +515,8 @@ class Variation(models.Model):
     resource_after = money(null=True, blank=True)
     capital_after = money(null=True, blank=True)
     releases_recovered = money(
-        default=Decimal("0.00"), help_text="Money recovered from the allocation that this variation makes payable again."
+        default=Decimal("0.00"),
+        help_text="Money recovered from the allocation that this variation makes payable again.",
     )
     reason = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -523,7 +533,9 @@ class Variation(models.Model):
     class Meta:
         ordering = ["-requested_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_before__gte=0, amount_after__gte=0), name="variation_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_before__gte=0, amount_after__gte=0), name="variation_amounts_not_negative"
+            ),
             models.CheckConstraint(condition=Q(releases_recovered__gte=0), name="variation_release_not_negative"),
             models.CheckConstraint(condition=~Q(reason=""), name="variation_has_reason"),
             models.CheckConstraint(

@@ -49,34 +49,82 @@ ZERO_VALUE = Value(ZERO, output_field=MONEY)
 PENNY = Decimal("0.01")
 
 GLOSSARY = [
-    ("awarded", "Awarded", "The amount of a grant's award as it stands today, after any approved variations. "
-     "The original award is the amount first awarded."),
-    ("allocated", "Allocated", "The part of a grant earmarked for one recipient in one financial year "
-     "(resource plus capital), added up over the allocations in view."),
-    ("committed", "Committed", "Milestone payments planned or accepted but not yet paid. Money is committed "
-     "from the moment a milestone with a payment is planned."),
+    (
+        "awarded",
+        "Awarded",
+        "The amount of a grant's award as it stands today, after any approved variations. "
+        "The original award is the amount first awarded.",
+    ),
+    (
+        "allocated",
+        "Allocated",
+        "The part of a grant earmarked for one recipient in one financial year "
+        "(resource plus capital), added up over the allocations in view.",
+    ),
+    (
+        "committed",
+        "Committed",
+        "Milestone payments planned or accepted but not yet paid. Money is committed "
+        "from the moment a milestone with a payment is planned.",
+    ),
     ("paid", "Paid", "Payments the funder has made, before recoveries."),
-    ("recovered", "Recovered", "Money paid and then returned to the funder (clawed back): an underspend "
-     "returned, an overpayment or a breach of the grant's conditions."),
+    (
+        "recovered",
+        "Recovered",
+        "Money paid and then returned to the funder (clawed back): an underspend "
+        "returned, an overpayment or a breach of the grant's conditions.",
+    ),
     ("net-paid", "Net paid", "Paid less recovered."),
-    ("held", "Recovered and held", "Money recovered from an allocation that may not be paid again until an "
-     "officer records a variation that re-profiles it."),
-    ("headroom", "Headroom", "Allocated less net paid, less committed, less recovered money held: what can "
-     "still be promised to a milestone or paid. Net paid plus committed never passes allocated."),
+    (
+        "held",
+        "Recovered and held",
+        "Money recovered from an allocation that may not be paid again until an "
+        "officer records a variation that re-profiles it.",
+    ),
+    (
+        "headroom",
+        "Headroom",
+        "Allocated less net paid, less committed, less recovered money held: what can "
+        "still be promised to a milestone or paid. Net paid plus committed never passes allocated.",
+    ),
     ("spent", "Spent", "The total that recipients report spending in their quarterly spend returns."),
-    ("forecast", "Forecast", "For each allocation, the forecast in its latest spend return: what the "
-     "recipient expects to spend in the rest of the year. An allocation with no return adds nothing."),
-    ("variance", "Variance", "Allocated less spent less forecast: money neither spent nor expected to be. "
-     "Negative when more is spent or forecast than was allocated."),
-    ("underspend", "Underspend", "A positive variance of more than the underspend threshold (a percentage of "
-     "the allocation, set by UNDERSPEND_THRESHOLD_PERCENT)."),
-    ("overspend", "Overspend", "A negative variance of more than the overspend threshold (a percentage of the "
-     "allocation, set by OVERSPEND_THRESHOLD_PERCENT). Negative money is never called an underspend."),
-    ("financial-year", "Financial year", "1 April to 31 March, written 2016-17. Payments and recoveries "
-     "count in the year and quarter of their date; spending in the year and quarter of its return; "
-     "allocations and forecasts in the year they are for. So quarters add up to their year."),
-    ("as-at", "As at a date", "Figures as they were recorded on that date: payments, recoveries and returns "
-     "recorded by then, allocations and awards as they stood, and statuses and ratings as they were."),
+    (
+        "forecast",
+        "Forecast",
+        "For each allocation, the forecast in its latest spend return: what the "
+        "recipient expects to spend in the rest of the year. An allocation with no return adds nothing.",
+    ),
+    (
+        "variance",
+        "Variance",
+        "Allocated less spent less forecast: money neither spent nor expected to be. "
+        "Negative when more is spent or forecast than was allocated.",
+    ),
+    (
+        "underspend",
+        "Underspend",
+        "A positive variance of more than the underspend threshold (a percentage of "
+        "the allocation, set by UNDERSPEND_THRESHOLD_PERCENT).",
+    ),
+    (
+        "overspend",
+        "Overspend",
+        "A negative variance of more than the overspend threshold (a percentage of the "
+        "allocation, set by OVERSPEND_THRESHOLD_PERCENT). Negative money is never called an underspend.",
+    ),
+    (
+        "financial-year",
+        "Financial year",
+        "1 April to 31 March, written 2016-17. Payments and recoveries "
+        "count in the year and quarter of their date; spending in the year and quarter of its return; "
+        "allocations and forecasts in the year they are for. So quarters add up to their year.",
+    ),
+    (
+        "as-at",
+        "As at a date",
+        "Figures as they were recorded on that date: payments, recoveries and returns "
+        "recorded by then, allocations and awards as they stood, and statuses and ratings as they were.",
+    ),
 ]
 
 
@@ -162,7 +210,8 @@ def held_expression(prefix: str = ""):
     b = f"{prefix}balance__"
     unreleased = Greatest(F(f"{b}recovered") - F(f"{b}released"), ZERO_VALUE, output_field=MONEY)
     room = Greatest(
-        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed"), ZERO_VALUE,
+        F(f"{prefix}amount") - F(f"{b}paid") + F(f"{b}recovered") - F(f"{b}committed"),
+        ZERO_VALUE,
         output_field=MONEY,
     )
     return Least(unreleased, room, output_field=MONEY)
@@ -192,9 +241,7 @@ def _penny(expression):
 def balance_sums(prefix: str = "") -> dict:
     """The same figures added up over many allocations, for ``aggregate`` or a grouped ``annotate``."""
     b = f"{prefix}balance__"
-    sums = {
-        name: Coalesce(Sum(f"{b}{name}"), ZERO_VALUE, output_field=MONEY) for name in BALANCE_FIELDS
-    }
+    sums = {name: Coalesce(Sum(f"{b}{name}"), ZERO_VALUE, output_field=MONEY) for name in BALANCE_FIELDS}
     sums["allocated"] = Coalesce(Sum(f"{prefix}amount"), ZERO_VALUE, output_field=MONEY)
     sums["held_total"] = Coalesce(Sum(held_expression(prefix)), ZERO_VALUE, output_field=MONEY)
     return sums
@@ -202,8 +249,10 @@ def balance_sums(prefix: str = "") -> dict:
 
 def figures_from(row: dict) -> Figures:
     """A ``Figures`` from an aggregate or a ``values()`` row made with ``balance_sums``."""
-    return Figures(**{name: to_penny(row.get(name)) for name in (*BALANCE_FIELDS, "allocated")},
-                   held_total=to_penny(row["held_total"]) if "held_total" in row else None)
+    return Figures(
+        **{name: to_penny(row.get(name)) for name in (*BALANCE_FIELDS, "allocated")},
+        held_total=to_penny(row["held_total"]) if "held_total" in row else None,
+    )
 
 
 def totals(allocations) -> Figures:
@@ -270,8 +319,12 @@ def allocation_figures(allocation) -> Figures:
     """One allocation's figures, from its balance."""
     balance = getattr(allocation, "balance", None)
     values = {name: getattr(balance, name) for name in BALANCE_FIELDS} if balance else {}
-    return Figures(allocated=allocation.amount if allocation.amount is not None else
-                   (allocation.resource or ZERO) + (allocation.capital or ZERO), **values)
+    return Figures(
+        allocated=allocation.amount
+        if allocation.amount is not None
+        else (allocation.resource or ZERO) + (allocation.capital or ZERO),
+        **values,
+    )
 
 
 class GroupSubquery(Subquery):
@@ -294,9 +347,7 @@ def sum_subquery(queryset, expression) -> GroupSubquery:
     SUM is written as a plain function so that Django adds no GROUP BY inside:
     the subquery is one row whether or not it refers to the outer query.
     """
-    total = Coalesce(
-        Func(expression, function="SUM", output_field=MONEY), ZERO_VALUE, output_field=MONEY
-    )
+    total = Coalesce(Func(expression, function="SUM", output_field=MONEY), ZERO_VALUE, output_field=MONEY)
     return GroupSubquery(queryset.order_by().annotate(_total=total).values("_total"), output_field=MONEY)
 
 
@@ -368,8 +419,12 @@ def ledger_figures(allocation_id) -> Figures:
         total=_sum("releases_recovered")
     )["total"]
     return Figures(
-        allocated=to_penny(allocation["amount"]), paid=money["paid"], recovered=money["recovered"],
-        released=to_penny(released), committed=to_penny(committed), spent=to_penny(spent),
+        allocated=to_penny(allocation["amount"]),
+        paid=money["paid"],
+        recovered=money["recovered"],
+        released=to_penny(released),
+        committed=to_penny(committed),
+        spent=to_penny(spent),
         forecast=to_penny(latest or ZERO),
     )
 
@@ -385,7 +440,8 @@ def refresh_balance(allocation_id):
     invented = {
         "invented_paid": Payment.objects.filter(allocation_id=allocation_id, illustrative=True).exists(),
         "invented_committed": committed_milestones(Milestone.objects.filter(allocation_id=allocation_id))
-        .filter(illustrative=True).exists(),
+        .filter(illustrative=True)
+        .exists(),
         "invented_spent": SpendReturn.objects.filter(allocation_id=allocation_id, illustrative=True).exists(),
     }
     balance, _ = AllocationBalance.objects.update_or_create(
@@ -477,5 +533,7 @@ def money_by_recipient(allocations, grid_rows, grants, *, per_grant: bool):
         {"recipient": row["recipient"], "figures": figures([p for p in pairs if p["recipient"] == row["recipient_id"]])}
         for row in grid_rows
     ]
-    by_grant = {grant.pk: figures([p for p in pairs if p["grant"] == grant.pk]) for grant in grants} if per_grant else {}
+    by_grant = (
+        {grant.pk: figures([p for p in pairs if p["grant"] == grant.pk]) for grant in grants} if per_grant else {}
+    )
     return rows, figures(pairs), by_grant

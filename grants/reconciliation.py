@@ -79,10 +79,17 @@ def balances_out_of_step(allocations) -> list:
     have money in their rows and no balance: each with the ledger's figures as ``l_paid``, ``l_recovered``,
     ``l_released``, ``l_committed``, ``l_spent`` and ``l_forecast``, and its grant, recipient and balance.
     Two queries: the comparison, and the allocations that differ."""
-    models = {name: apps.get_model(app, name) for app, name in (
-        ("grants", "Payment"), ("grants", "SpendReturn"), ("projects", "Milestone"), ("grants", "Variation"),
-        ("grants", "Allocation"), ("grants", "AllocationBalance"),
-    )}
+    models = {
+        name: apps.get_model(app, name)
+        for app, name in (
+            ("grants", "Payment"),
+            ("grants", "SpendReturn"),
+            ("projects", "Milestone"),
+            ("grants", "Variation"),
+            ("grants", "Allocation"),
+            ("grants", "AllocationBalance"),
+        )
+    }
     tables = {name.lower(): connection.ops.quote_name(model._meta.db_table) for name, model in models.items()}
     tables["balance"] = tables.pop("allocationbalance")
     scope, params = "", ()
@@ -95,7 +102,9 @@ def balances_out_of_step(allocations) -> list:
     if not out_of_step:
         return []
     found = list(
-        models["Allocation"].objects.filter(pk__in=out_of_step).select_related("grant", "recipient", "balance")
+        models["Allocation"]
+        .objects.filter(pk__in=out_of_step)
+        .select_related("grant", "recipient", "balance")
         .order_by("pk")
     )
     for allocation in found:
@@ -142,8 +151,9 @@ def _grant_discrepancies(grants) -> list[Discrepancy]:
     )
     found = []
     for grant in rows:
-        found += _grant_findings(grant, awarded=grant.amount_awarded, allocated=grant.allocated,
-                                 net_paid=grant.net_paid, spent=grant.spent)
+        found += _grant_findings(
+            grant, awarded=grant.amount_awarded, allocated=grant.allocated, net_paid=grant.net_paid, spent=grant.spent
+        )
     return found
 
 
@@ -155,25 +165,43 @@ def _grant_findings(grant, *, awarded, allocated, net_paid, spent) -> list[Discr
     if allocated != awarded:
         gap = abs(awarded - allocated)
         side = "less" if allocated < awarded else "more"
-        found.append(Discrepancy(
-            grant, ALLOCATIONS_DIFFER_FROM_AWARD, awarded, allocated, gap,
-            f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
-            # Money left unallocated on purpose (and only that: over-allocation never is).
-            expected_because=grant.unallocated_reason if allocated < awarded else "",
-        ))
+        found.append(
+            Discrepancy(
+                grant,
+                ALLOCATIONS_DIFFER_FROM_AWARD,
+                awarded,
+                allocated,
+                gap,
+                f"Allocations total {_pounds(allocated)}, {_pounds(gap)} {side} than the award of {_pounds(awarded)}",
+                # Money left unallocated on purpose (and only that: over-allocation never is).
+                expected_because=grant.unallocated_reason if allocated < awarded else "",
+            )
+        )
     if net_paid > allocated:
         gap = net_paid - allocated
-        found.append(Discrepancy(
-            grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
-            f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations "
-            f"of {_pounds(allocated)}",
-        ))
+        found.append(
+            Discrepancy(
+                grant,
+                PAYMENTS_EXCEED_ALLOCATION,
+                allocated,
+                net_paid,
+                gap,
+                f"Net payments of {_pounds(net_paid)} are {_pounds(gap)} more than the grant's allocations "
+                f"of {_pounds(allocated)}",
+            )
+        )
     if spent > net_paid:
         gap = spent - net_paid
-        found.append(Discrepancy(
-            grant, SPEND_EXCEEDS_PAYMENTS, net_paid, spent, gap,
-            f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
-        ))
+        found.append(
+            Discrepancy(
+                grant,
+                SPEND_EXCEEDS_PAYMENTS,
+                net_paid,
+                spent,
+                gap,
+                f"Spend returns total {_pounds(spent)}, {_pounds(gap)} more than net payments of {_pounds(net_paid)}",
+            )
+        )
     return found
 
 
@@ -189,8 +217,9 @@ def _allocation_discrepancies(grants) -> list[Discrepancy]:
     )
     found = []
     for allocation in rows:
-        found += _allocation_findings(allocation, allocated=allocation.allocated, net_paid=allocation.net_paid,
-                                      committed=allocation.committed)
+        found += _allocation_findings(
+            allocation, allocated=allocation.allocated, net_paid=allocation.net_paid, committed=allocation.committed
+        )
     return found
 
 
@@ -199,21 +228,33 @@ def _allocation_findings(allocation, *, allocated, net_paid, committed=Decimal("
     what = f"{allocation.recipient} for {allocation.financial_year}"
     if net_paid > allocated:
         gap = net_paid - allocated
-        return [Discrepancy(
-            allocation.grant, PAYMENTS_EXCEED_ALLOCATION, allocated, net_paid, gap,
-            f"Net payments to {what} of {_pounds(net_paid)} are {_pounds(gap)} more than its allocation of "
-            f"{_pounds(allocated)}",
-            allocation=allocation,
-        )]
+        return [
+            Discrepancy(
+                allocation.grant,
+                PAYMENTS_EXCEED_ALLOCATION,
+                allocated,
+                net_paid,
+                gap,
+                f"Net payments to {what} of {_pounds(net_paid)} are {_pounds(gap)} more than its allocation of "
+                f"{_pounds(allocated)}",
+                allocation=allocation,
+            )
+        ]
     if net_paid + committed > allocated:
         promised = net_paid + committed
         gap = promised - allocated
-        return [Discrepancy(
-            allocation.grant, COMMITMENTS_EXCEED_ALLOCATION, allocated, promised, gap,
-            f"Net payments to {what} of {_pounds(net_paid)} and {_pounds(committed)} committed to milestones "
-            f"are {_pounds(gap)} more than its allocation of {_pounds(allocated)}",
-            allocation=allocation,
-        )]
+        return [
+            Discrepancy(
+                allocation.grant,
+                COMMITMENTS_EXCEED_ALLOCATION,
+                allocated,
+                promised,
+                gap,
+                f"Net payments to {what} of {_pounds(net_paid)} and {_pounds(committed)} committed to milestones "
+                f"are {_pounds(gap)} more than its allocation of {_pounds(allocated)}",
+                allocation=allocation,
+            )
+        ]
     return []
 
 
@@ -248,10 +289,17 @@ def _balance_discrepancies(grants) -> list[Discrepancy]:
                     f"The kept balance of {what} says {label} {_pounds(kept)}, but {source} {_pounds(ledger)}: "
                     f"{_pounds(abs(kept - ledger))} {'more' if kept > ledger else 'less'}"
                 )
-            found.append(Discrepancy(
-                allocation.grant, BALANCE_OUT_OF_STEP, ledger, kept, abs(kept - ledger), message,
-                allocation=allocation,
-            ))
+            found.append(
+                Discrepancy(
+                    allocation.grant,
+                    BALANCE_OUT_OF_STEP,
+                    ledger,
+                    kept,
+                    abs(kept - ledger),
+                    message,
+                    allocation=allocation,
+                )
+            )
     return found
 
 
@@ -282,16 +330,26 @@ def _milestone_discrepancies(grants, payments=None) -> list[Discrepancy]:
         total = money.to_penny(row["total"])
         # Without a payment amount on the milestone, one payment of the average is what should have been made.
         expected = row["milestone__payment_amount"] or money.to_penny(total / row["times"])
-        found.append(Discrepancy(
-            by_pk[row["allocation__grant"]], MILESTONE_PAID_TWICE, expected, total, total - expected,
-            f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(total)} in all",
-        ))
+        found.append(
+            Discrepancy(
+                by_pk[row["allocation__grant"]],
+                MILESTONE_PAID_TWICE,
+                expected,
+                total,
+                total - expected,
+                f"Milestone “{row['milestone__title']}” was paid {row['times']} times, {_pounds(total)} in all",
+            )
+        )
     return found
 
 
 _ORDER = [
-    ALLOCATIONS_DIFFER_FROM_AWARD, PAYMENTS_EXCEED_ALLOCATION, COMMITMENTS_EXCEED_ALLOCATION, SPEND_EXCEEDS_PAYMENTS,
-    MILESTONE_PAID_TWICE, BALANCE_OUT_OF_STEP,
+    ALLOCATIONS_DIFFER_FROM_AWARD,
+    PAYMENTS_EXCEED_ALLOCATION,
+    COMMITMENTS_EXCEED_ALLOCATION,
+    SPEND_EXCEEDS_PAYMENTS,
+    MILESTONE_PAID_TWICE,
+    BALANCE_OUT_OF_STEP,
 ]
 
 
@@ -303,14 +361,21 @@ def find_discrepancies(grants=None, *, as_at=None) -> list[Discrepancy]:
         found = _discrepancies_as_at(grants, as_at)
     else:
         found = (
-            _grant_discrepancies(grants) + _allocation_discrepancies(grants) + _milestone_discrepancies(grants)
+            _grant_discrepancies(grants)
+            + _allocation_discrepancies(grants)
+            + _milestone_discrepancies(grants)
             + _balance_discrepancies(grants)
         )
     # sorted() is stable: an allocation's figures out of step stay in the order of _BALANCE_FIGURES.
     return sorted(
         found,
-        key=lambda d: (d.grant.award_date, d.grant.pk, _ORDER.index(d.kind), d.allocation is not None,
-                       d.allocation.pk if d.allocation else 0),
+        key=lambda d: (
+            d.grant.award_date,
+            d.grant.pk,
+            _ORDER.index(d.kind),
+            d.allocation is not None,
+            d.allocation.pk if d.allocation else 0,
+        ),
     )
 
 
@@ -323,14 +388,20 @@ def _discrepancies_as_at(grants, as_at) -> list[Discrepancy]:
     returns = as_recorded.returns_as_at(SpendReturn.objects.all(), as_at)
     allocations = as_recorded.allocations_as_at(as_at).filter(grant__in=grants)
     found = []
-    rows = as_recorded.grants_as_at(as_at).filter(id__in=grants.values("pk")).annotate(
-        allocated=money.sum_subquery(allocations.filter(grant=OuterRef("id")), F("amount")),
-        net_paid=money.sum_subquery(payments.filter(allocation__grant=OuterRef("id")), money.NET_AMOUNT),
-        spent=money.sum_subquery(returns.filter(allocation__grant=OuterRef("id")), F("spent")),
-    ).filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
+    rows = (
+        as_recorded.grants_as_at(as_at)
+        .filter(id__in=grants.values("pk"))
+        .annotate(
+            allocated=money.sum_subquery(allocations.filter(grant=OuterRef("id")), F("amount")),
+            net_paid=money.sum_subquery(payments.filter(allocation__grant=OuterRef("id")), money.NET_AMOUNT),
+            spent=money.sum_subquery(returns.filter(allocation__grant=OuterRef("id")), F("spent")),
+        )
+        .filter(~Q(allocated=F("amount_awarded")) | Q(net_paid__gt=F("allocated")) | Q(spent__gt=F("net_paid")))
+    )
     for row in rows:
-        found += _grant_findings(row.instance, awarded=row.amount_awarded, allocated=row.allocated,
-                                 net_paid=row.net_paid, spent=row.spent)
+        found += _grant_findings(
+            row.instance, awarded=row.amount_awarded, allocated=row.allocated, net_paid=row.net_paid, spent=row.spent
+        )
     overpaid = (
         allocations.annotate(net_paid=money.sum_subquery(payments.filter(allocation=OuterRef("id")), money.NET_AMOUNT))
         .filter(net_paid__gt=F("amount"))

@@ -32,6 +32,7 @@ def _log_after_commit(message: str, *args) -> None:
     that rolled back never appears."""
     transaction.on_commit(lambda: log.info(message, *args))
 
+
 ZERO = Decimal("0.00")
 
 
@@ -66,8 +67,11 @@ def refuse_if_closed(grant: Grant, what: str) -> None:
 
 
 def describe_headroom(figures: money.Figures) -> str:
-    parts = [f"allocated {pounds(figures.allocated)}", f"net paid {pounds(figures.net_paid)}",
-             f"committed to milestones {pounds(figures.committed)}"]
+    parts = [
+        f"allocated {pounds(figures.allocated)}",
+        f"net paid {pounds(figures.net_paid)}",
+        f"committed to milestones {pounds(figures.committed)}",
+    ]
     if figures.held:
         parts.append(f"recovered and held {pounds(figures.held)}")
     return f"The allocation's headroom is {pounds(figures.headroom)} ({', '.join(parts)})"
@@ -102,9 +106,9 @@ def save_allocation(
         project = locked_grant.project
         if allocation is None:
             refuse_if_closed(locked_grant, "allocation")
-        takes_part = recipient.pk == project.lead_organisation_id or project.partnerships.filter(
-            organisation=recipient
-        ).exists()
+        takes_part = (
+            recipient.pk == project.lead_organisation_id or project.partnerships.filter(organisation=recipient).exists()
+        )
         if not takes_part:
             raise MoneyRuleError(f"{recipient} does not take part in {project}, so it cannot have an allocation")
         if allocation is not None:
@@ -163,7 +167,12 @@ def save_allocation(
                 )
             if amount != before or (figures.held and (reason or "").strip()):
                 variation = _record_variation(
-                    grant=locked_grant, allocation=allocation, before=before, after=amount, reason=reason, by=by,
+                    grant=locked_grant,
+                    allocation=allocation,
+                    before=before,
+                    after=amount,
+                    reason=reason,
+                    by=by,
                     held=figures.held,
                 )
                 if variation.status == Variation.Status.PENDING:
@@ -193,14 +202,20 @@ def _record_variation(*, grant, allocation, before, after, reason, by, held=ZERO
     pending = _needs_approval(before, after)
     now = timezone.now()
     return Variation.objects.create(
-        grant=grant, allocation=allocation, amount_before=before, amount_after=after,
+        grant=grant,
+        allocation=allocation,
+        amount_before=before,
+        amount_after=after,
         resource_after=allocation.resource if allocation is not None else None,
         capital_after=allocation.capital if allocation is not None else None,
         # A variation of an allocation re-profiles it: money recovered and held is payable again.
         releases_recovered=held if allocation is not None else ZERO,
-        reason=reason, requested_by=by, requested_at=now,
+        reason=reason,
+        requested_by=by,
+        requested_at=now,
         status=Variation.Status.PENDING if pending else Variation.Status.APPROVED,
-        decided_by=None if pending else by, decided_at=None if pending else now,
+        decided_by=None if pending else by,
+        decided_at=None if pending else now,
     )
 
 
@@ -218,8 +233,10 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
         if locked.requested_by_id == by.pk:
             raise MoneyRuleError("You asked for this variation, so another programme officer must decide it")
         if approve:
-            current = grant.amount_awarded if locked.allocation_id is None else (
-                Allocation.objects.filter(pk=locked.allocation_id).values_list("amount", flat=True).get()
+            current = (
+                grant.amount_awarded
+                if locked.allocation_id is None
+                else (Allocation.objects.filter(pk=locked.allocation_id).values_list("amount", flat=True).get())
             )
             if current != locked.amount_before:
                 # Applying it would record a "before" that is no longer true and undo the change made since.
@@ -240,8 +257,15 @@ def decide_variation(*, variation: Variation, by, approve: bool, note: str = "")
         locked.save()
         if locked.allocation_id is not None:
             money.refresh_balance(locked.allocation_id)
-        _log_after_commit("Variation %s of grant %s (%s to %s) %s by %s", locked.pk, grant.pk,
-                          pounds(locked.amount_before), pounds(locked.amount_after), locked.status, by)
+        _log_after_commit(
+            "Variation %s of grant %s (%s to %s) %s by %s",
+            locked.pk,
+            grant.pk,
+            pounds(locked.amount_before),
+            pounds(locked.amount_after),
+            locked.status,
+            by,
+        )
         return locked
 
 
@@ -271,9 +295,7 @@ def _apply_allocation_variation(grant: Grant, variation: Variation, *, by) -> No
 def _apply_award(grant: Grant, amount: Decimal, *, by) -> None:
     allocated = _allocated(grant.pk)
     if amount < allocated:
-        raise MoneyRuleError(
-            f"{pounds(allocated)} of this grant is allocated, so the award cannot be less than that"
-        )
+        raise MoneyRuleError(f"{pounds(allocated)} of this grant is allocated, so the award cannot be less than that")
     if grant.original_amount is None:
         grant.original_amount = grant.amount_awarded
     grant.amount_awarded = amount
@@ -307,8 +329,10 @@ def _check_payment_date(grant: Grant, paid_on: dt.date, late_reason: str, what="
         )
     if what == "payment" and paid_on > grant.planned_end and not late_reason.strip():
         raise MoneyRuleError(
-            {"paid_on": f"The grant's planned end was {grant.planned_end:%-d %B %Y}: give the reason for a final "
-                        "payment after it"}
+            {
+                "paid_on": f"The grant's planned end was {grant.planned_end:%-d %B %Y}: give the reason for a final "
+                "payment after it"
+            }
         )
 
 
@@ -345,14 +369,14 @@ def record_payment(
                 raise MoneyRuleError("This milestone's payment has already been made")
             if milestone.status == milestone.Status.ACCEPTED:
                 if by is not None and _accepted_by(milestone) == by:
-                    raise MoneyRuleError(
-                        "You accepted this milestone, so someone else must approve its payment"
-                    )
+                    raise MoneyRuleError("You accepted this milestone, so someone else must approve its payment")
                 if milestone.payment_amount is not None and amount != milestone.payment_amount:
                     # The caller may hold the milestone as it was before an officer changed its payment.
                     raise MoneyRuleError(
-                        {"amount": f"This milestone releases {pounds(milestone.payment_amount)}, so its payment "
-                                   "is that amount"}
+                        {
+                            "amount": f"This milestone releases {pounds(milestone.payment_amount)}, so its payment "
+                            "is that amount"
+                        }
                     )
                 in_advance = False
             elif not (in_advance and advance_reason.strip()):
@@ -366,9 +390,11 @@ def record_payment(
             raise MoneyRuleError("Give the reason for paying in advance")
         if amount > available:
             raise MoneyRuleError(
-                {"amount": f"Payments to {allocation.recipient} cannot pass the allocation's headroom. "
-                           f"{describe_headroom(figures)}, so at most {pounds(max(available, ZERO))} can be paid. "
-                           "To pay more, a programme officer must vary the allocation."}
+                {
+                    "amount": f"Payments to {allocation.recipient} cannot pass the allocation's headroom. "
+                    f"{describe_headroom(figures)}, so at most {pounds(max(available, ZERO))} can be paid. "
+                    "To pay more, a programme officer must vary the allocation."
+                }
             )
         payment = Payment(
             allocation=allocation,
@@ -388,9 +414,17 @@ def record_payment(
         payment._history_user = by
         payment.save()
         money.refresh_balance(allocation.pk)
-        _log_after_commit("Payment %s: %s to organisation %s from allocation %s (grant %s)%s, paid on %s, by %s",
-                          payment.pk, pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
-                          f" for milestone {milestone.pk}" if milestone is not None else "", paid_on, by)
+        _log_after_commit(
+            "Payment %s: %s to organisation %s from allocation %s (grant %s)%s, paid on %s, by %s",
+            payment.pk,
+            pounds(amount),
+            allocation.recipient_id,
+            allocation.pk,
+            allocation.grant_id,
+            f" for milestone {milestone.pk}" if milestone is not None else "",
+            paid_on,
+            by,
+        )
         return payment
 
 
@@ -430,7 +464,9 @@ def record_recovery(
     amount = _positive(amount, "The amount recovered")
     if recovery_reason not in RecoveryReason.values:
         raise MoneyRuleError(
-            {"recovery_reason": "Choose why the money is recovered: underspend returned, overpayment or breach of conditions"}
+            {
+                "recovery_reason": "Choose why the money is recovered: underspend returned, overpayment or breach of conditions"
+            }
         )
     if not (reason or "").strip():
         raise MoneyRuleError({"reason": "Give the reason for the recovery"})
@@ -440,8 +476,10 @@ def record_recovery(
         paid = money.ledger_figures(allocation.pk).net_paid
         if amount > paid:
             raise MoneyRuleError(
-                {"amount": f"Only {pounds(paid)} has been paid against this allocation (net of recoveries), "
-                           "so no more than that can be recovered"}
+                {
+                    "amount": f"Only {pounds(paid)} has been paid against this allocation (net of recoveries), "
+                    "so no more than that can be recovered"
+                }
             )
         recovery = Payment(
             allocation=allocation,
@@ -458,9 +496,16 @@ def record_recovery(
         recovery._history_user = by
         recovery.save()
         money.refresh_balance(allocation.pk)
-        _log_after_commit("Recovery %s: %s from organisation %s on allocation %s (grant %s), %s, by %s",
-                          recovery.pk, pounds(amount), allocation.recipient_id, allocation.pk, allocation.grant_id,
-                          recovery_reason, by)
+        _log_after_commit(
+            "Recovery %s: %s from organisation %s on allocation %s (grant %s), %s, by %s",
+            recovery.pk,
+            pounds(amount),
+            allocation.recipient_id,
+            allocation.pk,
+            allocation.grant_id,
+            recovery_reason,
+            by,
+        )
         return recovery
 
 
@@ -481,16 +526,22 @@ def save_grant(*, grant: Grant, by, reason: str = "") -> Grant:
         allocated = _allocated(locked.pk)
         if grant.amount_awarded is not None and grant.amount_awarded < allocated:
             raise MoneyRuleError(
-                {"amount_awarded": f"£{allocated:,.2f} of this grant is already allocated, so the amount awarded "
-                                   "cannot be less than that"}
+                {
+                    "amount_awarded": f"£{allocated:,.2f} of this grant is already allocated, so the amount awarded "
+                    "cannot be less than that"
+                }
             )
         grant.pending_variation = None
         if grant.amount_awarded is not None and grant.amount_awarded != locked.amount_awarded:
             if grant.amount_awarded > locked.amount_awarded:
                 refuse_if_closed(locked, "increase of its award")
             variation = _record_variation(
-                grant=locked, allocation=None, before=locked.amount_awarded, after=grant.amount_awarded,
-                reason=reason, by=by,
+                grant=locked,
+                allocation=None,
+                before=locked.amount_awarded,
+                after=grant.amount_awarded,
+                reason=reason,
+                by=by,
             )
             if variation.status == Variation.Status.PENDING:
                 grant.amount_awarded = locked.amount_awarded

@@ -57,9 +57,7 @@ def submit_spend_return(
         raise ValidationError(
             {"quarter": f"{period} starts after the project ended on {grant.project.end_date:%-d %B %Y}"}
         )
-    duplicate = ValidationError(
-        {"quarter": f"A return for {period} has already been made: change that one instead"}
-    )
+    duplicate = ValidationError({"quarter": f"A return for {period} has already been made: change that one instead"})
     with transaction.atomic():
         # Two returns for the same quarter sent at once queue on the allocation's row lock,
         # so the second sees the first; the unique constraint stays as the last line.

@@ -42,7 +42,7 @@ def form_data(request):
 
 
 def flag(allocation) -> str:
-    """"underspend", "overspend" or "" for an allocation annotated by ``with_money``."""
+    """ "underspend", "overspend" or "" for an allocation annotated by ``with_money``."""
     if not allocation.has_returns:
         return ""
     if money.is_underspend(allocation.amount, allocation.variance):
@@ -56,8 +56,10 @@ def _waiting(variation) -> str:
     """The end of a success message when the change of amount waits for a second officer."""
     if variation is None:
         return ""
-    return (f". The change of its amount to £{variation.amount_after:,.2f} waits for another programme "
-            "officer's approval at Variations")
+    return (
+        f". The change of its amount to £{variation.amount_after:,.2f} waits for another programme "
+        "officer's approval at Variations"
+    )
 
 
 # Grants
@@ -84,10 +86,14 @@ def grant_edit(request, grant_pk):
 def _year_rows(allocations, allocation_scope):
     """Allocations grouped by financial year, each year with its totals summed in the database."""
     sums = {
-        row["financial_year"]: {"figures": money.figures_from(row), "resource": row["resource"], "capital": row["capital"]}
-        for row in allocation_scope.order_by().values("financial_year").annotate(
-            resource=Sum("resource"), capital=Sum("capital"), **money.balance_sums()
-        )
+        row["financial_year"]: {
+            "figures": money.figures_from(row),
+            "resource": row["resource"],
+            "capital": row["capital"],
+        }
+        for row in allocation_scope.order_by()
+        .values("financial_year")
+        .annotate(resource=Sum("resource"), capital=Sum("capital"), **money.balance_sums())
     }
     years = []
     for year, rows in groupby(allocations, key=lambda allocation: allocation.financial_year):
@@ -180,7 +186,8 @@ def allocation_create(request, grant_pk):
         allocation = _save_allocation(request, form, grant=grant)
         if allocation is not None:
             messages.success(
-                request, f"Allocation of £{allocation.resource + allocation.capital:,.2f} to {allocation.recipient} "
+                request,
+                f"Allocation of £{allocation.resource + allocation.capital:,.2f} to {allocation.recipient} "
                 f"for {allocation.financial_year} added",
             )
             return redirect("grants:detail", grant_pk=grant.pk)
@@ -194,14 +201,14 @@ def allocation_edit(request, allocation_pk):
         Allocation.objects.for_user(request.user).select_related("grant__project", "recipient"), pk=allocation_pk
     )
     grant = allocation.grant
-    has_history = (
-        allocation.payments.exists() or allocation.spend_returns.exists() or allocation.milestones.exists()
-    )
+    has_history = allocation.payments.exists() or allocation.spend_returns.exists() or allocation.milestones.exists()
     form = AllocationForm(form_data(request), grant=grant, allocation=allocation)
     if has_history:
         for name in ("recipient", "financial_year"):
             form.fields[name].disabled = True
-        form.fields["recipient"].help_text = (
+        form.fields[
+            "recipient"
+        ].help_text = (
             "The recipient and year cannot change: the allocation already has payments, spend returns or milestones."
         )
     if form.is_valid():
@@ -211,7 +218,8 @@ def allocation_edit(request, allocation_pk):
                 messages.success(request, f"Allocation to {saved.recipient} for {saved.financial_year} updated")
             else:
                 messages.success(
-                    request, f"Nothing has changed yet: the allocation to {saved.recipient} for {saved.financial_year}"
+                    request,
+                    f"Nothing has changed yet: the allocation to {saved.recipient} for {saved.financial_year}"
                     + _waiting(saved.pending_variation)[1:],
                 )
             return redirect("grants:allocation", allocation_pk=saved.pk)
@@ -272,8 +280,13 @@ def variations(request):
     )
     pending = visible.pending().order_by("requested_at", "pk")
     page = page_of(request, visible.exclude(status=Variation.Status.PENDING).order_by("-decided_at", "-pk"))
-    context = {"pending": pending, "decided": page, "page": page, "can_decide": request.user.is_officer,
-               "threshold": settings.VARIATION_APPROVAL_THRESHOLD}
+    context = {
+        "pending": pending,
+        "decided": page,
+        "page": page,
+        "can_decide": request.user.is_officer,
+        "threshold": settings.VARIATION_APPROVAL_THRESHOLD,
+    }
     return render(request, "grants/variations.html", context)
 
 

@@ -26,16 +26,45 @@ from imports.spreadsheet_cells import convert
 ALLOCATIONS = Layout(
     "Allocations",
     (
-        Column("organisation", "Organisation", list_name="Organisations", width=42,
-               hint="the lead organisation or a partner of the project, chosen from the list."),
-        Column("financial_year", "Financial year", kind="year", list_name="Financial years", width=16,
-               hint="the financial year, 1 April to 31 March, chosen from the list (for example 2016-17)."),
-        Column("resource", "Resource (£)", kind="money", required=False, width=18,
-               hint="revenue money in pounds and pence, as a number; blank means £0."),
-        Column("capital", "Capital (£)", kind="money", required=False, width=18,
-               hint="capital money in pounds and pence, as a number; blank means £0."),
-        Column("purpose", "Purpose", required=False, max_length=300, width=60,
-               hint="what the money is for, up to 300 characters."),
+        Column(
+            "organisation",
+            "Organisation",
+            list_name="Organisations",
+            width=42,
+            hint="the lead organisation or a partner of the project, chosen from the list.",
+        ),
+        Column(
+            "financial_year",
+            "Financial year",
+            kind="year",
+            list_name="Financial years",
+            width=16,
+            hint="the financial year, 1 April to 31 March, chosen from the list (for example 2016-17).",
+        ),
+        Column(
+            "resource",
+            "Resource (£)",
+            kind="money",
+            required=False,
+            width=18,
+            hint="revenue money in pounds and pence, as a number; blank means £0.",
+        ),
+        Column(
+            "capital",
+            "Capital (£)",
+            kind="money",
+            required=False,
+            width=18,
+            hint="capital money in pounds and pence, as a number; blank means £0.",
+        ),
+        Column(
+            "purpose",
+            "Purpose",
+            required=False,
+            max_length=300,
+            width=60,
+            hint="what the money is for, up to 300 characters.",
+        ),
     ),
 )
 
@@ -46,8 +75,13 @@ class AllocationImport(Importer):
     noun = "allocation"
     heading = "Import allocations from a spreadsheet"
     value_keys = ("resource", "capital", "purpose")
-    field_columns = {"recipient": "organisation", "financial_year": "financial_year", "resource": "resource",
-                     "capital": "capital", "purpose": "purpose"}
+    field_columns = {
+        "recipient": "organisation",
+        "financial_year": "financial_year",
+        "resource": "resource",
+        "capital": "capital",
+        "purpose": "purpose",
+    }
     default_column = "resource"
 
     def __init__(self, user, grant: Grant):
@@ -77,7 +111,9 @@ class AllocationImport(Importer):
         return sorted(years | {allocation.financial_year for allocation in allocations})
 
     def workbook(self):
-        allocations = list(self.grant.allocations.select_related("recipient").order_by("financial_year", "recipient__name"))
+        allocations = list(
+            self.grant.allocations.select_related("recipient").order_by("financial_year", "recipient__name")
+        )
         rows = [
             [a.recipient.name, str(a.financial_year), a.resource, a.capital, a.purpose or None] for a in allocations
         ]
@@ -111,10 +147,7 @@ class AllocationImport(Importer):
     def plan(self, rows: list[Row]) -> Plan:
         plan = Plan()
         allowed = organisation_index(self.organisations())
-        current = {
-            (a.recipient_id, a.financial_year): a
-            for a in self.grant.allocations.select_related("recipient")
-        }
+        current = {(a.recipient_id, a.financial_year): a for a in self.grant.allocations.select_related("recipient")}
         seen: dict[tuple, int] = {}
         for row in rows:
             if self.blank(row):
@@ -129,7 +162,7 @@ class AllocationImport(Importer):
                 message = (
                     unknown_organisation(name)
                     or f"{name} does not take part in the project {self.project.title}: only its lead "
-                       "organisation and partners can have an allocation"
+                    "organisation and partners can have an allocation"
                 )
                 if len(matches) > 1:
                     message = f"More than one organisation is called “{name}”: give its org-id instead"
@@ -140,11 +173,15 @@ class AllocationImport(Importer):
             organisation, year = matches[0], values["financial_year"]
             key = (organisation.pk, year)
             if key in seen:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "organisation",
-                    f"{organisation.name} already has a row for {year} (row {seen[key]}): "
-                    "give each organisation one row a year",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "organisation",
+                        f"{organisation.name} already has a row for {year} (row {seen[key]}): "
+                        "give each organisation one row a year",
+                    )
+                )
                 continue
             seen[key] = row.number
             resource = values["resource"] or Decimal("0.00")
@@ -152,8 +189,7 @@ class AllocationImport(Importer):
             purpose = values["purpose"]
             existing = current.get(key)
             before = (
-                (pounds(existing.resource), pounds(existing.capital), existing.purpose)
-                if existing else ("", "", "")
+                (pounds(existing.resource), pounds(existing.capital), existing.purpose) if existing else ("", "", "")
             )
             after = (pounds(resource), pounds(capital), purpose)
             fields = list(zip(("Resource", "Capital", "Purpose"), before, after, strict=True))
@@ -161,12 +197,22 @@ class AllocationImport(Importer):
                 action = NEW
             else:
                 action = CHANGED if before != after else UNCHANGED
-            plan.changes.append(Change(
-                row=row.number, label=f"{organisation.name}, {year}", action=action, fields=fields,
-                current=existing,
-                data={"recipient": organisation, "financial_year": year, "resource": resource,
-                      "capital": capital, "purpose": purpose},
-            ))
+            plan.changes.append(
+                Change(
+                    row=row.number,
+                    label=f"{organisation.name}, {year}",
+                    action=action,
+                    fields=fields,
+                    current=existing,
+                    data={
+                        "recipient": organisation,
+                        "financial_year": year,
+                        "resource": resource,
+                        "capital": capital,
+                        "purpose": purpose,
+                    },
+                )
+            )
         return plan
 
     def ordered(self, changes):

@@ -18,6 +18,8 @@ class UploadForm(GovukForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
+        self.fields[
+            "file"
+        ].help_text = (
             f"The template saved as an Excel Workbook (.xlsx), smaller than {describe_size(settings.UPLOAD_MAX_BYTES)}."
         )

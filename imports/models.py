@@ -43,7 +43,11 @@ class ImportBatch(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     grant = models.ForeignKey(
-        "grants.Grant", on_delete=models.PROTECT, null=True, blank=True, related_name="import_batches",
+        "grants.Grant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
         help_text="The grant whose allocations are imported, or the grant a spend return file was made for.",
     )
     evaluation = models.ForeignKey(

@@ -30,46 +30,144 @@ SIGNIFICANCE_LABELS = {
 RESULTS = Layout(
     "Results",
     (
-        Column("measure", "Outcome measure", list_name="Measures", width=44,
-               hint="the measure from the programme's catalogue, chosen from the list."),
-        Column("authority", "Local authority", required=False, list_name="Authorities", width=34,
-               hint="only if the figures are for one authority; blank for the whole evaluation."),
-        Column("unit", "Unit", required=False, list_name="Units", width=20,
-               hint="the unit the figures are in; it must be the measure's. Blank means the measure's unit."),
-        Column("baseline_value", "Baseline value", kind="number", width=16,
-               hint="the value before the project, as a number (0 or more)."),
-        Column("baseline_period_start", "Baseline period start", kind="date", width=20,
-               hint="a date Excel recognises, such as 01/04/2014."),
-        Column("baseline_period_end", "Baseline period end", kind="date", width=20,
-               hint="a date, on or after the start."),
+        Column(
+            "measure",
+            "Outcome measure",
+            list_name="Measures",
+            width=44,
+            hint="the measure from the programme's catalogue, chosen from the list.",
+        ),
+        Column(
+            "authority",
+            "Local authority",
+            required=False,
+            list_name="Authorities",
+            width=34,
+            hint="only if the figures are for one authority; blank for the whole evaluation.",
+        ),
+        Column(
+            "unit",
+            "Unit",
+            required=False,
+            list_name="Units",
+            width=20,
+            hint="the unit the figures are in; it must be the measure's. Blank means the measure's unit.",
+        ),
+        Column(
+            "baseline_value",
+            "Baseline value",
+            kind="number",
+            width=16,
+            hint="the value before the project, as a number (0 or more).",
+        ),
+        Column(
+            "baseline_period_start",
+            "Baseline period start",
+            kind="date",
+            width=20,
+            hint="a date Excel recognises, such as 01/04/2014.",
+        ),
+        Column(
+            "baseline_period_end", "Baseline period end", kind="date", width=20, hint="a date, on or after the start."
+        ),
         Column("target_value", "Target", kind="number", required=False, width=12, hint="optional, 0 or more."),
-        Column("followup_value", "Follow-up value", kind="number", required=False, width=16,
-               hint="optional, 0 or more; it needs the follow-up period."),
-        Column("followup_period_start", "Follow-up period start", kind="date", required=False, width=22,
-               hint="optional; after the baseline period ends."),
-        Column("followup_period_end", "Follow-up period end", kind="date", required=False, width=22,
-               hint="optional; on or after the follow-up start."),
-        Column("comparison_value", "Comparison group value", kind="number", required=False, width=22,
-               hint="optional: the comparison group's value at follow-up."),
+        Column(
+            "followup_value",
+            "Follow-up value",
+            kind="number",
+            required=False,
+            width=16,
+            hint="optional, 0 or more; it needs the follow-up period.",
+        ),
+        Column(
+            "followup_period_start",
+            "Follow-up period start",
+            kind="date",
+            required=False,
+            width=22,
+            hint="optional; after the baseline period ends.",
+        ),
+        Column(
+            "followup_period_end",
+            "Follow-up period end",
+            kind="date",
+            required=False,
+            width=22,
+            hint="optional; on or after the follow-up start.",
+        ),
+        Column(
+            "comparison_value",
+            "Comparison group value",
+            kind="number",
+            required=False,
+            width=22,
+            hint="optional: the comparison group's value at follow-up.",
+        ),
         Column("effect_size", "Effect size", kind="number", required=False, width=14, hint="optional."),
-        Column("ci_lower", "Confidence interval lower", kind="number", required=False, width=24,
-               hint="optional: the lower bound of the 95% confidence interval."),
-        Column("ci_upper", "Confidence interval upper", kind="number", required=False, width=24,
-               hint="optional: the upper bound; the interval must contain the effect size."),
-        Column("p_value", "p-value", kind="number", required=False, places=5, width=10,
-               hint="optional, between 0 and 1, up to 5 decimal places."),
-        Column("significance", "Significance", required=False, list_name="Significance", width=28,
-               hint="chosen from the list; blank means not tested."),
-        Column("source_report", "Source report", required=False, list_name="Reports", width=40,
-               hint="optional: the title of one of this evaluation's reports."),
-        Column("source_location", "Where in the report", required=False, max_length=200, width=24,
-               hint="optional, for example table 4.2."),
+        Column(
+            "ci_lower",
+            "Confidence interval lower",
+            kind="number",
+            required=False,
+            width=24,
+            hint="optional: the lower bound of the 95% confidence interval.",
+        ),
+        Column(
+            "ci_upper",
+            "Confidence interval upper",
+            kind="number",
+            required=False,
+            width=24,
+            hint="optional: the upper bound; the interval must contain the effect size.",
+        ),
+        Column(
+            "p_value",
+            "p-value",
+            kind="number",
+            required=False,
+            places=5,
+            width=10,
+            hint="optional, between 0 and 1, up to 5 decimal places.",
+        ),
+        Column(
+            "significance",
+            "Significance",
+            required=False,
+            list_name="Significance",
+            width=28,
+            hint="chosen from the list; blank means not tested.",
+        ),
+        Column(
+            "source_report",
+            "Source report",
+            required=False,
+            list_name="Reports",
+            width=40,
+            hint="optional: the title of one of this evaluation's reports.",
+        ),
+        Column(
+            "source_location",
+            "Where in the report",
+            required=False,
+            max_length=200,
+            width=24,
+            hint="optional, for example table 4.2.",
+        ),
     ),
 )
 
 RESULT_FIGURES = (
-    "baseline_value", "baseline_period_start", "baseline_period_end", "target_value", "followup_value",
-    "followup_period_start", "followup_period_end", "comparison_value", "effect_size", "ci_lower", "ci_upper",
+    "baseline_value",
+    "baseline_period_start",
+    "baseline_period_end",
+    "target_value",
+    "followup_value",
+    "followup_period_start",
+    "followup_period_end",
+    "comparison_value",
+    "effect_size",
+    "ci_lower",
+    "ci_upper",
     "p_value",
 )
 
@@ -84,7 +182,9 @@ class ResultImport(Importer):
 
     def __init__(self, user, evaluation: Evaluation):
         if not Evaluation.objects.editable_by(user).filter(pk=evaluation.pk).exists():
-            raise PermissionDenied("Only a programme officer or an evaluator assigned to this evaluation can import its results")
+            raise PermissionDenied(
+                "Only a programme officer or an evaluator assigned to this evaluation can import its results"
+            )
         super().__init__(user)
         self.evaluation = evaluation
         self.field_columns = {column.key: column.key for column in RESULTS.columns}
@@ -112,9 +212,12 @@ class ResultImport(Importer):
         significance = {code: label for label, code in SIGNIFICANCE_LABELS.items()}
         rows = [
             [
-                r.measure.name, r.authority.name if r.authority else None, r.measure.get_unit_display(),
+                r.measure.name,
+                r.authority.name if r.authority else None,
+                r.measure.get_unit_display(),
                 *[getattr(r, name) for name in RESULT_FIGURES],
-                significance[r.significance], r.source_report.title if r.source_report else None,
+                significance[r.significance],
+                r.source_report.title if r.source_report else None,
                 r.source_location or None,
             ]
             for r in results
@@ -168,10 +271,14 @@ class ResultImport(Importer):
             problems_before = len(plan.problems)
             measure = measures.get(values.get("measure"))
             if "measure" in values and measure is None:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "measure",
-                    f"“{values['measure']}” is not a measure in the catalogue: choose one from the list",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "measure",
+                        f"“{values['measure']}” is not a measure in the catalogue: choose one from the list",
+                    )
+                )
             authority = None
             if values.get("authority"):
                 name = values["authority"]
@@ -192,40 +299,63 @@ class ResultImport(Importer):
             if values.get("unit"):
                 unit = units.get(values["unit"].casefold())
                 if unit is None:
-                    plan.problems.append(problem_at(
-                        self.layout, row.number, "unit", f"“{values['unit']}” is not a unit: choose one from the list"))
+                    plan.problems.append(
+                        problem_at(
+                            self.layout,
+                            row.number,
+                            "unit",
+                            f"“{values['unit']}” is not a unit: choose one from the list",
+                        )
+                    )
             significance = "not_tested"
             if values.get("significance"):
                 significance = SIGNIFICANCE_LABELS.get(values["significance"])
                 if significance is None:
-                    plan.problems.append(problem_at(
-                        self.layout, row.number, "significance",
-                        f"“{values['significance']}” is not a choice: choose one from the list"))
+                    plan.problems.append(
+                        problem_at(
+                            self.layout,
+                            row.number,
+                            "significance",
+                            f"“{values['significance']}” is not a choice: choose one from the list",
+                        )
+                    )
             source = None
             if values.get("source_report"):
                 found = reports.get(values["source_report"], [])
                 if len(found) != 1:
-                    plan.problems.append(problem_at(
-                        self.layout, row.number, "source_report",
-                        f"“{values['source_report']}” is not {'one' if not found else 'exactly one'} of this "
-                        "evaluation's reports: choose one from the list"))
+                    plan.problems.append(
+                        problem_at(
+                            self.layout,
+                            row.number,
+                            "source_report",
+                            f"“{values['source_report']}” is not {'one' if not found else 'exactly one'} of this "
+                            "evaluation's reports: choose one from the list",
+                        )
+                    )
                 else:
                     source = found[0]
             if len(plan.problems) > problems_before or len(values) < len(self.layout.columns) or measure is None:
                 continue
             key = (measure.pk, authority.pk if authority else None)
             if key in seen:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "measure",
-                    f"Row {seen[key]} is already the result for {measure.name}"
-                    f"{' in ' + authority.name if authority else ''}: give each measure and authority one row",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "measure",
+                        f"Row {seen[key]} is already the result for {measure.name}"
+                        f"{' in ' + authority.name if authority else ''}: give each measure and authority one row",
+                    )
+                )
                 continue
             seen[key] = row.number
             existing = current.get(key)
             data = {name: values[name] for name in RESULT_FIGURES}
-            data |= {"significance": significance, "source_report": source,
-                     "source_location": values["source_location"]}
+            data |= {
+                "significance": significance,
+                "source_report": source,
+                "source_location": values["source_location"],
+            }
 
             def shown(name, value):
                 if value is None:
@@ -241,9 +371,11 @@ class ResultImport(Importer):
                 return str(value)
 
             fields = [
-                (RESULTS.column(name).title,
-                 shown(name, getattr(existing, name)) if existing else "",
-                 shown(name, value))
+                (
+                    RESULTS.column(name).title,
+                    shown(name, getattr(existing, name)) if existing else "",
+                    shown(name, value),
+                )
                 for name, value in data.items()
             ]
             if existing is None:
@@ -252,12 +384,16 @@ class ResultImport(Importer):
                 action = CHANGED if any(before != after for _, before, after in fields) else UNCHANGED
                 if unit is not None and unit != (existing.unit or existing.measure.unit):
                     action = CHANGED
-            plan.changes.append(Change(
-                row=row.number,
-                label=measure.name + (f", {authority.name}" if authority else ""),
-                action=action, fields=fields, current=existing,
-                data={"measure": measure, "authority": authority, "unit": unit, **data},
-            ))
+            plan.changes.append(
+                Change(
+                    row=row.number,
+                    label=measure.name + (f", {authority.name}" if authority else ""),
+                    action=action,
+                    fields=fields,
+                    current=existing,
+                    data={"measure": measure, "authority": authority, "unit": unit, **data},
+                )
+            )
         return plan
 
     def write(self, change: Change) -> None:

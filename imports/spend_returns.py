@@ -1,6 +1,5 @@
 """The import of quarterly spend returns, saved by grants.services as a form would save them."""
 
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -25,20 +24,58 @@ from imports.spreadsheet_cells import convert
 SPEND_RETURNS = Layout(
     "Spend returns",
     (
-        Column("grant", "Grant", list_name="Grants", width=22,
-               hint="the grant's identifier, chosen from the list; the grants are listed below."),
-        Column("organisation", "Organisation", list_name="Organisations", width=42,
-               hint="the organisation that received the allocation, chosen from the list."),
-        Column("financial_year", "Financial year", kind="year", list_name="Financial years", width=16,
-               hint="the allocation's financial year, chosen from the list (for example 2016-17)."),
-        Column("quarter", "Quarter", kind="quarter", list_name="Quarters", width=10,
-               hint="Q1 is April to June, Q2 July to September, Q3 October to December, Q4 January to March."),
-        Column("spent", "Spent in the quarter (£)", kind="money", width=24,
-               hint="money actually spent in the quarter, in pounds and pence, as a number."),
-        Column("forecast", "Forecast for the rest of the year (£)", kind="money", width=34,
-               hint="money you expect to spend in the rest of the financial year after this quarter."),
-        Column("comment", "Comment", required=False, max_length=2000, width=60,
-               hint="anything the programme officer should know, such as the reason for an underspend."),
+        Column(
+            "grant",
+            "Grant",
+            list_name="Grants",
+            width=22,
+            hint="the grant's identifier, chosen from the list; the grants are listed below.",
+        ),
+        Column(
+            "organisation",
+            "Organisation",
+            list_name="Organisations",
+            width=42,
+            hint="the organisation that received the allocation, chosen from the list.",
+        ),
+        Column(
+            "financial_year",
+            "Financial year",
+            kind="year",
+            list_name="Financial years",
+            width=16,
+            hint="the allocation's financial year, chosen from the list (for example 2016-17).",
+        ),
+        Column(
+            "quarter",
+            "Quarter",
+            kind="quarter",
+            list_name="Quarters",
+            width=10,
+            hint="Q1 is April to June, Q2 July to September, Q3 October to December, Q4 January to March.",
+        ),
+        Column(
+            "spent",
+            "Spent in the quarter (£)",
+            kind="money",
+            width=24,
+            hint="money actually spent in the quarter, in pounds and pence, as a number.",
+        ),
+        Column(
+            "forecast",
+            "Forecast for the rest of the year (£)",
+            kind="money",
+            width=34,
+            hint="money you expect to spend in the rest of the financial year after this quarter.",
+        ),
+        Column(
+            "comment",
+            "Comment",
+            required=False,
+            max_length=2000,
+            width=60,
+            hint="anything the programme officer should know, such as the reason for an underspend.",
+        ),
     ),
 )
 
@@ -78,8 +115,10 @@ class SpendReturnImport(Importer):
         return f"360G-{settings.THREESIXTYGIVING_PREFIX}-{grant_pk}"
 
     def workbook(self):
-        allocations = self.scope().select_related("grant__project", "recipient").order_by(
-            "grant__project__reference", "grant", "financial_year", "recipient__name"
+        allocations = (
+            self.scope()
+            .select_related("grant__project", "recipient")
+            .order_by("grant__project__reference", "grant", "financial_year", "recipient__name")
         )
         if self.for_grant is not None:
             allocations = allocations.filter(grant=self.for_grant)
@@ -95,16 +134,21 @@ class SpendReturnImport(Importer):
                 if quarter.start > today:
                     continue
                 existing = returns.get((allocation.pk, quarter.number))
-                rows.append([
-                    self.grant_id(allocation.grant_id), allocation.recipient.name, str(allocation.financial_year),
-                    f"Q{quarter.number}",
-                    existing.spent if existing else None,
-                    existing.forecast if existing else None,
-                    (existing.comment or None) if existing else None,
-                ])
+                rows.append(
+                    [
+                        self.grant_id(allocation.grant_id),
+                        allocation.recipient.name,
+                        str(allocation.financial_year),
+                        f"Q{quarter.number}",
+                        existing.spent if existing else None,
+                        existing.forecast if existing else None,
+                        (existing.comment or None) if existing else None,
+                    ]
+                )
         grants = list(dict.fromkeys(allocation.grant for allocation in allocations))
         who = (
-            "every allocation in the programme" if self.user.is_officer
+            "every allocation in the programme"
+            if self.user.is_officer
             else f"the allocations of {self.user.organisation.name}"
         )
         instructions = [
@@ -177,24 +221,36 @@ class SpendReturnImport(Importer):
             suffix = grant_label.removeprefix(prefix)
             grant_pk = int(suffix) if grant_label.startswith(prefix) and suffix.isdigit() and len(suffix) < 18 else None
             if grant_pk not in grants_in_scope:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "grant",
-                    f"“{grant_label}” is not a grant you can send spend returns for: choose one from the list",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "grant",
+                        f"“{grant_label}” is not a grant you can send spend returns for: choose one from the list",
+                    )
+                )
                 continue
             name, year = values["organisation"], values.get("financial_year")
             candidates = known.get(name, [])
             if not candidates:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "organisation",
-                    f"“{name}” is not an organisation this service knows: choose one from the list",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "organisation",
+                        f"“{name}” is not an organisation this service knows: choose one from the list",
+                    )
+                )
                 continue
             if own is not None and all(candidate.pk != own.pk for candidate in candidates):
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "organisation",
-                    f"You can send spend returns only for {own.name}'s own allocations; this row is for {name}",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "organisation",
+                        f"You can send spend returns only for {own.name}'s own allocations; this row is for {name}",
+                    )
+                )
                 continue
             if own is not None:
                 candidates = [own]
@@ -204,19 +260,27 @@ class SpendReturnImport(Importer):
                 (allocations[key] for c in candidates if (key := (grant_pk, c.pk, year)) in allocations), None
             )
             if allocation is None:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "financial_year",
-                    f"{name} has no allocation from {grant_label} for {year}",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "financial_year",
+                        f"{name} has no allocation from {grant_label} for {year}",
+                    )
+                )
                 continue
             quarter = values["quarter"]
             key = (allocation.pk, quarter)
             if key in seen:
-                plan.problems.append(problem_at(
-                    self.layout, row.number, "quarter",
-                    f"Row {seen[key]} is already the return for {name}, {grant_label}, {year} Q{quarter}: "
-                    "give each quarter one row",
-                ))
+                plan.problems.append(
+                    problem_at(
+                        self.layout,
+                        row.number,
+                        "quarter",
+                        f"Row {seen[key]} is already the return for {name}, {grant_label}, {year} Q{quarter}: "
+                        "give each quarter one row",
+                    )
+                )
                 continue
             seen[key] = row.number
             existing = returns.get(key)
@@ -227,24 +291,40 @@ class SpendReturnImport(Importer):
                 action = NEW
             else:
                 action = CHANGED if before != after else UNCHANGED
-            plan.changes.append(Change(
-                row=row.number,
-                label=f"{allocation.recipient.name}, {grant_label}, {year} Q{quarter}",
-                action=action, fields=fields, current=existing,
-                data={"allocation": allocation, "quarter": quarter, "spent": values["spent"],
-                      "forecast": values["forecast"], "comment": values["comment"]},
-            ))
+            plan.changes.append(
+                Change(
+                    row=row.number,
+                    label=f"{allocation.recipient.name}, {grant_label}, {year} Q{quarter}",
+                    action=action,
+                    fields=fields,
+                    current=existing,
+                    data={
+                        "allocation": allocation,
+                        "quarter": quarter,
+                        "spent": values["spent"],
+                        "forecast": values["forecast"],
+                        "comment": values["comment"],
+                    },
+                )
+            )
         return plan
 
     def write(self, change: Change) -> None:
         data = change.data
         if change.current is None:
             submit_spend_return(
-                allocation=data["allocation"], by=self.user, quarter=data["quarter"],
-                spent=data["spent"], forecast=data["forecast"], comment=data["comment"],
+                allocation=data["allocation"],
+                by=self.user,
+                quarter=data["quarter"],
+                spent=data["spent"],
+                forecast=data["forecast"],
+                comment=data["comment"],
             )
         else:
             amend_spend_return(
-                spend_return=change.current, by=self.user,
-                spent=data["spent"], forecast=data["forecast"], comment=data["comment"],
+                spend_return=change.current,
+                by=self.user,
+                spent=data["spent"],
+                forecast=data["forecast"],
+                comment=data["comment"],
             )

@@ -165,13 +165,23 @@ def _check_archive(upload) -> None:
         with zipfile.ZipFile(upload) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise Refused([Problem("The file is damaged: it cannot be opened as an Excel workbook. "
-                               "Save it again from Excel as an Excel Workbook (.xlsx)")]) from None
+        raise Refused(
+            [
+                Problem(
+                    "The file is damaged: it cannot be opened as an Excel workbook. "
+                    "Save it again from Excel as an Excel Workbook (.xlsx)"
+                )
+            ]
+        ) from None
     if unpacked > MAX_UNPACKED_BYTES:
-        raise Refused([Problem(
-            f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f}MB, more than an import can take "
-            f"({MAX_UNPACKED_BYTES // 1024 // 1024}MB). Split it into smaller files"
-        )])
+        raise Refused(
+            [
+                Problem(
+                    f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f}MB, more than an import can take "
+                    f"({MAX_UNPACKED_BYTES // 1024 // 1024}MB). Split it into smaller files"
+                )
+            ]
+        )
     upload.seek(0)
 
 
@@ -182,8 +192,14 @@ def _open(upload):
         # missing parts, wrong types); each means the same to the user.
         return openpyxl.load_workbook(upload, read_only=True, data_only=False, keep_links=False)
     except Exception:  # noqa: BLE001
-        raise Refused([Problem("The file is damaged or is not an Excel workbook: it cannot be read. "
-                               "Save it again from Excel as an Excel Workbook (.xlsx)")]) from None
+        raise Refused(
+            [
+                Problem(
+                    "The file is damaged or is not an Excel workbook: it cannot be read. "
+                    "Save it again from Excel as an Excel Workbook (.xlsx)"
+                )
+            ]
+        ) from None
 
 
 def _check_sheets(workbook, layout: Layout) -> list[Problem]:
@@ -191,16 +207,20 @@ def _check_sheets(workbook, layout: Layout) -> list[Problem]:
     names = list(workbook.sheetnames)
     for expected in layout.sheet_names:
         if expected not in names:
-            problems.append(Problem(
-                f"The workbook has no sheet called “{expected}”. Keep the template's sheets as they are: "
-                f"{', '.join(layout.sheet_names)}"
-            ))
+            problems.append(
+                Problem(
+                    f"The workbook has no sheet called “{expected}”. Keep the template's sheets as they are: "
+                    f"{', '.join(layout.sheet_names)}"
+                )
+            )
     for name in names:
         if name not in layout.sheet_names:
-            problems.append(Problem(
-                f"The workbook has a sheet called “{name}” that the template does not have: delete it, "
-                "and put every row on the sheet “{}”".format(layout.data_sheet)
-            ))
+            problems.append(
+                Problem(
+                    f"The workbook has a sheet called “{name}” that the template does not have: delete it, "
+                    "and put every row on the sheet “{}”".format(layout.data_sheet)
+                )
+            )
     if not problems and not hasattr(workbook[layout.data_sheet], "iter_rows"):
         problems.append(Problem(f"“{layout.data_sheet}” must be a worksheet of rows, not a chart"))
     return problems
@@ -211,17 +231,21 @@ def _check_claimed_size(sheet, layout: Layout) -> list[Problem]:
     rows, columns = sheet.max_row, sheet.max_column
     problems = []
     if rows is not None and rows > MAX_DATA_ROWS + 1:
-        problems.append(Problem(
-            f"The sheet says it has {rows:,} rows; an import can take at most {MAX_DATA_ROWS:,} rows of data. "
-            "Delete the empty rows below your data (or split the file) and save it again",
-            layout.data_sheet,
-        ))
+        problems.append(
+            Problem(
+                f"The sheet says it has {rows:,} rows; an import can take at most {MAX_DATA_ROWS:,} rows of data. "
+                "Delete the empty rows below your data (or split the file) and save it again",
+                layout.data_sheet,
+            )
+        )
     if columns is not None and columns > MAX_COLUMNS:
-        problems.append(Problem(
-            f"The sheet says it has {columns:,} columns; the template has {len(layout.columns)}. "
-            "Delete the columns to the right of the template's and save it again",
-            layout.data_sheet,
-        ))
+        problems.append(
+            Problem(
+                f"The sheet says it has {columns:,} columns; the template has {len(layout.columns)}. "
+                "Delete the columns to the right of the template's and save it again",
+                layout.data_sheet,
+            )
+        )
     return problems
 
 
@@ -236,8 +260,9 @@ def _merged_ranges(workbook, sheet) -> list[str]:
     with archive.open(path) as source:
         while chunk := source.read(1 << 20):
             text = tail + chunk
-            found.extend(m.group(1).decode() + (":" + m.group(2).decode() if m.group(2) else "")
-                         for m in _MERGE.finditer(text))
+            found.extend(
+                m.group(1).decode() + (":" + m.group(2).decode() if m.group(2) else "") for m in _MERGE.finditer(text)
+            )
             tail = text[-200:]
     return list(dict.fromkeys(found))
 
@@ -251,18 +276,27 @@ def _check_header(cells, layout: Layout) -> list[Problem]:
         found = titles[position] if position < len(titles) else None
         if found is None or _plain(found) != _plain(column.title):
             shown = f"“{found}”" if found not in (None, "") else "empty"
-            problems.append(Problem(
-                f"Column {letter} should be headed “{column.title}” but is {shown}: a column is missing, "
-                "renamed or out of order. Keep the template's columns as they are",
-                sheet, 1, letter, column.title,
-            ))
+            problems.append(
+                Problem(
+                    f"Column {letter} should be headed “{column.title}” but is {shown}: a column is missing, "
+                    "renamed or out of order. Keep the template's columns as they are",
+                    sheet,
+                    1,
+                    letter,
+                    column.title,
+                )
+            )
     for position in range(len(layout.columns), len(titles)):
         if titles[position] not in (None, ""):
             letter = get_column_letter(position + 1)
-            problems.append(Problem(
-                f"Column {letter} (“{titles[position]}”) is not in the template: delete the column",
-                sheet, 1, letter,
-            ))
+            problems.append(
+                Problem(
+                    f"Column {letter} (“{titles[position]}”) is not in the template: delete the column",
+                    sheet,
+                    1,
+                    letter,
+                )
+            )
     return problems
 
 
@@ -274,8 +308,14 @@ def read_rows(upload, layout: Layout) -> list[Row]:
         return _read(workbook, layout)
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, SyntaxError, ValueError, TypeError):
         # A part that is listed but damaged (bad checksum, truncated XML) fails only when read.
-        raise Refused([Problem("The file is damaged: part of it cannot be read. "
-                               "Save it again from Excel as an Excel Workbook (.xlsx)")]) from None
+        raise Refused(
+            [
+                Problem(
+                    "The file is damaged: part of it cannot be read. "
+                    "Save it again from Excel as an Excel Workbook (.xlsx)"
+                )
+            ]
+        ) from None
     finally:
         workbook.close()
 
@@ -301,10 +341,14 @@ def _read(workbook, layout: Layout) -> list[Row]:
         if all(cell.value is None or (isinstance(cell.value, str) and not cell.value.strip()) for cell in cells):
             continue
         if number > MAX_DATA_ROWS + 1:
-            problems.append(Problem(
-                f"The sheet has more than {MAX_DATA_ROWS:,} rows of data, the most one import can take: "
-                "split it into smaller files", layout.data_sheet, number,
-            ))
+            problems.append(
+                Problem(
+                    f"The sheet has more than {MAX_DATA_ROWS:,} rows of data, the most one import can take: "
+                    "split it into smaller files",
+                    layout.data_sheet,
+                    number,
+                )
+            )
             break
         row = Row(number)
         for position, cell in enumerate(cells):
@@ -316,15 +360,27 @@ def _read(workbook, layout: Layout) -> list[Row]:
             column = layout.columns[position]
             letter = get_column_letter(position + 1)
             if cell.data_type == "f":
-                problems.append(Problem(
-                    f"The cell holds a formula ({str(value)[:40]}): type the value itself. "
-                    "To keep the figures, copy the column and use Paste Special > Values",
-                    layout.data_sheet, number, letter, column.title,
-                ))
+                problems.append(
+                    Problem(
+                        f"The cell holds a formula ({str(value)[:40]}): type the value itself. "
+                        "To keep the figures, copy the column and use Paste Special > Values",
+                        layout.data_sheet,
+                        number,
+                        letter,
+                        column.title,
+                    )
+                )
                 continue
             if cell.data_type == "e":
-                problems.append(Problem(f"The cell holds the error {value}: type the value itself",
-                                        layout.data_sheet, number, letter, column.title))
+                problems.append(
+                    Problem(
+                        f"The cell holds the error {value}: type the value itself",
+                        layout.data_sheet,
+                        number,
+                        letter,
+                        column.title,
+                    )
+                )
                 continue
             if isinstance(value, str):
                 value = value.strip() or None
@@ -332,17 +388,23 @@ def _read(workbook, layout: Layout) -> list[Row]:
         rows.append(row)
     for position, number in sorted(extra_columns.items()):
         letter = get_column_letter(position + 1)
-        problems.append(Problem(
-            f"Column {letter} has data but is not one of the template's columns: delete it",
-            layout.data_sheet, number, letter,
-        ))
+        problems.append(
+            Problem(
+                f"Column {letter} has data but is not one of the template's columns: delete it",
+                layout.data_sheet,
+                number,
+                letter,
+            )
+        )
     merged = _merged_ranges(workbook, sheet)
     if merged:
         shown = ", ".join(merged[:5]) + (f" and {len(merged) - 5} more" if len(merged) > 5 else "")
-        problems.append(Problem(
-            f"The sheet has merged cells ({shown}): unmerge them so that every value sits in its own cell",
-            layout.data_sheet,
-        ))
+        problems.append(
+            Problem(
+                f"The sheet has merged cells ({shown}): unmerge them so that every value sits in its own cell",
+                layout.data_sheet,
+            )
+        )
     if problems:
         raise Refused(problems)
     return rows
@@ -426,18 +488,32 @@ def build_template(
         area = f"{letter}2:{letter}{last}"
         if column.list_name and column.list_name in ranges:
             check = DataValidation(
-                type="list", formula1=ranges[column.list_name], allow_blank=True, showErrorMessage=True,
-                errorTitle=column.title, error=f"Choose the {column.title.lower()} from the list",
+                type="list",
+                formula1=ranges[column.list_name],
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.title,
+                error=f"Choose the {column.title.lower()} from the list",
             )
         elif column.kind == "money":
             check = DataValidation(
-                type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True, showErrorMessage=True,
-                errorTitle=column.title, error="Enter an amount in pounds of £0 or more, as a number",
+                type="decimal",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.title,
+                error="Enter an amount in pounds of £0 or more, as a number",
             )
         elif column.kind == "date":
             check = DataValidation(
-                type="date", operator="greaterThan", formula1="1", allow_blank=True, showErrorMessage=True,
-                errorTitle=column.title, error="Enter a date, such as 31/03/2017",
+                type="date",
+                operator="greaterThan",
+                formula1="1",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=column.title,
+                error="Enter a date, such as 31/03/2017",
             )
         else:
             continue

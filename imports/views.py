@@ -59,8 +59,11 @@ def _importer(batch: ImportBatch, user):
 
 
 def _download_template(request, importer):
-    return recorded(request, workbook_response(importer.workbook(), importer.filename),
-                    description=f"Import template: {importer.title}")
+    return recorded(
+        request,
+        workbook_response(importer.workbook(), importer.filename),
+        description=f"Import template: {importer.title}",
+    )
 
 
 def _upload(request, importer, *, template_url, back_url, caption):
@@ -199,8 +202,7 @@ def batch_confirm(request, token):
         return _render_batch(request, batch, importer, outcome=outcome, status=400)
     messages.success(
         request,
-        f"Imported: {len(outcome.new):,} new, {len(outcome.changed):,} changed, "
-        f"{len(outcome.unchanged):,} unchanged",
+        f"Imported: {len(outcome.new):,} new, {len(outcome.changed):,} changed, {len(outcome.unchanged):,} unchanged",
     )
     return redirect("imports:batch", token=batch.token)
 
@@ -216,4 +218,3 @@ def batch_cancel(request, token):
         return redirect("imports:batch", token=batch.token)
     messages.success(request, "Import cancelled: nothing was changed")
     return redirect(_back_url(batch, request.user))
-

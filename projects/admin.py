@@ -31,8 +31,10 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 def _partnership_stays(partner) -> str:
-    return (f"{partner.organisation} stays a partner of {partner.project.reference}: it has a share of the "
-            "project's grants or milestones to deliver, and would no longer see them")
+    return (
+        f"{partner.organisation} stays a partner of {partner.project.reference}: it has a share of the "
+        "project's grants or milestones to deliver, and would no longer see them"
+    )
 
 
 class PartnershipsThatHoldRecordsStay(BaseInlineFormSet):
@@ -144,11 +146,21 @@ class MilestoneAdmin(AuditHistoryAdmin, StatefulAdmin):
     person who accepted it can be told apart from the person who pays it."""
 
     list_display = (
-        "title", "project", "organisation", "due_date", "status", "overdue", "payment_amount", "illustrative"
+        "title",
+        "project",
+        "organisation",
+        "due_date",
+        "status",
+        "overdue",
+        "payment_amount",
+        "illustrative",
     )
     list_filter = (
-        "status", "illustrative", OverdueFilter,
-        ("project", admin.RelatedOnlyFieldListFilter), ("organisation", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "illustrative",
+        OverdueFilter,
+        ("project", admin.RelatedOnlyFieldListFilter),
+        ("organisation", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("project", "organisation")
     search_fields = ("title", "project__reference", "project__title", "organisation__name")

@@ -39,7 +39,9 @@ class ProjectFilter(django_filters.FilterSet):
         label="Theme", queryset=Theme.objects.all(), method="with_theme", empty_label="Any theme"
     )
     rag = django_filters.ChoiceFilter(
-        label="RAG rating", choices=[*Project.Rag.choices, (NOT_RATED, "Not rated")], method="with_rag",
+        label="RAG rating",
+        choices=[*Project.Rag.choices, (NOT_RATED, "Not rated")],
+        method="with_rag",
         empty_label="Any rating",
     )
 

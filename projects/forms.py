@@ -53,33 +53,50 @@ def text_field(
 class ProjectForm(GovukModelForm):
     title = text_field("Title", max_length=200, required_message="Enter the project's title")
     reference = text_field(
-        "Reference", max_length=30, required_message="Enter the project's reference",
+        "Reference",
+        max_length=30,
+        required_message="Enter the project's reference",
         help_text="The programme's own reference, for example R1-01",
         error_messages={"unique": "Another project already has this reference"},
     )
-    summary = text_field(
-        "Summary", max_length=5000, textarea=True, required_message="Enter a summary of the project"
-    )
+    summary = text_field("Summary", max_length=5000, textarea=True, required_message="Enter a summary of the project")
     themes = forms.ModelMultipleChoiceField(
-        label="Themes", queryset=Theme.objects.all(), required=False,
-        widget=GovukCheckboxSelectMultiple, template_name=CHECKBOXES,
+        label="Themes",
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=GovukCheckboxSelectMultiple,
+        template_name=CHECKBOXES,
     )
     start_date = DateField(label="Start date", noun="the start date")
     end_date = DateField(label="End date", noun="the end date")
     rag = forms.ChoiceField(
-        label="RAG rating", required=False, choices=[("", "Not rated"), *Project.Rag.choices],
-        widget=GovukRadioSelect, template_name=RADIOS,
+        label="RAG rating",
+        required=False,
+        choices=[("", "Not rated"), *Project.Rag.choices],
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
     )
     rag_reason = text_field(
-        "Reason for the RAG rating", max_length=2000, required=False, textarea=True,
+        "Reason for the RAG rating",
+        max_length=2000,
+        required=False,
+        textarea=True,
         help_text="Needed whenever the project has a RAG rating",
     )
 
     class Meta:
         model = Project
         fields = [
-            "title", "reference", "summary", "programme", "lead_organisation", "themes",
-            "start_date", "end_date", "rag", "rag_reason",
+            "title",
+            "reference",
+            "summary",
+            "programme",
+            "lead_organisation",
+            "themes",
+            "start_date",
+            "end_date",
+            "rag",
+            "rag_reason",
         ]
         labels = {"lead_organisation": "Lead organisation"}
         error_messages = {
@@ -104,9 +121,7 @@ class ProjectForm(GovukModelForm):
             self.add_error("end_date", "The end date must be the same as or after the start date")
         lead = cleaned.get("lead_organisation")
         if lead and self.instance.pk and self.instance.partnerships.filter(organisation=lead).exists():
-            self.add_error(
-                "lead_organisation", f"{lead} is a partner of this project, so it cannot also be its lead"
-            )
+            self.add_error("lead_organisation", f"{lead} is a partner of this project, so it cannot also be its lead")
         return cleaned
 
     @property
@@ -116,7 +131,9 @@ class ProjectForm(GovukModelForm):
 
 class ProjectStatusForm(GovukForm):
     status = forms.ChoiceField(
-        label="New status", widget=GovukRadioSelect, template_name=RADIOS,
+        label="New status",
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
         error_messages={
             "required": "Choose the project's new status",
             "invalid_choice": "Choose one of the statuses listed",
@@ -126,7 +143,9 @@ class ProjectStatusForm(GovukForm):
         "Reason for the change", max_length=2000, textarea=True, required_message="Give the reason for the change"
     )
     exception = text_field(
-        "Exception (only to close a project whose money is not settled)", max_length=2000, textarea=True,
+        "Exception (only to close a project whose money is not settled)",
+        max_length=2000,
+        textarea=True,
         required=False,
         help_text="A project closes once no milestone payment is left unpaid, every allocation has its Q4 spend "
         "return and net paid is not above spent. To close it anyway, say why here: it is kept with the closure.",
@@ -140,7 +159,10 @@ class ProjectStatusForm(GovukForm):
 
 class PartnerForm(GovukModelForm):
     role = forms.ChoiceField(
-        label="Role", choices=ProjectPartner.Role.choices, widget=GovukRadioSelect, template_name=RADIOS,
+        label="Role",
+        choices=ProjectPartner.Role.choices,
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
         error_messages={"required": "Choose the organisation's role in the project"},
     )
     joined_on = DateField(label="Date it joined (optional)", noun="the date it joined", required=False, latest=TODAY)
@@ -177,12 +199,17 @@ class MilestoneForm(GovukModelForm):
     description = text_field("Description (optional)", max_length=5000, required=False, textarea=True)
     due_date = DateField(label="Due date", noun="the due date")
     payment_amount = MoneyField(
-        label="Payment amount", noun="the payment amount", required=False,
+        label="Payment amount",
+        noun="the payment amount",
+        required=False,
         help_text="The payment its acceptance releases, if any, in pounds",
     )
     allocation = AllocationChoiceField(
-        label="Allocation the payment is drawn from", queryset=Allocation.objects.none(), required=False,
-        empty_label="No payment", error_messages={"invalid_choice": "Choose an allocation from the list"},
+        label="Allocation the payment is drawn from",
+        queryset=Allocation.objects.none(),
+        required=False,
+        empty_label="No payment",
+        error_messages={"invalid_choice": "Choose an allocation from the list"},
     )
 
     # Once evidence is in, who delivers the milestone and what it pays are settled:
@@ -225,7 +252,9 @@ class MilestoneForm(GovukModelForm):
     def clean(self):
         cleaned = super().clean()
         amount, allocation, organisation = (
-            cleaned.get("payment_amount"), cleaned.get("allocation"), cleaned.get("organisation")
+            cleaned.get("payment_amount"),
+            cleaned.get("allocation"),
+            cleaned.get("organisation"),
         )
         if self.is_settled or {"payment_amount", "allocation"} & set(self.errors):
             return cleaned
@@ -273,7 +302,10 @@ class MultipleFileField(forms.FileField):
 
 class MilestoneSubmissionForm(GovukForm):
     narrative = text_field(
-        "What was delivered", max_length=10000, textarea=True, required_message="Describe what was delivered",
+        "What was delivered",
+        max_length=10000,
+        textarea=True,
+        required_message="Describe what was delivered",
         help_text="Say what was done, and how the evidence shows it",
     )
     files = MultipleFileField(label="Evidence files (optional)", required=False)
@@ -292,14 +324,18 @@ class MilestoneReviewForm(GovukForm):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[(MilestoneReview.Decision.ACCEPTED, "Accept"), (MilestoneReview.Decision.RETURNED, "Return")],
-        widget=GovukRadioSelect, template_name=RADIOS,
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
         error_messages={
             "required": "Choose whether to accept or return the submission",
             "invalid_choice": "Choose whether to accept or return the submission",
         },
     )
     reason = text_field(
-        "Reason", max_length=5000, required=False, textarea=True,
+        "Reason",
+        max_length=5000,
+        required=False,
+        textarea=True,
         help_text="Needed when you return the submission: say what the recipient must do",
     )
 

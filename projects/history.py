@@ -55,11 +55,7 @@ def _shown(model_field, value) -> str:
 
 
 def _tracked_fields(model):
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if f.name not in SKIPPED and not getattr(f, "generated", False)
-    ]
+    return [f for f in model._meta.concrete_fields if f.name not in SKIPPED and not getattr(f, "generated", False)]
 
 
 def _entries(model, ids, subject_for, names, on_create):
@@ -70,9 +66,7 @@ def _entries(model, ids, subject_for, names, on_create):
     fields = _tracked_fields(model)
     created_fields = [f for f in fields if f.name in on_create or f.attname in names]
     records = (
-        model.history.filter(id__in=ids)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
+        model.history.filter(id__in=ids).select_related("history_user").order_by("id", "history_date", "history_id")
     )
 
     def value(record, model_field):
@@ -129,16 +123,21 @@ def project_history(project, *, grants, allocations, payments, milestones, limit
         (Project, [project.pk], lambda r: "Project"),
         (Grant, list(grant_title), lambda r: f"Grant ‘{r.title}’"),
         (
-            Allocation, list(allocation_label),
+            Allocation,
+            list(allocation_label),
             lambda r: f"Allocation to {recipient_names.get(r.recipient_id, 'a recipient')} for {r.financial_year}",
         ),
         (
-            Payment, [p.pk for p in payments],
-            lambda r: f"{'Recovery from' if r.kind == Payment.Kind.RECOVERY else 'Payment to'} "
-            f"{allocation_label.get(r.allocation_id, 'an allocation')}",
+            Payment,
+            [p.pk for p in payments],
+            lambda r: (
+                f"{'Recovery from' if r.kind == Payment.Kind.RECOVERY else 'Payment to'} "
+                f"{allocation_label.get(r.allocation_id, 'an allocation')}"
+            ),
         ),
         (
-            SpendReturn, SpendReturn.objects.filter(allocation__in=list(allocation_label)).values("pk"),
+            SpendReturn,
+            SpendReturn.objects.filter(allocation__in=list(allocation_label)).values("pk"),
             lambda r: f"Spend return, {allocation_label.get(r.allocation_id, 'an allocation')}, quarter {r.quarter}",
         ),
         (Milestone, [m.pk for m in milestones], lambda r: f"Milestone ‘{r.title}’"),

@@ -33,6 +33,7 @@ def grant_create(request, project_pk):
             return redirect("grants:detail", grant_pk=grant.pk)
     return render(request, "grants/grant_form.html", {"form": form, "project": project, "grant": None})
 
+
 @role_required(*PROGRAMME_READERS, *RECIPIENTS)
 def allocation_detail(request, allocation_pk):
     user = request.user
@@ -61,6 +62,7 @@ def allocation_detail(request, allocation_pk):
         "submits_returns": user.is_recipient and user.organisation_id == allocation.recipient_id,
     }
     return render(request, "grants/allocation_detail.html", context)
+
 
 def _accepted_reviews():
     return Prefetch(
@@ -97,6 +99,7 @@ def payments_waiting(request):
     context = {"milestones": page, "page": page, "total": total, "can_pay": request.user.is_finance}
     return render(request, "grants/payments_waiting.html", context)
 
+
 @role_required(*FINANCE)
 def milestone_pay(request, milestone_pk):
     milestone = get_object_or_404(
@@ -120,9 +123,7 @@ def milestone_pay(request, milestone_pk):
         except ValidationError as error:
             show_refusal(form, error)
         else:
-            messages.success(
-                request, f"Payment of £{payment.amount:,.2f} to {milestone.allocation.recipient} recorded"
-            )
+            messages.success(request, f"Payment of £{payment.amount:,.2f} to {milestone.allocation.recipient} recorded")
             return redirect("grants:allocation", allocation_pk=payment.allocation_id)
     context = {
         "form": form,
@@ -131,12 +132,11 @@ def milestone_pay(request, milestone_pk):
         "existing": existing,
         "accepted_by_you": accepted is not None and accepted.reviewed_by_id == request.user.pk,
         "payable": (
-            existing is None
-            and milestone.payment_amount is not None
-            and milestone.status == Milestone.Status.ACCEPTED
+            existing is None and milestone.payment_amount is not None and milestone.status == Milestone.Status.ACCEPTED
         ),
     }
     return render(request, "grants/milestone_pay.html", context)
+
 
 @role_required(*FINANCE)
 def payment_create(request, allocation_pk):

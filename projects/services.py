@@ -100,29 +100,38 @@ def save_milestone(*, milestone, by):
         allocations = Allocation.objects.filter(pk__in=allocation_ids)
         grant_ids = sorted(set(allocations.values_list("grant_id", flat=True)))
         list(Grant.objects.select_for_update().filter(pk__in=grant_ids).order_by("pk").values_list("pk"))
-        locked = {a.pk: a for a in Allocation.objects.select_for_update().select_related("grant__project", "recipient")
-                  .filter(pk__in=allocation_ids).order_by("pk")}
+        locked = {
+            a.pk: a
+            for a in Allocation.objects.select_for_update()
+            .select_related("grant__project", "recipient")
+            .filter(pk__in=allocation_ids)
+            .order_by("pk")
+        }
         if milestone.pk is not None:  # read again under the milestone's lock, taken last
             old = Milestone.objects.select_for_update().values("allocation_id", "payment_amount").get(pk=milestone.pk)
         if milestone.allocation_id and milestone.payment_amount is not None:
             allocation = locked[milestone.allocation_id]
             changed = old is None or (old["allocation_id"], old["payment_amount"]) != (
-                milestone.allocation_id, milestone.payment_amount
+                milestone.allocation_id,
+                milestone.payment_amount,
             )
             if changed:
                 refuse_if_closed(allocation.grant, "milestone payment")
             figures = money.ledger_figures(allocation.pk)
             available = figures.headroom
-            paid = milestone.pk is not None and Payment.objects.filter(
-                milestone_id=milestone.pk, kind=Payment.Kind.PAYMENT
-            ).exists()
+            paid = (
+                milestone.pk is not None
+                and Payment.objects.filter(milestone_id=milestone.pk, kind=Payment.Kind.PAYMENT).exists()
+            )
             if old and old["allocation_id"] == allocation.pk and old["payment_amount"] is not None and not paid:
                 available += old["payment_amount"]
             if changed and milestone.payment_amount > available:
                 raise MoneyRuleError(
-                    {"payment_amount": f"{describe_headroom(figures)}, so a milestone payment from it can be at most "
-                                       f"{pounds(max(available, ZERO))}. Plan a smaller payment, or ask for a "
-                                       "variation of the allocation first."}
+                    {
+                        "payment_amount": f"{describe_headroom(figures)}, so a milestone payment from it can be at most "
+                        f"{pounds(max(available, ZERO))}. Plan a smaller payment, or ask for a "
+                        "variation of the allocation first."
+                    }
                 )
         new = milestone.pk is None
         milestone.full_clean()
@@ -178,8 +187,11 @@ def close_project(*, project, by, reason: str = "", exception: str = "") -> None
         problems = closure_problems(locked)
         if problems and not exception:
             raise MoneyRuleError(
-                ["The project's money is not settled, so it cannot close:", *problems,
-                 "Settle these, or record an exception that says why the project closes anyway."]
+                [
+                    "The project's money is not settled, so it cannot close:",
+                    *problems,
+                    "Settle these, or record an exception that says why the project closes anyway.",
+                ]
             )
         why = (reason or "").strip()
         if problems:

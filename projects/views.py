@@ -6,7 +6,6 @@ Every object is fetched through its ``for_user`` queryset, so what a page shows
 is what the user may see: a partner council sees the project's summary but only
 its own money and milestones."""
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -94,9 +93,12 @@ def your_projects(request):
     )
     roles = dict(ProjectPartner.Role.choices)
     rows = [
-        (project, "Lead organisation" if project.lead_organisation_id == user.organisation_id else roles.get(
-            project.partner_role, "Partner"
-        ))
+        (
+            project,
+            "Lead organisation"
+            if project.lead_organisation_id == user.organisation_id
+            else roles.get(project.partner_role, "Partner"),
+        )
         for project in projects
     ]
     own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
@@ -134,7 +136,11 @@ def project_history_page(request, project_pk):
     payments = list(Payment.objects.for_user(user).filter(allocation__grant__project=project).only("pk"))
     milestones = list(Milestone.objects.for_user(user).filter(project=project).only("pk"))
     history, total = project_history(
-        project, grants=grants, allocations=allocations, payments=payments, milestones=milestones,
+        project,
+        grants=grants,
+        allocations=allocations,
+        payments=payments,
+        milestones=milestones,
         limit=HISTORY_LIMIT,
     )
     return render(request, "projects/history.html", {"project": project, "history": history, "history_total": total})
@@ -235,8 +241,11 @@ def project_edit(request, project_pk):
         messages.success(request, f"Project {project.reference} saved")
         return redirect("projects:detail", project_pk=project.pk)
     context = {
-        "form": form, "title": f"Edit {project.reference}", "caption": project.title,
-        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Save changes",
+        "form": form,
+        "title": f"Edit {project.reference}",
+        "caption": project.title,
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "button": "Save changes",
     }
     return render(request, "projects/form.html", context)
 
@@ -261,7 +270,9 @@ def project_status(request, project_pk):
             messages.success(request, f"Project {project.reference} is now {project.get_status_display().lower()}")
             return redirect("projects:detail", project_pk=project.pk)
     context = {
-        "form": form, "project": project, "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "form": form,
+        "project": project,
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
         "closure_problems": closure_problems(project) if Project.Status.CLOSED in project.allowed_statuses() else [],
     }
     return render(request, "projects/status_form.html", context)
@@ -277,8 +288,11 @@ def partner_add(request, project_pk):
         messages.success(request, f"{partnership.organisation} added to {project.reference} as {role}")
         return redirect("projects:detail", project_pk=project.pk)
     context = {
-        "form": form, "title": "Add a partner", "caption": f"{project.reference} {project.title}",
-        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Add partner",
+        "form": form,
+        "title": "Add a partner",
+        "caption": f"{project.reference} {project.title}",
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "button": "Add partner",
     }
     return render(request, "projects/form.html", context)
 
@@ -299,8 +313,11 @@ def milestone_create(request, project_pk):
             messages.success(request, f"Milestone ‘{milestone.title}’ added")
             return redirect("projects:milestone", milestone_pk=milestone.pk)
     context = {
-        "form": form, "title": "Add a milestone", "caption": f"{project.reference} {project.title}",
-        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}), "button": "Add milestone",
+        "form": form,
+        "title": "Add a milestone",
+        "caption": f"{project.reference} {project.title}",
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "button": "Add milestone",
     }
     return render(request, "projects/form.html", context)
 
@@ -318,8 +335,11 @@ def milestone_edit(request, milestone_pk):
             messages.success(request, f"Milestone ‘{milestone.title}’ saved")
             return redirect("projects:milestone", milestone_pk=milestone.pk)
     context = {
-        "form": form, "title": "Edit milestone", "caption": f"{milestone.project.reference} {milestone.project.title}",
-        "back": reverse("projects:milestone", kwargs={"milestone_pk": milestone.pk}), "button": "Save changes",
+        "form": form,
+        "title": "Edit milestone",
+        "caption": f"{milestone.project.reference} {milestone.project.title}",
+        "back": reverse("projects:milestone", kwargs={"milestone_pk": milestone.pk}),
+        "button": "Save changes",
     }
     return render(request, "projects/form.html", context)
 
@@ -386,8 +406,10 @@ def milestone_submit(request, milestone_pk):
     if form.is_valid():
         try:
             submit_milestone(
-                milestone=milestone, by=request.user,
-                narrative=form.cleaned_data["narrative"], files=form.cleaned_data["files"],
+                milestone=milestone,
+                by=request.user,
+                narrative=form.cleaned_data["narrative"],
+                files=form.cleaned_data["files"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -420,8 +442,10 @@ def milestone_review(request, milestone_pk):
                     text += f". A finance officer can now release its payment of £{milestone.payment_amount:,.2f}"
                 elif milestone.payment_amount:
                     # Only where the rules were broken before commitments were kept (or the project closed).
-                    text += (f". Its payment of £{milestone.payment_amount:,.2f} cannot be made now: the allocation's "
-                             "headroom does not hold it or the project is closed; vary the allocation first")
+                    text += (
+                        f". Its payment of £{milestone.payment_amount:,.2f} cannot be made now: the allocation's "
+                        "headroom does not hold it or the project is closed; vary the allocation first"
+                    )
             else:
                 text = f"‘{milestone.title}’ returned to {milestone.organisation.display_name} with your reason"
             messages.success(request, text)
@@ -432,5 +456,11 @@ def milestone_review(request, milestone_pk):
 @role_required(*MILESTONE_READERS)
 def evidence_download(request, evidence_pk):
     evidence = get_object_or_404(EvidenceFile.objects.for_user(request.user), pk=evidence_pk)
-    return stored_file(request, evidence.file, name=evidence.original_name, content_type=evidence.content_type,
-                       kind=DownloadRecord.Kind.EVIDENCE_FILE, obj=evidence)
+    return stored_file(
+        request,
+        evidence.file,
+        name=evidence.original_name,
+        content_type=evidence.content_type,
+        kind=DownloadRecord.Kind.EVIDENCE_FILE,
+        obj=evidence,
+    )

@@ -50,8 +50,11 @@ def _leaves(value, path=()):
 
 def _list_paths(path) -> list[tuple]:
     """The unnumbered path of each list along ``path``: ('beneficiaryLocation',) for its items."""
-    return [tuple(part for part in path[:position] if isinstance(part, str))
-            for position, part in enumerate(path) if isinstance(part, int)]
+    return [
+        tuple(part for part in path[:position] if isinstance(part, str))
+        for position, part in enumerate(path)
+        if isinstance(part, int)
+    ]
 
 
 def _column(path, longest: dict) -> tuple[tuple, str]:
@@ -93,8 +96,9 @@ def grants_sheet(workbook, records: list[dict]) -> int:
     longest = defaultdict(int)
     for row in flat:
         for path in row:
-            for list_path, index in zip(_list_paths(path), (part for part in path if isinstance(part, int)),
-                                        strict=True):
+            for list_path, index in zip(
+                _list_paths(path), (part for part in path if isinstance(part, int)), strict=True
+            ):
                 longest[list_path] = max(longest[list_path], index + 1)
     columns = {}
     for row in flat:

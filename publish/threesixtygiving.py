@@ -84,8 +84,11 @@ def _grants_with_everything():
         .prefetch_related(
             Prefetch("allocations", queryset=Allocation.objects.select_related("recipient").order_by("pk")),
             Prefetch("project__partnerships", queryset=ProjectPartner.objects.select_related("organisation")),
-            Prefetch("project__grants", queryset=published_grants().only("pk", "project_id").order_by("pk"),
-                     to_attr="published_grants"),
+            Prefetch(
+                "project__grants",
+                queryset=published_grants().only("pk", "project_id").order_by("pk"),
+                to_attr="published_grants",
+            ),
             "project__themes",
         )
         .order_by("pk")
@@ -170,14 +173,17 @@ def grant_record(grant: Grant) -> dict:
         "currency": CURRENCY,
         "amountAwarded": grant.amount_awarded.quantize(PENNY),
         # SQLite sums drop trailing zeros; the publication is always to the penny.
-        "amountDisbursed": money.Figures(paid=money.to_penny(grant.paid), recovered=money.to_penny(grant.recovered))
-        .net_paid,
+        "amountDisbursed": money.Figures(
+            paid=money.to_penny(grant.paid), recovered=money.to_penny(grant.recovered)
+        ).net_paid,
         "awardDate": grant.award_date,
-        "plannedDates": [{
-            "startDate": grant.planned_start,
-            "endDate": grant.planned_end,
-            "duration": duration_in_months(grant.planned_start, grant.planned_end),
-        }],
+        "plannedDates": [
+            {
+                "startDate": grant.planned_start,
+                "endDate": grant.planned_end,
+                "duration": duration_in_months(grant.planned_start, grant.planned_end),
+            }
+        ],
         "recipientOrganization": [_organisation(grant.recipient)],
         "beneficiaryLocation": locations,
         "fundingOrganization": [{"id": programme.funder.org_id, "name": programme.funder.name}],
@@ -186,8 +192,11 @@ def grant_record(grant: Grant) -> dict:
             {"code": f"{programme.code}-round-{grant.round.number}", "title": f"{programme.name}: {grant.round.name}"},
         ],
         "classifications": [
-            {"vocabulary": f"360G-{settings.THREESIXTYGIVING_PREFIX}-themes", "code": slugify(theme.name),
-             "title": theme.name}
+            {
+                "vocabulary": f"360G-{settings.THREESIXTYGIVING_PREFIX}-themes",
+                "code": slugify(theme.name),
+                "title": theme.name,
+            }
             for theme in grant.project.themes.all()
         ],
         # The project's other published grants (a Round 1 award and its Round 2 scale-up).

@@ -40,14 +40,18 @@ def index(request):
         .order_by("-grants", "round__programme__funder__name")
         .first()
     )
-    return render(request, "publish/index.html", {
-        "count": summary["count"],
-        "awarded": (summary["awarded"] or ZERO).quantize(PENNY),
-        "illustrative": summary["illustrative"],
-        "funder": funder and funder["round__programme__funder__name"],
-        "licence": LICENCE,
-        "version": STANDARD_VERSION,
-    })
+    return render(
+        request,
+        "publish/index.html",
+        {
+            "count": summary["count"],
+            "awarded": (summary["awarded"] or ZERO).quantize(PENNY),
+            "illustrative": summary["illustrative"],
+            "funder": funder and funder["round__programme__funder__name"],
+            "licence": LICENCE,
+            "version": STANDARD_VERSION,
+        },
+    )
 
 
 @require_safe

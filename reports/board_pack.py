@@ -122,7 +122,8 @@ def projects_by_rag(as_at: dt.date) -> tuple[list[RagGroup], int]:
     )
     order = Case(
         *(When(rag_then=rag, then=Value(n)) for n, rag in enumerate(RAG_ORDER)),
-        default=Value(len(RAG_ORDER) - 1), output_field=IntegerField(),
+        default=Value(len(RAG_ORDER) - 1),
+        output_field=IntegerField(),
     )
     live = list(
         projects.filter(status_then__in=LIVE)

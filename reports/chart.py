@@ -118,15 +118,24 @@ def grouped_bar_chart(title: str, categories: list[str], series: list[tuple[str,
         for number, (name, colour, values) in enumerate(series):
             value = float(values[index])
             top = y_of(value)
-            bars.append(Bar(
-                round(start + number * bar_width, 1), top, bar_width, round(baseline - top, 1), colour,
-                f"{category} {name.lower()}: £{Decimal(values[index]):,.2f}",
-            ))
+            bars.append(
+                Bar(
+                    round(start + number * bar_width, 1),
+                    top,
+                    bar_width,
+                    round(baseline - top, 1),
+                    colour,
+                    f"{category} {name.lower()}: £{Decimal(values[index]):,.2f}",
+                )
+            )
     legend = [LegendItem(LEFT + number * 130, colour, name) for number, (name, colour, _) in enumerate(series)]
-    described = "; ".join(
-        f"{category}: " + ", ".join(f"{name.lower()} £{Decimal(values[index]):,.2f}" for name, _, values in series)
-        for index, category in enumerate(categories)
-    ) or "No money in the years chosen."
+    described = (
+        "; ".join(
+            f"{category}: " + ", ".join(f"{name.lower()} £{Decimal(values[index]):,.2f}" for name, _, values in series)
+            for index, category in enumerate(categories)
+        )
+        or "No money in the years chosen."
+    )
     return BarChart(title, described, bars, ticks, labels, legend, baseline)
 
 

@@ -22,7 +22,7 @@ FLAG = "Under- or overspend"
 
 
 def _flag(row: Row) -> str:
-    """"Underspend", "Overspend" or "Neither"; empty where there is no variance (a quarter)."""
+    """ "Underspend", "Overspend" or "Neither"; empty where there is no variance (a quarter)."""
     return row.flag or ""
 
 
@@ -90,8 +90,17 @@ LEDGER_COLUMNS = [
 def _ledger_rows(report: SpendingReport):
     for line in report.ledger():
         yield [
-            line.date, str(line.quarter), str(line.financial_year), line.project_reference, line.project_title,
-            line.grant_title, line.recipient_name, line.recipient_org_id, line.kind, line.paid, line.spent,
+            line.date,
+            str(line.quarter),
+            str(line.financial_year),
+            line.project_reference,
+            line.project_title,
+            line.grant_title,
+            line.recipient_name,
+            line.recipient_org_id,
+            line.kind,
+            line.paid,
+            line.spent,
             line.reference,
         ]
 
@@ -114,8 +123,11 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
         ("% spent", totals.share_spent),
         (FLAG, _flag(totals)),
         *((f"Note {number}", note) for number, note in enumerate(report.explanation, start=1)),
-        ("Ledger", "Every payment, recovery and spend-return line in scope, by date; a spend return is dated by "
-                   "the last day of the quarter it covers"),
+        (
+            "Ledger",
+            "Every payment, recovery and spend-return line in scope, by date; a spend return is dated by "
+            "the last day of the quarter it covers",
+        ),
     ]
 
 

@@ -87,9 +87,13 @@ class SpendingFilterForm(GovukForm):
         error_messages={"invalid_choice": "Choose a quarter from 1 to 4"},
     )
     as_at = DateField(
-        label="As at the end of", noun="the “as at” date", required=False, earliest=EARLIEST, latest=TODAY,
+        label="As at the end of",
+        noun="the “as at” date",
+        required=False,
+        earliest=EARLIEST,
+        latest=TODAY,
         help_text="Leave empty for the figures as they stand now, or enter a day to see them as they were recorded "
-                  "then. For example, 31 3 2019",
+        "then. For example, 31 3 2019",
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -116,8 +120,9 @@ class SpendingFilterForm(GovukForm):
             Q(org_id__iexact=text) | Q(name__iexact=text) | Q(short_name__iexact=text)
         ).order_by("name")[:2]
         matches = list(exact) or list(
-            Organisation.objects.filter(Q(name__icontains=text) | Q(short_name__icontains=text))
-            .order_by("name")[: SUGGESTIONS + 1]
+            Organisation.objects.filter(Q(name__icontains=text) | Q(short_name__icontains=text)).order_by("name")[
+                : SUGGESTIONS + 1
+            ]
         )
         if not matches:
             raise forms.ValidationError(
@@ -167,6 +172,9 @@ class SpendingFilterForm(GovukForm):
 
 class BoardPackForm(GovukForm):
     date = DateField(
-        label="Date of the board pack", noun="the date of the board pack", earliest=EARLIEST, latest=TODAY,
+        label="Date of the board pack",
+        noun="the date of the board pack",
+        earliest=EARLIEST,
+        latest=TODAY,
         help_text="The figures are as recorded at the end of this day. For example, 31 3 2016",
     )

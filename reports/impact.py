@@ -65,7 +65,9 @@ class Row:
             "target": figure(result.target_value, unit),
             "comparison": figure(result.comparison_value, unit),
             "change": signed_change(result.change, unit),
-            "change_percent": "" if result.change_percent is None else f"{'+' if result.change_percent > 0 else ''}{plain(result.change_percent)}%",
+            "change_percent": ""
+            if result.change_percent is None
+            else f"{'+' if result.change_percent > 0 else ''}{plain(result.change_percent)}%",
         }
 
     @property
@@ -119,8 +121,13 @@ def results_for(user, *, project: Project | None = None):
                 queryset=Project.objects.for_user(user).select_related("lead_organisation").order_by("reference"),
             ),
         )
-        .order_by("measure__outcome_area__name", "measure__name", "evaluation__title",
-                  F("authority__name").asc(nulls_first=True), "pk")
+        .order_by(
+            "measure__outcome_area__name",
+            "measure__name",
+            "evaluation__title",
+            F("authority__name").asc(nulls_first=True),
+            "pk",
+        )
     )
 
 
@@ -136,7 +143,12 @@ def spend_by_project(project_ids) -> dict[int, Decimal]:
 
 
 def awarded_by_project(project_ids) -> dict[int, Decimal]:
-    rows = Grant.objects.filter(project__in=project_ids).values("project").annotate(awarded=Sum("amount_awarded")).order_by()
+    rows = (
+        Grant.objects.filter(project__in=project_ids)
+        .values("project")
+        .annotate(awarded=Sum("amount_awarded"))
+        .order_by()
+    )
     return {row["project"]: Decimal(row["awarded"]).quantize(PENNY) for row in rows}
 
 
@@ -161,7 +173,11 @@ def measure_chart(measure: OutcomeMeasure, rows: list[Row]) -> HorizontalBarChar
             if result.authority_id
             else ", ".join(project.reference for project in row.projects) or "All authorities"
         )
-        values = (("Baseline", result.baseline_value), ("Follow-up", result.followup_value), ("Target", result.target_value))
+        values = (
+            ("Baseline", result.baseline_value),
+            ("Follow-up", result.followup_value),
+            ("Target", result.target_value),
+        )
         groups.append((label, row, [(name, value, figure(value, measure.unit)) for name, value in values]))
     return horizontal_bar_chart(CHART_COLOURS, groups, subject=measure)
 
@@ -178,8 +194,11 @@ class ImpactReport:
         by_strength = defaultdict(list)
         for row in self.rows:
             by_strength[row.evaluation.evidence_strength].append(row)
-        return [(strength.value, strength.label, by_strength[strength]) for strength in EvidenceStrength
-                if by_strength[strength]]
+        return [
+            (strength.value, strength.label, by_strength[strength])
+            for strength in EvidenceStrength
+            if by_strength[strength]
+        ]
 
     def charts_of_first(self, limit: int) -> list[HorizontalBarChart]:
         """One chart per measure of at most ``limit`` results: a web page a person can read."""
@@ -223,8 +242,12 @@ def build_report(results, *, show_money: bool) -> ImpactReport:
             row.spend = sum((spend.get(project.pk, Decimal("0.00")) for project in evaluated), Decimal("0.00"))
             row.cost_per_outcome, row.cost_note = cost_per_outcome(result, row.spend)
         rows.append(row)
-    money = [
-        ProjectMoney(project, awarded.get(pk, Decimal("0.00")), spend.get(pk, Decimal("0.00")))
-        for pk, project in sorted(projects.items(), key=lambda item: item[1].reference)
-    ] if show_money else []
+    money = (
+        [
+            ProjectMoney(project, awarded.get(pk, Decimal("0.00")), spend.get(pk, Decimal("0.00")))
+            for pk, project in sorted(projects.items(), key=lambda item: item[1].reference)
+        ]
+        if show_money
+        else []
+    )
     return ImpactReport(rows=rows, show_money=show_money, projects=money)

@@ -59,10 +59,16 @@ def _impact_page(request, *, project=None):
     title = f"Impact of {project.title}" if project else "Impact report"
     filters = _filter_summary(filterset)
     context = {
-        "report": report, "project": project, "title": title, "filter": filterset, "form": filterset.form,
-        "filters": filters, "generated_at": timezone.localtime(),
+        "report": report,
+        "project": project,
+        "title": title,
+        "filter": filterset,
+        "form": filterset.form,
+        "filters": filters,
+        "generated_at": timezone.localtime(),
         # The web page lists and charts at most this many results a group; the downloads hold them all.
-        "web_limit": WEB_LIMIT, "web_slice": f":{WEB_LIMIT}",
+        "web_limit": WEB_LIMIT,
+        "web_slice": f":{WEB_LIMIT}",
     }
     name = f"impact-{slugify(project.reference) if project else 'programme'}-{timezone.localdate():%Y-%m-%d}"
     if fmt == "xlsx" and valid:
@@ -81,7 +87,9 @@ def report(request):
 
 @role_required(*PROGRAMME_READERS, *RECIPIENTS, *EVALUATORS)
 def project_report(request, project_pk):
-    project = get_object_or_404(Project.objects.for_user(request.user).select_related("lead_organisation"), pk=project_pk)
+    project = get_object_or_404(
+        Project.objects.for_user(request.user).select_related("lead_organisation"), pk=project_pk
+    )
     return _impact_page(request, project=project)
 
 
@@ -97,8 +105,9 @@ def card(request, project_pk):
     report = build_report(results_for(user, project=project), show_money=show_money)
     # Stronger evidence first, then improvements, so the board reads the surest findings.
     order = {"stronger": 0, "weaker": 1, "not_rated": 2}
-    key_rows = sorted(report.rows, key=lambda row: (order[row.evaluation.evidence_strength],
-                                                    row.result.judgement != "improved"))
+    key_rows = sorted(
+        report.rows, key=lambda row: (order[row.evaluation.evidence_strength], row.result.judgement != "improved")
+    )
     evaluations = (
         Evaluation.objects.for_user(user)
         .filter(pk__in=Evaluation.projects.through.objects.filter(project=project).values("evaluation"))
@@ -112,8 +121,9 @@ def card(request, project_pk):
         "report": report,
         "key_rows": shown,
         "costed": [row for row in shown if row.cost_per_outcome is not None],
-        "not_costed": sorted({row.cost_note.removeprefix("Not worked out: ") for row in shown
-                              if row.cost_per_outcome is None}),
+        "not_costed": sorted(
+            {row.cost_note.removeprefix("Not worked out: ") for row in shown if row.cost_per_outcome is None}
+        ),
         "more_rows": max(0, len(key_rows) - CARD_RESULTS),
         "evaluations": evaluations,
         "show_money": show_money,
@@ -142,30 +152,53 @@ def _workbook(report, title, filters, generated_at):
             ("Generated", generated_at),
             *filters,
             ("Results", len(report.rows)),
-            ("Evidence", "Stronger: compared with a group that did not get the project (Maryland level 3 to 5). "
-                         "Weaker: before and after with no comparison group (level 1 or 2)."),
-            ("Significance", "From the 95% confidence interval of the effect size when recorded (significant when it "
-                             "excludes 0), else from the p-value (below 0.05), else as the evaluator reported it."),
+            (
+                "Evidence",
+                "Stronger: compared with a group that did not get the project (Maryland level 3 to 5). "
+                "Weaker: before and after with no comparison group (level 1 or 2).",
+            ),
+            (
+                "Significance",
+                "From the 95% confidence interval of the effect size when recorded (significant when it "
+                "excludes 0), else from the p-value (below 0.05), else as the evaluator reported it.",
+            ),
             ("Illustrative", "Yes marks a figure invented for the demonstration, not one from the real programme."),
         ],
         title=title,
     )
     columns = [
-        Column("Evidence", width=14), Column("Measure", width=40), Column("Outcome area", width=22),
-        Column("Unit", width=14), Column("Better when", width=16), Column("Projects", width=36),
-        Column("Authority", width=28), Column("Evaluation", width=36), Column("Design", width=30),
-        Column("Maryland level", "number", width=10), Column("WWCSC effectiveness", width=18),
+        Column("Evidence", width=14),
+        Column("Measure", width=40),
+        Column("Outcome area", width=22),
+        Column("Unit", width=14),
+        Column("Better when", width=16),
+        Column("Projects", width=36),
+        Column("Authority", width=28),
+        Column("Evaluation", width=36),
+        Column("Design", width=30),
+        Column("Maryland level", "number", width=10),
+        Column("WWCSC effectiveness", width=18),
         Column("WWCSC strength of evidence", width=18),
-        Column("Baseline", "number", width=12), Column("Baseline from", "date", width=12),
-        Column("Baseline to", "date", width=12), Column("Follow-up", "number", width=12),
-        Column("Follow-up from", "date", width=12), Column("Follow-up to", "date", width=12),
-        Column("Target", "number", width=12), Column("Change", "number", width=12),
-        Column("Change %", "percent", width=10), Column("Judgement", width=14), Column("Target met", width=10),
-        Column("Significance", width=16), Column("Significance from", width=40),
+        Column("Baseline", "number", width=12),
+        Column("Baseline from", "date", width=12),
+        Column("Baseline to", "date", width=12),
+        Column("Follow-up", "number", width=12),
+        Column("Follow-up from", "date", width=12),
+        Column("Follow-up to", "date", width=12),
+        Column("Target", "number", width=12),
+        Column("Change", "number", width=12),
+        Column("Change %", "percent", width=10),
+        Column("Judgement", width=14),
+        Column("Target met", width=10),
+        Column("Significance", width=16),
+        Column("Significance from", width=40),
     ]
     if report.show_money:
-        columns += [Column("Spent to date by the projects", "money", width=18),
-                    Column("Cost per outcome", "money", width=16), Column("Cost per outcome note", width=50)]
+        columns += [
+            Column("Spent to date by the projects", "money", width=18),
+            Column("Cost per outcome", "money", width=16),
+            Column("Cost per outcome note", width=50),
+        ]
     columns += [Column("Illustrative", width=10), Column("Source", width=30)]
 
     def rows():
@@ -173,19 +206,35 @@ def _workbook(report, title, filters, generated_at):
             result, evaluation, rating = row.result, row.evaluation, row.rating
             significance = result.shown_significance
             values = [
-                "Stronger" if evaluation.evidence_strength == "stronger" else
-                "Weaker" if evaluation.evidence_strength == "weaker" else "Not rated",
-                row.measure.name, row.measure.outcome_area.name, row.measure.get_unit_display(),
+                "Stronger"
+                if evaluation.evidence_strength == "stronger"
+                else "Weaker"
+                if evaluation.evidence_strength == "weaker"
+                else "Not rated",
+                row.measure.name,
+                row.measure.outcome_area.name,
+                row.measure.get_unit_display(),
                 "Lower" if row.measure.lower_is_better else "Higher",
-                "; ".join(project.title for project in row.projects), row.where, evaluation.title,
-                evaluation.get_design_display(), rating["maryland"],
+                "; ".join(project.title for project in row.projects),
+                row.where,
+                evaluation.title,
+                evaluation.get_design_display(),
+                rating["maryland"],
                 rating["effectiveness"].value_label if rating["effectiveness"] else "",
                 rating["strength"].value_label if rating["strength"] else "",
-                result.baseline_value, result.baseline_period_start, result.baseline_period_end,
-                result.followup_value, result.followup_period_start, result.followup_period_end,
-                result.target_value, result.change,
+                result.baseline_value,
+                result.baseline_period_start,
+                result.baseline_period_end,
+                result.followup_value,
+                result.followup_period_start,
+                result.followup_period_end,
+                result.target_value,
+                result.change,
                 None if result.change_percent is None else result.change_percent / 100,
-                result.judgement_label, _yes_no(result.target_met), significance.label, significance.basis,
+                result.judgement_label,
+                _yes_no(result.target_met),
+                significance.label,
+                significance.basis,
             ]
             if report.show_money:
                 values += [row.spend, row.cost_per_outcome, row.cost_note]
@@ -200,9 +249,22 @@ def _workbook(report, title, filters, generated_at):
         money = workbook.create_sheet("Projects")
         write_table(
             money,
-            [Column("Reference", width=16), Column("Project", width=44), Column("Lead organisation", width=36),
-             Column("Awarded", "money", width=18, total=True), Column("Spent to date", "money", width=18, total=True)],
-            ([item.project.reference, item.project.title, item.project.lead_organisation.name, item.awarded, item.spent]
-             for item in report.projects),
+            [
+                Column("Reference", width=16),
+                Column("Project", width=44),
+                Column("Lead organisation", width=36),
+                Column("Awarded", "money", width=18, total=True),
+                Column("Spent to date", "money", width=18, total=True),
+            ],
+            (
+                [
+                    item.project.reference,
+                    item.project.title,
+                    item.project.lead_organisation.name,
+                    item.awarded,
+                    item.spent,
+                ]
+                for item in report.projects
+            ),
         )
     return workbook

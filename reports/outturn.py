@@ -53,8 +53,9 @@ class ProjectedOutturn:
 
     @property
     def flag(self) -> str:
-        return UNDERSPEND if money.is_underspend(self.allocated, self.variance, self.thresholds.underspend) \
-            else OVERSPEND
+        return (
+            UNDERSPEND if money.is_underspend(self.allocated, self.variance, self.thresholds.underspend) else OVERSPEND
+        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,7 @@ class Outturn:
         return f"{reverse('reports:spending')}?{query}"
 
 
-def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None = None,
-                     limit: int = LIMIT) -> Outturn:
+def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None = None, limit: int = LIMIT) -> Outturn:
     """The grants (of those ``user`` may see) projected to end ``year`` under- or overspent past the
     thresholds, the furthest from their allocations first: one query."""
     thresholds = thresholds or Thresholds.from_settings()
@@ -106,10 +106,13 @@ def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None
     )
     rows = list(grants[:limit])
     return Outturn(
-        year, thresholds,
-        [ProjectedOutturn(grant, *(money.to_penny(value) for value in (grant.allocated, grant.spent, grant.forecast)),
-                          thresholds)
-         for grant in rows],
+        year,
+        thresholds,
+        [
+            ProjectedOutturn(
+                grant, *(money.to_penny(value) for value in (grant.allocated, grant.spent, grant.forecast)), thresholds
+            )
+            for grant in rows
+        ],
         rows[0].flagged if rows else 0,
     )
-

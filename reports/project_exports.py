@@ -19,7 +19,13 @@ from projects.views import project_queryset
 PENNY = Decimal("0.01")
 MONEY_COLUMN = 6
 PROJECT_COLUMNS = [
-    "Reference", "Title", "Lead organisation", "Status", "RAG rating", "Total awarded (£)", "Illustrative figure",
+    "Reference",
+    "Title",
+    "Lead organisation",
+    "Status",
+    "RAG rating",
+    "Total awarded (£)",
+    "Illustrative figure",
 ]
 
 

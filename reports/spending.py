@@ -83,6 +83,7 @@ GROUPINGS = {
 }
 QUARTER_NAMES = {1: "Q1 (Apr to Jun)", 2: "Q2 (Jul to Sep)", 3: "Q3 (Oct to Dec)", 4: "Q4 (Jan to Mar)"}
 
+
 @dataclass(frozen=True)
 class SpendingFilters:
     """What the report covers. Each is optional; ``quarter`` needs ``financial_year``."""
@@ -127,10 +128,18 @@ class SpendingFilters:
             ("Organisation", f"{organisation.name} ({organisation.org_id})" if organisation else "All organisations"),
             ("Authority type", dict(AUTHORITY_TYPES)[self.authority_type] if self.authority_type else "Any"),
             ("Financial year", str(self.financial_year) if self.financial_year else "All years"),
-            ("Quarter", f"Position at the end of {QUARTER_NAMES[quarter.number]}, {quarter.end:%-d %B %Y}"
-             if quarter else "Whole year"),
-            ("As at", f"The end of {self.as_at:%-d %B %Y}: the figures as recorded then"
-             if self.as_at else "Now: the figures as they stand"),
+            (
+                "Quarter",
+                f"Position at the end of {QUARTER_NAMES[quarter.number]}, {quarter.end:%-d %B %Y}"
+                if quarter
+                else "Whole year",
+            ),
+            (
+                "As at",
+                f"The end of {self.as_at:%-d %B %Y}: the figures as recorded then"
+                if self.as_at
+                else "Now: the figures as they stand",
+            ),
         ]
 
     def scope_summary(self) -> str:
@@ -138,7 +147,8 @@ class SpendingFilters:
         2016-17"; the "as at" day apart."""
         defaults = dict(SpendingFilters().described())
         chosen = [
-            f"{label.lower()} {value}" for label, value in self.described()
+            f"{label.lower()} {value}"
+            for label, value in self.described()
             if value != defaults[label] and label not in ("Quarter", "As at")
         ]
         if self.quarter:
@@ -221,7 +231,7 @@ class Row:
 
     @property
     def flag(self) -> str | None:
-        """"Underspend", "Overspend" or "Neither"; None where there is no variance (a quarter)."""
+        """ "Underspend", "Overspend" or "Neither"; None where there is no variance (a quarter)."""
         if self.variance is None:
             return None
         return UNDERSPEND if self.underspend else OVERSPEND if self.overspend else NEITHER
@@ -234,8 +244,14 @@ class SpendingReport:
     It covers the whole programme, so only users who see the whole programme may build it.
     """
 
-    def __init__(self, user, filters: SpendingFilters | None = None, grouping: str = PROJECT, *,
-                 thresholds: Thresholds | None = None):
+    def __init__(
+        self,
+        user,
+        filters: SpendingFilters | None = None,
+        grouping: str = PROJECT,
+        *,
+        thresholds: Thresholds | None = None,
+    ):
         if not user.sees_whole_programme:
             raise PermissionDenied("The spending report covers the whole programme")
         if grouping not in GROUPINGS:
@@ -368,7 +384,9 @@ class SpendingReport:
         return (
             self.grants.order_by()
             .values(grant_field, *labels)
-            .annotate(awarded=Sum("amount_awarded"), **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)}))
+            .annotate(
+                awarded=Sum("amount_awarded"), **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)})
+            )
             .order_by(*order)
         )
 
@@ -387,12 +405,11 @@ class SpendingReport:
     def _source(self, grouping: str):
         """The rows of a grouping as dicts, ready to page; for years and quarters, a list."""
         if grouping == PROJECT:
-            return self._by_grant_field(
-                "project", ("project__reference", "project__title"), ("project__reference",)
-            )
+            return self._by_grant_field("project", ("project__reference", "project__title"), ("project__reference",))
         if grouping == ROUND:
             return self._by_grant_field(
-                "round", ("round__programme__name", "round__name", "round__number"),
+                "round",
+                ("round__programme__name", "round__name", "round__number"),
                 ("round__programme__name", "round__number"),
             )
         if grouping == ORGANISATION:
@@ -405,9 +422,12 @@ class SpendingReport:
         date (a few thousand days at most) and folded into quarters here, which the database does in half the
         time of working out each payment's quarter (35 ms against 79 ms for 60,000 payments)."""
         quarters: dict[tuple[int, int], Decimal] = {}
-        for paid_on, paid in self.payments.order_by().values("paid_on").annotate(
-            paid=money.net_paid_expression()
-        ).values_list("paid_on", "paid"):
+        for paid_on, paid in (
+            self.payments.order_by()
+            .values("paid_on")
+            .annotate(paid=money.net_paid_expression())
+            .values_list("paid_on", "paid")
+        ):
             quarter = FinancialQuarter.of(paid_on)
             key = (quarter.year.start_year, quarter.number)
             quarters[key] = quarters.get(key, money.ZERO) + money.to_penny(paid)
@@ -421,8 +441,9 @@ class SpendingReport:
             .values("allocation__financial_year", "quarter")
             .annotate(spent=money.spent_expression())
         )
-        return {(row["allocation__financial_year"].start_year, row["quarter"]): money.to_penny(row["spent"])
-                for row in rows}
+        return {
+            (row["allocation__financial_year"].start_year, row["quarter"]): money.to_penny(row["spent"]) for row in rows
+        }
 
     @cached_property
     def _quarters(self) -> list[dict]:
@@ -430,8 +451,12 @@ class SpendingReport:
         covers."""
         paid, spent = self._paid_by_quarter, self._spent_by_quarter
         return [
-            {"year": start, "number": number, "paid": paid.get((start, number), money.ZERO),
-             "spent": spent.get((start, number), money.ZERO)}
+            {
+                "year": start,
+                "number": number,
+                "paid": paid.get((start, number), money.ZERO),
+                "spent": spent.get((start, number), money.ZERO),
+            }
             for start, number in sorted(paid.keys() | spent.keys())
         ]
 
@@ -457,8 +482,17 @@ class SpendingReport:
         years: dict[int, dict] = {}
 
         def year(start: int) -> dict:
-            return years.setdefault(start, {"allocated": zero, "forecast": zero, "paid": zero, "spent": zero,
-                                            "balance_paid": zero, "balance_recovered": zero})
+            return years.setdefault(
+                start,
+                {
+                    "allocated": zero,
+                    "forecast": zero,
+                    "paid": zero,
+                    "spent": zero,
+                    "balance_paid": zero,
+                    "balance_recovered": zero,
+                },
+            )
 
         for row in self.allocations.order_by().values("financial_year").annotate(**annotations):
             figures = year(row["financial_year"].start_year)
@@ -472,12 +506,16 @@ class SpendingReport:
         return [{"year": start, **figures} for start, figures in sorted(years.items())]
 
     def _row(self, grouping: str, data: dict) -> Row:
-        common = {"paid": money.to_penny(data["paid"]), "spent": money.to_penny(data["spent"]),
-                  "thresholds": self.thresholds}
+        common = {
+            "paid": money.to_penny(data["paid"]),
+            "spent": money.to_penny(data["spent"]),
+            "thresholds": self.thresholds,
+        }
         if grouping == QUARTER:
             year = FinancialYear(data["year"])
-            return Row((str(year), f"Q{data['number']}"), None, None, forecast=None,
-                       key=year.quarter(data["number"]), **common)
+            return Row(
+                (str(year), f"Q{data['number']}"), None, None, forecast=None, key=year.quarter(data["number"]), **common
+            )
         allocated, forecast = money.to_penny(data["allocated"]), money.to_penny(data["forecast"])
         if grouping == PROJECT:
             labels, key = (data["project__reference"], data["project__title"]), data["project"]
@@ -517,8 +555,14 @@ class SpendingReport:
         # With no date cut-off, net paid is the kept balances' (reconciliation checks they equal the rows).
         paid = total("balance_paid") - total("balance_recovered") if self.paid_from_balances else total("paid")
         return Row(
-            ("Total",), to_penny(awards["awarded"]), total("allocated"), paid, total("spent"),
-            total("forecast"), self.thresholds, original_awarded=to_penny(awards["original"]),
+            ("Total",),
+            to_penny(awards["awarded"]),
+            total("allocated"),
+            paid,
+            total("spent"),
+            total("forecast"),
+            self.thresholds,
+            original_awarded=to_penny(awards["original"]),
         )
 
     @cached_property

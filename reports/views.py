@@ -33,15 +33,17 @@ def _download(request, report: SpendingReport, file_format: str) -> HttpResponse
         response = spending_csv_response(report, filename)
     else:
         content, content_type = (
-            (build_spending_xlsx(report), XLSX_CONTENT_TYPE) if file_format == "xlsx"
+            (build_spending_xlsx(report), XLSX_CONTENT_TYPE)
+            if file_format == "xlsx"
             else (build_spending_pdf(report), PDF_CONTENT_TYPE)
         )
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return recorded(
-        request, response,
+        request,
+        response,
         description=f"Spending report ({FORMATS[file_format]}, by {report.grouping.label.lower()}; "
-                    f"{report.filters.summary()})",
+        f"{report.filters.summary()})",
     )
 
 

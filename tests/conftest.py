@@ -36,8 +36,13 @@ def _authority(code, name, gss, kind="CTY"):
 
 def _user(username, role, organisation=None):
     user = User.objects.create_user(
-        username, f"{username}@example.gov.uk", PASSWORD, role=role, organisation=organisation,
-        first_name=username.title(), last_name="Tester",
+        username,
+        f"{username}@example.gov.uk",
+        PASSWORD,
+        role=role,
+        organisation=organisation,
+        first_name=username.title(),
+        last_name="Tester",
     )
     return user
 
@@ -53,27 +58,47 @@ def world(db):
     surrey = _authority("SRY", "Surrey County Council", "E10000030")
 
     programme = Programme.objects.create(
-        name="Children's Social Care Innovation Programme", code="cscip", funder=dfe, budget=Decimal("200000000"),
-        start_date=dt.date(2014, 10, 1), end_date=dt.date(2020, 3, 31),
+        name="Children's Social Care Innovation Programme",
+        code="cscip",
+        funder=dfe,
+        budget=Decimal("200000000"),
+        start_date=dt.date(2014, 10, 1),
+        end_date=dt.date(2020, 3, 31),
     )
     round_1 = Round.objects.create(
-        programme=programme, number=1, name="Round 1", budget=Decimal("110000000"),
-        start_date=dt.date(2014, 10, 1), end_date=dt.date(2016, 3, 31),
+        programme=programme,
+        number=1,
+        name="Round 1",
+        budget=Decimal("110000000"),
+        start_date=dt.date(2014, 10, 1),
+        end_date=dt.date(2016, 3, 31),
     )
     theme = Theme.objects.create(name="Reducing bureaucracy")
 
     project = Project.objects.create(
-        programme=programme, reference="R1-01", title="Reclaiming Social Work", summary="Less time on bureaucracy.",
-        lead_organisation=morning_lane, start_date=dt.date(2015, 1, 1), end_date=dt.date(2016, 12, 31),
-        status=Project.Status.ACTIVE, rag=Project.Rag.AMBER, rag_reason="Recruitment is slow",
+        programme=programme,
+        reference="R1-01",
+        title="Reclaiming Social Work",
+        summary="Less time on bureaucracy.",
+        lead_organisation=morning_lane,
+        start_date=dt.date(2015, 1, 1),
+        end_date=dt.date(2016, 12, 31),
+        status=Project.Status.ACTIVE,
+        rag=Project.Rag.AMBER,
+        rag_reason="Recruitment is slow",
     )
     project.themes.add(theme)
     ProjectPartner.objects.create(project=project, organisation=derbyshire, role="partner_authority")
     ProjectPartner.objects.create(project=project, organisation=harrow, role="partner_authority")
     grant = Grant.objects.create(
-        project=project, round=round_1, recipient=morning_lane, title="Reclaiming Social Work",
-        amount_awarded=Decimal("1000000.00"), award_date=dt.date(2015, 1, 5),
-        planned_start=dt.date(2015, 1, 1), planned_end=dt.date(2016, 12, 31),
+        project=project,
+        round=round_1,
+        recipient=morning_lane,
+        title="Reclaiming Social Work",
+        amount_awarded=Decimal("1000000.00"),
+        award_date=dt.date(2015, 1, 5),
+        planned_start=dt.date(2015, 1, 1),
+        planned_end=dt.date(2016, 12, 31),
     )
     year = FinancialYear(2015)
     allocations = {
@@ -83,29 +108,52 @@ def world(db):
         for org, amount in ((morning_lane, "100000.00"), (derbyshire, "300000.00"), (harrow, "300000.00"))
     }
     derbyshire_milestone = Milestone.objects.create(
-        project=project, organisation=derbyshire, title="Family breakdown unit running", due_date=dt.date(2015, 9, 30),
-        payment_amount=Decimal("50000.00"), allocation=allocations["GB-LAE-DBY"],
+        project=project,
+        organisation=derbyshire,
+        title="Family breakdown unit running",
+        due_date=dt.date(2015, 9, 30),
+        payment_amount=Decimal("50000.00"),
+        allocation=allocations["GB-LAE-DBY"],
     )
     harrow_milestone = Milestone.objects.create(
-        project=project, organisation=harrow, title="Harrow unit recruited", due_date=dt.date(2015, 9, 30),
-        payment_amount=Decimal("40000.00"), allocation=allocations["GB-LAE-HRW"],
+        project=project,
+        organisation=harrow,
+        title="Harrow unit recruited",
+        due_date=dt.date(2015, 9, 30),
+        payment_amount=Decimal("40000.00"),
+        allocation=allocations["GB-LAE-HRW"],
     )
 
     other = Project.objects.create(
-        programme=programme, reference="R1-02", title="Kent family hubs", summary="Family hubs in Kent.",
-        lead_organisation=kent, start_date=dt.date(2015, 1, 1), end_date=dt.date(2016, 12, 31),
+        programme=programme,
+        reference="R1-02",
+        title="Kent family hubs",
+        summary="Family hubs in Kent.",
+        lead_organisation=kent,
+        start_date=dt.date(2015, 1, 1),
+        end_date=dt.date(2016, 12, 31),
         status=Project.Status.ACTIVE,
     )
     other_grant = Grant.objects.create(
-        project=other, round=round_1, recipient=kent, title="Kent family hubs", amount_awarded=Decimal("500000.00"),
-        award_date=dt.date(2015, 1, 5), planned_start=dt.date(2015, 1, 1), planned_end=dt.date(2016, 12, 31),
+        project=other,
+        round=round_1,
+        recipient=kent,
+        title="Kent family hubs",
+        amount_awarded=Decimal("500000.00"),
+        award_date=dt.date(2015, 1, 5),
+        planned_start=dt.date(2015, 1, 1),
+        planned_end=dt.date(2016, 12, 31),
     )
     other_allocation = Allocation.objects.create(
         grant=other_grant, recipient=kent, financial_year=year, resource=Decimal("250000.00"), capital=Decimal("0")
     )
     other_milestone = Milestone.objects.create(
-        project=other, organisation=kent, title="Hubs open", due_date=dt.date(2015, 9, 30),
-        payment_amount=Decimal("25000.00"), allocation=other_allocation,
+        project=other,
+        organisation=kent,
+        title="Hubs open",
+        due_date=dt.date(2015, 9, 30),
+        payment_amount=Decimal("25000.00"),
+        allocation=other_allocation,
     )
 
     area = OutcomeArea.objects.create(name="Social work practice")
@@ -121,13 +169,19 @@ def world(db):
     )
     other_evaluation.projects.add(other)
     result = OutcomeResult.objects.create(
-        evaluation=evaluation, measure=measure, baseline_value=Decimal("20"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+        evaluation=evaluation,
+        measure=measure,
+        baseline_value=Decimal("20"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
         target_value=Decimal("40"),
     )
     other_result = OutcomeResult.objects.create(
-        evaluation=other_evaluation, measure=measure, baseline_value=Decimal("25"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+        evaluation=other_evaluation,
+        measure=measure,
+        baseline_value=Decimal("25"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
     )
 
     users = SimpleNamespace(
@@ -151,10 +205,27 @@ def world(db):
 
     return SimpleNamespace(
         users=users,
-        dfe=dfe, morning_lane=morning_lane, derbyshire=derbyshire, harrow=harrow, kent=kent, university=university,
-        programme=programme, round=round_1, theme=theme,
-        project=project, grant=grant, allocations=allocations,
-        derbyshire_milestone=derbyshire_milestone, harrow_milestone=harrow_milestone,
-        other_project=other, other_grant=other_grant, other_allocation=other_allocation, other_milestone=other_milestone,
-        measure=measure, evaluation=evaluation, result=result, other_evaluation=other_evaluation, other_result=other_result,
+        dfe=dfe,
+        morning_lane=morning_lane,
+        derbyshire=derbyshire,
+        harrow=harrow,
+        kent=kent,
+        university=university,
+        programme=programme,
+        round=round_1,
+        theme=theme,
+        project=project,
+        grant=grant,
+        allocations=allocations,
+        derbyshire_milestone=derbyshire_milestone,
+        harrow_milestone=harrow_milestone,
+        other_project=other,
+        other_grant=other_grant,
+        other_allocation=other_allocation,
+        other_milestone=other_milestone,
+        measure=measure,
+        evaluation=evaluation,
+        result=result,
+        other_evaluation=other_evaluation,
+        other_result=other_result,
     )

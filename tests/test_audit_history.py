@@ -82,13 +82,20 @@ def test_a_payment_and_a_status_move_name_the_user_and_the_reason(client, world)
 def test_a_row_loaded_in_bulk_shows_its_first_recorded_copy(client, world):
     """bulk_create (the generator, imports of old data) writes no history; the first
     later change is listed as first recorded, with the values it then had."""
-    [bulk] = Grant.objects.bulk_create([
-        Grant(
-            project=world.project, round=world.round, recipient=world.morning_lane, title="Bulk grant",
-            amount_awarded=Decimal("1234.56"), award_date=dt.date(2016, 1, 1),
-            planned_start=dt.date(2016, 1, 1), planned_end=dt.date(2016, 12, 31),
-        )
-    ])
+    [bulk] = Grant.objects.bulk_create(
+        [
+            Grant(
+                project=world.project,
+                round=world.round,
+                recipient=world.morning_lane,
+                title="Bulk grant",
+                amount_awarded=Decimal("1234.56"),
+                award_date=dt.date(2016, 1, 1),
+                planned_start=dt.date(2016, 1, 1),
+                planned_end=dt.date(2016, 12, 31),
+            )
+        ]
+    )
     assert not bulk.history.exists()
     bulk.set_status(Grant.Status.ACTIVE, by=world.users.officer)
     page = changes_page(client, world.users.officer, world.project).content.decode()
@@ -98,14 +105,24 @@ def test_a_row_loaded_in_bulk_shows_its_first_recorded_copy(client, world):
 
 def test_a_partner_sees_the_changes_to_its_own_money_only(client, world):
     services.save_allocation(
-        grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2015),
-        resource=Decimal("290000.00"), capital=Decimal("0"), allocation=world.allocations["GB-LAE-HRW"],
-        by=world.users.officer, reason="Re-profiled",
+        grant=world.grant,
+        recipient=world.harrow,
+        financial_year=FinancialYear(2015),
+        resource=Decimal("290000.00"),
+        capital=Decimal("0"),
+        allocation=world.allocations["GB-LAE-HRW"],
+        by=world.users.officer,
+        reason="Re-profiled",
     )
     services.save_allocation(
-        grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2015),
-        resource=Decimal("310000.00"), capital=Decimal("0"), allocation=world.allocations["GB-LAE-DBY"],
-        by=world.users.officer, reason="Re-profiled",
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2015),
+        resource=Decimal("310000.00"),
+        capital=Decimal("0"),
+        allocation=world.allocations["GB-LAE-DBY"],
+        by=world.users.officer,
+        reason="Re-profiled",
     )
     harrow_page = changes_page(client, world.users.harrow, world.project).content.decode()
     assert "Resource: £300,000.00 → £290,000.00" in harrow_page
@@ -120,7 +137,10 @@ def test_a_partner_sees_the_changes_to_its_own_money_only(client, world):
 def test_a_spend_return_amendment_keeps_both_figures(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
     spend_return = submit_spend_return(
-        allocation=allocation, by=world.users.derbyshire, quarter=1, spent=Decimal("1000.00"),
+        allocation=allocation,
+        by=world.users.derbyshire,
+        quarter=1,
+        spent=Decimal("1000.00"),
         forecast=Decimal("5000.00"),
     )
     amend_spend_return(
@@ -148,8 +168,13 @@ def test_the_changes_page_queries_do_not_grow_with_changes(client, world):
     allocation = world.allocations["GB-LAE-HRW"]
     for n in range(10):
         services.save_allocation(
-            grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2015),
-            resource=Decimal("200000.00") + n, capital=Decimal("0"), allocation=allocation, by=world.users.officer,
+            grant=world.grant,
+            recipient=world.harrow,
+            financial_year=FinancialYear(2015),
+            resource=Decimal("200000.00") + n,
+            capital=Decimal("0"),
+            allocation=allocation,
+            by=world.users.officer,
             reason="Re-profiled",
         )
         world.project.rag = Project.Rag.GREEN if n % 2 else Project.Rag.RED
@@ -163,9 +188,14 @@ def test_the_changes_page_queries_do_not_grow_with_changes(client, world):
 def test_the_admin_lists_the_history_and_cannot_revert(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
     services.save_allocation(
-        grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2015),
-        resource=Decimal("310000.00"), capital=Decimal("0"), allocation=allocation, by=world.users.officer,
-            reason="Re-profiled",
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2015),
+        resource=Decimal("310000.00"),
+        capital=Decimal("0"),
+        allocation=allocation,
+        by=world.users.officer,
+        reason="Re-profiled",
     )
     superuser = world.users.admin
     superuser.is_staff = superuser.is_superuser = True
@@ -180,8 +210,16 @@ def test_the_admin_lists_the_history_and_cannot_revert(client, world):
     record = allocation.history.earliest()
     revert_url = reverse("admin:grants_allocation_simple_history", args=[allocation.pk, record.history_id])
     before = Allocation.objects.get(pk=allocation.pk).resource
-    response = client.post(revert_url, {"recipient": world.derbyshire.pk, "financial_year": 2015,
-                                         "resource": "300000.00", "capital": "0.00", "_change_history": "1"})
+    response = client.post(
+        revert_url,
+        {
+            "recipient": world.derbyshire.pk,
+            "financial_year": 2015,
+            "resource": "300000.00",
+            "capital": "0.00",
+            "_change_history": "1",
+        },
+    )
     assert response.status_code == 200  # the history record's page again, read-only: no revert is saved
     assert Allocation.objects.get(pk=allocation.pk).resource == before == Decimal("310000.00")
     assert Payment.objects.count() == 0

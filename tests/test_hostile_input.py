@@ -21,21 +21,58 @@ PERSONAS = ["officer", "derbyshire", "anonymous"]
 
 # Names lists and reports take, or might one day; sent to every page whether or not it reads them.
 COMMON = [
-    "page", "per_page", "sort", "q", "format", "as_at", "date", "group", "year", "financial_year", "quarter",
-    "status", "round", "organisation", "project", "programme", "grant", "theme", "rag", "partner",
-    "lead_organisation", "authority", "authority_type", "min_rating", "outcome_area", "next",
+    "page",
+    "per_page",
+    "sort",
+    "q",
+    "format",
+    "as_at",
+    "date",
+    "group",
+    "year",
+    "financial_year",
+    "quarter",
+    "status",
+    "round",
+    "organisation",
+    "project",
+    "programme",
+    "grant",
+    "theme",
+    "rag",
+    "partner",
+    "lead_organisation",
+    "authority",
+    "authority_type",
+    "min_rating",
+    "outcome_area",
+    "next",
 ]
 
 HOSTILE = [
-    "-1", "0", "9" * 400, "abc", "", "x" * 10_000,
+    "-1",
+    "0",
+    "9" * 400,
+    "abc",
+    "",
+    "x" * 10_000,
     "\u017f",  # long s, which upper-cases to S
     "\u0131",  # dotless i, which upper-cases to I
     "\u0661\u0662",  # Arabic-Indic digits, which int() accepts
     "\u200f1\u200e",  # right-to-left and left-to-right marks
     "\U0001f4b7",  # an emoji
-    "1\x00", "\x00",
-    "' OR 1=1 --", "<script>alert(1)</script>",
-    "1e30", "NaN", "Infinity", "1.5", "2016-02-30", "0000-00-00", "99999-01-01", "31/02/2016",
+    "1\x00",
+    "\x00",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "1e30",
+    "NaN",
+    "Infinity",
+    "1.5",
+    "2016-02-30",
+    "0000-00-00",
+    "99999-01-01",
+    "31/02/2016",
 ]
 # The worst of them, sent in each parameter on its own.
 WORST = ["-1", "0", "9" * 400, "abc", "\x00", "1e30", "NaN", "2016-02-30", "\u0661"]

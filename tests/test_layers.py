@@ -55,9 +55,7 @@ def wrong_way_imports():
                 if other not in LAYER or other == app:
                     continue
                 where = "top" if id(node) in top_level else "function"
-                if LAYER[other] > LAYER[app] or where == "function" or (
-                    LAYER[other] == LAYER[app] and app != "core"
-                ):
+                if LAYER[other] > LAYER[app] or where == "function" or (LAYER[other] == LAYER[app] and app != "core"):
                     found.add((relative.as_posix(), other, where))
     return found
 

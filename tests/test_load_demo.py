@@ -153,9 +153,13 @@ class TestTheDemoProgramme:
 
     def test_reconciliation_finds_only_havering_s_deliberate_headroom_said_so_on_its_grant(self, demo):
         found = find_discrepancies()
-        assert [(d.kind, d.grant.project.reference, d.difference) for d in found] == DELIBERATE_DISCREPANCIES == [
-            ("allocations_differ_from_award", "CSCIP-R2-HAV", Decimal("300000.00")),
-        ]
+        assert (
+            [(d.kind, d.grant.project.reference, d.difference) for d in found]
+            == DELIBERATE_DISCREPANCIES
+            == [
+                ("allocations_differ_from_award", "CSCIP-R2-HAV", Decimal("300000.00")),
+            ]
+        )
         for discrepancy in found:
             # The reconciliation page links to the grant's page, whose description says so.
             assert "there on purpose" in discrepancy.grant.description
@@ -184,9 +188,13 @@ class TestTheDemoProgramme:
         assert totals.paid == Payment.objects.filter(kind=Payment.Kind.PAYMENT).aggregate(t=Sum("amount"))["t"]
         assert totals.recovered == Decimal("80000.00")
         assert totals.spent == SpendReturn.objects.aggregate(t=Sum("spent"))["t"]
-        assert totals.committed == Milestone.objects.filter(
-            payment_amount__isnull=False, payments__isnull=True
-        ).aggregate(t=Sum("payment_amount"))["t"] > 0
+        assert (
+            totals.committed
+            == Milestone.objects.filter(payment_amount__isnull=False, payments__isnull=True).aggregate(
+                t=Sum("payment_amount")
+            )["t"]
+            > 0
+        )
 
     def test_net_paid_and_committed_never_pass_an_allocation(self, demo):
         for allocation in Allocation.objects.select_related("balance"):
@@ -208,7 +216,9 @@ class TestTheDemoProgramme:
                 milestone.refresh_from_db()
                 late = today > milestone.allocation.grant.planned_end
                 payment = pay_milestone(
-                    milestone=milestone, paid_on=today, by=finance,
+                    milestone=milestone,
+                    paid_on=today,
+                    by=finance,
                     late_reason="The final report came in after the grant's planned end." if late else "",
                 )
                 assert payment.amount == milestone.payment_amount
@@ -267,7 +277,9 @@ class TestTheDemoProgramme:
         assert (then.status, then.rag) == (Project.Status.ACTIVE, Project.Rag.AMBER)
         # Payments and returns made after that day were recorded after it.
         assert not Payment.objects.filter(paid_on__gt=dt.date(2019, 3, 31), recorded_at__lt=end_of_march_2019).exists()
-        assert not SpendReturn.objects.filter(allocation__financial_year=2019, submitted_at__lt=end_of_march_2019).exists()
+        assert not SpendReturn.objects.filter(
+            allocation__financial_year=2019, submitted_at__lt=end_of_march_2019
+        ).exists()
 
     def test_milestones_exist_in_every_status_and_one_was_resubmitted_after_return(self, demo):
         assert set(Milestone.objects.values_list("status", flat=True)) == set(Milestone.Status.values)

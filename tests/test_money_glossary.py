@@ -14,8 +14,20 @@ def test_the_glossary_defines_every_money_term_once(client):
     for key, term, definition in GLOSSARY:
         assert f'id="{key}"' in page
         assert term in page
-    for term in ("Awarded", "Allocated", "Committed", "Paid", "Recovered", "Net paid", "Headroom", "Spent",
-                 "Forecast", "Variance", "Underspend", "Overspend"):
+    for term in (
+        "Awarded",
+        "Allocated",
+        "Committed",
+        "Paid",
+        "Recovered",
+        "Net paid",
+        "Headroom",
+        "Spent",
+        "Forecast",
+        "Variance",
+        "Underspend",
+        "Overspend",
+    ):
         assert f">{term}</dt>" in page
 
 

@@ -11,23 +11,37 @@ ITEM = re.compile(
     r'<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>'
 )
 
-OFFICER = [("Dashboard", "/projects/dashboard/"), ("Projects", "/projects/"),
-           ("Payments waiting", "/grants/payments/waiting/"), ("Variations", "/grants/variations/"),
-           ("Evaluations", "/evaluations/"), ("Reports", "/reports/")]
+OFFICER = [
+    ("Dashboard", "/projects/dashboard/"),
+    ("Projects", "/projects/"),
+    ("Payments waiting", "/grants/payments/waiting/"),
+    ("Variations", "/grants/variations/"),
+    ("Evaluations", "/evaluations/"),
+    ("Reports", "/reports/"),
+]
 LINKS = {
     "officer": OFFICER,
     "admin": [*OFFICER, ("Admin", "/admin/")],
-    "viewer": [("Dashboard", "/projects/dashboard/"), ("Projects", "/projects/"), ("Evaluations", "/evaluations/"),
-               ("Reports", "/reports/")],
-    "finance": [("Payments waiting", "/grants/payments/waiting/"), ("Projects", "/projects/"), ("Reports", "/reports/")],
+    "viewer": [
+        ("Dashboard", "/projects/dashboard/"),
+        ("Projects", "/projects/"),
+        ("Evaluations", "/evaluations/"),
+        ("Reports", "/reports/"),
+    ],
+    "finance": [
+        ("Payments waiting", "/grants/payments/waiting/"),
+        ("Projects", "/projects/"),
+        ("Reports", "/reports/"),
+    ],
     "derbyshire": [("Your projects", "/projects/yours/")],
     "evaluator": [("Your evaluations", "/evaluations/yours/")],
 }
 ACCOUNT = ("Your account", "/account/password/change/")
 
+
 def navigation(page):
-    menu = page[page.index('<ul class="govuk-service-navigation__list"'):]
-    menu = menu[:menu.index("</ul>")]
+    menu = page[page.index('<ul class="govuk-service-navigation__list"') :]
+    menu = menu[: menu.index("</ul>")]
     items = ITEM.findall(menu)
     for active_class, _, current, label in items:
         assert bool(active_class) == bool(current), f"{label}: the active class and aria-current disagree"
@@ -38,23 +52,26 @@ def project(world):
     return f"/projects/{world.project.pk}/"
 
 
-@pytest.mark.parametrize("persona, path, current", [
-    ("officer", "/grants/payments/waiting/", "Payments waiting"),
-    ("officer", "/grants/variations/", "Variations"),
-    ("officer", "/reports/", "Reports"),
-    ("officer", "/evaluations/", "Evaluations"),
-    ("officer", project, "Projects"),  # a project's page is in the Projects section
-    ("officer", "/projects/", "Projects"),
-    ("officer", "/projects/dashboard/", "Dashboard"),  # not "Projects" as well, though /projects/ starts it
-    ("admin", "/grants/variations/", "Variations"),
-    ("viewer", "/evaluations/", "Evaluations"),
-    ("viewer", "/projects/dashboard/", "Dashboard"),
-    ("finance", "/grants/payments/waiting/", "Payments waiting"),
-    ("finance", "/reports/", "Reports"),
-    ("derbyshire", "/projects/yours/", "Your projects"),
-    ("derbyshire", project, None),  # not a page of its navigation: nothing is marked
-    ("evaluator", "/evaluations/yours/", "Your evaluations"),
-])
+@pytest.mark.parametrize(
+    "persona, path, current",
+    [
+        ("officer", "/grants/payments/waiting/", "Payments waiting"),
+        ("officer", "/grants/variations/", "Variations"),
+        ("officer", "/reports/", "Reports"),
+        ("officer", "/evaluations/", "Evaluations"),
+        ("officer", project, "Projects"),  # a project's page is in the Projects section
+        ("officer", "/projects/", "Projects"),
+        ("officer", "/projects/dashboard/", "Dashboard"),  # not "Projects" as well, though /projects/ starts it
+        ("admin", "/grants/variations/", "Variations"),
+        ("viewer", "/evaluations/", "Evaluations"),
+        ("viewer", "/projects/dashboard/", "Dashboard"),
+        ("finance", "/grants/payments/waiting/", "Payments waiting"),
+        ("finance", "/reports/", "Reports"),
+        ("derbyshire", "/projects/yours/", "Your projects"),
+        ("derbyshire", project, None),  # not a page of its navigation: nothing is marked
+        ("evaluator", "/evaluations/yours/", "Your evaluations"),
+    ],
+)
 def test_each_role_sees_exactly_its_links_with_the_current_page_marked(client, world, persona, path, current):
     client.force_login(getattr(world.users, persona))
     path = path(world) if callable(path) else path
@@ -72,9 +89,14 @@ def test_someone_not_signed_in_is_offered_only_sign_in(client, db):
 
 
 def test_each_role_lands_on_its_own_start_page_after_sign_in(client, world):
-    for persona, path in (("officer", "/projects/dashboard/"), ("finance", "/grants/payments/waiting/"),
-                          ("derbyshire", "/projects/yours/"), ("evaluator", "/evaluations/yours/"),
-                          ("viewer", "/projects/dashboard/"), ("admin", "/projects/dashboard/")):
+    for persona, path in (
+        ("officer", "/projects/dashboard/"),
+        ("finance", "/grants/payments/waiting/"),
+        ("derbyshire", "/projects/yours/"),
+        ("evaluator", "/evaluations/yours/"),
+        ("viewer", "/projects/dashboard/"),
+        ("admin", "/projects/dashboard/"),
+    ):
         client.force_login(getattr(world.users, persona))
         response = client.get("/")
         assert response.status_code == 302 and response.url == path, persona

@@ -20,16 +20,34 @@ from evaluations.models import EvaluationReport
 from grants.models import Allocation, Payment, SpendReturn, Variation
 from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project
 
-PERSONAS = ["anonymous", "officer", "finance", "viewer", "admin", "morninglane", "derbyshire", "harrow",
-            "evaluator", "outsider"]
+PERSONAS = [
+    "anonymous",
+    "officer",
+    "finance",
+    "viewer",
+    "admin",
+    "morninglane",
+    "derbyshire",
+    "harrow",
+    "evaluator",
+    "outsider",
+]
 RECIPIENTS_AND_EVALUATOR = ["morninglane", "derbyshire", "harrow", "evaluator", "outsider"]
 READERS = {"officer", "finance", "viewer", "admin"}
 OFFICERS = {"officer", "admin"}
 FUNDER_STAFF = {"officer", "finance", "admin"}
-PUBLIC = {"home", "accounts:sign-in", "accounts:password-reset", "accounts:password-reset-sent",
-          "accounts:password-reset-confirm", "accounts:password-reset-complete",
-          "publish:index", "publish:360giving-json", "publish:360giving-xlsx",  # open data (issue 7)
-          "money-glossary"}
+PUBLIC = {
+    "home",
+    "accounts:sign-in",
+    "accounts:password-reset",
+    "accounts:password-reset-sent",
+    "accounts:password-reset-confirm",
+    "accounts:password-reset-complete",
+    "publish:index",
+    "publish:360giving-json",
+    "publish:360giving-xlsx",  # open data (issue 7)
+    "money-glossary",
+}
 
 # Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
 # side of Reclaiming Social Work). Everyone else gets 403 or 404, or, for a
@@ -160,7 +178,9 @@ def service_patterns(patterns=None, prefix="", namespace=None):
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue
-            yield from service_patterns(pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace)
+            yield from service_patterns(
+                pattern.url_patterns, prefix + str(pattern.pattern), pattern.namespace or namespace
+            )
         elif isinstance(pattern, URLPattern):
             name = f"{namespace}:{pattern.name}" if namespace else pattern.name
             yield name, prefix + str(pattern.pattern), pattern.pattern.converters
@@ -181,23 +201,50 @@ def scoped(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     sides = {}
     for side, milestone, allocation, evaluation, submitter in (
-        ("inside", world.derbyshire_milestone, world.allocations["GB-LAE-DBY"], world.evaluation, world.users.derbyshire),
+        (
+            "inside",
+            world.derbyshire_milestone,
+            world.allocations["GB-LAE-DBY"],
+            world.evaluation,
+            world.users.derbyshire,
+        ),
         ("outside", world.other_milestone, world.other_allocation, world.other_evaluation, world.users.kent),
     ):
         submission = MilestoneSubmission.objects.create(milestone=milestone, narrative="Done", submitted_by=submitter)
-        evidence = EvidenceFile(submission=submission, original_name="evidence.pdf", content_type="application/pdf",
-                                size_bytes=9, sha256="0" * 64)
+        evidence = EvidenceFile(
+            submission=submission,
+            original_name="evidence.pdf",
+            content_type="application/pdf",
+            size_bytes=9,
+            sha256="0" * 64,
+        )
         evidence.file.save("evidence.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
         milestone.set_status(Milestone.Status.SUBMITTED, by=submitter)
-        spend_return = SpendReturn.objects.create(allocation=allocation, quarter=1, spent=Decimal("1000.00"),
-                                                  forecast=Decimal("5000.00"), submitted_by=submitter)
-        report = EvaluationReport(evaluation=evaluation, title="Interim report", kind="interim",
-                                  original_name="report.pdf", content_type="application/pdf", size_bytes=9)
+        spend_return = SpendReturn.objects.create(
+            allocation=allocation,
+            quarter=1,
+            spent=Decimal("1000.00"),
+            forecast=Decimal("5000.00"),
+            submitted_by=submitter,
+        )
+        report = EvaluationReport(
+            evaluation=evaluation,
+            title="Interim report",
+            kind="interim",
+            original_name="report.pdf",
+            content_type="application/pdf",
+            size_bytes=9,
+        )
         report.file.save("report.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
         variation = Variation.objects.create(
-            grant=allocation.grant, allocation=allocation, amount_before=allocation.amount,
-            amount_after=allocation.amount + 500000, resource_after=allocation.resource + 500000,
-            capital_after=allocation.capital, reason="More families", requested_by=world.users.admin,
+            grant=allocation.grant,
+            allocation=allocation,
+            amount_before=allocation.amount,
+            amount_after=allocation.amount + 500000,
+            resource_after=allocation.resource + 500000,
+            capital_after=allocation.capital,
+            reason="More families",
+            requested_by=world.users.admin,
         )
         sides[side] = {
             "variation_pk": variation.pk,
@@ -220,8 +267,9 @@ def scoped(world, settings, tmp_path):
 
 
 def _finished_job(user):
-    job = ExportJob(user=user, kind=ExportJob.Kind.LEDGER_CSV, status=ExportJob.Status.DONE, rows_total=1,
-                    rows_written=1)
+    job = ExportJob(
+        user=user, kind=ExportJob.Kind.LEDGER_CSV, status=ExportJob.Status.DONE, rows_total=1, rows_written=1
+    )
     job.file.save("ledger.csv", ContentFile(b"\xef\xbb\xbfDate\r\n"), save=True)
     return job
 
@@ -233,10 +281,15 @@ def client_for(client, world, persona):
 
 
 def money_and_decisions():
-    return (Payment.objects.count(), Allocation.objects.count(), SpendReturn.objects.count(),
-            MilestoneSubmission.objects.count(), Project.objects.count(),
-            list(Milestone.objects.order_by("pk").values_list("status", flat=True)),
-            list(Variation.objects.order_by("pk").values_list("status", flat=True)))
+    return (
+        Payment.objects.count(),
+        Allocation.objects.count(),
+        SpendReturn.objects.count(),
+        MilestoneSubmission.objects.count(),
+        Project.objects.count(),
+        list(Milestone.objects.order_by("pk").values_list("status", flat=True)),
+        list(Variation.objects.order_by("pk").values_list("status", flat=True)),
+    )
 
 
 def test_every_page_is_in_the_table():
@@ -252,14 +305,23 @@ def test_each_page_answers_each_persona_as_expected_inside_its_scope(client, wor
         response = client.get(fill(route, scoped["inside"]))
         status = response.status_code
         if persona in EXPECTED[name]:
-            ok = status == 200 or (status == 302 and name in (
-                "home", "accounts:sign-in", "accounts:two-factor", "accounts:two-factor-recovery-codes",
-                "accounts:recovery-codes-renew"))
+            ok = status == 200 or (
+                status == 302
+                and name
+                in (
+                    "home",
+                    "accounts:sign-in",
+                    "accounts:two-factor",
+                    "accounts:two-factor-recovery-codes",
+                    "accounts:recovery-codes-renew",
+                )
+            )
         elif persona == "anonymous":
             ok = status in (302, 405) and (status == 405 or "/account/sign-in/" in response["Location"])
         else:
-            ok = status in (403, 404, 405) or (status == 302 and name in ("projects:milestone-submit",
-                                                                           "projects:milestone-review"))
+            ok = status in (403, 404, 405) or (
+                status == 302 and name in ("projects:milestone-submit", "projects:milestone-review")
+            )
         if not ok:
             wrong.append((name, status))
     assert wrong == []
@@ -281,8 +343,14 @@ def test_no_page_download_or_file_reaches_anyone_outside_its_scope(client, world
 
 def test_harrow_cannot_open_derbyshires_milestone_evidence_or_money(client, world, scoped):
     client.force_login(world.users.harrow)
-    for name in ("projects:milestone", "projects:evidence", "grants:allocation", "grants:spend-return-edit",
-                 "projects:milestone-submit", "grants:spend-return-create"):
+    for name in (
+        "projects:milestone",
+        "projects:evidence",
+        "grants:allocation",
+        "grants:spend-return-edit",
+        "projects:milestone-submit",
+        "grants:spend-return-create",
+    ):
         route = next(route for n, route, _ in service_patterns() if n == name)
         assert client.get(fill(route, scoped["inside"])).status_code == 404, name
 
@@ -294,7 +362,11 @@ def test_a_post_by_anyone_not_allowed_changes_nothing(client, world, scoped, per
     before = money_and_decisions()
     wrong = []
     for name, route, _ in service_patterns():
-        if name in PUBLIC or name == "accounts:password-change" or persona in EXPECTED[name] | POST_ONLY.get(name, set()):
+        if (
+            name in PUBLIC
+            or name == "accounts:password-change"
+            or persona in EXPECTED[name] | POST_ONLY.get(name, set())
+        ):
             continue
         response = client.post(fill(route, scoped["inside"]), {"decision": "accepted", "paid_on": "2016-01-15"})
         allowed_redirect = persona == "anonymous" and response.status_code == 302

@@ -23,8 +23,13 @@ def evidence(world, settings, tmp_path):
     submission = MilestoneSubmission.objects.create(
         milestone=world.derbyshire_milestone, narrative="Running", submitted_by=world.users.derbyshire
     )
-    evidence = EvidenceFile(submission=submission, original_name="Unit report.pdf", content_type="application/pdf",
-                            size_bytes=len(PDF), sha256="0" * 64)
+    evidence = EvidenceFile(
+        submission=submission,
+        original_name="Unit report.pdf",
+        content_type="application/pdf",
+        size_bytes=len(PDF),
+        sha256="0" * 64,
+    )
     evidence.file.save("Unit report.pdf", ContentFile(PDF), save=True)
     return evidence
 
@@ -32,8 +37,14 @@ def evidence(world, settings, tmp_path):
 @pytest.fixture
 def report(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = EvaluationReport(evaluation=world.evaluation, title="Interim evaluation report", kind="interim",
-                              original_name="interim.pdf", content_type="application/pdf", size_bytes=len(PDF))
+    report = EvaluationReport(
+        evaluation=world.evaluation,
+        title="Interim evaluation report",
+        kind="interim",
+        original_name="interim.pdf",
+        content_type="application/pdf",
+        size_bytes=len(PDF),
+    )
     report.file.save("interim.pdf", ContentFile(PDF), save=True)
     return report
 
@@ -137,7 +148,9 @@ def test_the_admin_cannot_add_change_or_delete_a_record(admin_client, record):
     assert admin_client.post(admin_url("change", record.pk), {"description": "Nothing to see"}).status_code == 403
     assert admin_client.get(admin_url("delete", record.pk)).status_code == 403
     assert admin_client.post(admin_url("delete", record.pk), {"post": "yes"}).status_code == 403
-    admin_client.post(admin_url("changelist"), {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"})
+    admin_client.post(
+        admin_url("changelist"), {"action": "delete_selected", "_selected_action": [record.pk], "post": "yes"}
+    )
     record.refresh_from_db()
     assert record.description == "Unit report.pdf"
 

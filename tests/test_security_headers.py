@@ -32,18 +32,30 @@ JAVASCRIPT_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:"""
 
 def inline_code(html: str) -> list[str]:
     found = []
-    for name, pattern in (("inline <script>", INLINE_SCRIPT), ("style attribute", STYLE_ATTRIBUTE),
-                          ("<style> element", STYLE_ELEMENT), ("event handler attribute", EVENT_HANDLER),
-                          ("javascript: address", JAVASCRIPT_URL)):
+    for name, pattern in (
+        ("inline <script>", INLINE_SCRIPT),
+        ("style attribute", STYLE_ATTRIBUTE),
+        ("<style> element", STYLE_ELEMENT),
+        ("event handler attribute", EVENT_HANDLER),
+        ("javascript: address", JAVASCRIPT_URL),
+    ):
         found += [f"{name}: {match.group(0)[:80]}" for match in pattern.finditer(html)]
     return found
 
 
 def assert_protected(response):
     policy = response["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-                      "font-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'self'",
-                      "object-src 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ):
         assert directive in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -58,14 +70,26 @@ def pages(world):
         ("dashboard", world.users.officer, reverse("projects:dashboard")),
         ("project list", world.users.officer, reverse("projects:list")),
         ("project", world.users.officer, reverse("projects:detail", kwargs={"project_pk": world.project.pk})),
-        ("project as a partner", world.users.derbyshire,
-         reverse("projects:detail", kwargs={"project_pk": world.project.pk})),
-        ("milestone", world.users.officer,
-         reverse("projects:milestone", kwargs={"milestone_pk": world.derbyshire_milestone.pk})),
-        ("milestone form", world.users.officer,
-         reverse("projects:milestone-edit", kwargs={"milestone_pk": world.derbyshire_milestone.pk})),
-        ("evaluation", world.users.evaluator,
-         reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk})),
+        (
+            "project as a partner",
+            world.users.derbyshire,
+            reverse("projects:detail", kwargs={"project_pk": world.project.pk}),
+        ),
+        (
+            "milestone",
+            world.users.officer,
+            reverse("projects:milestone", kwargs={"milestone_pk": world.derbyshire_milestone.pk}),
+        ),
+        (
+            "milestone form",
+            world.users.officer,
+            reverse("projects:milestone-edit", kwargs={"milestone_pk": world.derbyshire_milestone.pk}),
+        ),
+        (
+            "evaluation",
+            world.users.evaluator,
+            reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk}),
+        ),
         ("payments waiting", world.users.finance, reverse("grants:payments-waiting")),
     ]
 
@@ -116,8 +140,10 @@ def test_an_export_carries_the_policy_too(client, world):
 
 
 def template_files():
-    places = [ROOT / "templates", *(ROOT / app / "templates" for app in ("core", "accounts", "grants", "projects",
-                                                                        "evaluations", "audit"))]
+    places = [
+        ROOT / "templates",
+        *(ROOT / app / "templates" for app in ("core", "accounts", "grants", "projects", "evaluations", "audit")),
+    ]
     # templates/pdf/ is laid out by WeasyPrint into PDF files and never sent to a
     # browser, so the web pages' policy does not reach it; its styles live inside it.
     pdf = ROOT / "templates" / "pdf"
@@ -137,8 +163,10 @@ def test_no_template_has_inline_script_or_style():
 
 # Downloads that are the page's own address with a format; the walk below opens each address plain.
 DOWNLOADS = [
-    ("reports:spending", {"format": "csv"}), ("reports:spending", {"format": "xlsx"}),
-    ("impact:report", {"format": "xlsx"}), ("reports:board-pack", {"date": "2016-03-31"}),
+    ("reports:spending", {"format": "csv"}),
+    ("reports:spending", {"format": "xlsx"}),
+    ("impact:report", {"format": "xlsx"}),
+    ("reports:board-pack", {"date": "2016-03-31"}),
 ]
 
 
@@ -163,9 +191,17 @@ def test_nothing_a_signed_in_user_is_sent_may_be_stored(client, world, scoped, p
             if not not_stored(response):
                 stored.append((name, query, response.get("Cache-Control")))
     assert stored == []
-    files = {"officer": {"projects:evidence", "evaluations:report-download", "exports:projects-csv",
-                         "downloads:ledger-xlsx", "reports:board-pack", "publish:360giving-json"},
-             "derbyshire": {"projects:evidence", "downloads:job-file", "downloads:ledger-csv", "grants:allocation"}}
+    files = {
+        "officer": {
+            "projects:evidence",
+            "evaluations:report-download",
+            "exports:projects-csv",
+            "downloads:ledger-xlsx",
+            "reports:board-pack",
+            "publish:360giving-json",
+        },
+        "derbyshire": {"projects:evidence", "downloads:job-file", "downloads:ledger-csv", "grants:allocation"},
+    }
     assert files[persona] <= set(opened)
 
 
@@ -212,7 +248,9 @@ def production(*args, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TWO_FACTOR"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        DJANGO_SECRET_KEY=get_random_string(60, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*(-_=+)"),
+        DJANGO_SECRET_KEY=get_random_string(
+            60, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!@#%^&*(-_=+)"
+        ),
         DJANGO_ALLOWED_HOSTS="grants.example.gov.uk",
         **extra,
     )

@@ -56,7 +56,10 @@ def test_production_settings_have_debug_off_and_secure_cookies():
         ({"DJANGO_DEVELOPMENT": "perhaps"}, "DJANGO_DEVELOPMENT must be one of"),
         ({"DJANGO_DEVELOPMENT": "1", "DATABASE_URL": "mysql://root@localhost/grants"}, "DATABASE_URL must name"),
         ({"DJANGO_DEVELOPMENT": "1", "DATABASE_URL": "not a url"}, "DATABASE_URL"),
-        ({"DJANGO_DEVELOPMENT": "1", "SESSION_COOKIE_AGE": "half an hour"}, "SESSION_COOKIE_AGE must be a whole number"),
+        (
+            {"DJANGO_DEVELOPMENT": "1", "SESSION_COOKIE_AGE": "half an hour"},
+            "SESSION_COOKIE_AGE must be a whole number",
+        ),
         ({"DJANGO_DEBUG": "1", "DJANGO_SECRET_KEY": GOOD_KEY, "DJANGO_ALLOWED_HOSTS": "x"}, "only allowed together"),
         ({"DJANGO_SECRET_KEY": "short", "DJANGO_ALLOWED_HOSTS": "x"}, "at least 50 characters"),
     ],

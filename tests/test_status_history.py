@@ -15,15 +15,24 @@ pytestmark = pytest.mark.django_db
 # Each: a factory, a walk of legal moves from the starting status, and an illegal move from its end.
 WALKS = [
     pytest.param(GrantFactory, ["awarded", "active", "closed"], "active", id="grant"),
-    pytest.param(ProjectFactory, ["proposed", "active", "closing", "active", "closing", "closed"], "active", id="project"),
-    pytest.param(MilestoneFactory, ["planned", "submitted", "returned", "submitted", "accepted"], "returned", id="milestone"),
+    pytest.param(
+        ProjectFactory, ["proposed", "active", "closing", "active", "closing", "closed"], "active", id="project"
+    ),
+    pytest.param(
+        MilestoneFactory, ["planned", "submitted", "returned", "submitted", "accepted"], "returned", id="milestone"
+    ),
 ]
 
 ILLEGAL_FROM_THE_START = [
     pytest.param(GrantFactory, "closed", "A grant cannot move from Awarded to Closed.", id="grant awarded to closed"),
-    pytest.param(ProjectFactory, "closing", "A project cannot move from Proposed to Closing.", id="project proposed to closing"),
     pytest.param(
-        MilestoneFactory, "accepted", "A milestone cannot move from Planned to Accepted.", id="milestone planned to accepted"
+        ProjectFactory, "closing", "A project cannot move from Proposed to Closing.", id="project proposed to closing"
+    ),
+    pytest.param(
+        MilestoneFactory,
+        "accepted",
+        "A milestone cannot move from Planned to Accepted.",
+        id="milestone planned to accepted",
     ),
 ]
 

@@ -30,46 +30,126 @@ def normalise_logins(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='username',
-            field=models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Letters a to z, digits and . _ - only. Stored in lower case.', max_length=150, unique=True, validators=[django.core.validators.RegexValidator('\\A[a-z0-9][a-z0-9._-]*\\Z', 'A username may hold only letters a to z, digits and . _ -, and must start with a letter or digit')], verbose_name='username'),
+            model_name="user",
+            name="username",
+            field=models.CharField(
+                error_messages={"unique": "A user with that username already exists."},
+                help_text="Letters a to z, digits and . _ - only. Stored in lower case.",
+                max_length=150,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "\\A[a-z0-9][a-z0-9._-]*\\Z",
+                        "A username may hold only letters a to z, digits and . _ -, and must start with a letter or digit",
+                    )
+                ],
+                verbose_name="username",
+            ),
         ),
         migrations.CreateModel(
-            name='EnrolmentLink',
+            name="EnrolmentLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('issued_by', models.ForeignKey(blank=True, help_text="The administrator who issued it; empty when it was sent by email at the person's request.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolment_links', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The administrator who issued it; empty when it was sent by email at the person's request.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolment_links",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='enrolment_link_expires_after_made')],
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("expires_at__gt", models.F("created_at"))),
+                        name="enrolment_link_expires_after_made",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('two_factor_on', 'Two-factor sign-in turned on'), ('recovery_code_used', 'Signed in with a recovery code'), ('recovery_codes_renewed', 'New recovery codes made'), ('enrolment_link_sent', 'Set-up link sent by email'), ('enrolment_link_issued', 'Set-up link issued by an administrator'), ('enrolment_link_used', 'Set-up link used')], max_length=30)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('by', models.ForeignKey(blank=True, help_text='The administrator who acted, where it was not the person themselves.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='security_events', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("two_factor_on", "Two-factor sign-in turned on"),
+                            ("recovery_code_used", "Signed in with a recovery code"),
+                            ("recovery_codes_renewed", "New recovery codes made"),
+                            ("enrolment_link_sent", "Set-up link sent by email"),
+                            ("enrolment_link_issued", "Set-up link issued by an administrator"),
+                            ("enrolment_link_used", "Set-up link used"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The administrator who acted, where it was not the person themselves.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="security_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['two_factor_on', 'recovery_code_used', 'recovery_codes_renewed', 'enrolment_link_sent', 'enrolment_link_issued', 'enrolment_link_used'])), name='security_event_kind_valid')],
+                "ordering": ["-at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "two_factor_on",
+                                    "recovery_code_used",
+                                    "recovery_codes_renewed",
+                                    "enrolment_link_sent",
+                                    "enrolment_link_issued",
+                                    "enrolment_link_used",
+                                ],
+                            )
+                        ),
+                        name="security_event_kind_valid",
+                    )
+                ],
             },
         ),
         migrations.RunPython(normalise_logins, migrations.RunPython.noop),

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,21 +15,43 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DownloadRecord',
+            name="DownloadRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('downloaded_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('kind', models.CharField(choices=[('evidence_file', 'Evidence file'), ('evaluation_report', 'Evaluation report'), ('export', 'Export')], max_length=20)),
-                ('description', models.CharField(max_length=300)),
-                ('object_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('path', models.CharField(max_length=500)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('forwarded_for', models.CharField(blank=True, max_length=300, verbose_name='X-Forwarded-For')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='downloads', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("downloaded_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("evidence_file", "Evidence file"),
+                            ("evaluation_report", "Evaluation report"),
+                            ("export", "Export"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                ("object_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("path", models.CharField(max_length=500)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("forwarded_for", models.CharField(blank=True, max_length=300, verbose_name="X-Forwarded-For")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="downloads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-downloaded_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['evidence_file', 'evaluation_report', 'export'])), name='download_kind_valid')],
+                "ordering": ["-downloaded_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["evidence_file", "evaluation_report", "export"])),
+                        name="download_kind_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -7,106 +7,213 @@ import evaluations.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('design', models.CharField(choices=[('rct', 'Randomised controlled trial'), ('quasi', 'Quasi-experimental'), ('ba_comparison', 'Before and after with a comparison group'), ('before_after', 'Before and after, no comparison group'), ('qualitative', 'Qualitative'), ('mixed', 'Mixed methods')], max_length=20)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('interim', 'Interim reported'), ('final', 'Final published')], default='planned', max_length=20)),
-                ('summary', models.TextField(blank=True)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "design",
+                    models.CharField(
+                        choices=[
+                            ("rct", "Randomised controlled trial"),
+                            ("quasi", "Quasi-experimental"),
+                            ("ba_comparison", "Before and after with a comparison group"),
+                            ("before_after", "Before and after, no comparison group"),
+                            ("qualitative", "Qualitative"),
+                            ("mixed", "Mixed methods"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("in_progress", "In progress"),
+                            ("interim", "Interim reported"),
+                            ("final", "Final published"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='EvaluationReport',
+            name="EvaluationReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('interim', 'Interim report'), ('final', 'Final report'), ('technical', 'Technical appendix')], max_length=10)),
-                ('published_on', models.DateField(blank=True, null=True)),
-                ('url', models.URLField(blank=True, verbose_name='public address')),
-                ('file', models.FileField(blank=True, max_length=200, upload_to=evaluations.models.report_path)),
-                ('original_name', models.CharField(blank=True, max_length=200)),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size_bytes', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("interim", "Interim report"),
+                            ("final", "Final report"),
+                            ("technical", "Technical appendix"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("published_on", models.DateField(blank=True, null=True)),
+                ("url", models.URLField(blank=True, verbose_name="public address")),
+                ("file", models.FileField(blank=True, max_length=200, upload_to=evaluations.models.report_path)),
+                ("original_name", models.CharField(blank=True, max_length=200)),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size_bytes", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['evaluation', 'published_on', 'pk'],
+                "ordering": ["evaluation", "published_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceRating',
+            name="EvidenceRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scale', models.CharField(choices=[('maryland_sms', 'Maryland Scientific Methods Scale'), ('wwcsc_effectiveness', "What Works for Children's Social Care: effectiveness"), ('wwcsc_strength', "What Works for Children's Social Care: strength of evidence")], max_length=30)),
-                ('value', models.CharField(max_length=20)),
-                ('rationale', models.TextField()),
-                ('rated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[
+                            ("maryland_sms", "Maryland Scientific Methods Scale"),
+                            ("wwcsc_effectiveness", "What Works for Children's Social Care: effectiveness"),
+                            ("wwcsc_strength", "What Works for Children's Social Care: strength of evidence"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("value", models.CharField(max_length=20)),
+                ("rationale", models.TextField()),
+                ("rated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['evaluation', 'scale'],
+                "ordering": ["evaluation", "scale"],
             },
         ),
         migrations.CreateModel(
-            name='OutcomeArea',
+            name="OutcomeArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=150, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OutcomeMeasure',
+            name="OutcomeMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('unit', models.CharField(choices=[('per_10000', 'per 10,000 children'), ('percent', 'per cent'), ('number', 'number'), ('gbp', 'pounds'), ('days', 'days')], max_length=10)),
-                ('direction', models.CharField(choices=[('lower', 'Lower is better'), ('higher', 'Higher is better')], max_length=6)),
-                ('description', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("per_10000", "per 10,000 children"),
+                            ("percent", "per cent"),
+                            ("number", "number"),
+                            ("gbp", "pounds"),
+                            ("days", "days"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("lower", "Lower is better"), ("higher", "Higher is better")], max_length=6
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['outcome_area__name', 'name'],
+                "ordering": ["outcome_area__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='OutcomeResult',
+            name="OutcomeResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('baseline_value', models.DecimalField(decimal_places=4, max_digits=14)),
-                ('baseline_period_start', models.DateField()),
-                ('baseline_period_end', models.DateField()),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('followup_value', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('followup_period_start', models.DateField(blank=True, null=True)),
-                ('followup_period_end', models.DateField(blank=True, null=True)),
-                ('comparison_value', models.DecimalField(blank=True, decimal_places=4, help_text="The comparison group's value at follow-up.", max_digits=14, null=True)),
-                ('effect_size', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('ci_lower', models.DecimalField(blank=True, decimal_places=4, help_text='Lower bound of the 95% confidence interval of the effect size.', max_digits=14, null=True)),
-                ('ci_upper', models.DecimalField(blank=True, decimal_places=4, help_text='Upper bound of the 95% confidence interval of the effect size.', max_digits=14, null=True)),
-                ('p_value', models.DecimalField(blank=True, decimal_places=5, max_digits=6, null=True)),
-                ('significance', models.CharField(choices=[('significant', 'Statistically significant'), ('not_significant', 'Not statistically significant'), ('not_tested', 'Not tested')], default='not_tested', max_length=20)),
-                ('source_location', models.CharField(blank=True, help_text='Where in the report, e.g. table 4.2.', max_length=200)),
-                ('illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("baseline_value", models.DecimalField(decimal_places=4, max_digits=14)),
+                ("baseline_period_start", models.DateField()),
+                ("baseline_period_end", models.DateField()),
+                ("target_value", models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
+                ("followup_value", models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
+                ("followup_period_start", models.DateField(blank=True, null=True)),
+                ("followup_period_end", models.DateField(blank=True, null=True)),
+                (
+                    "comparison_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The comparison group's value at follow-up.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                ("effect_size", models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
+                (
+                    "ci_lower",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Lower bound of the 95% confidence interval of the effect size.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "ci_upper",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Upper bound of the 95% confidence interval of the effect size.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                ("p_value", models.DecimalField(blank=True, decimal_places=5, max_digits=6, null=True)),
+                (
+                    "significance",
+                    models.CharField(
+                        choices=[
+                            ("significant", "Statistically significant"),
+                            ("not_significant", "Not statistically significant"),
+                            ("not_tested", "Not tested"),
+                        ],
+                        default="not_tested",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "source_location",
+                    models.CharField(blank=True, help_text="Where in the report, e.g. table 4.2.", max_length=200),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['evaluation', 'measure__name', 'pk'],
+                "ordering": ["evaluation", "measure__name", "pk"],
             },
         ),
     ]

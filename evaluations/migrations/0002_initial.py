@@ -6,152 +6,286 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evaluations', '0001_initial'),
-        ('grants', '0001_initial'),
-        ('projects', '0001_initial'),
+        ("evaluations", "0001_initial"),
+        ("grants", "0001_initial"),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evaluation',
-            name='evaluator_organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='grants.organisation'),
+            model_name="evaluation",
+            name="evaluator_organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="evaluations", to="grants.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='evaluation',
-            name='evaluators',
-            field=models.ManyToManyField(blank=True, help_text='People assigned to it.', related_name='evaluations', to=settings.AUTH_USER_MODEL),
+            model_name="evaluation",
+            name="evaluators",
+            field=models.ManyToManyField(
+                blank=True, help_text="People assigned to it.", related_name="evaluations", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='evaluation',
-            name='projects',
-            field=models.ManyToManyField(related_name='evaluations', to='projects.project'),
+            model_name="evaluation",
+            name="projects",
+            field=models.ManyToManyField(related_name="evaluations", to="projects.project"),
         ),
         migrations.AddField(
-            model_name='evaluationreport',
-            name='evaluation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='evaluations.evaluation'),
+            model_name="evaluationreport",
+            name="evaluation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="evaluations.evaluation"
+            ),
         ),
         migrations.AddField(
-            model_name='evaluationreport',
-            name='uploaded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="evaluationreport",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='evidencerating',
-            name='evaluation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='evaluations.evaluation'),
+            model_name="evidencerating",
+            name="evaluation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="ratings", to="evaluations.evaluation"
+            ),
         ),
         migrations.AddField(
-            model_name='evidencerating',
-            name='rated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="evidencerating",
+            name="rated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='outcomemeasure',
-            name='outcome_area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='evaluations.outcomearea'),
+            model_name="outcomemeasure",
+            name="outcome_area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="measures", to="evaluations.outcomearea"
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='authority',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='outcome_results', to='grants.organisation'),
+            model_name="outcomeresult",
+            name="authority",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="outcome_results",
+                to="grants.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='evaluation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='evaluations.evaluation'),
+            model_name="outcomeresult",
+            name="evaluation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="results", to="evaluations.evaluation"
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='measure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='results', to='evaluations.outcomemeasure'),
+            model_name="outcomeresult",
+            name="measure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="results", to="evaluations.outcomemeasure"
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="outcomeresult",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='source_report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='results', to='evaluations.evaluationreport'),
+            model_name="outcomeresult",
+            name="source_report",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="results",
+                to="evaluations.evaluationreport",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('design__in', ['rct', 'quasi', 'ba_comparison', 'before_after', 'qualitative', 'mixed'])), name='evaluation_design_valid'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("design__in", ["rct", "quasi", "ba_comparison", "before_after", "qualitative", "mixed"])
+                ),
+                name="evaluation_design_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planned', 'in_progress', 'interim', 'final'])), name='evaluation_status_valid'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["planned", "in_progress", "interim", "final"])),
+                name="evaluation_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__isnull', True), ('end_date__isnull', True), ('start_date__lte', models.F('end_date')), _connector='OR'), name='evaluation_dates_in_order'),
+            model_name="evaluation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_date__isnull", True),
+                    ("end_date__isnull", True),
+                    ("start_date__lte", models.F("end_date")),
+                    _connector="OR",
+                ),
+                name="evaluation_dates_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evaluationreport',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['interim', 'final', 'technical'])), name='report_kind_valid'),
+            model_name="evaluationreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["interim", "final", "technical"])), name="report_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencerating',
-            constraint=models.UniqueConstraint(fields=('evaluation', 'scale'), name='one_rating_per_scale'),
+            model_name="evidencerating",
+            constraint=models.UniqueConstraint(fields=("evaluation", "scale"), name="one_rating_per_scale"),
         ),
         migrations.AddConstraint(
-            model_name='evidencerating',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('scale', 'maryland_sms'), ('value__in', ['1', '2', '3', '4', '5'])), models.Q(('scale', 'wwcsc_effectiveness'), ('value__in', ['harmful', 'no_effect', 'unclear', 'positive'])), models.Q(('scale', 'wwcsc_strength'), ('value__in', ['limited', 'moderate', 'strong', 'very_strong'])), _connector='OR'), name='rating_value_on_its_scale', violation_error_message='That value is not on the chosen scale.'),
+            model_name="evidencerating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("scale", "maryland_sms"), ("value__in", ["1", "2", "3", "4", "5"])),
+                    models.Q(
+                        ("scale", "wwcsc_effectiveness"), ("value__in", ["harmful", "no_effect", "unclear", "positive"])
+                    ),
+                    models.Q(
+                        ("scale", "wwcsc_strength"), ("value__in", ["limited", "moderate", "strong", "very_strong"])
+                    ),
+                    _connector="OR",
+                ),
+                name="rating_value_on_its_scale",
+                violation_error_message="That value is not on the chosen scale.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencerating',
-            constraint=models.CheckConstraint(condition=models.Q(('rationale', ''), _negated=True), name='rating_has_rationale'),
+            model_name="evidencerating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rationale", ""), _negated=True), name="rating_has_rationale"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomemeasure',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['per_10000', 'percent', 'number', 'gbp', 'days'])), name='measure_unit_valid'),
+            model_name="outcomemeasure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit__in", ["per_10000", "percent", "number", "gbp", "days"])),
+                name="measure_unit_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomemeasure',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['lower', 'higher'])), name='measure_direction_valid'),
+            model_name="outcomemeasure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["lower", "higher"])), name="measure_direction_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.UniqueConstraint(fields=('evaluation', 'measure', 'authority'), name='one_result_per_measure_and_authority'),
+            model_name="outcomeresult",
+            constraint=models.UniqueConstraint(
+                fields=("evaluation", "measure", "authority"), name="one_result_per_measure_and_authority"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.UniqueConstraint(condition=models.Q(('authority__isnull', True)), fields=('evaluation', 'measure'), name='one_overall_result_per_measure'),
+            model_name="outcomeresult",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("authority__isnull", True)),
+                fields=("evaluation", "measure"),
+                name="one_overall_result_per_measure",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_period_start__lte', models.F('baseline_period_end'))), name='result_baseline_period_in_order'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("baseline_period_start__lte", models.F("baseline_period_end"))),
+                name="result_baseline_period_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('followup_period_start__isnull', True), ('followup_period_end__isnull', True)), models.Q(('followup_period_start__gt', models.F('baseline_period_end')), ('followup_period_start__lte', models.F('followup_period_end'))), _connector='OR'), name='result_followup_after_baseline', violation_error_message='The follow-up period must start after the baseline period ends.'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("followup_period_start__isnull", True), ("followup_period_end__isnull", True)),
+                    models.Q(
+                        ("followup_period_start__gt", models.F("baseline_period_end")),
+                        ("followup_period_start__lte", models.F("followup_period_end")),
+                    ),
+                    _connector="OR",
+                ),
+                name="result_followup_after_baseline",
+                violation_error_message="The follow-up period must start after the baseline period ends.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(('followup_value__isnull', True), ('followup_period_end__isnull', False), _connector='OR'), name='result_followup_value_has_period'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("followup_value__isnull", True), ("followup_period_end__isnull", False), _connector="OR"
+                ),
+                name="result_followup_value_has_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_value__gte', 0), models.Q(('followup_value__isnull', True), ('followup_value__gte', 0), _connector='OR'), models.Q(('target_value__isnull', True), ('target_value__gte', 0), _connector='OR'), models.Q(('comparison_value__isnull', True), ('comparison_value__gte', 0), _connector='OR')), name='result_values_not_negative'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("baseline_value__gte", 0),
+                    models.Q(("followup_value__isnull", True), ("followup_value__gte", 0), _connector="OR"),
+                    models.Q(("target_value__isnull", True), ("target_value__gte", 0), _connector="OR"),
+                    models.Q(("comparison_value__isnull", True), ("comparison_value__gte", 0), _connector="OR"),
+                ),
+                name="result_values_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ci_lower__isnull', True), ('ci_upper__isnull', True)), models.Q(('ci_lower__lte', models.F('effect_size')), ('ci_upper__gte', models.F('effect_size')), ('effect_size__isnull', False)), _connector='OR'), name='result_effect_inside_confidence_interval', violation_error_message='The confidence interval must contain the effect size.'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ci_lower__isnull", True), ("ci_upper__isnull", True)),
+                    models.Q(
+                        ("ci_lower__lte", models.F("effect_size")),
+                        ("ci_upper__gte", models.F("effect_size")),
+                        ("effect_size__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="result_effect_inside_confidence_interval",
+                violation_error_message="The confidence interval must contain the effect size.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(('p_value__isnull', True), models.Q(('p_value__gte', 0), ('p_value__lte', 1)), _connector='OR'), name='result_p_value_0_to_1'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("p_value__isnull", True), models.Q(("p_value__gte", 0), ("p_value__lte", 1)), _connector="OR"
+                ),
+                name="result_p_value_0_to_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(('significance__in', ['significant', 'not_significant', 'not_tested'])), name='result_significance_valid'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("significance__in", ["significant", "not_significant", "not_tested"])),
+                name="result_significance_valid",
+            ),
         ),
     ]

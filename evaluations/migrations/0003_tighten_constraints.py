@@ -5,28 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluations', '0002_initial'),
-        ('grants', '0003_tighten_constraints'),
+        ("evaluations", "0002_initial"),
+        ("grants", "0003_tighten_constraints"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='outcomeresult',
-            name='result_followup_after_baseline',
+            model_name="outcomeresult",
+            name="result_followup_after_baseline",
         ),
         migrations.RemoveConstraint(
-            model_name='outcomeresult',
-            name='result_effect_inside_confidence_interval',
+            model_name="outcomeresult",
+            name="result_effect_inside_confidence_interval",
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('followup_period_end__isnull', True), ('followup_period_start__isnull', True)), models.Q(('followup_period_end__isnull', False), ('followup_period_start__gt', models.F('baseline_period_end')), ('followup_period_start__isnull', False), ('followup_period_start__lte', models.F('followup_period_end'))), _connector='OR'), name='result_followup_after_baseline', violation_error_message='The follow-up period must start after the baseline period ends.'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("followup_period_end__isnull", True), ("followup_period_start__isnull", True)),
+                    models.Q(
+                        ("followup_period_end__isnull", False),
+                        ("followup_period_start__gt", models.F("baseline_period_end")),
+                        ("followup_period_start__isnull", False),
+                        ("followup_period_start__lte", models.F("followup_period_end")),
+                    ),
+                    _connector="OR",
+                ),
+                name="result_followup_after_baseline",
+                violation_error_message="The follow-up period must start after the baseline period ends.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomeresult',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ci_lower__isnull', True), ('ci_upper__isnull', True)), models.Q(('ci_lower__isnull', False), ('ci_lower__lte', models.F('effect_size')), ('ci_upper__gte', models.F('effect_size')), ('ci_upper__isnull', False), ('effect_size__isnull', False)), _connector='OR'), name='result_effect_inside_confidence_interval', violation_error_message='The confidence interval must contain the effect size.'),
+            model_name="outcomeresult",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("ci_lower__isnull", True), ("ci_upper__isnull", True)),
+                    models.Q(
+                        ("ci_lower__isnull", False),
+                        ("ci_lower__lte", models.F("effect_size")),
+                        ("ci_upper__gte", models.F("effect_size")),
+                        ("ci_upper__isnull", False),
+                        ("effect_size__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="result_effect_inside_confidence_interval",
+                violation_error_message="The confidence interval must contain the effect size.",
+            ),
         ),
     ]

@@ -12,25 +12,43 @@ def fill_units(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evaluations', '0003_tighten_constraints'),
+        ("evaluations", "0003_tighten_constraints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outcomemeasure',
-            name='is_count',
-            field=models.BooleanField(default=False, help_text='Only then does spend divided by the improvement give a cost per outcome: a rate, a percentage or an average is not a count of anything that was bought.', verbose_name='counts children, families or cases'),
+            model_name="outcomemeasure",
+            name="is_count",
+            field=models.BooleanField(
+                default=False,
+                help_text="Only then does spend divided by the improvement give a cost per outcome: a rate, a percentage or an average is not a count of anything that was bought.",
+                verbose_name="counts children, families or cases",
+            ),
         ),
         migrations.AddField(
-            model_name='outcomeresult',
-            name='unit',
-            field=models.CharField(blank=True, choices=[('per_10000', 'per 10,000 children'), ('percent', 'per cent'), ('number', 'number'), ('gbp', 'pounds'), ('days', 'days')], help_text="The unit the figures were recorded in; it must be the measure's. Empty means the measure's.", max_length=10),
+            model_name="outcomeresult",
+            name="unit",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("per_10000", "per 10,000 children"),
+                    ("percent", "per cent"),
+                    ("number", "number"),
+                    ("gbp", "pounds"),
+                    ("days", "days"),
+                ],
+                help_text="The unit the figures were recorded in; it must be the measure's. Empty means the measure's.",
+                max_length=10,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outcomemeasure',
-            constraint=models.CheckConstraint(condition=models.Q(('is_count', False), ('unit', 'number'), _connector='OR'), name='measure_count_is_a_number', violation_error_message='Only a measure in numbers can count children, families or cases.'),
+            model_name="outcomemeasure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("is_count", False), ("unit", "number"), _connector="OR"),
+                name="measure_count_is_a_number",
+                violation_error_message="Only a measure in numbers can count children, families or cases.",
+            ),
         ),
         migrations.RunPython(fill_units, migrations.RunPython.noop),
     ]

@@ -11,147 +11,310 @@ import grants.financial_year
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Allocation',
+            name="Allocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('financial_year', grants.financial_year.FinancialYearField()),
-                ('resource', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Revenue spending, in pounds.', max_digits=14)),
-                ('capital', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Capital spending, in pounds.', max_digits=14)),
-                ('amount', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(models.F('resource'), '+', models.F('capital')), output_field=models.DecimalField(decimal_places=2, max_digits=14))),
-                ('purpose', models.CharField(blank=True, max_length=300)),
-                ('illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("financial_year", grants.financial_year.FinancialYearField()),
+                (
+                    "resource",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Revenue spending, in pounds.",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "capital",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Capital spending, in pounds.",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            models.F("resource"), "+", models.F("capital")
+                        ),
+                        output_field=models.DecimalField(decimal_places=2, max_digits=14),
+                    ),
+                ),
+                ("purpose", models.CharField(blank=True, max_length=300)),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['grant', 'financial_year', 'recipient__name'],
+                "ordering": ["grant", "financial_year", "recipient__name"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('amount_awarded', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('award_date', models.DateField()),
-                ('planned_start', models.DateField()),
-                ('planned_end', models.DateField()),
-                ('ggis_award_reference', models.CharField(blank=True, max_length=40, verbose_name='GGIS award reference')),
-                ('status', models.CharField(choices=[('awarded', 'Awarded'), ('active', 'Active'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='awarded', max_length=20)),
-                ('publishable', models.BooleanField(default=True, help_text='Include in the 360Giving publication.')),
-                ('illustrative', models.BooleanField(default=False, help_text='The award date or amount is invented for the demonstration.')),
-                ('modified_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("amount_awarded", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("award_date", models.DateField()),
+                ("planned_start", models.DateField()),
+                ("planned_end", models.DateField()),
+                (
+                    "ggis_award_reference",
+                    models.CharField(blank=True, max_length=40, verbose_name="GGIS award reference"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("awarded", "Awarded"),
+                            ("active", "Active"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="awarded",
+                        max_length=20,
+                    ),
+                ),
+                ("publishable", models.BooleanField(default=True, help_text="Include in the 360Giving publication.")),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False, help_text="The award date or amount is invented for the demonstration."
+                    ),
+                ),
+                ("modified_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['award_date', 'pk'],
+                "ordering": ["award_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='GrantStatusChange',
+            name="GrantStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_status', models.CharField(blank=True, max_length=20)),
-                ('new_status', models.CharField(max_length=20)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("old_status", models.CharField(blank=True, max_length=20)),
+                ("new_status", models.CharField(max_length=20)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['changed_at', 'pk'],
-                'abstract': False,
+                "ordering": ["changed_at", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('short_name', models.CharField(blank=True, max_length=100)),
-                ('kind', models.CharField(choices=[('government_department', 'Government department'), ('local_authority', 'Local authority'), ('charity', 'Charity'), ('company', 'Company'), ('university', 'University'), ('nhs_body', 'NHS body'), ('other', 'Other')], max_length=30)),
-                ('org_id', models.CharField(max_length=60, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$', 'Enter an org-id such as GB-LAE-DBY, GB-CHC-1234567 or GB-COH-01234567.')], verbose_name='org-id')),
-                ('gss_code', models.CharField(blank=True, max_length=9, validators=[django.core.validators.RegexValidator('^[EWSN]\\d{8}$', 'Enter an ONS GSS code such as E10000007.')], verbose_name='GSS code')),
-                ('authority_type', models.CharField(blank=True, choices=[('CTY', 'County council'), ('UA', 'Unitary authority'), ('MD', 'Metropolitan district'), ('LBO', 'London borough'), ('CC', 'City of London')], max_length=3)),
-                ('dfe_la_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='DfE LA number')),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_to', models.DateField(blank=True, help_text='The last day the organisation existed.', null=True)),
-                ('website', models.URLField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("short_name", models.CharField(blank=True, max_length=100)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("government_department", "Government department"),
+                            ("local_authority", "Local authority"),
+                            ("charity", "Charity"),
+                            ("company", "Company"),
+                            ("university", "University"),
+                            ("nhs_body", "NHS body"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "org_id",
+                    models.CharField(
+                        max_length=60,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$",
+                                "Enter an org-id such as GB-LAE-DBY, GB-CHC-1234567 or GB-COH-01234567.",
+                            )
+                        ],
+                        verbose_name="org-id",
+                    ),
+                ),
+                (
+                    "gss_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[EWSN]\\d{8}$", "Enter an ONS GSS code such as E10000007."
+                            )
+                        ],
+                        verbose_name="GSS code",
+                    ),
+                ),
+                (
+                    "authority_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("CTY", "County council"),
+                            ("UA", "Unitary authority"),
+                            ("MD", "Metropolitan district"),
+                            ("LBO", "London borough"),
+                            ("CC", "City of London"),
+                        ],
+                        max_length=3,
+                    ),
+                ),
+                (
+                    "dfe_la_number",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="DfE LA number"),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, help_text="The last day the organisation existed.", null=True),
+                ),
+                ("website", models.URLField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('payment', 'Payment'), ('recovery', 'Recovery')], default='payment', max_length=10)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Always positive; a recovery reduces the net paid.', max_digits=14)),
-                ('paid_on', models.DateField()),
-                ('in_advance', models.BooleanField(default=False, help_text='Paid before an accepted milestone.')),
-                ('advance_reason', models.TextField(blank=True)),
-                ('reference', models.CharField(blank=True, help_text='Remittance or ledger reference.', max_length=60)),
-                ('note', models.TextField(blank=True)),
-                ('recorded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("payment", "Payment"), ("recovery", "Recovery")], default="payment", max_length=10
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Always positive; a recovery reduces the net paid.", max_digits=14
+                    ),
+                ),
+                ("paid_on", models.DateField()),
+                ("in_advance", models.BooleanField(default=False, help_text="Paid before an accepted milestone.")),
+                ("advance_reason", models.TextField(blank=True)),
+                ("reference", models.CharField(blank=True, help_text="Remittance or ledger reference.", max_length=60)),
+                ("note", models.TextField(blank=True)),
+                ("recorded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['paid_on', 'pk'],
+                "ordering": ["paid_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('code', models.SlugField(help_text='Short code, used in 360Giving grantProgramme.', max_length=40, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('budget', models.DecimalField(decimal_places=2, help_text='Total budget in pounds.', max_digits=14)),
-                ('ggis_scheme_reference', models.CharField(blank=True, max_length=40, verbose_name='GGIS scheme reference')),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('budget_is_illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Short code, used in 360Giving grantProgramme.", max_length=40, unique=True
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("budget", models.DecimalField(decimal_places=2, help_text="Total budget in pounds.", max_digits=14)),
+                (
+                    "ggis_scheme_reference",
+                    models.CharField(blank=True, max_length=40, verbose_name="GGIS scheme reference"),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "budget_is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Round',
+            name="Round",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('budget', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('budget_is_illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("budget", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "budget_is_illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'number'],
+                "ordering": ["programme", "number"],
             },
         ),
         migrations.CreateModel(
-            name='SpendReturn',
+            name="SpendReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quarter', models.PositiveSmallIntegerField(help_text='1 = April to June … 4 = January to March.')),
-                ('spent', models.DecimalField(decimal_places=2, help_text='Spent in this quarter.', max_digits=14)),
-                ('forecast', models.DecimalField(decimal_places=2, help_text='Forecast to spend in the rest of the financial year.', max_digits=14)),
-                ('comment', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('reviewed', 'Reviewed')], default='submitted', max_length=10)),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("quarter", models.PositiveSmallIntegerField(help_text="1 = April to June … 4 = January to March.")),
+                ("spent", models.DecimalField(decimal_places=2, help_text="Spent in this quarter.", max_digits=14)),
+                (
+                    "forecast",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Forecast to spend in the rest of the financial year.",
+                        max_digits=14,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("submitted", "Submitted"), ("reviewed", "Reviewed")],
+                        default="submitted",
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['allocation', 'quarter'],
+                "ordering": ["allocation", "quarter"],
             },
         ),
     ]

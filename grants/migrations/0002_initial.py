@@ -6,214 +6,369 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grants', '0001_initial'),
-        ('projects', '0001_initial'),
+        ("grants", "0001_initial"),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='projects.project'),
+            model_name="grant",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="projects.project"
+            ),
         ),
         migrations.AddField(
-            model_name='allocation',
-            name='grant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='grants.grant'),
+            model_name="allocation",
+            name="grant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="allocations", to="grants.grant"
+            ),
         ),
         migrations.AddField(
-            model_name='grantstatuschange',
-            name='changed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="grantstatuschange",
+            name="changed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='grantstatuschange',
-            name='grant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='grants.grant'),
+            model_name="grantstatuschange",
+            name="grant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="status_changes", to="grants.grant"
+            ),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='replaced_by',
-            field=models.ManyToManyField(blank=True, help_text='Its successor or successors.', related_name='predecessors', to='grants.organisation'),
+            model_name="organisation",
+            name="replaced_by",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Its successor or successors.",
+                related_name="predecessors",
+                to="grants.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='recipient',
-            field=models.ForeignKey(help_text='The lead organisation.', on_delete=django.db.models.deletion.PROTECT, related_name='grants_received', to='grants.organisation'),
+            model_name="grant",
+            name="recipient",
+            field=models.ForeignKey(
+                help_text="The lead organisation.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants_received",
+                to="grants.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='allocation',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allocations', to='grants.organisation'),
+            model_name="allocation",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="allocations", to="grants.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='allocation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='grants.allocation'),
+            model_name="payment",
+            name="allocation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="grants.allocation"
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='milestone',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='projects.milestone'),
+            model_name="payment",
+            name="milestone",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="projects.milestone",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments_recorded', to=settings.AUTH_USER_MODEL),
+            model_name="payment",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments_recorded",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='funder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes_funded', to='grants.organisation'),
+            model_name="programme",
+            name="funder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="programmes_funded", to="grants.organisation"
+            ),
         ),
         migrations.AddField(
-            model_name='round',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='grants.programme'),
+            model_name="round",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="rounds", to="grants.programme"
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='round',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='grants.round'),
+            model_name="grant",
+            name="round",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="grants", to="grants.round"
+            ),
         ),
         migrations.AddField(
-            model_name='spendreturn',
-            name='allocation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spend_returns', to='grants.allocation'),
+            model_name="spendreturn",
+            name="allocation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="spend_returns", to="grants.allocation"
+            ),
         ),
         migrations.AddField(
-            model_name='spendreturn',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="spendreturn",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='spendreturn',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='spend_returns', to=settings.AUTH_USER_MODEL),
+            model_name="spendreturn",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="spend_returns",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grantstatuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('old_status', models.F('new_status')), _negated=True), name='grants_grantstatuschange_is_a_change'),
+            model_name="grantstatuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("old_status", models.F("new_status")), _negated=True),
+                name="grants_grantstatuschange_is_a_change",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_from__isnull', True), ('valid_from__lte', models.F('valid_to')), _connector='OR'), name='organisation_valid_dates_in_order', violation_error_message='An organisation cannot end before it starts.'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True),
+                    ("valid_from__isnull", True),
+                    ("valid_from__lte", models.F("valid_to")),
+                    _connector="OR",
+                ),
+                name="organisation_valid_dates_in_order",
+                violation_error_message="An organisation cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('authority_type__in', ['CTY', 'UA', 'MD', 'LBO', 'CC']), ('kind', 'local_authority')), models.Q(models.Q(('kind', 'local_authority'), _negated=True), ('authority_type', ''), ('gss_code', '')), _connector='OR'), name='organisation_authority_type_only_for_local_authorities', violation_error_message='A local authority needs an authority type; other organisations have none.'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("authority_type__in", ["CTY", "UA", "MD", "LBO", "CC"]), ("kind", "local_authority")),
+                    models.Q(
+                        models.Q(("kind", "local_authority"), _negated=True), ("authority_type", ""), ("gss_code", "")
+                    ),
+                    _connector="OR",
+                ),
+                name="organisation_authority_type_only_for_local_authorities",
+                violation_error_message="A local authority needs an authority type; other organisations have none.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['government_department', 'local_authority', 'charity', 'company', 'university', 'nhs_body', 'other'])), name='organisation_kind_valid'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "government_department",
+                            "local_authority",
+                            "charity",
+                            "company",
+                            "university",
+                            "nhs_body",
+                            "other",
+                        ],
+                    )
+                ),
+                name="organisation_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('gss_code', ''), _negated=True), fields=('gss_code',), name='organisation_gss_code_unique'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("gss_code", ""), _negated=True),
+                fields=("gss_code",),
+                name="organisation_gss_code_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.UniqueConstraint(fields=('grant', 'recipient', 'financial_year'), name='allocation_one_per_recipient_and_year'),
+            model_name="allocation",
+            constraint=models.UniqueConstraint(
+                fields=("grant", "recipient", "financial_year"), name="allocation_one_per_recipient_and_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('resource__gte', 0)), name='allocation_resource_not_negative'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("resource__gte", 0)), name="allocation_resource_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('capital__gte', 0)), name='allocation_capital_not_negative'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capital__gte", 0)), name="allocation_capital_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('resource__gt', 0), ('capital__gt', 0), _connector='OR'), name='allocation_not_empty'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("resource__gt", 0), ("capital__gt", 0), _connector="OR"),
+                name="allocation_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('financial_year__gte', 1990), ('financial_year__lte', 2100)), name='allocation_year_sane'),
+            model_name="allocation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("financial_year__gte", 1990), ("financial_year__lte", 2100)),
+                name="allocation_year_sane",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['payment', 'recovery'])), name='payment_kind_valid'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["payment", "recovery"])), name="payment_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('in_advance', False), models.Q(('advance_reason', ''), _negated=True), _connector='OR'), name='payment_in_advance_has_reason', violation_error_message='A payment in advance needs a recorded reason.'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("in_advance", False), models.Q(("advance_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="payment_in_advance_has_reason",
+                violation_error_message="A payment in advance needs a recorded reason.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'payment'), models.Q(('milestone__isnull', True), ('in_advance', False)), _connector='OR'), name='recovery_has_no_milestone'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "payment"), models.Q(("milestone__isnull", True), ("in_advance", False)), _connector="OR"
+                ),
+                name="recovery_has_no_milestone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'payment'), ('milestone__isnull', False)), fields=('milestone',), name='milestone_paid_once', violation_error_message="This milestone's payment has already been made."),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "payment"), ("milestone__isnull", False)),
+                fields=("milestone",),
+                name="milestone_paid_once",
+                violation_error_message="This milestone's payment has already been made.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('budget__gte', 0)), name='programme_budget_not_negative'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("budget__gte", 0)), name="programme_budget_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__lte', models.F('end_date'))), name='programme_dates_in_order'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start_date__lte", models.F("end_date"))), name="programme_dates_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.UniqueConstraint(fields=('programme', 'number'), name='round_number_unique_in_programme'),
+            model_name="round",
+            constraint=models.UniqueConstraint(fields=("programme", "number"), name="round_number_unique_in_programme"),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('budget__gte', 0)), name='round_budget_not_negative'),
+            model_name="round",
+            constraint=models.CheckConstraint(condition=models.Q(("budget__gte", 0)), name="round_budget_not_negative"),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='round_number_positive'),
+            model_name="round",
+            constraint=models.CheckConstraint(condition=models.Q(("number__gte", 1)), name="round_number_positive"),
         ),
         migrations.AddConstraint(
-            model_name='round',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__lte', models.F('end_date'))), name='round_dates_in_order'),
+            model_name="round",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start_date__lte", models.F("end_date"))), name="round_dates_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_awarded__gt', 0)), name='grant_amount_positive'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_awarded__gt", 0)), name="grant_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_start__lte', models.F('planned_end'))), name='grant_dates_in_order'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("planned_start__lte", models.F("planned_end"))), name="grant_dates_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['awarded', 'active', 'closed', 'withdrawn'])), name='grant_status_valid'),
+            model_name="grant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["awarded", "active", "closed", "withdrawn"])),
+                name="grant_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(condition=models.Q(('ggis_award_reference', ''), _negated=True), fields=('ggis_award_reference',), name='grant_ggis_reference_unique'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ggis_award_reference", ""), _negated=True),
+                fields=("ggis_award_reference",),
+                name="grant_ggis_reference_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.UniqueConstraint(fields=('allocation', 'quarter'), name='spend_return_one_per_quarter'),
+            model_name="spendreturn",
+            constraint=models.UniqueConstraint(fields=("allocation", "quarter"), name="spend_return_one_per_quarter"),
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='spend_return_quarter_1_to_4'),
+            model_name="spendreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quarter__gte", 1), ("quarter__lte", 4)), name="spend_return_quarter_1_to_4"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('spent__gte', 0)), name='spend_return_spent_not_negative'),
+            model_name="spendreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("spent__gte", 0)), name="spend_return_spent_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('forecast__gte', 0)), name='spend_return_forecast_not_negative'),
+            model_name="spendreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("forecast__gte", 0)), name="spend_return_forecast_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'submitted'), ('reviewed_at__isnull', False), _connector='OR'), name='spend_return_reviewed_has_time'),
+            model_name="spendreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "submitted"), ("reviewed_at__isnull", False), _connector="OR"),
+                name="spend_return_reviewed_has_time",
+            ),
         ),
     ]

@@ -5,19 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0002_initial'),
+        ("grants", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='spendreturn',
-            name='spend_return_reviewed_has_time',
+            model_name="spendreturn",
+            name="spend_return_reviewed_has_time",
         ),
         migrations.AddConstraint(
-            model_name='spendreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'submitted'), models.Q(('reviewed_at__isnull', False), ('reviewed_by__isnull', False)), _connector='OR'), name='spend_return_reviewed_has_time'),
+            model_name="spendreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "submitted"),
+                    models.Q(("reviewed_at__isnull", False), ("reviewed_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="spend_return_reviewed_has_time",
+            ),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0003_tighten_constraints'),
+        ("grants", "0003_tighten_constraints"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='grant',
-            name='dates_are_illustrative',
-            field=models.BooleanField(default=False, help_text='The award and planned dates are invented for the demonstration.'),
+            model_name="grant",
+            name="dates_are_illustrative",
+            field=models.BooleanField(
+                default=False, help_text="The award and planned dates are invented for the demonstration."
+            ),
         ),
         migrations.AlterField(
-            model_name='grant',
-            name='illustrative',
-            field=models.BooleanField(default=False, help_text='The amount awarded is invented or approximated for the demonstration.'),
+            model_name="grant",
+            name="illustrative",
+            field=models.BooleanField(
+                default=False, help_text="The amount awarded is invented or approximated for the demonstration."
+            ),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0005_historicalallocation_historicalgrant_and_more'),
+        ("grants", "0005_historicalallocation_historicalgrant_and_more"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='allocation',
-            index=models.Index(fields=['financial_year', 'recipient'], name='allocation_year_recipient'),
+            model_name="allocation",
+            index=models.Index(fields=["financial_year", "recipient"], name="allocation_year_recipient"),
         ),
     ]

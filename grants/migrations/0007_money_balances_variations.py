@@ -25,11 +25,23 @@ def balances_from_rows(apps, schema_editor):
     Milestone = apps.get_model("projects", "Milestone")
     AllocationBalance = apps.get_model("grants", "AllocationBalance")
     zero = 0
-    paid = dict(Payment.objects.filter(kind="payment").values("allocation").annotate(t=Sum("amount")).values_list("allocation", "t"))
-    recovered = dict(Payment.objects.filter(kind="recovery").values("allocation").annotate(t=Sum("amount")).values_list("allocation", "t"))
+    paid = dict(
+        Payment.objects.filter(kind="payment")
+        .values("allocation")
+        .annotate(t=Sum("amount"))
+        .values_list("allocation", "t")
+    )
+    recovered = dict(
+        Payment.objects.filter(kind="recovery")
+        .values("allocation")
+        .annotate(t=Sum("amount"))
+        .values_list("allocation", "t")
+    )
     spent = dict(SpendReturn.objects.values("allocation").annotate(t=Sum("spent")).values_list("allocation", "t"))
     forecast = {}
-    for allocation, value in SpendReturn.objects.order_by("allocation", "quarter").values_list("allocation", "forecast"):
+    for allocation, value in SpendReturn.objects.order_by("allocation", "quarter").values_list(
+        "allocation", "forecast"
+    ):
         forecast[allocation] = value
     unpaid = Milestone.objects.filter(payment_amount__isnull=False, allocation__isnull=False).filter(
         ~Exists(Payment.objects.filter(milestone=OuterRef("pk"), kind="payment"))
@@ -40,9 +52,14 @@ def balances_from_rows(apps, schema_editor):
     invented_spent = set(SpendReturn.objects.filter(illustrative=True).values_list("allocation", flat=True))
     rows = [
         AllocationBalance(
-            allocation_id=pk, paid=paid.get(pk) or zero, recovered=recovered.get(pk) or zero,
-            committed=committed.get(pk) or zero, spent=spent.get(pk) or zero, forecast=forecast.get(pk) or zero,
-            invented_paid=pk in invented_paid, invented_committed=pk in invented_committed,
+            allocation_id=pk,
+            paid=paid.get(pk) or zero,
+            recovered=recovered.get(pk) or zero,
+            committed=committed.get(pk) or zero,
+            spent=spent.get(pk) or zero,
+            forecast=forecast.get(pk) or zero,
+            invented_paid=pk in invented_paid,
+            invented_committed=pk in invented_committed,
             invented_spent=pk in invented_spent,
         )
         for pk in Allocation.objects.values_list("pk", flat=True).iterator()
@@ -51,144 +68,296 @@ def balances_from_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0006_indexes_for_pages'),
-        ('projects', '0003_indexes_for_pages'),
+        ("grants", "0006_indexes_for_pages"),
+        ("projects", "0003_indexes_for_pages"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AllocationBalance',
+            name="AllocationBalance",
             fields=[
-                ('allocation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='balance', serialize=False, to='grants.allocation')),
-                ('paid', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Payments made, before recoveries.', max_digits=14)),
-                ('recovered', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('released', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Recovered money that a variation has made payable again.', max_digits=14)),
-                ('committed', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Milestone payments planned or accepted, not yet paid.', max_digits=14)),
-                ('spent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('forecast', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='The forecast in the latest spend return.', max_digits=14)),
-                ('invented_paid', models.BooleanField(default=False)),
-                ('invented_committed', models.BooleanField(default=False)),
-                ('invented_spent', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "allocation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="balance",
+                        serialize=False,
+                        to="grants.allocation",
+                    ),
+                ),
+                (
+                    "paid",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Payments made, before recoveries.",
+                        max_digits=14,
+                    ),
+                ),
+                ("recovered", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14)),
+                (
+                    "released",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Recovered money that a variation has made payable again.",
+                        max_digits=14,
+                    ),
+                ),
+                (
+                    "committed",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Milestone payments planned or accepted, not yet paid.",
+                        max_digits=14,
+                    ),
+                ),
+                ("spent", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14)),
+                (
+                    "forecast",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="The forecast in the latest spend return.",
+                        max_digits=14,
+                    ),
+                ),
+                ("invented_paid", models.BooleanField(default=False)),
+                ("invented_committed", models.BooleanField(default=False)),
+                ("invented_spent", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Variation',
+            name="Variation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_before', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('amount_after', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('resource_after', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('capital_after', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('releases_recovered', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='Money recovered from the allocation that this variation makes payable again.', max_digits=14)),
-                ('reason', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount_before", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("amount_after", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("resource_after", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                ("capital_after", models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
+                (
+                    "releases_recovered",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="Money recovered from the allocation that this variation makes payable again.",
+                        max_digits=14,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-requested_at', '-pk'],
+                "ordering": ["-requested_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='historicalpayment',
-            name='late_reason',
+            model_name="historicalpayment",
+            name="late_reason",
             field=models.TextField(blank=True, help_text="Why a final payment is made after the grant's planned end."),
         ),
         migrations.AddField(
-            model_name='historicalpayment',
-            name='recovery_reason',
-            field=models.CharField(blank=True, choices=[('underspend_returned', 'Underspend returned'), ('overpayment', 'Overpayment'), ('breach_of_conditions', 'Breach of grant conditions')], max_length=30),
+            model_name="historicalpayment",
+            name="recovery_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("underspend_returned", "Underspend returned"),
+                    ("overpayment", "Overpayment"),
+                    ("breach_of_conditions", "Breach of grant conditions"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='late_reason',
+            model_name="payment",
+            name="late_reason",
             field=models.TextField(blank=True, help_text="Why a final payment is made after the grant's planned end."),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='recovery_reason',
-            field=models.CharField(blank=True, choices=[('underspend_returned', 'Underspend returned'), ('overpayment', 'Overpayment'), ('breach_of_conditions', 'Breach of grant conditions')], max_length=30),
+            model_name="payment",
+            name="recovery_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("underspend_returned", "Underspend returned"),
+                    ("overpayment", "Overpayment"),
+                    ("breach_of_conditions", "Breach of grant conditions"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'payment'), ('recovery_reason', '')), models.Q(('kind', 'recovery'), ('recovery_reason__in', ['underspend_returned', 'overpayment', 'breach_of_conditions'])), _connector='OR'), name='recovery_has_a_reason', violation_error_message='A recovery needs its reason: underspend returned, overpayment or breach of conditions.'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "payment"), ("recovery_reason", "")),
+                    models.Q(
+                        ("kind", "recovery"),
+                        ("recovery_reason__in", ["underspend_returned", "overpayment", "breach_of_conditions"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="recovery_has_a_reason",
+                violation_error_message="A recovery needs its reason: underspend returned, overpayment or breach of conditions.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocationbalance',
-            constraint=models.CheckConstraint(condition=models.Q(('committed__gte', 0), ('forecast__gte', 0), ('paid__gte', 0), ('recovered__gte', 0), ('released__gte', 0), ('spent__gte', 0)), name='allocation_balance_not_negative'),
+            model_name="allocationbalance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("committed__gte", 0),
+                    ("forecast__gte", 0),
+                    ("paid__gte", 0),
+                    ("recovered__gte", 0),
+                    ("released__gte", 0),
+                    ("spent__gte", 0),
+                ),
+                name="allocation_balance_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocationbalance',
-            constraint=models.CheckConstraint(condition=models.Q(('recovered__lte', models.F('paid'))), name='allocation_balance_recovered_within_paid'),
+            model_name="allocationbalance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("recovered__lte", models.F("paid"))),
+                name="allocation_balance_recovered_within_paid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='allocationbalance',
-            constraint=models.CheckConstraint(condition=models.Q(('released__lte', models.F('recovered'))), name='allocation_balance_released_within_recovered'),
+            model_name="allocationbalance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("released__lte", models.F("recovered"))),
+                name="allocation_balance_released_within_recovered",
+            ),
         ),
         migrations.AddField(
-            model_name='variation',
-            name='allocation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='variations', to='grants.allocation'),
+            model_name="variation",
+            name="allocation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="variations",
+                to="grants.allocation",
+            ),
         ),
         migrations.AddField(
-            model_name='variation',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="variation",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='variation',
-            name='grant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='variations', to='grants.grant'),
+            model_name="variation",
+            name="grant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="variations", to="grants.grant"
+            ),
         ),
         migrations.AddField(
-            model_name='variation',
-            name='requested_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="variation",
+            name="requested_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_after__gte', 0), ('amount_before__gte', 0)), name='variation_amounts_not_negative'),
+            model_name="variation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_after__gte", 0), ("amount_before__gte", 0)),
+                name="variation_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variation',
-            constraint=models.CheckConstraint(condition=models.Q(('releases_recovered__gte', 0)), name='variation_release_not_negative'),
+            model_name="variation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("releases_recovered__gte", 0)), name="variation_release_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variation',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='variation_has_reason'),
+            model_name="variation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True), name="variation_has_reason"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variation',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected'])), name='variation_status_valid'),
+            model_name="variation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "approved", "rejected"])), name="variation_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='variation',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'pending'), models.Q(('decided_at__isnull', False), ('decided_by__isnull', False)), _connector='OR'), name='variation_decision_has_who_and_when'),
+            model_name="variation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "pending"),
+                    models.Q(("decided_at__isnull", False), ("decided_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="variation_decision_has_who_and_when",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='original_amount',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='The award as first made, kept when a variation first changes it; empty while it never has.', max_digits=14, null=True),
+            model_name="grant",
+            name="original_amount",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="The award as first made, kept when a variation first changes it; empty while it never has.",
+                max_digits=14,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalgrant',
-            name='original_amount',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='The award as first made, kept when a variation first changes it; empty while it never has.', max_digits=14, null=True),
+            model_name="historicalgrant",
+            name="original_amount",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=2,
+                help_text="The award as first made, kept when a variation first changes it; empty while it never has.",
+                max_digits=14,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='unallocated_reason',
-            field=models.TextField(blank=True, help_text='Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.'),
+            model_name="grant",
+            name="unallocated_reason",
+            field=models.TextField(
+                blank=True,
+                help_text="Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalgrant',
-            name='unallocated_reason',
-            field=models.TextField(blank=True, help_text='Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.'),
+            model_name="historicalgrant",
+            name="unallocated_reason",
+            field=models.TextField(
+                blank=True,
+                help_text="Why part of the award is left unallocated on purpose: reconciliation then lists the difference as expected.",
+            ),
         ),
         migrations.RunPython(balances_from_rows, migrations.RunPython.noop),
     ]

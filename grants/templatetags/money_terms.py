@@ -18,5 +18,7 @@ def term(key: str, label: str = "") -> str:
         raise template.TemplateSyntaxError(f"No money term {key!r} in grants.money.GLOSSARY")
     return format_html(
         '<a class="govuk-link govuk-link--no-visited-state" href="{}#{}">{}</a>',
-        reverse("money-glossary"), key, label or TERMS[key],
+        reverse("money-glossary"),
+        key,
+        label or TERMS[key],
     )

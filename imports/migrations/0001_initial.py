@@ -9,40 +9,128 @@ import imports.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evaluations', '0003_tighten_constraints'),
-        ('grants', '0004_grant_dates_illustrative'),
+        ("evaluations", "0003_tighten_constraints"),
+        ("grants", "0004_grant_dates_illustrative"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=imports.models.new_token, editable=False, max_length=40, unique=True)),
-                ('kind', models.CharField(choices=[('allocations', 'Allocations of a grant'), ('spend_returns', 'Quarterly spend returns'), ('results', 'Outcome results')], max_length=20)),
-                ('file', models.FileField(max_length=200, upload_to=imports.models.import_path)),
-                ('original_name', models.CharField(max_length=200)),
-                ('size_bytes', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for you to confirm'), ('applied', 'Imported'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('rows_new', models.PositiveIntegerField(default=0)),
-                ('rows_changed', models.PositiveIntegerField(default=0)),
-                ('rows_unchanged', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('evaluation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='evaluations.evaluation')),
-                ('grant', models.ForeignKey(blank=True, help_text='The grant whose allocations are imported, or the grant a spend return file was made for.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to='grants.grant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='import_batches', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "token",
+                    models.CharField(default=imports.models.new_token, editable=False, max_length=40, unique=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("allocations", "Allocations of a grant"),
+                            ("spend_returns", "Quarterly spend returns"),
+                            ("results", "Outcome results"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("file", models.FileField(max_length=200, upload_to=imports.models.import_path)),
+                ("original_name", models.CharField(max_length=200)),
+                ("size_bytes", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for you to confirm"),
+                            ("applied", "Imported"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("rows_new", models.PositiveIntegerField(default=0)),
+                ("rows_changed", models.PositiveIntegerField(default=0)),
+                ("rows_unchanged", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "evaluation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to="evaluations.evaluation",
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The grant whose allocations are imported, or the grant a spend return file was made for.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to="grants.grant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_batches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['allocations', 'spend_returns', 'results'])), name='import_batch_kind_valid'), models.CheckConstraint(condition=models.Q(models.Q(('applied_at__isnull', True), ('cancelled_at__isnull', True), ('status', 'pending')), models.Q(('applied_at__isnull', False), ('cancelled_at__isnull', True), ('status', 'applied')), models.Q(('applied_at__isnull', True), ('cancelled_at__isnull', False), ('status', 'cancelled')), _connector='OR'), name='import_batch_status_has_its_time'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'allocations'), _negated=True), models.Q(('evaluation__isnull', True), ('grant__isnull', False)), _connector='OR'), name='import_batch_allocations_name_a_grant'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'results'), _negated=True), models.Q(('evaluation__isnull', False), ('grant__isnull', True)), _connector='OR'), name='import_batch_results_name_an_evaluation'), models.CheckConstraint(condition=models.Q(('size_bytes__gt', 0)), name='import_batch_file_not_empty')],
+                "ordering": ["-created_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["allocations", "spend_returns", "results"])),
+                        name="import_batch_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("applied_at__isnull", True), ("cancelled_at__isnull", True), ("status", "pending")
+                            ),
+                            models.Q(
+                                ("applied_at__isnull", False), ("cancelled_at__isnull", True), ("status", "applied")
+                            ),
+                            models.Q(
+                                ("applied_at__isnull", True), ("cancelled_at__isnull", False), ("status", "cancelled")
+                            ),
+                            _connector="OR",
+                        ),
+                        name="import_batch_status_has_its_time",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "allocations"), _negated=True),
+                            models.Q(("evaluation__isnull", True), ("grant__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="import_batch_allocations_name_a_grant",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "results"), _negated=True),
+                            models.Q(("evaluation__isnull", False), ("grant__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="import_batch_results_name_an_evaluation",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("size_bytes__gt", 0)), name="import_batch_file_not_empty"
+                    ),
+                ],
             },
         ),
     ]

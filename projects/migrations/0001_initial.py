@@ -9,221 +9,430 @@ import projects.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grants', '0001_initial'),
+        ("grants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('due_date', models.DateField()),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('submitted', 'Submitted'), ('accepted', 'Accepted'), ('returned', 'Returned')], default='planned', max_length=20)),
-                ('payment_amount', models.DecimalField(blank=True, decimal_places=2, help_text='The payment its acceptance releases, if any.', max_digits=14, null=True)),
-                ('illustrative', models.BooleanField(default=False, help_text='An invented figure for the demonstration, not a figure from the real programme.')),
-                ('allocation', models.ForeignKey(blank=True, help_text='The allocation the payment is drawn from.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='milestones', to='grants.allocation')),
-                ('organisation', models.ForeignKey(help_text='Who must deliver it.', on_delete=django.db.models.deletion.PROTECT, related_name='milestones', to='grants.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("due_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("submitted", "Submitted"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Returned"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "payment_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="The payment its acceptance releases, if any.",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "illustrative",
+                    models.BooleanField(
+                        default=False,
+                        help_text="An invented figure for the demonstration, not a figure from the real programme.",
+                    ),
+                ),
+                (
+                    "allocation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The allocation the payment is drawn from.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="milestones",
+                        to="grants.allocation",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        help_text="Who must deliver it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="milestones",
+                        to="grants.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'pk'],
+                "ordering": ["due_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MilestoneSubmission',
+            name="MilestoneSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('narrative', models.TextField()),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='submissions', to='projects.milestone')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("narrative", models.TextField()),
+                ("submitted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="submissions", to="projects.milestone"
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['milestone', 'submitted_at', 'pk'],
+                "ordering": ["milestone", "submitted_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MilestoneReview',
+            name="MilestoneReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('accepted', 'Accepted'), ('returned', 'Returned')], max_length=10)),
-                ('reason', models.TextField(blank=True)),
-                ('reviewed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reviewed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='review', to='projects.milestonesubmission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "decision",
+                    models.CharField(choices=[("accepted", "Accepted"), ("returned", "Returned")], max_length=10),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("reviewed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="review",
+                        to="projects.milestonesubmission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reviewed_at', 'pk'],
+                "ordering": ["reviewed_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EvidenceFile',
+            name="EvidenceFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=projects.models.evidence_path)),
-                ('original_name', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size_bytes', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evidence_files', to='projects.milestonesubmission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.FileField(max_length=200, upload_to=projects.models.evidence_path)),
+                ("original_name", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size_bytes", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evidence_files",
+                        to="projects.milestonesubmission",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submission', 'pk'],
+                "ordering": ["submission", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=30, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField()),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('active', 'Active'), ('closing', 'Closing'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='proposed', max_length=20)),
-                ('rag', models.CharField(blank=True, choices=[('red', 'Red'), ('amber', 'Amber'), ('green', 'Green')], max_length=5, verbose_name='RAG rating')),
-                ('rag_reason', models.TextField(blank=True, verbose_name='reason for the RAG rating')),
-                ('rag_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('lead_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_projects', to='grants.organisation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='grants.programme')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=30, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField()),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("active", "Active"),
+                            ("closing", "Closing"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rag",
+                    models.CharField(
+                        blank=True,
+                        choices=[("red", "Red"), ("amber", "Amber"), ("green", "Green")],
+                        max_length=5,
+                        verbose_name="RAG rating",
+                    ),
+                ),
+                ("rag_reason", models.TextField(blank=True, verbose_name="reason for the RAG rating")),
+                ("rag_updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "lead_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_projects",
+                        to="grants.organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="projects", to="grants.programme"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.AddField(
-            model_name='milestone',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='milestones', to='projects.project'),
+            model_name="milestone",
+            name="project",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="milestones", to="projects.project"
+            ),
         ),
         migrations.CreateModel(
-            name='ProjectPartner',
+            name="ProjectPartner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('partner_authority', 'Partner authority'), ('delivery_partner', 'Delivery partner')], max_length=20)),
-                ('joined_on', models.DateField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='grants.organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='partnerships', to='projects.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("partner_authority", "Partner authority"), ("delivery_partner", "Delivery partner")],
+                        max_length=20,
+                    ),
+                ),
+                ("joined_on", models.DateField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partnerships",
+                        to="grants.organisation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="partnerships", to="projects.project"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'organisation__name'],
+                "ordering": ["project", "organisation__name"],
             },
         ),
         migrations.AddField(
-            model_name='project',
-            name='partners',
-            field=models.ManyToManyField(blank=True, related_name='partner_projects', through='projects.ProjectPartner', to='grants.organisation'),
+            model_name="project",
+            name="partners",
+            field=models.ManyToManyField(
+                blank=True, related_name="partner_projects", through="projects.ProjectPartner", to="grants.organisation"
+            ),
         ),
         migrations.CreateModel(
-            name='ProjectStatusChange',
+            name="ProjectStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_status', models.CharField(blank=True, max_length=20)),
-                ('new_status', models.CharField(max_length=20)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='projects.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("old_status", models.CharField(blank=True, max_length=20)),
+                ("new_status", models.CharField(max_length=20)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['changed_at', 'pk'],
-                'abstract': False,
+                "ordering": ["changed_at", "pk"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='project',
-            name='themes',
-            field=models.ManyToManyField(blank=True, related_name='projects', to='projects.theme'),
+            model_name="project",
+            name="themes",
+            field=models.ManyToManyField(blank=True, related_name="projects", to="projects.theme"),
         ),
         migrations.CreateModel(
-            name='MilestoneStatusChange',
+            name="MilestoneStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_status', models.CharField(blank=True, max_length=20)),
-                ('new_status', models.CharField(max_length=20)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='status_changes', to='projects.milestone')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("old_status", models.CharField(blank=True, max_length=20)),
+                ("new_status", models.CharField(max_length=20)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="status_changes",
+                        to="projects.milestone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['changed_at', 'pk'],
-                'abstract': False,
-                'constraints': [models.CheckConstraint(condition=models.Q(('old_status', models.F('new_status')), _negated=True), name='projects_milestonestatuschange_is_a_change')],
+                "ordering": ["changed_at", "pk"],
+                "abstract": False,
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("old_status", models.F("new_status")), _negated=True),
+                        name="projects_milestonestatuschange_is_a_change",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='milestonesubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('narrative', ''), _negated=True), name='submission_has_narrative'),
+            model_name="milestonesubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("narrative", ""), _negated=True), name="submission_has_narrative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestonereview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['accepted', 'returned'])), name='review_decision_valid'),
+            model_name="milestonereview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decision__in", ["accepted", "returned"])), name="review_decision_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestonereview',
-            constraint=models.CheckConstraint(condition=models.Q(('decision', 'accepted'), models.Q(('reason', ''), _negated=True), _connector='OR'), name='returned_review_has_reason', violation_error_message='Say why the submission is returned.'),
+            model_name="milestonereview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("decision", "accepted"), models.Q(("reason", ""), _negated=True), _connector="OR"),
+                name="returned_review_has_reason",
+                violation_error_message="Say why the submission is returned.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidencefile',
-            constraint=models.CheckConstraint(condition=models.Q(('size_bytes__gt', 0)), name='evidence_file_not_empty'),
+            model_name="evidencefile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size_bytes__gt", 0)), name="evidence_file_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planned', 'submitted', 'accepted', 'returned'])), name='milestone_status_valid'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["planned", "submitted", "accepted", "returned"])),
+                name="milestone_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('payment_amount__isnull', True), ('payment_amount__gt', 0), _connector='OR'), name='milestone_payment_positive'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("payment_amount__isnull", True), ("payment_amount__gt", 0), _connector="OR"),
+                name="milestone_payment_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('allocation__isnull', True), ('payment_amount__isnull', True)), models.Q(('allocation__isnull', False), ('payment_amount__isnull', False)), _connector='OR'), name='milestone_payment_needs_allocation', violation_error_message='A milestone payment must name the allocation it is drawn from.'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("allocation__isnull", True), ("payment_amount__isnull", True)),
+                    models.Q(("allocation__isnull", False), ("payment_amount__isnull", False)),
+                    _connector="OR",
+                ),
+                name="milestone_payment_needs_allocation",
+                violation_error_message="A milestone payment must name the allocation it is drawn from.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectpartner',
-            constraint=models.UniqueConstraint(fields=('project', 'organisation'), name='project_partner_once'),
+            model_name="projectpartner",
+            constraint=models.UniqueConstraint(fields=("project", "organisation"), name="project_partner_once"),
         ),
         migrations.AddConstraint(
-            model_name='projectpartner',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['partner_authority', 'delivery_partner'])), name='project_partner_role_valid'),
+            model_name="projectpartner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["partner_authority", "delivery_partner"])),
+                name="project_partner_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectstatuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('old_status', models.F('new_status')), _negated=True), name='projects_projectstatuschange_is_a_change'),
+            model_name="projectstatuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("old_status", models.F("new_status")), _negated=True),
+                name="projects_projectstatuschange_is_a_change",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('start_date__lte', models.F('end_date'))), name='project_dates_in_order'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start_date__lte", models.F("end_date"))), name="project_dates_in_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['proposed', 'active', 'closing', 'closed', 'withdrawn'])), name='project_status_valid'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["proposed", "active", "closing", "closed", "withdrawn"])),
+                name="project_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('rag__in', ['', 'red', 'amber', 'green'])), name='project_rag_valid'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rag__in", ["", "red", "amber", "green"])), name="project_rag_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('rag', ''), models.Q(('rag_reason', ''), _negated=True), _connector='OR'), name='project_rag_has_reason', violation_error_message='A RAG rating needs a reason.'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rag", ""), models.Q(("rag_reason", ""), _negated=True), _connector="OR"),
+                name="project_rag_has_reason",
+                violation_error_message="A RAG rating needs a reason.",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0006_indexes_for_pages'),
-        ('projects', '0002_historicalmilestone_historicalproject'),
+        ("grants", "0006_indexes_for_pages"),
+        ("projects", "0002_historicalmilestone_historicalproject"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(condition=models.Q(('status__in', ['planned', 'returned'])), fields=['due_date', 'id'], name='milestone_open_due'),
+            model_name="milestone",
+            index=models.Index(
+                condition=models.Q(("status__in", ["planned", "returned"])),
+                fields=["due_date", "id"],
+                name="milestone_open_due",
+            ),
         ),
     ]

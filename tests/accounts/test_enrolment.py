@@ -114,7 +114,10 @@ def test_the_code_that_confirmed_set_up_cannot_be_given_again_to_sign_in(world, 
     client.post(SETUP, {"code": code})
     client.post(reverse("accounts:sign-out"))
     sign_in(client, world.users.officer)
-    assert "The security code is not correct" in client.post(reverse("accounts:two-factor"), {"code": code}).content.decode()
+    assert (
+        "The security code is not correct"
+        in client.post(reverse("accounts:two-factor"), {"code": code}).content.decode()
+    )
 
 
 def test_a_password_alone_cannot_set_up_where_a_link_is_required(world, link_required):
@@ -126,8 +129,9 @@ def test_a_password_alone_cannot_set_up_where_a_link_is_required(world, link_req
     assert not TOTPDevice.objects.exists()
 
 
-def test_the_link_goes_to_the_persons_email_and_lets_only_their_session_set_up(world, link_required, ask_for_link,
-                                                                             django_capture_on_commit_callbacks):
+def test_the_link_goes_to_the_persons_email_and_lets_only_their_session_set_up(
+    world, link_required, ask_for_link, django_capture_on_commit_callbacks
+):
     attacker, person = signed_in(world), signed_in(world)
     response = ask_for_link(attacker, next="/projects/")
     assert "We have sent a set-up link to o••••••@example.gov.uk" in response.content.decode()
@@ -159,8 +163,9 @@ def test_a_link_opened_by_another_account_or_after_it_lapsed_is_not_found(world,
     link = link_in(mail.outbox[0])
     other = signed_in(world, "finance")
     assert other.get(link).status_code == 404
-    EnrolmentLink.objects.update(created_at=timezone.now() - dt.timedelta(minutes=31),
-                                 expires_at=timezone.now() - dt.timedelta(minutes=1))
+    EnrolmentLink.objects.update(
+        created_at=timezone.now() - dt.timedelta(minutes=31), expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     assert person.get(link).status_code == 404
     assert "Email me a set-up link" in person.get(SETUP).content.decode()
 
@@ -195,13 +200,17 @@ def test_an_administrator_issues_a_link_to_hand_over(client, world, link_require
     from django_otp.util import random_hex
 
     from accounts.services import switch_on_two_factor
+
     device, _ = switch_on_two_factor(user=admin, key=random_hex(20))
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
 
-    response = client.post(reverse("admin:accounts_user_changelist"), {
-        "action": "issue_setup_link", "_selected_action": [world.users.finance.pk]}, follow=True)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "issue_setup_link", "_selected_action": [world.users.finance.pk]},
+        follow=True,
+    )
     page = response.content.decode()
     link = re.search(r"http://testserver/account/two-factor/link/[\w-]+/", page).group(0)
     assert SecurityEvent.objects.get(user=world.users.finance, kind="enrolment_link_issued").by == admin

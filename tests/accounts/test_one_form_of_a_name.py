@@ -51,14 +51,17 @@ def test_the_database_under_test(db):
     assert connection.vendor in ("sqlite", "postgresql")
 
 
-@pytest.mark.parametrize("login", ["derbyshire", "DERBYSHIRE", "derbyſhire", "ｄｅｒｂｙｓｈｉｒｅ",
-                                   "Derbyshire@Example.GOV.uk"])
+@pytest.mark.parametrize(
+    "login", ["derbyshire", "DERBYSHIRE", "derbyſhire", "ｄｅｒｂｙｓｈｉｒｅ", "Derbyshire@Example.GOV.uk"]
+)
 def test_the_same_person_signs_in_under_any_case_or_compatibility_form(client, world, login):
     assert sign_in(client, login).status_code == 302
     assert signed_in_user_id(client) == str(world.users.derbyshire.pk)
 
 
-@pytest.mark.parametrize("login", ["derbyshıre", "derbyshİre", "derbyshire\u200b", "dеrbyshire"])  # dotless i, zero width, Cyrillic е
+@pytest.mark.parametrize(
+    "login", ["derbyshıre", "derbyshİre", "derbyshire\u200b", "dеrbyshire"]
+)  # dotless i, zero width, Cyrillic е
 def test_a_different_letter_is_a_different_name_and_signs_nobody_in(client, world, login):
     response = sign_in(client, login)
     assert response.status_code == 200
@@ -94,10 +97,16 @@ def test_the_admin_refuses_a_look_alike_of_an_existing_username(client, world):
     admin.is_staff = admin.is_superuser = True
     admin.save()
     client.force_login(admin)
-    response = client.post(reverse("admin:accounts_user_add"), {
-        "username": "DERBYſHIRE", "password1": "a-long-new-password-1", "password2": "a-long-new-password-1",
-        "usable_password": "true", "role": Role.VIEWER,
-    })
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "DERBYſHIRE",
+            "password1": "a-long-new-password-1",
+            "password2": "a-long-new-password-1",
+            "usable_password": "true",
+            "role": Role.VIEWER,
+        },
+    )
     assert response.status_code == 200
     assert "A user with that username already exists" in response.content.decode()
     assert User.objects.filter(username="derbyshire").count() == 1

@@ -39,7 +39,9 @@ def test_signing_in_with_the_app_is_not_recorded_as_a_recovery(client, world):
     assert not SecurityEvent.objects.filter(kind=SecurityEvent.Kind.RECOVERY_CODE_USED).exists()
 
 
-def test_new_recovery_codes_replace_the_old_after_a_code_from_the_app(client, world, django_capture_on_commit_callbacks):
+def test_new_recovery_codes_replace_the_old_after_a_code_from_the_app(
+    client, world, django_capture_on_commit_callbacks
+):
     device, old = app_with_recovery_codes(world.users.officer)
     sign_in(client, world.users.officer)
     client.post(SECOND_STEP, {"code": code_now(device)})

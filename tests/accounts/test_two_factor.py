@@ -74,8 +74,16 @@ def test_with_two_factor_required_a_password_alone_opens_nothing_for_an_officer(
     assert client.session["_auth_user_id"] == str(world.users.officer.pk)
 
     pay = reverse("grants:milestone-pay", kwargs={"milestone_pk": world.derbyshire_milestone.pk})
-    for url in (DASHBOARD, "/", "/projects/", "/grants/payments/waiting/", pay, "/admin/",
-                reverse("accounts:password-change"), reverse("accounts:lockouts")):
+    for url in (
+        DASHBOARD,
+        "/",
+        "/projects/",
+        "/grants/payments/waiting/",
+        pay,
+        "/admin/",
+        reverse("accounts:password-change"),
+        reverse("accounts:lockouts"),
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"{SETUP}?next={url.replace('/', '%2F')}", url
@@ -100,7 +108,7 @@ def test_set_up_shows_a_qr_code_and_the_key_and_a_correct_code_opens_the_service
     assert re.search(r'<div[^>]*role="img"[^>]*><svg [^>]*xmlns="http://www.w3.org/2000/svg"', page)
     assert "<script" not in page.split("<main")[1].split("</main>")[0]
     key = shown_key(page)
-    assert client.get(SETUP).content.decode().count(" ".join(key[i:i + 4] for i in range(0, len(key), 4))) == 1
+    assert client.get(SETUP).content.decode().count(" ".join(key[i : i + 4] for i in range(0, len(key), 4))) == 1
     assert shown_key(client.get(SETUP).content.decode()) == key  # a reload in this session shows the same key
 
     response = client.post(SETUP, {"code": code_for(key), "next": "/projects/"})
@@ -112,8 +120,9 @@ def test_set_up_shows_a_qr_code_and_the_key_and_a_correct_code_opens_the_service
     page = client.get(response["Location"]).content.decode()
     shown_codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", page)
     assert len(shown_codes) == 10
-    assert sorted(shown_codes) == sorted(StaticToken.objects.filter(device__user=world.users.officer)
-                                         .values_list("token", flat=True))
+    assert sorted(shown_codes) == sorted(
+        StaticToken.objects.filter(device__user=world.users.officer).values_list("token", flat=True)
+    )
     assert 'href="/projects/"' in page
     # Shown once only.
     assert client.get(reverse("accounts:two-factor-recovery-codes")).status_code == 302
@@ -237,7 +246,9 @@ def test_your_account_offers_no_two_factor_to_a_recipient(client, world):
 
 def test_the_sign_in_page_says_two_factor_is_optional_in_development(client, world, settings):
     settings.TWO_FACTOR_REQUIRED = False
-    assert "Two-factor sign-in is optional for the demo users" in client.get(reverse("accounts:sign-in")).content.decode()
+    assert (
+        "Two-factor sign-in is optional for the demo users" in client.get(reverse("accounts:sign-in")).content.decode()
+    )
     settings.TWO_FACTOR_REQUIRED = True
     assert "Two-factor sign-in is optional" not in client.get(reverse("accounts:sign-in")).content.decode()
 
@@ -261,8 +272,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ],
 )
 def test_two_factor_is_required_outside_development_unless_told_otherwise(env, expected):
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "TWO_FACTOR_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TWO_FACTOR_"))}
     clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
     script = "import django; django.setup(); from django.conf import settings; print(settings.TWO_FACTOR_REQUIRED)"
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)

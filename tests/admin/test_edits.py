@@ -50,14 +50,23 @@ class TestAPartnershipWithMoneyOrMilestonesStays:
         project = held.project
         change = url(Project, "change", project.pk)
         data = form_data(
-            client.get(change), programme=project.programme_id, reference=project.reference, title=project.title,
-            summary=project.summary, lead_organisation=project.lead_organisation_id,
-            start_date="2014-10-01", end_date="2016-03-31",
+            client.get(change),
+            programme=project.programme_id,
+            reference=project.reference,
+            title=project.title,
+            summary=project.summary,
+            lead_organisation=project.lead_organisation_id,
+            start_date="2014-10-01",
+            end_date="2016-03-31",
         )
         prefix = "partnerships"
-        data |= {f"{prefix}-0-id": held.pk, f"{prefix}-0-project": project.pk,
-                 f"{prefix}-0-organisation": held.organisation_id, f"{prefix}-0-role": held.role,
-                 f"{prefix}-0-DELETE": "on"}
+        data |= {
+            f"{prefix}-0-id": held.pk,
+            f"{prefix}-0-project": project.pk,
+            f"{prefix}-0-organisation": held.organisation_id,
+            f"{prefix}-0-role": held.role,
+            f"{prefix}-0-DELETE": "on",
+        }
         response = client.post(change, data)
         assert response.status_code == 200
         assert "stays a partner of" in response.content.decode()
@@ -83,7 +92,10 @@ def test_an_action_moves_a_grant_through_set_status_and_reports_an_illegal_move(
     assert (awarded.status, closed.status) == ("active", "closed")
     change = awarded.status_changes.get()
     assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
-        "awarded", "active", superuser, "Changed in the admin"
+        "awarded",
+        "active",
+        superuser,
+        "Changed in the admin",
     )
     assert not closed.status_changes.exists()
     assert messages_of(response) == [
@@ -94,7 +106,9 @@ def test_an_action_moves_a_grant_through_set_status_and_reports_an_illegal_move(
 
 def test_projects_have_an_action_per_reachable_status_and_milestones_none(superuser):
     request = as_request(superuser)
-    project_actions = {name for name in admin.site._registry[Project].get_actions(request) if name.startswith("move_to_")}
+    project_actions = {
+        name for name in admin.site._registry[Project].get_actions(request) if name.startswith("move_to_")
+    }
     assert project_actions == {"move_to_active", "move_to_closing", "move_to_closed", "move_to_withdrawn"}
     # A milestone moves only by a submission or a review, so each move has its evidence or decision.
     assert not [name for name in admin.site._registry[Milestone].get_actions(request) if name.startswith("move_to_")]
@@ -105,8 +119,15 @@ def test_a_grant_added_in_the_admin_starts_its_history(client, superuser):
     round_ = f.RoundFactory(programme=project.programme)
     page = client.get(url(Grant, "add"))
     data = form_data(
-        page, project=project.pk, round=round_.pk, recipient=project.lead_organisation_id, title="Reclaiming Social Work",
-        amount_awarded="4200000.00", award_date="2014-10-01", planned_start="2014-10-01", planned_end="2016-03-31",
+        page,
+        project=project.pk,
+        round=round_.pk,
+        recipient=project.lead_organisation_id,
+        title="Reclaiming Social Work",
+        amount_awarded="4200000.00",
+        award_date="2014-10-01",
+        planned_start="2014-10-01",
+        planned_end="2016-03-31",
         publishable="on",
     )
 
@@ -122,7 +143,12 @@ class TestMoneyGoesThroughTheServices:
     def allocation_data(self, client, grant, resource):
         page = client.get(url(Allocation, "add"))
         return form_data(
-            page, grant=grant.pk, recipient=grant.recipient_id, financial_year="2015-16", resource=resource, capital="0.00"
+            page,
+            grant=grant.pk,
+            recipient=grant.recipient_id,
+            financial_year="2015-16",
+            resource=resource,
+            capital="0.00",
         )
 
     def test_an_allocation_beyond_the_award_is_refused_with_a_message(self, client):
@@ -168,8 +194,13 @@ class TestMoneyGoesThroughTheServices:
         allocation = payment.allocation
         change = url(Allocation, "change", allocation.pk)
         page = client.get(change)
-        data = form_data(page, recipient=allocation.recipient_id, financial_year=str(allocation.financial_year),
-                         resource="499.99", capital="0.00")
+        data = form_data(
+            page,
+            recipient=allocation.recipient_id,
+            financial_year=str(allocation.financial_year),
+            resource="499.99",
+            capital="0.00",
+        )
 
         response = client.post(change, data)
 
@@ -187,8 +218,15 @@ class TestMoneyGoesThroughTheServices:
         change = url(Grant, "change", grant.pk)
         page = client.get(change)
         data = form_data(
-            page, project=grant.project_id, round=grant.round_id, recipient=grant.recipient_id, title=grant.title,
-            amount_awarded="599.99", award_date="2014-10-01", planned_start="2014-10-01", planned_end="2016-03-31",
+            page,
+            project=grant.project_id,
+            round=grant.round_id,
+            recipient=grant.recipient_id,
+            title=grant.title,
+            amount_awarded="599.99",
+            award_date="2014-10-01",
+            planned_start="2014-10-01",
+            planned_end="2016-03-31",
         )
 
         response = client.post(change, data)
@@ -213,7 +251,9 @@ def test_an_officer_marks_spend_returns_reviewed_from_the_list(client, superuser
     done = f.SpendReturnFactory(status="reviewed", reviewed_at=timezone.now(), reviewed_by=superuser)
 
     response = client.post(
-        url(SpendReturn, "changelist"), {"action": "mark_reviewed", "_selected_action": [waiting.pk, done.pk]}, follow=True
+        url(SpendReturn, "changelist"),
+        {"action": "mark_reviewed", "_selected_action": [waiting.pk, done.pk]},
+        follow=True,
     )
 
     waiting.refresh_from_db()
@@ -243,6 +283,9 @@ class TestReportUploads:
 
         report = EvaluationReport.objects.get()
         assert (report.original_name, report.content_type, report.size_bytes, report.uploaded_by) == (
-            "Final_report.pdf", "application/pdf", 15, superuser
+            "Final_report.pdf",
+            "application/pdf",
+            15,
+            superuser,
         )
         assert client.get(url(EvaluationReport, "change", report.pk)).status_code == 200

@@ -185,22 +185,47 @@ NO_ADD |= {AccessAttempt, AccessLog, AccessFailureLog}
 NO_ADD |= {SecurityEvent, EnrolmentLink}
 
 UNDELETABLE = [
-    Grant, Allocation, Payment, SpendReturn, Milestone, MilestoneSubmission, MilestoneReview, EvidenceFile,
-    OutcomeResult, EvidenceRating, Organisation, Project, Programme, Round,
+    Grant,
+    Allocation,
+    Payment,
+    SpendReturn,
+    Milestone,
+    MilestoneSubmission,
+    MilestoneReview,
+    EvidenceFile,
+    OutcomeResult,
+    EvidenceRating,
+    Organisation,
+    Project,
+    Programme,
+    Round,
     # Records that stay: who downloaded what, who signed in, failed to and was locked out.
-    DownloadRecord, AccessAttempt, AccessLog, AccessFailureLog, SecurityEvent, EnrolmentLink,
+    DownloadRecord,
+    AccessAttempt,
+    AccessLog,
+    AccessFailureLog,
+    SecurityEvent,
+    EnrolmentLink,
 ]
 RECORDS = [DownloadRecord, AccessAttempt, AccessLog, AccessFailureLog, SecurityEvent, EnrolmentLink]
 
-STATUS_HISTORY = {GrantStatusChange: Grant, ProjectStatusChange: Project, MilestoneStatusChange: Milestone,
-                  EvaluationStatusChange: Evaluation,
-                  # Made and decided in the service; kept by the money services: read on the parent only.
-                  Variation: Grant, AllocationBalance: Allocation}
+STATUS_HISTORY = {
+    GrantStatusChange: Grant,
+    ProjectStatusChange: Project,
+    MilestoneStatusChange: Milestone,
+    EvaluationStatusChange: Evaluation,
+    # Made and decided in the service; kept by the money services: read on the parent only.
+    Variation: Grant,
+    AllocationBalance: Allocation,
+}
 
 
 def test_every_model_has_an_admin_or_is_history_shown_on_its_parent(superuser):
-    models = {model for label in ("accounts", "grants", "projects", "evaluations")
-              for model in apps.get_app_config(label).get_models()}
+    models = {
+        model
+        for label in ("accounts", "grants", "projects", "evaluations")
+        for model in apps.get_app_config(label).get_models()
+    }
     # The audit history's copies (django-simple-history) are read on the History
     # page of the model they copy, whose admin must offer it.
     audit_copies = {model for model in models if hasattr(model, "instance_type")}

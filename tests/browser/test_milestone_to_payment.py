@@ -62,7 +62,11 @@ def test_evidence_accepted_paid_and_shown_and_kept_from_another_partner(world, o
     page.get_by_role("button", name="Record the payment").click()
     payment = Payment.objects.get(milestone=milestone)
     assert (payment.amount, payment.recorded_by, payment.reference, payment.paid_on) == (
-        Decimal("50000.00"), world.users.finance, "BACS-2016-0042", dt.date(2016, 1, 15))
+        Decimal("50000.00"),
+        world.users.finance,
+        "BACS-2016-0042",
+        dt.date(2016, 1, 15),
+    )
 
     # The project page shows it.
     page.goto(f"/projects/{world.project.pk}/")

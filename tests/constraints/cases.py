@@ -14,8 +14,12 @@ def check(name, make, bad, good, variant=""):
 
 
 def history(model, parent):
-    field = {GrantStatusChange: "grant", ProjectStatusChange: "project", MilestoneStatusChange: "milestone",
-             EvaluationStatusChange: "evaluation"}[model]
+    field = {
+        GrantStatusChange: "grant",
+        ProjectStatusChange: "project",
+        MilestoneStatusChange: "milestone",
+        EvaluationStatusChange: "evaluation",
+    }[model]
     return lambda: model.objects.create(**{field: parent()}, old_status="", new_status="proposed")
 
 

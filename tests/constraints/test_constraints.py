@@ -93,8 +93,10 @@ def test_the_database_refuses_a_duplicate(name, make_pair, clash, distinct):
 
 def test_bulk_create_cannot_slip_past_a_constraint_either():
     allocation = AllocationFactory()
-    rows = [Payment(allocation=allocation, amount=D("0.01"), paid_on=day(2015, 6, 30)),
-            Payment(allocation=allocation, amount=D("0.00"), paid_on=day(2015, 6, 30))]
+    rows = [
+        Payment(allocation=allocation, amount=D("0.01"), paid_on=day(2015, 6, 30)),
+        Payment(allocation=allocation, amount=D("0.00"), paid_on=day(2015, 6, 30)),
+    ]
 
     with pytest.raises(IntegrityError, match="payment_amount_positive"), transaction.atomic():
         Payment.objects.bulk_create(rows)

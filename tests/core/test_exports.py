@@ -115,9 +115,14 @@ def test_the_csv_export_lists_the_projects_as_text_that_cannot_run(client, world
 
 def test_the_excel_export_keeps_text_as_text_and_amounts_as_numbers(client, world, formula_title):
     Grant.objects.create(
-        project=world.project, round=world.round, recipient=world.morning_lane, title="Scale-up",
-        amount_awarded=Decimal("250000.55"), award_date=dt.date(2016, 4, 1),
-        planned_start=dt.date(2016, 4, 1), planned_end=dt.date(2017, 3, 31),
+        project=world.project,
+        round=world.round,
+        recipient=world.morning_lane,
+        title="Scale-up",
+        amount_awarded=Decimal("250000.55"),
+        award_date=dt.date(2016, 4, 1),
+        planned_start=dt.date(2016, 4, 1),
+        planned_end=dt.date(2017, 3, 31),
     )
     client.force_login(world.users.officer)
     response = client.get(reverse("exports:projects-xlsx"))
@@ -176,7 +181,9 @@ def test_an_export_is_recorded(client, world, export):
     client.get(reverse(export))
     record = DownloadRecord.objects.get()
     assert (record.user, record.kind, record.object_id) == (world.users.derbyshire, "export", None)
-    assert record.description == ("Projects (CSV, 1 project)" if export.endswith("csv") else "Projects (Excel, 1 project)")
+    assert record.description == (
+        "Projects (CSV, 1 project)" if export.endswith("csv") else "Projects (Excel, 1 project)"
+    )
     assert record.path == reverse(export)
 
 
@@ -188,8 +195,13 @@ def test_the_export_runs_the_same_queries_for_two_projects_as_for_six(client, wo
         client.get(reverse(export))
     for number in range(3, 7):
         Project.objects.create(
-            programme=world.programme, reference=f"R1-0{number}", title=f"Project {number}", summary="More.",
-            lead_organisation=world.kent, start_date=dt.date(2015, 1, 1), end_date=dt.date(2016, 12, 31),
+            programme=world.programme,
+            reference=f"R1-0{number}",
+            title=f"Project {number}",
+            summary="More.",
+            lead_organisation=world.kent,
+            start_date=dt.date(2015, 1, 1),
+            end_date=dt.date(2016, 12, 31),
         )
     with CaptureQueriesContext(connection) as six:
         response = client.get(reverse(export))

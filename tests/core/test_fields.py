@@ -37,47 +37,53 @@ def errors(data) -> dict[str, str]:
     return {name: messages[0] for name, messages in form.errors.items()}
 
 
-@pytest.mark.parametrize("text, amount", [
-    ("£25,000", D("25000.00")),
-    ("25000", D("25000.00")),
-    ("25,000.50", D("25000.50")),
-    (" £ 1,250.5 ", D("1250.50")),
-    ("0.50", D("0.50")),
-    ("1,000,000", D("1000000.00")),
-    ("999999999999.99", D("999999999999.99")),
-    ("12.300", D("12.30")),  # trailing zeros are not pence
-])
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        ("£25,000", D("25000.00")),
+        ("25000", D("25000.00")),
+        ("25,000.50", D("25000.50")),
+        (" £ 1,250.5 ", D("1250.50")),
+        ("0.50", D("0.50")),
+        ("1,000,000", D("1000000.00")),
+        ("999999999999.99", D("999999999999.99")),
+        ("12.300", D("12.30")),  # trailing zeros are not pence
+    ],
+)
 def test_money_is_read_as_people_type_it(text, amount):
     assert parse_money(text, noun="the amount awarded") == amount
     assert PaymentForm({"amount": text, "paid_on": "1/4/2016"}).is_valid()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("1e3", "The amount awarded must be a number, like 1250.50"),
-    ("1E3", "The amount awarded must be a number, like 1250.50"),
-    ("1_000", "The amount awarded must be a number, like 1250.50"),
-    ("1,0", "The amount awarded must be a number, like 1250.50"),
-    ("12,34,567", "The amount awarded must be a number, like 1250.50"),
-    ("١٢٣", "The amount awarded must be a number, like 1250.50"),  # Arabic-Indic digits
-    ("१२३", "The amount awarded must be a number, like 1250.50"),  # Devanagari digits
-    ("１２３", "The amount awarded must be a number, like 1250.50"),  # full-width digits
-    ("NaN", "The amount awarded must be a number, like 1250.50"),
-    ("Infinity", "The amount awarded must be a number, like 1250.50"),
-    ("-inf", "The amount awarded must be a number, like 1250.50"),
-    ("$25", "The amount awarded must be a number, like 1250.50"),
-    ("1 000", "The amount awarded must be a number, like 1250.50"),
-    ("£", "The amount awarded must be a number, like 1250.50"),
-    ("--5", "The amount awarded must be a number, like 1250.50"),
-    ("1.005", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
-    ("0.001", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
-    ("0." + "0" * 5000 + "1", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
-    ("-5", "The amount awarded must be more than £0"),
-    ("£-5", "The amount awarded must be more than £0"),
-    ("0", "The amount awarded must be more than £0"),
-    ("1000000000000", "The amount awarded must be less than £1,000,000,000,000"),
-    ("£1,000,000,000,000", "The amount awarded must be less than £1,000,000,000,000"),
-    ("9" * 400, "The amount awarded must be less than £1,000,000,000,000"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1e3", "The amount awarded must be a number, like 1250.50"),
+        ("1E3", "The amount awarded must be a number, like 1250.50"),
+        ("1_000", "The amount awarded must be a number, like 1250.50"),
+        ("1,0", "The amount awarded must be a number, like 1250.50"),
+        ("12,34,567", "The amount awarded must be a number, like 1250.50"),
+        ("١٢٣", "The amount awarded must be a number, like 1250.50"),  # Arabic-Indic digits
+        ("१२३", "The amount awarded must be a number, like 1250.50"),  # Devanagari digits
+        ("１２３", "The amount awarded must be a number, like 1250.50"),  # full-width digits
+        ("NaN", "The amount awarded must be a number, like 1250.50"),
+        ("Infinity", "The amount awarded must be a number, like 1250.50"),
+        ("-inf", "The amount awarded must be a number, like 1250.50"),
+        ("$25", "The amount awarded must be a number, like 1250.50"),
+        ("1 000", "The amount awarded must be a number, like 1250.50"),
+        ("£", "The amount awarded must be a number, like 1250.50"),
+        ("--5", "The amount awarded must be a number, like 1250.50"),
+        ("1.005", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
+        ("0.001", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
+        ("0." + "0" * 5000 + "1", "The amount awarded must be in pounds and pence, with no more than 2 decimal places"),
+        ("-5", "The amount awarded must be more than £0"),
+        ("£-5", "The amount awarded must be more than £0"),
+        ("0", "The amount awarded must be more than £0"),
+        ("1000000000000", "The amount awarded must be less than £1,000,000,000,000"),
+        ("£1,000,000,000,000", "The amount awarded must be less than £1,000,000,000,000"),
+        ("9" * 400, "The amount awarded must be less than £1,000,000,000,000"),
+    ],
+)
 def test_money_that_is_not_plainly_pounds_and_pence_is_refused_with_the_fields_name(text, message):
     with pytest.raises(Unreadable, match=re.escape(message)):
         parse_money(text, noun="the amount awarded")
@@ -107,16 +113,19 @@ def test_any_text_is_read_or_refused_with_a_message_never_an_exception(text):
             assert str(error)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("1e3", "The baseline value must be a number, like 23.5"),
-    ("1_000", "The baseline value must be a number, like 23.5"),
-    ("١٢٣", "The baseline value must be a number, like 23.5"),
-    ("NaN", "The baseline value must be a number, like 23.5"),
-    ("-1", "The baseline value must be 0 or more"),
-    ("1.12345", "The baseline value must have no more than 4 decimal places"),
-    ("123456789012345", "The baseline value must have no more than 14 digits"),
-    ("12345678901", "The baseline value must have no more than 10 digits before the decimal point"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1e3", "The baseline value must be a number, like 23.5"),
+        ("1_000", "The baseline value must be a number, like 23.5"),
+        ("١٢٣", "The baseline value must be a number, like 23.5"),
+        ("NaN", "The baseline value must be a number, like 23.5"),
+        ("-1", "The baseline value must be 0 or more"),
+        ("1.12345", "The baseline value must have no more than 4 decimal places"),
+        ("123456789012345", "The baseline value must have no more than 14 digits"),
+        ("12345678901", "The baseline value must have no more than 10 digits before the decimal point"),
+    ],
+)
 def test_figures_that_are_not_money_follow_the_same_strict_rules(text, message):
     assert errors({"value": text}) == {"value": message}
 
@@ -127,13 +136,16 @@ def test_figures_are_read_with_their_thousands_separators():
     assert parse_number(".5") == D("0.5000")
 
 
-@pytest.mark.parametrize("data, day", [
-    ({"paid_on-day": "31", "paid_on-month": "3", "paid_on-year": "2016"}, dt.date(2016, 3, 31)),
-    ({"paid_on-day": " 01 ", "paid_on-month": "04", "paid_on-year": "2016"}, dt.date(2016, 4, 1)),
-    ({"paid_on": "2016-03-31"}, dt.date(2016, 3, 31)),  # one value, as a link or an older client sends
-    ({"paid_on": "31/3/2016"}, dt.date(2016, 3, 31)),
-    ({"paid_on": "01/04/2016"}, dt.date(2016, 4, 1)),
-])
+@pytest.mark.parametrize(
+    "data, day",
+    [
+        ({"paid_on-day": "31", "paid_on-month": "3", "paid_on-year": "2016"}, dt.date(2016, 3, 31)),
+        ({"paid_on-day": " 01 ", "paid_on-month": "04", "paid_on-year": "2016"}, dt.date(2016, 4, 1)),
+        ({"paid_on": "2016-03-31"}, dt.date(2016, 3, 31)),  # one value, as a link or an older client sends
+        ({"paid_on": "31/3/2016"}, dt.date(2016, 3, 31)),
+        ({"paid_on": "01/04/2016"}, dt.date(2016, 4, 1)),
+    ],
+)
 def test_a_date_is_read_from_its_three_boxes_or_from_one_value(data, day):
     form = PaymentForm({"amount": "1", "paid_on": "", **data})
     assert form.is_valid(), form.errors
@@ -141,8 +153,9 @@ def test_a_date_is_read_from_its_three_boxes_or_from_one_value(data, day):
 
 
 def test_the_three_boxes_win_over_a_single_value():
-    form = PaymentForm({"amount": "1", "paid_on": "1/1/2015",
-                        "paid_on-day": "2", "paid_on-month": "2", "paid_on-year": "2016"})
+    form = PaymentForm(
+        {"amount": "1", "paid_on": "1/1/2015", "paid_on-day": "2", "paid_on-month": "2", "paid_on-year": "2016"}
+    )
     assert form.is_valid() and form.cleaned_data["paid_on"] == dt.date(2016, 2, 2)
 
 
@@ -150,26 +163,29 @@ def boxes(day="", month="", year=""):
     return {"paid_on-day": day, "paid_on-month": month, "paid_on-year": year}
 
 
-@pytest.mark.parametrize("data, message", [
-    (boxes(), "Enter the payment date"),
-    (boxes("31", "", "2016"), "The payment date must include a month"),
-    (boxes("", "", "2016"), "The payment date must include a day and month"),
-    (boxes("31", "3", ""), "The payment date must include a year"),
-    (boxes("31", "2", "2016"), "The payment date must be a real date"),
-    (boxes("0", "1", "2016"), "The payment date must be a real date"),
-    (boxes("1", "13", "2016"), "The payment date must be a real date"),
-    (boxes("one", "3", "2016"), "The payment date must be a real date"),
-    (boxes("٣", "3", "2016"), "The payment date must be a real date"),
-    (boxes("1", "3", "٢٠١٦"), "The payment date must be a real date"),
-    (boxes("1", "3", "16"), "The year must include 4 numbers"),
-    (boxes("1", "3", "20160"), "The year must include 4 numbers"),
-    (boxes("1", "3", "1999"), "The payment date must be on or after 1 January 2000"),
-    (boxes("1", "3", "0001"), "The payment date must be on or after 1 January 2000"),
-    ({"paid_on": "tomorrow"}, "The payment date must be a real date"),
-    ({"paid_on": "2016-13-01"}, "The payment date must be a real date"),
-    ({"paid_on": "x" * 500}, "The payment date must be a real date"),
-    ({"paid_on": "31/3/16"}, "The year must include 4 numbers"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (boxes(), "Enter the payment date"),
+        (boxes("31", "", "2016"), "The payment date must include a month"),
+        (boxes("", "", "2016"), "The payment date must include a day and month"),
+        (boxes("31", "3", ""), "The payment date must include a year"),
+        (boxes("31", "2", "2016"), "The payment date must be a real date"),
+        (boxes("0", "1", "2016"), "The payment date must be a real date"),
+        (boxes("1", "13", "2016"), "The payment date must be a real date"),
+        (boxes("one", "3", "2016"), "The payment date must be a real date"),
+        (boxes("٣", "3", "2016"), "The payment date must be a real date"),
+        (boxes("1", "3", "٢٠١٦"), "The payment date must be a real date"),
+        (boxes("1", "3", "16"), "The year must include 4 numbers"),
+        (boxes("1", "3", "20160"), "The year must include 4 numbers"),
+        (boxes("1", "3", "1999"), "The payment date must be on or after 1 January 2000"),
+        (boxes("1", "3", "0001"), "The payment date must be on or after 1 January 2000"),
+        ({"paid_on": "tomorrow"}, "The payment date must be a real date"),
+        ({"paid_on": "2016-13-01"}, "The payment date must be a real date"),
+        ({"paid_on": "x" * 500}, "The payment date must be a real date"),
+        ({"paid_on": "31/3/16"}, "The year must include 4 numbers"),
+    ],
+)
 def test_a_date_that_is_not_a_real_plausible_day_gets_the_design_systems_message(data, message):
     assert errors({"paid_on": "", **data}) == {"paid_on": message}
 
@@ -186,12 +202,15 @@ def test_the_date_input_is_the_gov_uk_component_and_marks_the_box_at_fault():
     form = PaymentForm({"amount": "1", **boxes("31", "", "2016")})
     assert not form.is_valid()
     html = str(form["paid_on"].as_field_group())
-    assert ('<fieldset class="govuk-fieldset" role="group" '
-            'aria-describedby="id_paid_on_helptext id_paid_on-error">') in html
+    assert (
+        '<fieldset class="govuk-fieldset" role="group" aria-describedby="id_paid_on_helptext id_paid_on-error">'
+    ) in html
     assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Payment date</legend>' in html
     assert '<div id="id_paid_on_helptext" class="govuk-hint">For example, 27 3 2016</div>' in html
-    assert ('<p id="id_paid_on-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> '
-            "The payment date must include a month</p>") in html
+    assert (
+        '<p id="id_paid_on-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> '
+        "The payment date must include a month</p>"
+    ) in html
     assert '<div class="govuk-date-input" id="id_paid_on">' in html
     assert html.count('<div class="govuk-date-input__item">') == 3
     inputs = {name: tag for tag in re.findall(r"<input[^>]*>", html) for name in re.findall(r'name="([^"]+)"', tag)}

@@ -56,9 +56,15 @@ def violations(page):
 
 
 def test_the_service_pages_run_without_a_violation(live_server, world):
-    paths = ["/", "/projects/dashboard/", "/projects/", f"/projects/{world.project.pk}/",
-             f"/projects/milestones/{world.derbyshire_milestone.pk}/",
-             f"/projects/milestones/{world.derbyshire_milestone.pk}/edit/", "/evaluations/"]
+    paths = [
+        "/",
+        "/projects/dashboard/",
+        "/projects/",
+        f"/projects/{world.project.pk}/",
+        f"/projects/milestones/{world.derbyshire_milestone.pk}/",
+        f"/projects/milestones/{world.derbyshire_milestone.pk}/edit/",
+        "/evaluations/",
+    ]
 
     def visit(page):
         found = {}
@@ -80,8 +86,13 @@ def test_the_admin_runs_without_a_violation(live_server, world):
     root = UserFactory(username="root", role=Role.ADMIN, is_staff=True, is_superuser=True)
     root.set_password(PASSWORD)
     root.save()
-    paths = ["/admin/", "/admin/projects/project/?status__exact=active", f"/admin/grants/grant/{world.grant.pk}/change/",
-             "/admin/grants/grant/add/", f"/admin/grants/programme/{world.programme.pk}/change/"]
+    paths = [
+        "/admin/",
+        "/admin/projects/project/?status__exact=active",
+        f"/admin/grants/grant/{world.grant.pk}/change/",
+        "/admin/grants/grant/add/",
+        f"/admin/grants/programme/{world.programme.pk}/change/",
+    ]
 
     def visit(page):
         found = {path: (page.goto(path).status, violations(page)) for path in paths}

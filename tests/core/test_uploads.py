@@ -21,7 +21,9 @@ from core.uploads import check_upload, clean_name, describe_size
 from evaluations.models import EvaluationReport
 from projects.services import submit_milestone
 
-NOT_WHAT_IT_SAYS = "is not what its name says: it must really be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"
+NOT_WHAT_IT_SAYS = (
+    "is not what its name says: it must really be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"
+)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -41,11 +43,13 @@ def zipped(files, *, stored_first=None):
     return buffer.getvalue()
 
 
-DOCX = zipped({
-    "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-    "_rels/.rels": "<Relationships/>",
-    "word/document.xml": "<w:document><w:body><w:p><w:r><w:t>Milestone report</w:t></w:r></w:p></w:body></w:document>",
-})
+DOCX = zipped(
+    {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": "<Relationships/>",
+        "word/document.xml": "<w:document><w:body><w:p><w:r><w:t>Milestone report</w:t></w:r></w:p></w:body></w:document>",
+    }
+)
 ODT = zipped(
     {"content.xml": "<office:document-content/>", "META-INF/manifest.xml": "<manifest:manifest/>"},
     stored_first=("mimetype", "application/vnd.oasis.opendocument.text"),
@@ -84,8 +88,11 @@ def refusal(name, content):
         ("figures.csv", b"Authority,Children\r\nDerbyshire,120\r\nHarrow,95\r\n", "text/csv"),
         ("utf8-bom.csv", "\ufeffAuthority,Cost (£)\r\nHarrow,1200\r\n".encode(), "text/csv"),
         ("excel-windows.csv", "Authority,Cost (£)\r\nHarrow,1200\r\n".encode("cp1252"), "text/csv"),
-        ("legacy.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "WordDocument".encode("utf-16-le"),
-         "application/msword"),
+        (
+            "legacy.doc",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "WordDocument".encode("utf-16-le"),
+            "application/msword",
+        ),
     ],
 )
 def test_real_files_of_the_allowed_types_are_accepted(name, content, content_type):
@@ -137,15 +144,31 @@ def test_text_that_merely_mentions_a_less_than_sign_is_still_a_csv():
         ("report.doc", zipped({"word/document.xml": "<w:document/>"})),
         ("report.doc", DOCX),
         ("figures.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "__substg1.0_0037001F".encode("utf-16-le")),
-        ("report.docx", zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>",
-                                "word/vbaProject.bin": "macro"})),
+        (
+            "report.docx",
+            zipped(
+                {
+                    "[Content_Types].xml": "<Types/>",
+                    "word/document.xml": "<w:document/>",
+                    "word/vbaProject.bin": "macro",
+                }
+            ),
+        ),
         ("report.docx", zipped({"readme.txt": "not a document"})),
         ("report.odt", zipped({"content.xml": "<x/>"}, stored_first=("mimetype", "application/x-shockwave-flash"))),
         ("figures.xlsx", DOCX),
         ("photo.png", image("JPEG")),
     ],
-    ids=["doc-that-is-a-zip", "docx-renamed-doc", "outlook-message-renamed-xls", "macro-enabled-docx",
-         "plain-zip-as-docx", "odt-with-another-mimetype", "docx-renamed-xlsx", "jpeg-renamed-png"],
+    ids=[
+        "doc-that-is-a-zip",
+        "docx-renamed-doc",
+        "outlook-message-renamed-xls",
+        "macro-enabled-docx",
+        "plain-zip-as-docx",
+        "odt-with-another-mimetype",
+        "docx-renamed-xlsx",
+        "jpeg-renamed-png",
+    ],
 )
 def test_a_file_whose_content_is_not_what_its_name_says_is_refused(name, content):
     assert refusal(name, content) == f"The selected file {name} {NOT_WHAT_IT_SAYS}"
@@ -207,7 +230,9 @@ def test_a_windows_path_is_cleaned_to_its_last_part():
 def test_files_are_stored_under_random_names_outside_the_web_root(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     submission = submit_milestone(
-        milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Running",
+        milestone=world.derbyshire_milestone,
+        by=world.users.derbyshire,
+        narrative="Running",
         files=[upload("C:\\Users\\me\\Unit report.pdf", PDF)],
     )
     evidence = submission.evidence_files.get()
@@ -261,7 +286,9 @@ def assert_served_as_an_attachment(response, filename, content):
 
 def test_evidence_is_downloaded_as_an_attachment_that_is_not_sniffed(world, media):
     submission = submit_milestone(
-        milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Running",
+        milestone=world.derbyshire_milestone,
+        by=world.users.derbyshire,
+        narrative="Running",
         files=[upload("Unit report.pdf", PDF)],
     )
     evidence = submission.evidence_files.get()
@@ -274,8 +301,14 @@ def test_evidence_is_downloaded_as_an_attachment_that_is_not_sniffed(world, medi
 
 def test_a_report_is_downloaded_as_an_attachment_that_is_not_sniffed(world, media):
     csv = b"Authority,Children\nDerbyshire,120\n"
-    report = EvaluationReport(evaluation=world.evaluation, title="Data appendix", kind="technical",
-                              original_name="appendix.csv", content_type="text/csv", size_bytes=len(csv))
+    report = EvaluationReport(
+        evaluation=world.evaluation,
+        title="Data appendix",
+        kind="technical",
+        original_name="appendix.csv",
+        content_type="text/csv",
+        size_bytes=len(csv),
+    )
     report.file.save("appendix.csv", ContentFile(csv), save=True)
     client = Client()
     client.force_login(world.users.harrow)

@@ -33,12 +33,24 @@ def ledger_world(world, settings, tmp_path):
     submit_milestone(milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Done")
     review_milestone(milestone=world.derbyshire_milestone, by=world.users.officer, decision="accepted")
     services.pay_milestone(milestone=world.derbyshire_milestone, paid_on=PAID_ON, by=world.users.finance)
-    services.record_payment(allocation=harrow, amount=Decimal("12345.67"), paid_on=dt.date(2015, 6, 1),
-                            by=world.users.finance, reference="=HYPERLINK(evil)")
-    services.record_recovery(allocation=harrow, amount=Decimal("345.67"), paid_on=dt.date(2016, 2, 1),
-                             by=world.users.finance, reason="Underspend", recovery_reason="underspend_returned")
-    SpendReturn.objects.create(allocation=derbyshire, quarter=1, spent=Decimal("10000.01"),
-                               forecast=Decimal("200000.00"))
+    services.record_payment(
+        allocation=harrow,
+        amount=Decimal("12345.67"),
+        paid_on=dt.date(2015, 6, 1),
+        by=world.users.finance,
+        reference="=HYPERLINK(evil)",
+    )
+    services.record_recovery(
+        allocation=harrow,
+        amount=Decimal("345.67"),
+        paid_on=dt.date(2016, 2, 1),
+        by=world.users.finance,
+        reason="Underspend",
+        recovery_reason="underspend_returned",
+    )
+    SpendReturn.objects.create(
+        allocation=derbyshire, quarter=1, spent=Decimal("10000.01"), forecast=Decimal("200000.00")
+    )
     SpendReturn.objects.create(allocation=harrow, quarter=2, spent=Decimal("5000.50"), forecast=Decimal("0.00"))
     for allocation in (derbyshire, harrow):  # the returns were written around the services
         money.refresh_balance(allocation.pk)
@@ -91,8 +103,12 @@ def test_the_ledgers_queries_do_not_grow_with_its_lines(client, ledger_world, dj
     with CaptureQueriesContext(connection) as few:
         streamed(client.get(url))
     for _ in range(10):
-        services.record_payment(allocation=ledger_world.other_allocation, amount=Decimal("1.00"), paid_on=PAID_ON,
-                                by=ledger_world.users.finance)
+        services.record_payment(
+            allocation=ledger_world.other_allocation,
+            amount=Decimal("1.00"),
+            paid_on=PAID_ON,
+            by=ledger_world.users.finance,
+        )
     with django_assert_num_queries(len(few)):
         streamed(client.get(url))
 
@@ -125,8 +141,9 @@ def test_the_excel_ledger_keeps_numbers_dates_and_formats(client, ledger_world):
 # these tests commit instead of running inside one rolled-back transaction.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
-def test_a_large_ledger_is_made_in_the_background_and_equals_the_streamed_one(client, ledger_world, settings,
-                                                                             extension):
+def test_a_large_ledger_is_made_in_the_background_and_equals_the_streamed_one(
+    client, ledger_world, settings, extension
+):
     officer = ledger_world.users.officer
     client.force_login(officer)
     in_request = client.get(reverse(f"downloads:ledger-{extension}"))
@@ -154,7 +171,9 @@ def test_a_large_ledger_is_made_in_the_background_and_equals_the_streamed_one(cl
         assert csv_rows(made) == csv_rows(direct)
     else:
         ours, theirs = load_workbook(io.BytesIO(made))["Ledger"], load_workbook(io.BytesIO(direct))["Ledger"]
-        assert [[c.value for c in row] for row in ours.iter_rows()] == [[c.value for c in row] for row in theirs.iter_rows()]
+        assert [[c.value for c in row] for row in ours.iter_rows()] == [
+            [c.value for c in row] for row in theirs.iter_rows()
+        ]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -29,9 +29,9 @@ def demo(django_db_setup, django_db_blocker):
 def test_the_demo_report_shows_hertfordshires_child_protection_plans_as_weaker_illustrative_evidence(client, demo):
     client.force_login(User.objects.get(username="officer"))
     html = client.get(reverse("impact:report")).content.decode()
-    weaker = html[html.index('id="weaker"'):]
-    row = weaker[weaker.index("Children on child protection plans per 10,000"):]
-    row = row[:row.index("</tr>")]
+    weaker = html[html.index('id="weaker"') :]
+    row = weaker[weaker.index("Children on child protection plans per 10,000") :]
+    row = row[: row.index("</tr>")]
     assert "Hertfordshire" in row
     assert "40 per 10,000" in row and "20 per 10,000" in row
     assert "-20 per 10,000" in row and "-50% on the baseline" in row and "Improved" in row
@@ -57,6 +57,9 @@ def test_the_catalogue_holds_the_design_measures_after_the_demo(demo):
     from evaluations.catalogue import MEASURES
     from evaluations.models import OutcomeMeasure
 
-    held = {m.name: (m.unit, m.direction, m.outcome_area.name) for m in OutcomeMeasure.objects.select_related("outcome_area")}
+    held = {
+        m.name: (m.unit, m.direction, m.outcome_area.name)
+        for m in OutcomeMeasure.objects.select_related("outcome_area")
+    }
     for name, area, unit, direction, _ in MEASURES:
         assert held[name] == (unit, direction, area)

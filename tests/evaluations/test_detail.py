@@ -23,29 +23,56 @@ def evidence(world):
     evaluation.start_date, evaluation.end_date = dt.date(2015, 1, 1), dt.date(2017, 3, 31)
     evaluation.save()
     report = EvaluationReport.objects.create(
-        evaluation=evaluation, title="Interim evaluation report", kind="interim", published_on=dt.date(2016, 7, 1),
-        file="reports/abc.pdf", original_name="interim.pdf", content_type="application/pdf", size_bytes=2048,
+        evaluation=evaluation,
+        title="Interim evaluation report",
+        kind="interim",
+        published_on=dt.date(2016, 7, 1),
+        file="reports/abc.pdf",
+        original_name="interim.pdf",
+        content_type="application/pdf",
+        size_bytes=2048,
     )
     EvaluationReport.objects.create(
-        evaluation=evaluation, title="Final report on GOV.UK", kind="final", url="https://www.gov.uk/report",
+        evaluation=evaluation,
+        title="Final report on GOV.UK",
+        kind="final",
+        url="https://www.gov.uk/report",
     )
     EvidenceRating.objects.create(
-        evaluation=evaluation, scale="maryland_sms", value="2", rationale="No comparison group was used.",
-        rated_by=world.users.officer, rated_at=timezone.make_aware(dt.datetime(2016, 8, 1, 10, 0)),
+        evaluation=evaluation,
+        scale="maryland_sms",
+        value="2",
+        rationale="No comparison group was used.",
+        rated_by=world.users.officer,
+        rated_at=timezone.make_aware(dt.datetime(2016, 8, 1, 10, 0)),
     )
     result = OutcomeResult.objects.create(
-        evaluation=evaluation, measure=world.measure, authority=world.derbyshire, baseline_value=Decimal("20"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
-        target_value=Decimal("40"), followup_value=Decimal("35.5"),
-        followup_period_start=dt.date(2016, 4, 1), followup_period_end=dt.date(2017, 3, 31),
-        comparison_value=Decimal("21.25"), effect_size=Decimal("-0.31"), ci_lower=Decimal("-0.5"),
-        ci_upper=Decimal("-0.12"), p_value=Decimal("0.003"), significance="significant", source_report=report,
-        source_location="Table 4.2", illustrative=True,
+        evaluation=evaluation,
+        measure=world.measure,
+        authority=world.derbyshire,
+        baseline_value=Decimal("20"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
+        target_value=Decimal("40"),
+        followup_value=Decimal("35.5"),
+        followup_period_start=dt.date(2016, 4, 1),
+        followup_period_end=dt.date(2017, 3, 31),
+        comparison_value=Decimal("21.25"),
+        effect_size=Decimal("-0.31"),
+        ci_lower=Decimal("-0.5"),
+        ci_upper=Decimal("-0.12"),
+        p_value=Decimal("0.003"),
+        significance="significant",
+        source_report=report,
+        source_location="Table 4.2",
+        illustrative=True,
     )
     return SimpleNamespace(report=report, result=result)
 
 
-@pytest.mark.parametrize("name", ["officer", "admin", "finance", "viewer", "evaluator", "morninglane", "derbyshire", "harrow"])
+@pytest.mark.parametrize(
+    "name", ["officer", "admin", "finance", "viewer", "evaluator", "morninglane", "derbyshire", "harrow"]
+)
 def test_people_who_may_see_the_evaluation_read_it(client, world, name):
     client.force_login(getattr(world.users, name))
     response = client.get(url(world.evaluation))
@@ -91,9 +118,20 @@ def test_the_page_shows_the_summary_ratings_results_and_reports(client, world, e
     # Result: figures as written, with their unit, periods, interval and source
     assert "Derbyshire County Council" in page
     assert "All authorities" in page  # the fixture's overall result
-    for text in ("20%", "40%", "35.5%", "21.25%", "-0.31", "-0.5 to -0.12", "p = 0.003", "Statistically significant",
-                 "1 Apr 2014 to 31 Mar 2015", "1 Apr 2016 to 31 Mar 2017", "Interim evaluation report, Table 4.2",
-                 "Higher is better"):
+    for text in (
+        "20%",
+        "40%",
+        "35.5%",
+        "21.25%",
+        "-0.31",
+        "-0.5 to -0.12",
+        "p = 0.003",
+        "Statistically significant",
+        "1 Apr 2014 to 31 Mar 2015",
+        "1 Apr 2016 to 31 Mar 2017",
+        "Interim evaluation report, Table 4.2",
+        "Higher is better",
+    ):
         assert text in page, text
     assert "20.0000" not in page
     assert page.count("app-illustrative") == 1  # only the illustrative result is marked
@@ -106,14 +144,21 @@ def test_the_page_shows_the_summary_ratings_results_and_reports(client, world, e
 
 
 def test_other_units_are_shown_with_their_unit(client, world):
-    for unit, value, shown in (("per_10000", "45.2", "45.2 per 10,000"), ("gbp", "12500.5", "£12,500.5"),
-                               ("days", "12", "12 days"), ("number", "1234", "1,234")):
+    for unit, value, shown in (
+        ("per_10000", "45.2", "45.2 per 10,000"),
+        ("gbp", "12500.5", "£12,500.5"),
+        ("days", "12", "12 days"),
+        ("number", "1234", "1,234"),
+    ):
         measure = OutcomeMeasure.objects.create(
             name=f"Measure in {unit}", outcome_area=world.measure.outcome_area, unit=unit, direction="lower"
         )
         OutcomeResult.objects.create(
-            evaluation=world.evaluation, measure=measure, baseline_value=Decimal(value),
-            baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+            evaluation=world.evaluation,
+            measure=measure,
+            baseline_value=Decimal(value),
+            baseline_period_start=dt.date(2014, 4, 1),
+            baseline_period_end=dt.date(2015, 3, 31),
         )
         client.force_login(world.users.officer)
         assert shown in client.get(url(world.evaluation)).content.decode()
@@ -156,8 +201,12 @@ def test_the_page_makes_a_fixed_number_of_queries(client, world, evidence, djang
             name=f"Extra measure {number}", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
         )
         OutcomeResult.objects.create(
-            evaluation=world.evaluation, measure=measure, authority=world.harrow, baseline_value=Decimal(number),
-            baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+            evaluation=world.evaluation,
+            measure=measure,
+            authority=world.harrow,
+            baseline_value=Decimal(number),
+            baseline_period_start=dt.date(2014, 4, 1),
+            baseline_period_end=dt.date(2015, 3, 31),
             source_report=evidence.report,
         )
         EvaluationReport.objects.create(evaluation=world.evaluation, title=f"Note {number}", kind="technical")
@@ -169,9 +218,15 @@ def test_the_page_makes_a_fixed_number_of_queries(client, world, evidence, djang
 
 def test_back_link_goes_to_the_users_list(client, world):
     client.force_login(world.users.evaluator)
-    assert f'href="{reverse("evaluations:yours")}" class="govuk-back-link"' in client.get(url(world.evaluation)).content.decode()
+    assert (
+        f'href="{reverse("evaluations:yours")}" class="govuk-back-link"'
+        in client.get(url(world.evaluation)).content.decode()
+    )
     client.force_login(world.users.viewer)
-    assert f'href="{reverse("evaluations:list")}" class="govuk-back-link"' in client.get(url(world.evaluation)).content.decode()
+    assert (
+        f'href="{reverse("evaluations:list")}" class="govuk-back-link"'
+        in client.get(url(world.evaluation)).content.decode()
+    )
 
 
 def test_projects_link_to_their_pages(client, world):
@@ -182,8 +237,12 @@ def test_projects_link_to_their_pages(client, world):
 
 def test_the_overall_result_comes_before_each_authoritys(client, world):
     OutcomeResult.objects.create(
-        evaluation=world.evaluation, measure=world.measure, authority=world.derbyshire, baseline_value=Decimal("18"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+        evaluation=world.evaluation,
+        measure=world.measure,
+        authority=world.derbyshire,
+        baseline_value=Decimal("18"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
     )
     client.force_login(world.users.officer)
     results = client.get(url(world.evaluation)).context["results"]

@@ -17,10 +17,15 @@ def edit_url(evaluation):
 
 def form(world, **changes):
     values = {
-        "title": "Evaluation of family hubs", "projects": [world.other_project.pk],
-        "evaluator_organisation": world.university.pk, "evaluators": [world.users.evaluator.pk],
-        "design": "ba_comparison", "status": "in_progress", "summary": "Compares Kent with Surrey.",
-        "start_date": "01/04/2015", "end_date": "31/03/2017",
+        "title": "Evaluation of family hubs",
+        "projects": [world.other_project.pk],
+        "evaluator_organisation": world.university.pk,
+        "evaluators": [world.users.evaluator.pk],
+        "design": "ba_comparison",
+        "status": "in_progress",
+        "summary": "Compares Kent with Surrey.",
+        "start_date": "01/04/2015",
+        "end_date": "31/03/2017",
     }
     values.update(changes)
     return values
@@ -34,17 +39,28 @@ def test_an_officer_sets_up_an_evaluation_and_assigns_people(client, world):
     assert response["Location"] == reverse("evaluations:detail", kwargs={"evaluation_pk": evaluation.pk})
     assert list(evaluation.projects.all()) == [world.other_project]
     assert list(evaluation.evaluators.all()) == [world.users.evaluator]
-    assert (evaluation.design, evaluation.status, str(evaluation.end_date)) == ("ba_comparison", "in_progress", "2017-03-31")
+    assert (evaluation.design, evaluation.status, str(evaluation.end_date)) == (
+        "ba_comparison",
+        "in_progress",
+        "2017-03-31",
+    )
 
 
 def test_an_assigned_evaluator_changes_design_and_status_of_its_evaluation(client, world):
     client.force_login(world.users.evaluator)
     page = client.get(edit_url(world.evaluation)).content.decode()
     assert 'name="design"' in page and 'name="evaluators"' not in page and 'name="projects"' not in page
-    response = client.post(edit_url(world.evaluation), form(
-        world, title="Evaluation of Reclaiming Social Work", design="quasi", status="in_progress",
-        projects=[world.other_project.pk], evaluators=[],  # ignored: not the evaluator's to change
-    ))
+    response = client.post(
+        edit_url(world.evaluation),
+        form(
+            world,
+            title="Evaluation of Reclaiming Social Work",
+            design="quasi",
+            status="in_progress",
+            projects=[world.other_project.pk],
+            evaluators=[],  # ignored: not the evaluator's to change
+        ),
+    )
     assert response.status_code == 302
     world.evaluation.refresh_from_db()
     assert (world.evaluation.design, world.evaluation.status) == ("quasi", "in_progress")
@@ -82,17 +98,20 @@ def test_people_assigned_must_work_for_the_evaluator_organisation(client, world)
     assert not Evaluation.objects.filter(title="Evaluation of family hubs").exists()
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"title": ""}, "Enter the title of the evaluation"),
-    ({"projects": []}, "Choose at least one project"),
-    ({"projects": ["99999"]}, "Choose projects from the list"),
-    ({"evaluator_organisation": ""}, "Choose the organisation that evaluates"),
-    ({"design": "vibes"}, "Choose the design of the evaluation"),
-    ({"status": ""}, "Choose the status of the evaluation"),
-    ({"end_date": "01/01/2015"}, "The end date must be on or after the start date"),
-    ({"start_date": "31/02/2015"}, "The start date must be a real date"),
-    ({"evaluators": [str(10**9)]}, "Choose people from the list"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"title": ""}, "Enter the title of the evaluation"),
+        ({"projects": []}, "Choose at least one project"),
+        ({"projects": ["99999"]}, "Choose projects from the list"),
+        ({"evaluator_organisation": ""}, "Choose the organisation that evaluates"),
+        ({"design": "vibes"}, "Choose the design of the evaluation"),
+        ({"status": ""}, "Choose the status of the evaluation"),
+        ({"end_date": "01/01/2015"}, "The end date must be on or after the start date"),
+        ({"start_date": "31/02/2015"}, "The start date must be a real date"),
+        ({"evaluators": [str(10**9)]}, "Choose people from the list"),
+    ],
+)
 def test_bad_input_is_explained_and_nothing_is_written(client, world, changes, message):
     client.force_login(world.users.officer)
     response = client.post(CREATE, form(world, **changes))

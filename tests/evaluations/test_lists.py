@@ -16,14 +16,19 @@ def _more_evaluations(world, count):
     """Evaluations each with two projects, a result and a report, to show the page's queries do not grow."""
     for number in range(count):
         evaluation = Evaluation.objects.create(
-            title=f"Extra evaluation {number:02}", evaluator_organisation=world.university, design="rct",
+            title=f"Extra evaluation {number:02}",
+            evaluator_organisation=world.university,
+            design="rct",
             status="in_progress",
         )
         evaluation.projects.add(world.project, world.other_project)
         evaluation.evaluators.add(world.users.evaluator)
         OutcomeResult.objects.create(
-            evaluation=evaluation, measure=world.measure, baseline_value=Decimal("10"),
-            baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+            evaluation=evaluation,
+            measure=world.measure,
+            baseline_value=Decimal("10"),
+            baseline_period_start=dt.date(2014, 4, 1),
+            baseline_period_end=dt.date(2015, 3, 31),
         )
         EvaluationReport.objects.create(evaluation=evaluation, title="Interim", kind="interim")
 

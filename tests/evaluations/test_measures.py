@@ -36,8 +36,14 @@ def test_load_measures_seeds_the_design_catalogue_once_and_keeps_officers_change
 
 
 def form(world, **changes):
-    values = {"name": "Children entering care", "outcome_area": world.measure.outcome_area.pk, "unit": "number",
-              "direction": "lower", "is_count": "on", "description": "Children who started to be looked after."}
+    values = {
+        "name": "Children entering care",
+        "outcome_area": world.measure.outcome_area.pk,
+        "unit": "number",
+        "direction": "lower",
+        "is_count": "on",
+        "description": "Children who started to be looked after.",
+    }
     values.update(changes)
     return values
 
@@ -52,11 +58,13 @@ def test_an_officer_adds_a_measure(client, world):
 
 
 def test_an_officer_changes_a_measure_without_results(client, world):
-    measure = OutcomeMeasure.objects.create(name="Average caseload", outcome_area=world.measure.outcome_area,
-                                            unit="number", direction="lower")
+    measure = OutcomeMeasure.objects.create(
+        name="Average caseload", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
+    )
     client.force_login(world.users.admin)
-    response = client.post(edit_url(measure), form(world, name="Average caseload per social worker", unit="days",
-                                                   is_count=""))
+    response = client.post(
+        edit_url(measure), form(world, name="Average caseload per social worker", unit="days", is_count="")
+    )
     assert response.status_code == 302
     measure.refresh_from_db()
     assert (measure.name, measure.unit) == ("Average caseload per social worker", "days")
@@ -64,8 +72,9 @@ def test_an_officer_changes_a_measure_without_results(client, world):
 
 def test_the_unit_and_direction_of_a_measure_in_use_cannot_change(client, world):
     client.force_login(world.users.officer)
-    response = client.post(edit_url(world.measure), form(world, name=world.measure.name, unit="number",
-                                                         direction="lower", is_count=""))
+    response = client.post(
+        edit_url(world.measure), form(world, name=world.measure.name, unit="number", direction="lower", is_count="")
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "2 results already use this measure, so its unit cannot change: add a new measure instead" in html
@@ -74,17 +83,23 @@ def test_the_unit_and_direction_of_a_measure_in_use_cannot_change(client, world)
     assert (world.measure.unit, world.measure.direction) == ("percent", "higher")
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"name": ""}, "Enter the name of the measure"),
-    ({"name": "x" * 201}, "Name must be 200 characters or fewer"),
-    ({"name": "Social work time in direct work with families"}, "The catalogue already has a measure with this name"),
-    ({"outcome_area": ""}, "Choose the outcome area"),
-    ({"outcome_area": "99999"}, "Choose an outcome area from the list"),
-    ({"unit": ""}, "Choose the unit"),
-    ({"unit": "furlongs"}, "Choose the unit"),
-    ({"direction": "sideways"}, "Choose whether lower or higher is better"),
-    ({"unit": "percent", "is_count": "on"}, "Only a measure in numbers can count children, families or cases"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"name": ""}, "Enter the name of the measure"),
+        ({"name": "x" * 201}, "Name must be 200 characters or fewer"),
+        (
+            {"name": "Social work time in direct work with families"},
+            "The catalogue already has a measure with this name",
+        ),
+        ({"outcome_area": ""}, "Choose the outcome area"),
+        ({"outcome_area": "99999"}, "Choose an outcome area from the list"),
+        ({"unit": ""}, "Choose the unit"),
+        ({"unit": "furlongs"}, "Choose the unit"),
+        ({"direction": "sideways"}, "Choose whether lower or higher is better"),
+        ({"unit": "percent", "is_count": "on"}, "Only a measure in numbers can count children, families or cases"),
+    ],
+)
 def test_bad_input_is_explained_and_nothing_is_written(client, world, changes, message):
     client.force_login(world.users.officer)
     before = list(OutcomeMeasure.objects.values())
@@ -116,7 +131,8 @@ def test_the_list_does_not_grow_in_queries(client, world, django_assert_max_num_
     client.force_login(world.users.viewer)
     client.get(LIST)
     for number in range(10):
-        OutcomeMeasure.objects.create(name=f"Measure {number}", outcome_area=world.measure.outcome_area,
-                                      unit="number", direction="lower")
+        OutcomeMeasure.objects.create(
+            name=f"Measure {number}", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
+        )
     with django_assert_max_num_queries(6):
         assert client.get(LIST).status_code == 200

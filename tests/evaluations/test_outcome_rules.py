@@ -19,8 +19,16 @@ LOWER = OutcomeMeasure.Direction.LOWER_IS_BETTER
 HIGHER = OutcomeMeasure.Direction.HIGHER_IS_BETTER
 
 
-def result(direction=LOWER, unit=OutcomeMeasure.Unit.PER_10000, *, baseline="40", followup=None, target=None,
-           is_count=False, **figures):
+def result(
+    direction=LOWER,
+    unit=OutcomeMeasure.Unit.PER_10000,
+    *,
+    baseline="40",
+    followup=None,
+    target=None,
+    is_count=False,
+    **figures,
+):
     measure = OutcomeMeasure(name="m", unit=unit, direction=direction, is_count=is_count)
     return OutcomeResult(
         measure=measure,
@@ -82,8 +90,9 @@ def test_change_percent_rounds_to_one_decimal_place():
 
 
 def test_significance_comes_from_the_confidence_interval_first():
-    shown = result(effect_size=Decimal("0.3"), ci_lower=Decimal("0.1"), ci_upper=Decimal("0.5"),
-                   p_value=Decimal("0.2")).shown_significance
+    shown = result(
+        effect_size=Decimal("0.3"), ci_lower=Decimal("0.1"), ci_upper=Decimal("0.5"), p_value=Decimal("0.2")
+    ).shown_significance
     assert shown.significant is True
     assert shown.basis == "the 95% confidence interval (0.1 to 0.5) excludes 0"
     shown = result(effect_size=Decimal("-0.2"), ci_lower=Decimal("-0.4"), ci_upper=Decimal("0")).shown_significance
@@ -112,21 +121,42 @@ def test_cost_per_outcome_divides_spend_by_the_improvement_of_a_count():
     assert cost_per_outcome(more, Decimal("70000.00"))[0] == Decimal("10000.00")
 
 
-@pytest.mark.parametrize("row, spend, reason", [
-    (result(LOWER, baseline="40", followup="20"), Decimal("1000"),
-     "a rate per 10,000 children is not a count of children helped"),
-    (result(HIGHER, OutcomeMeasure.Unit.PERCENT, baseline="20", followup="30"), Decimal("1000"),
-     "a percentage is not a count"),
-    (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="15"), Decimal("1000"),
-     "this measure does not count children, families or cases"),
-    (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="25", is_count=True), Decimal("1000"),
-     "worsened, no improvement"),
-    (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="20", is_count=True), Decimal("1000"),
-     "unchanged, no improvement"),
-    (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", is_count=True), Decimal("1000"), "no follow-up"),
-    (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="10", is_count=True), Decimal("0.00"),
-     "no spending recorded"),
-])
+@pytest.mark.parametrize(
+    "row, spend, reason",
+    [
+        (
+            result(LOWER, baseline="40", followup="20"),
+            Decimal("1000"),
+            "a rate per 10,000 children is not a count of children helped",
+        ),
+        (
+            result(HIGHER, OutcomeMeasure.Unit.PERCENT, baseline="20", followup="30"),
+            Decimal("1000"),
+            "a percentage is not a count",
+        ),
+        (
+            result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="15"),
+            Decimal("1000"),
+            "this measure does not count children, families or cases",
+        ),
+        (
+            result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="25", is_count=True),
+            Decimal("1000"),
+            "worsened, no improvement",
+        ),
+        (
+            result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="20", is_count=True),
+            Decimal("1000"),
+            "unchanged, no improvement",
+        ),
+        (result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", is_count=True), Decimal("1000"), "no follow-up"),
+        (
+            result(LOWER, OutcomeMeasure.Unit.NUMBER, baseline="20", followup="10", is_count=True),
+            Decimal("0.00"),
+            "no spending recorded",
+        ),
+    ],
+)
 def test_cost_per_outcome_says_why_it_is_not_worked_out(row, spend, reason):
     cost, note = cost_per_outcome(row, spend)
     assert cost is None
@@ -153,41 +183,82 @@ def test_a_before_and_after_study_is_weaker_evidence_whatever_its_rating():
 
 def new_result(world, **changes):
     values = dict(
-        evaluation=world.evaluation, measure=world.measure, authority=world.derbyshire,
-        baseline_value=Decimal("20"), baseline_period_start=dt.date(2014, 4, 1),
-        baseline_period_end=dt.date(2015, 3, 31), followup_value=Decimal("30"),
-        followup_period_start=dt.date(2016, 4, 1), followup_period_end=dt.date(2017, 3, 31),
+        evaluation=world.evaluation,
+        measure=world.measure,
+        authority=world.derbyshire,
+        baseline_value=Decimal("20"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
+        followup_value=Decimal("30"),
+        followup_period_start=dt.date(2016, 4, 1),
+        followup_period_end=dt.date(2017, 3, 31),
     )
     values.update(changes)
     return OutcomeResult(**values)
 
 
 RULES = [
-    ({"followup_period_start": dt.date(2015, 3, 31)}, "followup_period_start",
-     "The follow-up period must start after the baseline period ends (31/03/2015)"),
-    ({"followup_period_end": dt.date(2016, 1, 1)}, "followup_period_end",
-     "The follow-up period must end on or after the day it starts"),
-    ({"followup_period_end": None}, "followup_period_end",
-     "Enter the date the follow-up period ends, or leave both dates empty"),
-    ({"followup_period_start": None, "followup_period_end": None}, "followup_period_start",
-     "Enter the follow-up period the follow-up value is for"),
-    ({"baseline_period_end": dt.date(2014, 1, 1)}, "baseline_period_end",
-     "The baseline period must end on or after the day it starts"),
-    ({"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.4"), "ci_upper": Decimal("0.6")}, "ci_lower",
-     "The confidence interval must contain the effect size: the lower bound must be 0.3 or less"),
-    ({"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.1"), "ci_upper": Decimal("0.2")}, "ci_upper",
-     "The confidence interval must contain the effect size: the upper bound must be 0.3 or more"),
-    ({"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.1")}, "ci_upper",
-     "Enter both bounds of the confidence interval, or neither"),
-    ({"ci_lower": Decimal("0.1"), "ci_upper": Decimal("0.2")}, "effect_size",
-     "Enter the effect size the confidence interval is for"),
-    ({"baseline_value": Decimal("120")}, "baseline_value",
-     "The baseline value is a percentage, so it must be between 0 and 100"),
-    ({"followup_value": Decimal("100.5")}, "followup_value",
-     "The follow-up value is a percentage, so it must be between 0 and 100"),
+    (
+        {"followup_period_start": dt.date(2015, 3, 31)},
+        "followup_period_start",
+        "The follow-up period must start after the baseline period ends (31/03/2015)",
+    ),
+    (
+        {"followup_period_end": dt.date(2016, 1, 1)},
+        "followup_period_end",
+        "The follow-up period must end on or after the day it starts",
+    ),
+    (
+        {"followup_period_end": None},
+        "followup_period_end",
+        "Enter the date the follow-up period ends, or leave both dates empty",
+    ),
+    (
+        {"followup_period_start": None, "followup_period_end": None},
+        "followup_period_start",
+        "Enter the follow-up period the follow-up value is for",
+    ),
+    (
+        {"baseline_period_end": dt.date(2014, 1, 1)},
+        "baseline_period_end",
+        "The baseline period must end on or after the day it starts",
+    ),
+    (
+        {"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.4"), "ci_upper": Decimal("0.6")},
+        "ci_lower",
+        "The confidence interval must contain the effect size: the lower bound must be 0.3 or less",
+    ),
+    (
+        {"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.1"), "ci_upper": Decimal("0.2")},
+        "ci_upper",
+        "The confidence interval must contain the effect size: the upper bound must be 0.3 or more",
+    ),
+    (
+        {"effect_size": Decimal("0.3"), "ci_lower": Decimal("0.1")},
+        "ci_upper",
+        "Enter both bounds of the confidence interval, or neither",
+    ),
+    (
+        {"ci_lower": Decimal("0.1"), "ci_upper": Decimal("0.2")},
+        "effect_size",
+        "Enter the effect size the confidence interval is for",
+    ),
+    (
+        {"baseline_value": Decimal("120")},
+        "baseline_value",
+        "The baseline value is a percentage, so it must be between 0 and 100",
+    ),
+    (
+        {"followup_value": Decimal("100.5")},
+        "followup_value",
+        "The follow-up value is a percentage, so it must be between 0 and 100",
+    ),
     ({"target_value": Decimal("-1")}, "target_value", "The target is a percentage, so it must be between 0 and 100"),
-    ({"comparison_value": Decimal("101")}, "comparison_value",
-     "The comparison group value is a percentage, so it must be between 0 and 100"),
+    (
+        {"comparison_value": Decimal("101")},
+        "comparison_value",
+        "The comparison group value is a percentage, so it must be between 0 and 100",
+    ),
     ({"p_value": Decimal("1.5")}, "p_value", "The p-value must be between 0 and 1"),
 ]
 
@@ -225,8 +296,10 @@ def test_save_result_without_a_unit_records_the_measures(world):
 
 def test_the_old_call_still_works(world):
     """The spreadsheet import calls save_result(result=..., by=...)."""
-    saved = save_result(result=new_result(world, followup_value=None, followup_period_start=None,
-                                          followup_period_end=None), by=world.users.officer)
+    saved = save_result(
+        result=new_result(world, followup_value=None, followup_period_start=None, followup_period_end=None),
+        by=world.users.officer,
+    )
     assert saved.pk and saved.recorded_by == world.users.officer
 
 

@@ -22,8 +22,12 @@ def test_the_form_lists_every_value_of_every_scale_as_radios_grouped_by_scale(cl
     page = client.get(url(world.evaluation)).content.decode()
     assert 'class="govuk-back-link"' in page
     for scale in EvidenceRating.Scale:
-        assert f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{scale.label}</legend>'.replace(
-            "'", "&#x27;") in page
+        assert (
+            f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{scale.label}</legend>'.replace(
+                "'", "&#x27;"
+            )
+            in page
+        )
         for value, label in EvidenceRating.VALUES[scale]:
             assert f'value="{scale.value}:{value}"' in page
             assert label.replace("'", "&#x27;") in page
@@ -49,13 +53,19 @@ def test_an_editor_rates_the_evidence(client, world, name):
 
 def test_a_second_rating_on_the_same_scale_replaces_the_first(client, world):
     old = EvidenceRating.objects.create(
-        evaluation=world.evaluation, scale="maryland_sms", value="2", rationale="Before and after only.",
-        rated_by=world.users.officer, rated_at=timezone.make_aware(dt.datetime(2016, 1, 1)),
+        evaluation=world.evaluation,
+        scale="maryland_sms",
+        value="2",
+        rationale="Before and after only.",
+        rated_by=world.users.officer,
+        rated_at=timezone.make_aware(dt.datetime(2016, 1, 1)),
     )
     client.force_login(world.users.evaluator)
     page = client.get(url(world.evaluation)).content.decode()
     assert "Maryland Scientific Methods Scale: Level 2: before and after, no comparison group" in page
-    response = client.post(url(world.evaluation), {"rating": "maryland_sms:3", "rationale": "Matched comparison authorities."})
+    response = client.post(
+        url(world.evaluation), {"rating": "maryland_sms:3", "rationale": "Matched comparison authorities."}
+    )
     assert response.status_code == 302
     rating = EvidenceRating.objects.get(evaluation=world.evaluation)
     assert rating.pk == old.pk
@@ -63,8 +73,10 @@ def test_a_second_rating_on_the_same_scale_replaces_the_first(client, world):
     assert rating.rationale == "Matched comparison authorities."
     assert rating.rated_by == world.users.evaluator
     assert rating.rated_at.year == timezone.now().year
-    assert ("Rating on the Maryland Scientific Methods Scale changed from ‘Level 2: before and after, no comparison "
-            "group’ to ‘Level 3: before and after with a comparison group’") in client.get(response["Location"]).content.decode()
+    assert (
+        "Rating on the Maryland Scientific Methods Scale changed from ‘Level 2: before and after, no comparison "
+        "group’ to ‘Level 3: before and after with a comparison group’"
+    ) in client.get(response["Location"]).content.decode()
 
 
 def test_ratings_on_different_scales_sit_side_by_side(client, world):

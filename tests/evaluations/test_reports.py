@@ -44,8 +44,12 @@ def form(**changes):
 @pytest.fixture
 def stored_report(world, media):
     report = EvaluationReport(
-        evaluation=world.evaluation, title="Final report", kind="final", original_name="final-report.pdf",
-        content_type="application/pdf", size_bytes=len(PDF),
+        evaluation=world.evaluation,
+        title="Final report",
+        kind="final",
+        original_name="final-report.pdf",
+        content_type="application/pdf",
+        size_bytes=len(PDF),
     )
     report.file.save("final-report.pdf", ContentFile(PDF), save=True)
     return report
@@ -94,8 +98,16 @@ def test_the_upload_page_is_a_multipart_form_with_labels(client, world, media):
         ("notes.pdf", b"Just some plain text, not a PDF at all.\n", "is not what its name says"),
         ("page.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>", "is not what its name says"),
         ("image.pdf", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "is not what its name says"),
-        ("program.exe", b"MZ\x90\x00\x03", "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"),
-        ("report.html", b"<html></html>", "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"),
+        (
+            "program.exe",
+            b"MZ\x90\x00\x03",
+            "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file",
+        ),
+        (
+            "report.html",
+            b"<html></html>",
+            "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file",
+        ),
         ("empty.pdf", b"", "The selected file is empty"),
     ],
 )
@@ -178,8 +190,14 @@ def test_people_outside_the_evaluation_get_404(client, world, stored_report, nam
 
 
 def test_an_evaluator_cannot_download_another_evaluations_report(client, world, media):
-    report = EvaluationReport(evaluation=world.other_evaluation, title="Kent report", kind="final",
-                              original_name="kent.pdf", content_type="application/pdf", size_bytes=len(PDF))
+    report = EvaluationReport(
+        evaluation=world.other_evaluation,
+        title="Kent report",
+        kind="final",
+        original_name="kent.pdf",
+        content_type="application/pdf",
+        size_bytes=len(PDF),
+    )
     report.file.save("kent.pdf", ContentFile(PDF), save=True)
     client.force_login(world.users.evaluator)
     assert client.get(download_url(report)).status_code == 404

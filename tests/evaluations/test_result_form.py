@@ -55,7 +55,10 @@ def test_an_assigned_evaluator_records_a_result(client, world):
     client.force_login(world.users.evaluator)
     response = client.post(create_url(world.evaluation), data(world, source_report=report.pk))
     assert response.status_code == 302
-    assert response["Location"] == reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk}) + "#results"
+    assert (
+        response["Location"]
+        == reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk}) + "#results"
+    )
     result = OutcomeResult.objects.get(evaluation=world.evaluation, authority=world.derbyshire)
     assert result.measure == world.measure
     assert result.unit == "percent"  # typed in the measure's unit
@@ -79,14 +82,22 @@ def test_an_assigned_evaluator_records_a_result(client, world):
 
 def test_only_the_required_figures_are_needed(client, world):
     measure = OutcomeMeasure.objects.create(
-        name="Children looked after per 10,000", outcome_area=world.measure.outcome_area, unit="per_10000",
+        name="Children looked after per 10,000",
+        outcome_area=world.measure.outcome_area,
+        unit="per_10000",
         direction="lower",
     )
     client.force_login(world.users.evaluator)
-    response = client.post(create_url(world.evaluation), {
-        "measure": measure.pk, "baseline_value": "64", "baseline_period_start": "01/04/2014",
-        "baseline_period_end": "31/03/2015", "significance": "not_tested",
-    })
+    response = client.post(
+        create_url(world.evaluation),
+        {
+            "measure": measure.pk,
+            "baseline_value": "64",
+            "baseline_period_start": "01/04/2014",
+            "baseline_period_end": "31/03/2015",
+            "significance": "not_tested",
+        },
+    )
     assert response.status_code == 302
     result = OutcomeResult.objects.get(measure=measure)
     assert result.authority is None
@@ -142,7 +153,10 @@ def test_an_evaluator_changes_a_result_of_their_evaluation(client, world):
     assert world.result.followup_period_start == dt.date(2016, 4, 1)
     assert world.result.recorded_by == world.users.evaluator
     assert OutcomeResult.objects.filter(evaluation=world.evaluation).count() == 1
-    assert "Result for Social work time in direct work with families changed" in client.get(response["Location"]).content.decode()
+    assert (
+        "Result for Social work time in direct work with families changed"
+        in client.get(response["Location"]).content.decode()
+    )
 
 
 def test_an_officer_changes_any_result(client, world):
@@ -193,8 +207,12 @@ def test_signing_in_is_required(client, world):
 
 def test_the_service_refuses_people_who_may_not_edit(world):
     result = OutcomeResult(
-        evaluation=world.other_evaluation, measure=world.measure, authority=world.kent, baseline_value=Decimal("1"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+        evaluation=world.other_evaluation,
+        measure=world.measure,
+        authority=world.kent,
+        baseline_value=Decimal("1"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
     )
     for user in (world.users.evaluator, world.users.viewer, world.users.finance, world.users.kent):
         with pytest.raises(PermissionDenied):
@@ -204,8 +222,11 @@ def test_the_service_refuses_people_who_may_not_edit(world):
 
 def test_the_service_refuses_a_duplicate_without_a_database_error(world):
     duplicate = OutcomeResult(
-        evaluation=world.evaluation, measure=world.measure, baseline_value=Decimal("1"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
+        evaluation=world.evaluation,
+        measure=world.measure,
+        baseline_value=Decimal("1"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
     )
     with pytest.raises(ValidationError):
         save_result(result=duplicate, by=world.users.officer)
@@ -246,10 +267,16 @@ BAD_INPUT = [
     ("baseline_period_start", "", "Enter the date the baseline period starts"),
     ("baseline_period_end", "31/02/2015", "The date the baseline period ends must be a real date"),
     ("baseline_period_end", "2014-03-01", "The baseline period must end on or after the day it starts"),
-    ("followup_period_start", "2015-01-01",
-     "The follow-up period must start after the baseline period ends (31/03/2015)"),
-    ("followup_period_start", "2015-03-31",
-     "The follow-up period must start after the baseline period ends (31/03/2015)"),
+    (
+        "followup_period_start",
+        "2015-01-01",
+        "The follow-up period must start after the baseline period ends (31/03/2015)",
+    ),
+    (
+        "followup_period_start",
+        "2015-03-31",
+        "The follow-up period must start after the baseline period ends (31/03/2015)",
+    ),
     ("followup_period_end", "2016-01-01", "The follow-up period must end on or after the day it starts"),
     ("followup_period_end", "", "Enter the date the follow-up period ends, or leave both dates empty"),
     ("followup_period_start", "", "Enter the date the follow-up period starts, or leave both dates empty"),
@@ -288,8 +315,13 @@ def test_bad_input_on_a_changed_result_is_explained_and_nothing_changes(client, 
 def test_an_empty_form_names_every_required_field(client, world):
     client.force_login(world.users.evaluator)
     page = client.post(create_url(world.evaluation), {}).content.decode()
-    for message in ("Choose the outcome measure", "Enter the baseline value", "Enter the date the baseline period starts",
-                    "Enter the date the baseline period ends", "Choose whether the result is statistically significant"):
+    for message in (
+        "Choose the outcome measure",
+        "Enter the baseline value",
+        "Enter the date the baseline period starts",
+        "Enter the date the baseline period ends",
+        "Choose whether the result is statistically significant",
+    ):
         assert message in page
     assert 'href="#id_measure"' in page
     assert OutcomeResult.objects.count() == 2
@@ -297,9 +329,7 @@ def test_an_empty_form_names_every_required_field(client, world):
 
 def test_a_follow_up_value_needs_its_period(client, world):
     client.force_login(world.users.evaluator)
-    response = client.post(
-        create_url(world.evaluation), data(world, followup_period_start="", followup_period_end="")
-    )
+    response = client.post(create_url(world.evaluation), data(world, followup_period_start="", followup_period_end=""))
     assert "Enter the follow-up period the follow-up value is for" in response.content.decode()
     assert "Constraint" not in response.content.decode()
     assert OutcomeResult.objects.count() == 2
@@ -310,8 +340,10 @@ def test_a_measure_that_is_not_a_percentage_may_exceed_100(client, world):
         name="Average caseload", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
     )
     client.force_login(world.users.evaluator)
-    response = client.post(create_url(world.evaluation), data(world, measure=measure.pk, baseline_value="150",
-                                                            target_value="120", followup_value="130"))
+    response = client.post(
+        create_url(world.evaluation),
+        data(world, measure=measure.pk, baseline_value="150", target_value="120", followup_value="130"),
+    )
     assert response.status_code == 302
     assert OutcomeResult.objects.get(measure=measure).baseline_value == Decimal("150")
 
@@ -329,8 +361,10 @@ def test_a_second_result_for_the_same_measure_and_authority_is_refused(client, w
     response = client.post(create_url(world.evaluation), data(world, authority=""))
     page = response.content.decode()
     assert response.status_code == 200
-    assert ("This evaluation already has a result for Social work time in direct work with families across all its "
-            "authorities: change that result instead") in page
+    assert (
+        "This evaluation already has a result for Social work time in direct work with families across all its "
+        "authorities: change that result instead"
+    ) in page
     assert snapshot() == before
     assert client.post(create_url(world.evaluation), data(world)).status_code == 302
     response = client.post(create_url(world.evaluation), data(world))

@@ -33,7 +33,10 @@ def in_status(evaluation, status):
 
 def test_the_moves_are_the_expected_ones():
     assert set(LEGAL) == {
-        ("planned", "in_progress"), ("in_progress", "interim"), ("in_progress", "final"), ("interim", "final"),
+        ("planned", "in_progress"),
+        ("in_progress", "interim"),
+        ("in_progress", "final"),
+        ("interim", "final"),
         ("final", "in_progress"),
     }
 
@@ -46,7 +49,12 @@ def test_every_legal_move_works_and_is_kept_with_who_and_why(world, old, new):
     evaluation.refresh_from_db()
     assert evaluation.status == new
     change = evaluation.status_changes.get()
-    assert (change.old_status, change.new_status, change.changed_by, change.reason) == (old, new, officer, "Report received")
+    assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
+        old,
+        new,
+        officer,
+        "Report received",
+    )
     latest = evaluation.history.latest()
     assert (latest.status, latest.history_user) == (new, officer)
 
@@ -61,10 +69,13 @@ def test_every_illegal_move_is_refused_and_writes_nothing(world, old, new):
     assert not EvaluationStatusChange.objects.exists()
 
 
-@pytest.mark.parametrize("persona, reason, message", [
-    ("evaluator", "Corrected report", "Only a programme officer can reopen"),
-    ("officer", "  ", "Give the reason for reopening"),
-])
+@pytest.mark.parametrize(
+    "persona, reason, message",
+    [
+        ("evaluator", "Corrected report", "Only a programme officer can reopen"),
+        ("officer", "  ", "Give the reason for reopening"),
+    ],
+)
 def test_only_an_officer_reopens_a_published_evaluation_and_says_why(world, persona, reason, message):
     evaluation = in_status(world.evaluation, Status.FINAL_PUBLISHED)
     with pytest.raises(IllegalStatusChange, match=message):
@@ -84,13 +95,22 @@ def test_setting_up_an_evaluation_records_its_first_status(client, world):
 
 def test_the_page_moves_the_status_with_a_reason_and_shows_the_history(client, world):
     client.force_login(world.users.evaluator)
-    response = client.post(edit_url(world.evaluation), form(
-        world, title=world.evaluation.title, status="in_progress", status_reason="Fieldwork has started",
-    ))
+    response = client.post(
+        edit_url(world.evaluation),
+        form(
+            world,
+            title=world.evaluation.title,
+            status="in_progress",
+            status_reason="Fieldwork has started",
+        ),
+    )
     assert response.status_code == 302
     change = world.evaluation.status_changes.get()
     assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
-        "planned", "in_progress", world.users.evaluator, "Fieldwork has started"
+        "planned",
+        "in_progress",
+        world.users.evaluator,
+        "Fieldwork has started",
     )
     client.force_login(world.users.officer)
     page = client.get(detail_url(world.evaluation)).content.decode()
@@ -121,9 +141,15 @@ def test_the_page_refuses_an_illegal_move_with_a_message(client, world):
 def test_an_evaluator_cannot_reopen_a_published_evaluation_on_the_page(client, world):
     in_status(world.evaluation, Status.FINAL_PUBLISHED)
     client.force_login(world.users.evaluator)
-    response = client.post(edit_url(world.evaluation), form(
-        world, title=world.evaluation.title, status="in_progress", status_reason="Typo in table 3",
-    ))
+    response = client.post(
+        edit_url(world.evaluation),
+        form(
+            world,
+            title=world.evaluation.title,
+            status="in_progress",
+            status_reason="Typo in table 3",
+        ),
+    )
     assert response.status_code == 200
     assert "Only a programme officer can reopen" in response.content.decode()
     world.evaluation.refresh_from_db()
@@ -138,7 +164,11 @@ def test_an_officer_reopens_a_published_evaluation_on_the_page_with_a_reason(cli
     response = client.post(edit_url(world.evaluation), {**values, "status_reason": "Corrected final report due"})
     assert response.status_code == 302
     change = world.evaluation.status_changes.get()
-    assert (change.old_status, change.new_status, change.reason) == ("final", "in_progress", "Corrected final report due")
+    assert (change.old_status, change.new_status, change.reason) == (
+        "final",
+        "in_progress",
+        "Corrected final report due",
+    )
 
 
 def test_saving_without_changing_the_status_writes_no_history(client, world):

@@ -84,8 +84,10 @@ class MoneyChecks:
 
     @invariant()
     def money_never_passes_its_limits(self):
-        rows = Allocation.objects.filter(grant=self.grant).annotate(**money.balance_annotations()).values(
-            "pk", "allocated", "paid", "recovered", "net_paid", "committed", "held", "headroom"
+        rows = (
+            Allocation.objects.filter(grant=self.grant)
+            .annotate(**money.balance_annotations())
+            .values("pk", "allocated", "paid", "recovered", "net_paid", "committed", "held", "headroom")
         )
         for row in rows:
             assert row["net_paid"] + row["committed"] <= row["allocated"], row

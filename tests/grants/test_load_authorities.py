@@ -215,9 +215,7 @@ def add_row_clashing_with_an_organisation_outside_the_file(rows):
     Organisation.objects.create(
         name="Old Authority", kind="local_authority", org_id="GB-LAE-XOLD", gss_code="E06000099", authority_type="UA"
     )
-    rows.append(
-        {**row_of(rows, "WOR"), "gb_lae_code": "XNEW", "official_name": "New Council", "gss_code": "E06000099"}
-    )
+    rows.append({**row_of(rows, "WOR"), "gb_lae_code": "XNEW", "official_name": "New Council", "gss_code": "E06000099"})
 
 
 def repeat_derbyshire(rows):

@@ -80,7 +80,8 @@ def test_net_paid_above_spent_is_settled_by_a_recovery(world):
     pay(world, world.allocations["GB-LAE-HRW"], "10000.00")
     project = _closing(world)
     assert closure_problems(project) == [
-        "Net paid £100,000.00 is £10,000.00 more than spent £90,000.00: recover the difference first"]
+        "Net paid £100,000.00 is £10,000.00 more than spent £90,000.00: recover the difference first"
+    ]
     recover(world, world.allocations["GB-LAE-HRW"], "10000.00", recovery_reason=RecoveryReason.UNDERSPEND)
     close_project(project=project, by=world.users.officer, reason="Underspend returned")
     assert Project.objects.get(pk=project.pk).status == "closed"
@@ -88,8 +89,12 @@ def test_net_paid_above_spent_is_settled_by_a_recovery(world):
 
 def test_a_project_closes_unsettled_only_with_a_recorded_exception(world):
     project = _closing(world)
-    close_project(project=project, by=world.users.officer, reason="Lead organisation dissolved",
-                  exception="Morning Lane Associates was dissolved in June 2019; returns cannot be obtained")
+    close_project(
+        project=project,
+        by=world.users.officer,
+        reason="Lead organisation dissolved",
+        exception="Morning Lane Associates was dissolved in June 2019; returns cannot be obtained",
+    )
     change = ProjectStatusChange.objects.filter(project=project).latest("pk")
     assert (change.old_status, change.new_status, change.changed_by) == ("closing", "closed", world.users.officer)
     assert "Closed with an exception: Morning Lane Associates was dissolved in June 2019" in change.reason
@@ -98,8 +103,13 @@ def test_a_project_closes_unsettled_only_with_a_recorded_exception(world):
 
 def test_a_project_ending_mid_year_makes_its_last_return_for_the_quarter_it_ends_in(world):
     # The project ends on 31 December 2016: no return can be made for Q4 of 2016-17.
-    allocation = save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
-                                 resource=D("10000.00"), capital=D("0"))
+    allocation = save_allocation(
+        grant=world.grant,
+        recipient=world.harrow,
+        financial_year=FinancialYear(2016),
+        resource=D("10000.00"),
+        capital=D("0"),
+    )
     with refused("2016-17 Q4 starts after the project ended on 31 December 2016", error=ValidationError):
         submit_spend_return(allocation=allocation, by=world.users.harrow, quarter=4, spent=D("0"), forecast=D("0"))
     assert "No spend return for Q3 of 2016-17 from London Borough of Harrow" in closure_problems(world.project)
@@ -124,8 +134,13 @@ CLOSED = "is closed, so its grants take no new"
 
 def test_a_closed_projects_grant_takes_no_new_allocation(closed):
     with refused(CLOSED + " allocation; only a recovery can be recorded"):
-        save_allocation(grant=closed.grant, recipient=closed.harrow, financial_year=FinancialYear(2016),
-                        resource=D("1000.00"), capital=D("0"))
+        save_allocation(
+            grant=closed.grant,
+            recipient=closed.harrow,
+            financial_year=FinancialYear(2016),
+            resource=D("1000.00"),
+            capital=D("0"),
+        )
     with refused(CLOSED + " allocation"):
         vary(closed, closed.allocations["GB-LAE-HRW"], "301000.00", reason="Top-up")
     grant = Grant.objects.get(pk=closed.grant.pk)
@@ -195,13 +210,23 @@ def test_no_payment_is_dated_in_the_future(world):
 
 def test_a_spend_return_is_not_for_a_quarter_before_the_award_nor_after_the_project(world):
     # Awarded on 5 January 2015: Q3 of 2014-15 (October to December 2014) ended before it.
-    early = save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2014),
-                            resource=D("10000.00"), capital=D("0"))
+    early = save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2014),
+        resource=D("10000.00"),
+        capital=D("0"),
+    )
     with refused("2014-15 Q3 ended before the grant was awarded on 5 January 2015", error=ValidationError):
         submit_spend_return(allocation=early, by=world.users.derbyshire, quarter=3, spent=D("1"), forecast=D("0"))
     submit_spend_return(allocation=early, by=world.users.derbyshire, quarter=4, spent=D("1"), forecast=D("0"))
-    late = save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-                           resource=D("10000.00"), capital=D("0"))
+    late = save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2016),
+        resource=D("10000.00"),
+        capital=D("0"),
+    )
     with refused("starts after the project ended on 31 December 2016", error=ValidationError):
         submit_spend_return(allocation=late, by=world.users.derbyshire, quarter=4, spent=D("1"), forecast=D("0"))
     assert figures(early).spent == D("1.00")

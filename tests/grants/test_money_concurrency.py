@@ -55,15 +55,24 @@ def test_twenty_requests_at_once_never_promise_or_pay_past_the_allocation(world)
 
     def plan(n):
         save_milestone(
-            milestone=Milestone(project_id=world.project.pk, organisation_id=world.derbyshire.pk, title=f"Unit {n}",
-                                due_date=dt.date(2016, 3, 31), payment_amount=Decimal("30000.00"),
-                                allocation_id=allocation.pk),
+            milestone=Milestone(
+                project_id=world.project.pk,
+                organisation_id=world.derbyshire.pk,
+                title=f"Unit {n}",
+                due_date=dt.date(2016, 3, 31),
+                payment_amount=Decimal("30000.00"),
+                allocation_id=allocation.pk,
+            ),
             by=world.users.officer,
         )
 
     def pay():
-        record_payment(allocation=Allocation.objects.get(pk=allocation.pk), amount=Decimal("30000.00"),
-                       paid_on=TODAY, by=world.users.finance)
+        record_payment(
+            allocation=Allocation.objects.get(pk=allocation.pk),
+            amount=Decimal("30000.00"),
+            paid_on=TODAY,
+            by=world.users.finance,
+        )
 
     def release():
         pay_milestone(milestone=Milestone.objects.get(pk=milestone.pk), paid_on=TODAY, by=world.users.finance)

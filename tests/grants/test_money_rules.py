@@ -60,8 +60,14 @@ def _history_count_sql() -> str:
     tables = [
         model._meta.db_table
         for model in (
-            Grant.history.model, Allocation.history.model, Payment.history.model, SpendReturn.history.model,
-            Milestone.history.model, Project.history.model, GrantStatusChange, ProjectStatusChange,
+            Grant.history.model,
+            Allocation.history.model,
+            Payment.history.model,
+            SpendReturn.history.model,
+            Milestone.history.model,
+            Project.history.model,
+            GrantStatusChange,
+            ProjectStatusChange,
             MilestoneStatusChange,
         )
     ]
@@ -130,8 +136,12 @@ def recover(world, allocation, amount, **kwargs):
 
 def plan(world, allocation, amount, title="Second unit running"):
     milestone = Milestone(
-        project=allocation.grant.project, organisation=allocation.recipient, title=title,
-        due_date=dt.date(2016, 3, 31), payment_amount=D(amount), allocation=allocation,
+        project=allocation.grant.project,
+        organisation=allocation.recipient,
+        title=title,
+        due_date=dt.date(2016, 3, 31),
+        payment_amount=D(amount),
+        allocation=allocation,
     )
     return save_milestone(milestone=milestone, by=world.users.officer)
 
@@ -144,8 +154,14 @@ def accept(world, milestone):
 
 def vary(world, allocation, amount, *, reason="Re-profiled after the mid-year review", by=None):
     return save_allocation(
-        grant=allocation.grant, recipient=allocation.recipient, financial_year=allocation.financial_year,
-        resource=D(amount), capital=D("0"), allocation=allocation, by=by or world.users.officer, reason=reason,
+        grant=allocation.grant,
+        recipient=allocation.recipient,
+        financial_year=allocation.financial_year,
+        resource=D(amount),
+        capital=D("0"),
+        allocation=allocation,
+        by=by or world.users.officer,
+        reason=reason,
     )
 
 
@@ -159,8 +175,12 @@ def test_the_world_and_the_factories_start_with_balances_equal_to_their_rows(wor
     MilestoneFactory(project=allocation.grant.project, payment_amount=D("2000.00"), allocation=allocation)
     assert_balances_match_the_ledger()
     assert figures(allocation) == money.Figures(
-        allocated=D("100000.00"), paid=D("1000.10"), recovered=D("10.01"), committed=D("2000.00"),
-        spent=D("500.00"), forecast=D("99000.00"),
+        allocated=D("100000.00"),
+        paid=D("1000.10"),
+        recovered=D("10.01"),
+        committed=D("2000.00"),
+        spent=D("500.00"),
+        forecast=D("99000.00"),
     )
 
 
@@ -249,8 +269,14 @@ def _programme_allocation(allocated):
     lead = OrganisationFactory()
     project = ProjectFactory(lead_organisation=lead, status=Project.Status.ACTIVE)
     grant = GrantFactory(project=project, amount_awarded=D("1000000.00"))
-    allocation = save_allocation(grant=grant, recipient=lead, financial_year=FinancialYear(2015),
-                                 resource=D(allocated), capital=D("0"), by=officer)
+    allocation = save_allocation(
+        grant=grant,
+        recipient=lead,
+        financial_year=FinancialYear(2015),
+        resource=D(allocated),
+        capital=D("0"),
+        by=officer,
+    )
     return officer, allocation
 
 
@@ -265,12 +291,19 @@ def _programme_allocation(allocated):
 def test_an_allocation_cannot_be_cut_below_net_paid_and_committed(db, allocated, paid, milestones, cut_to, floor):
     officer, allocation = _programme_allocation(allocated)
     recipient = UserFactory(role=Role.RECIPIENT, organisation=allocation.recipient)
-    record_payment(allocation=allocation, amount=D(paid), paid_on=dt.date(2015, 6, 30),
-                   by=UserFactory(role=Role.FINANCE))
+    record_payment(
+        allocation=allocation, amount=D(paid), paid_on=dt.date(2015, 6, 30), by=UserFactory(role=Role.FINANCE)
+    )
     planned = []
     for n, amount in enumerate(milestones):
-        milestone = Milestone(project=allocation.grant.project, organisation=allocation.recipient, title=f"M{n}",
-                              due_date=dt.date(2016, 3, 31), payment_amount=D(amount), allocation=allocation)
+        milestone = Milestone(
+            project=allocation.grant.project,
+            organisation=allocation.recipient,
+            title=f"M{n}",
+            due_date=dt.date(2016, 3, 31),
+            payment_amount=D(amount),
+            allocation=allocation,
+        )
         planned.append(save_milestone(milestone=milestone, by=officer))
     submit_milestone(milestone=planned[-1], by=recipient, narrative="Awaiting review")
     with refused(
@@ -278,17 +311,31 @@ def test_an_allocation_cannot_be_cut_below_net_paid_and_committed(db, allocated,
         f"milestone payments from this allocation, so it cannot be less than {floor}",
         "first reduce or remove the milestone payments still to be made",
     ):
-        save_allocation(grant=allocation.grant, recipient=allocation.recipient,
-                        financial_year=allocation.financial_year, resource=D(cut_to), capital=D("0"),
-                        allocation=allocation, by=officer, reason="Less delivery than planned")
+        save_allocation(
+            grant=allocation.grant,
+            recipient=allocation.recipient,
+            financial_year=allocation.financial_year,
+            resource=D(cut_to),
+            capital=D("0"),
+            allocation=allocation,
+            by=officer,
+            reason="Less delivery than planned",
+        )
     # The way on works: take the payment off the milestone still to come, then cut.
     first = planned[0]
     first.payment_amount, first.allocation = None, None
     save_milestone(milestone=first, by=officer)
     floor_now = D(allocated) - D(milestones[0])
-    cut = save_allocation(grant=allocation.grant, recipient=allocation.recipient,
-                          financial_year=allocation.financial_year, resource=floor_now, capital=D("0"),
-                          allocation=allocation, by=officer, reason="Less delivery than planned")
+    cut = save_allocation(
+        grant=allocation.grant,
+        recipient=allocation.recipient,
+        financial_year=allocation.financial_year,
+        resource=floor_now,
+        capital=D("0"),
+        allocation=allocation,
+        by=officer,
+        reason="Less delivery than planned",
+    )
     if cut.pending_variation is not None:  # a cut of more than the threshold waits for a second officer
         decide_variation(variation=cut.pending_variation, by=UserFactory(role=Role.OFFICER), approve=True)
     assert Allocation.objects.get(pk=allocation.pk).amount == floor_now
@@ -316,10 +363,18 @@ def test_a_recovery_needs_a_recovery_reason_and_the_officers_reason(world, recov
 def test_a_recovery_keeps_its_reasons(world):
     allocation = world.allocations["GB-LAE-HRW"]
     pay(world, allocation, "1000.00")
-    recovery = recover(world, allocation, "100.00", recovery_reason=RecoveryReason.BREACH,
-                       reason="Spent on a car park, outside the grant's purpose")
+    recovery = recover(
+        world,
+        allocation,
+        "100.00",
+        recovery_reason=RecoveryReason.BREACH,
+        reason="Spent on a car park, outside the grant's purpose",
+    )
     assert (recovery.kind, recovery.recovery_reason, recovery.note) == (
-        "recovery", "breach_of_conditions", "Spent on a car park, outside the grant's purpose")
+        "recovery",
+        "breach_of_conditions",
+        "Spent on a car park, outside the grant's purpose",
+    )
     assert figures(allocation).recovered == D("100.00")
 
 
@@ -346,7 +401,11 @@ def test_recovered_money_is_not_payable_again_until_a_variation_reprofiles_it(wo
     vary(world, allocation, "300000.00", reason="Re-profile the returned £5,000 to the second unit")
     variation = Variation.objects.get(allocation=allocation)
     assert (variation.amount_before, variation.amount_after, variation.releases_recovered, variation.status) == (
-        D("300000.00"), D("300000.00"), D("5000.00"), "approved")
+        D("300000.00"),
+        D("300000.00"),
+        D("5000.00"),
+        "approved",
+    )
     assert (figures(allocation).released, figures(allocation).headroom) == (D("5000.00"), D("5000.00"))
     pay(world, allocation, "5000.00")
     assert figures(allocation).headroom == D("0.00")
@@ -360,8 +419,15 @@ def test_a_variation_needs_a_reason_and_an_officer(world):
     with refused("Give the reason for the variation"):
         vary(world, allocation, "310000.00", reason="  ")
     with refused("must name the officer"):
-        save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=allocation.financial_year,
-                        resource=D("310000.00"), capital=D("0"), allocation=allocation, reason="More families")
+        save_allocation(
+            grant=world.grant,
+            recipient=world.derbyshire,
+            financial_year=allocation.financial_year,
+            resource=D("310000.00"),
+            capital=D("0"),
+            allocation=allocation,
+            reason="More families",
+        )
 
 
 def test_a_small_variation_applies_at_once_and_records_before_after_reason_who_and_when(world):
@@ -371,9 +437,16 @@ def test_a_small_variation_applies_at_once_and_records_before_after_reason_who_a
     assert Allocation.objects.get(pk=allocation.pk).amount == D("350000.00")
     variation = Variation.objects.get(allocation=allocation)
     assert (variation.amount_before, variation.amount_after, variation.change, variation.reason) == (
-        D("300000.00"), D("350000.00"), D("50000.00"), "A third family breakdown unit")
+        D("300000.00"),
+        D("350000.00"),
+        D("50000.00"),
+        "A third family breakdown unit",
+    )
     assert (variation.requested_by, variation.decided_by, variation.status) == (
-        world.users.officer, world.users.officer, "approved")
+        world.users.officer,
+        world.users.officer,
+        "approved",
+    )
     assert variation.requested_at is not None and variation.decided_at is not None
     assert figures(allocation).headroom == D("300000.00")
 
@@ -383,8 +456,11 @@ def test_a_large_variation_waits_for_a_second_officer_who_is_not_the_requester(w
     before = snapshot()
     varied = vary(world, allocation, "450000.00", reason="Scale-up to two more localities")
     variation = varied.pending_variation
-    assert (variation.status, variation.amount_before, variation.amount_after) == ("pending", D("300000.00"),
-                                                                                    D("450000.00"))
+    assert (variation.status, variation.amount_before, variation.amount_after) == (
+        "pending",
+        D("300000.00"),
+        D("450000.00"),
+    )
     assert (variation.decided_by, variation.decided_at) == (None, None)
     after = snapshot()
     assert {key for key in before if before[key] != after[key]} == {"variations"}
@@ -396,8 +472,11 @@ def test_a_large_variation_waits_for_a_second_officer_who_is_not_the_requester(w
         decide_variation(variation=variation, by=world.users.finance, approve=True)
 
     approved = decide_variation(variation=variation, by=world.users.admin, approve=True, note="Agreed at board")
-    assert (approved.status, approved.decided_by, approved.decision_note) == ("approved", world.users.admin,
-                                                                               "Agreed at board")
+    assert (approved.status, approved.decided_by, approved.decision_note) == (
+        "approved",
+        world.users.admin,
+        "Agreed at board",
+    )
     assert Allocation.objects.get(pk=allocation.pk).amount == D("450000.00")
     assert figures(allocation).headroom == D("400000.00")
     with refused("already been decided"):
@@ -411,8 +490,11 @@ def test_rejecting_a_variation_needs_a_reason_and_changes_nothing_else(world):
         decide_variation(variation=variation, by=world.users.admin, approve=False)
     before = snapshot()
     rejected = decide_variation(variation=variation, by=world.users.admin, approve=False, note="No case made")
-    assert (rejected.status, rejected.decided_by, rejected.decision_note) == ("rejected", world.users.admin,
-                                                                               "No case made")
+    assert (rejected.status, rejected.decided_by, rejected.decision_note) == (
+        "rejected",
+        world.users.admin,
+        "No case made",
+    )
     after = snapshot()
     assert {key for key in before if before[key] != after[key]} == {"variations"}
     assert Allocation.objects.get(pk=allocation.pk).amount == D("300000.00")
@@ -439,9 +521,16 @@ def test_a_variation_asked_for_before_another_change_is_not_applied_over_it(worl
 def test_a_variation_waiting_for_approval_never_asks_for_a_negative_figure(world):
     allocation = world.allocations["GB-LAE-DBY"]
     with refused(error=ValidationError):
-        save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=allocation.financial_year,
-                        resource=D("-10000.00"), capital=D("460000.00"), allocation=allocation,
-                        by=world.users.officer, reason="Capital for a new building")
+        save_allocation(
+            grant=world.grant,
+            recipient=world.derbyshire,
+            financial_year=allocation.financial_year,
+            resource=D("-10000.00"),
+            capital=D("460000.00"),
+            allocation=allocation,
+            by=world.users.officer,
+            reason="Capital for a new building",
+        )
 
 
 def test_an_approved_variation_still_keeps_the_allocation_within_paid_and_committed(world):
@@ -472,4 +561,6 @@ def test_an_award_variation_records_its_reason_and_waits_when_large(world):
     decide_variation(variation=saved.pending_variation, by=world.users.admin, approve=True)
     assert Grant.objects.get(pk=grant.pk).amount_awarded == D("1500000.00")
     assert [(v.amount_before, v.amount_after) for v in Variation.objects.filter(allocation=None).order_by("pk")] == [
-        (D("1000000.00"), D("950000.00")), (D("950000.00"), D("1500000.00"))]
+        (D("1000000.00"), D("950000.00")),
+        (D("950000.00"), D("1500000.00")),
+    ]

@@ -69,18 +69,21 @@ def test_allocations_short_of_the_award_are_listed_to_the_penny(world):
     assert differs.expected == Decimal("1000000.00")
     assert differs.actual == Decimal("700000.00")
     assert differs.difference == Decimal("300000.00")
-    assert differs.message == (
-        "Allocations total £700,000.00, £300,000.00 less than the award of £1,000,000.00"
-    )
+    assert differs.message == ("Allocations total £700,000.00, £300,000.00 less than the award of £1,000,000.00")
     [kent] = _of(find_discrepancies(), "allocations_differ_from_award", world.other_grant)
     assert kent.difference == Decimal("250000.00")
 
 
 def test_a_grant_with_no_allocations_differs_by_its_whole_award(world):
     grant = Grant.objects.create(
-        project=world.other_project, round=world.round, recipient=world.kent, title="Unallocated",
-        amount_awarded=Decimal("1234.50"), award_date=dt.date(2015, 2, 1),
-        planned_start=dt.date(2015, 2, 1), planned_end=dt.date(2015, 12, 31),
+        project=world.other_project,
+        round=world.round,
+        recipient=world.kent,
+        title="Unallocated",
+        amount_awarded=Decimal("1234.50"),
+        award_date=dt.date(2015, 2, 1),
+        planned_start=dt.date(2015, 2, 1),
+        planned_end=dt.date(2015, 12, 31),
     )
 
     [differs] = _of(find_discrepancies(), "allocations_differ_from_award", grant)
@@ -99,7 +102,9 @@ def test_payments_over_one_allocation_are_listed_against_that_allocation(world):
     [over] = _of(found, "payments_exceed_allocation", world.grant)
     assert over.allocation == morning_lane
     assert (over.expected, over.actual, over.difference) == (
-        Decimal("60000.00"), Decimal("100000.00"), Decimal("40000.00")
+        Decimal("60000.00"),
+        Decimal("100000.00"),
+        Decimal("40000.00"),
     )
     assert over.message == (
         "Net payments to Morning Lane Associates for 2015-16 of £100,000.00 are £40,000.00 more than "
@@ -111,8 +116,12 @@ def test_payments_over_a_grants_allocations_are_listed_for_the_grant_and_the_all
     # £225,000 is the headroom: the other £25,000 is committed to the "Hubs open" milestone.
     _pay(world, world.other_allocation, "225000.00")
     record_recovery(
-        allocation=world.other_allocation, amount=Decimal("0.50"), paid_on=PAID_ON, by=world.users.finance,
-        reason="Overclaimed", recovery_reason="overpayment",
+        allocation=world.other_allocation,
+        amount=Decimal("0.50"),
+        paid_on=PAID_ON,
+        by=world.users.finance,
+        reason="Overclaimed",
+        recovery_reason="overpayment",
     )
     _shrink(world.other_allocation, "200000.00")
 
@@ -121,7 +130,9 @@ def test_payments_over_a_grants_allocations_are_listed_for_the_grant_and_the_all
     grant_level, allocation_level = found
     assert grant_level.allocation is None
     assert (grant_level.expected, grant_level.actual, grant_level.difference) == (
-        Decimal("200000.00"), Decimal("224999.50"), Decimal("24999.50")
+        Decimal("200000.00"),
+        Decimal("224999.50"),
+        Decimal("24999.50"),
     )
     assert grant_level.message == (
         "Net payments of £224,999.50 are £24,999.50 more than the grant's allocations of £200,000.00"
@@ -135,8 +146,14 @@ def test_payments_over_a_grants_allocations_are_listed_for_the_grant_and_the_all
 def test_spend_over_net_payments_is_listed(world):
     derbyshire = world.allocations["GB-LAE-DBY"]
     _pay(world, derbyshire, "80000.00")
-    record_recovery(allocation=derbyshire, amount=Decimal("30000.00"), paid_on=PAID_ON, by=world.users.finance,
-                    reason="Underspent", recovery_reason="underspend_returned")
+    record_recovery(
+        allocation=derbyshire,
+        amount=Decimal("30000.00"),
+        paid_on=PAID_ON,
+        by=world.users.finance,
+        reason="Underspent",
+        recovery_reason="underspend_returned",
+    )
     SpendReturn.objects.create(allocation=derbyshire, quarter=1, spent=Decimal("35000.25"), forecast=Decimal("0"))
     SpendReturn.objects.create(allocation=derbyshire, quarter=2, spent=Decimal("25000.25"), forecast=Decimal("0"))
     _in_step()
@@ -144,7 +161,9 @@ def test_spend_over_net_payments_is_listed(world):
     [over] = _of(find_discrepancies(), "spend_exceeds_payments", world.grant)
 
     assert (over.expected, over.actual, over.difference) == (
-        Decimal("50000.00"), Decimal("60000.50"), Decimal("10000.50")
+        Decimal("50000.00"),
+        Decimal("60000.50"),
+        Decimal("10000.50"),
     )
     assert over.message == "Spend returns total £60,000.50, £10,000.50 more than net payments of £50,000.00"
 
@@ -157,8 +176,11 @@ def test_a_milestone_paid_twice_is_listed(world):
         cursor.execute("DROP INDEX milestone_paid_once")
     for _ in range(2):
         Payment.objects.create(
-            allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("50000.00"), paid_on=PAID_ON,
-            milestone=world.derbyshire_milestone, recorded_by=world.users.finance,
+            allocation=world.allocations["GB-LAE-DBY"],
+            amount=Decimal("50000.00"),
+            paid_on=PAID_ON,
+            milestone=world.derbyshire_milestone,
+            recorded_by=world.users.finance,
         )
     _in_step()
 
@@ -166,7 +188,9 @@ def test_a_milestone_paid_twice_is_listed(world):
 
     assert twice.grant == world.grant
     assert (twice.expected, twice.actual, twice.difference) == (
-        Decimal("50000.00"), Decimal("100000.00"), Decimal("50000.00")
+        Decimal("50000.00"),
+        Decimal("100000.00"),
+        Decimal("50000.00"),
     )
     assert twice.message == "Milestone “Family breakdown unit running” was paid 2 times, £100,000.00 in all"
 
@@ -174,8 +198,9 @@ def test_a_milestone_paid_twice_is_listed(world):
 def test_a_grant_whose_money_adds_up_is_not_listed(world):
     _allocate(world.other_grant, world.kent, "250000.00")
     _pay(world, world.other_allocation, "100000.00")
-    SpendReturn.objects.create(allocation=world.other_allocation, quarter=1, spent=Decimal("100000.00"),
-                               forecast=Decimal("50000.00"))
+    SpendReturn.objects.create(
+        allocation=world.other_allocation, quarter=1, spent=Decimal("100000.00"), forecast=Decimal("50000.00")
+    )
     _in_step()
 
     found = find_discrepancies()
@@ -213,9 +238,14 @@ def test_the_command_succeeds_when_everything_adds_up(world):
 def _add_grants(world, count):
     for number in range(count):
         grant = Grant.objects.create(
-            project=world.other_project, round=world.round, recipient=world.kent, title=f"Extra {number}",
-            amount_awarded=Decimal("1000.00"), award_date=dt.date(2015, 3, 1),
-            planned_start=dt.date(2015, 3, 1), planned_end=dt.date(2016, 3, 31),
+            project=world.other_project,
+            round=world.round,
+            recipient=world.kent,
+            title=f"Extra {number}",
+            amount_awarded=Decimal("1000.00"),
+            award_date=dt.date(2015, 3, 1),
+            planned_start=dt.date(2015, 3, 1),
+            planned_end=dt.date(2016, 3, 31),
         )
         allocation = _allocate(grant, world.kent, "900.00")
         _pay(world, allocation, "900.00")
@@ -261,7 +291,9 @@ def test_a_balance_knocked_out_of_step_with_its_payments_is_listed(world):
 
     assert drift.grant == world.grant and drift.allocation == derbyshire
     assert (drift.expected, drift.actual, drift.difference) == (
-        Decimal("80000.00"), Decimal("79999.99"), Decimal("0.01")
+        Decimal("80000.00"),
+        Decimal("79999.99"),
+        Decimal("0.01"),
     )
     assert drift.message == (
         "The kept balance of Derbyshire County Council's 2015-16 allocation says paid £79,999.99, but its payments "
@@ -271,7 +303,10 @@ def test_a_balance_knocked_out_of_step_with_its_payments_is_listed(world):
 
 def test_each_figure_out_of_step_is_listed_on_its_own(world):
     _derbyshire_balance(world).update(
-        committed=Decimal("0.00"), spent=Decimal("10.00"), forecast=Decimal("5.00"), recovered=Decimal("0.00"),
+        committed=Decimal("0.00"),
+        spent=Decimal("10.00"),
+        forecast=Decimal("5.00"),
+        recovered=Decimal("0.00"),
     )
 
     found = _of(find_discrepancies(), "balance_out_of_step")
@@ -329,7 +364,9 @@ def test_net_paid_and_commitments_past_the_allocation_are_listed(world):
     [over] = _of(found, "commitments_exceed_allocation")
     assert over.allocation == derbyshire
     assert (over.expected, over.actual, over.difference) == (
-        Decimal("120000.00"), Decimal("150000.00"), Decimal("30000.00")
+        Decimal("120000.00"),
+        Decimal("150000.00"),
+        Decimal("30000.00"),
     )
     assert over.message == (
         "Net payments to Derbyshire County Council for 2015-16 of £100,000.00 and £50,000.00 committed to "
@@ -403,9 +440,7 @@ def test_money_left_unallocated_on_purpose_is_listed_as_expected_and_the_nightly
     assert shortfall.needs_action
     with pytest.raises(SystemExit):
         call_command("reconcile", stdout=StringIO())
-    Grant.objects.filter(pk__in=Grant.objects.exclude(pk=world.other_grant.pk)).update(
-        unallocated_reason="Held back"
-    )
+    Grant.objects.filter(pk__in=Grant.objects.exclude(pk=world.other_grant.pk)).update(unallocated_reason="Held back")
     Grant.objects.filter(pk=world.other_grant.pk).update(unallocated_reason="Second year not yet agreed")
     [shortfall] = _of(find_discrepancies(kent_only), "allocations_differ_from_award")
     assert (shortfall.expected_because, shortfall.needs_action) == ("Second year not yet agreed", False)

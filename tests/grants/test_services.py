@@ -24,19 +24,34 @@ def accept(world, milestone, officer=None):
 
 def test_allocations_may_reach_the_award_to_the_penny_but_not_pass_it(world):
     # 700,000.00 is allocated of 1,000,000.00.
-    save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-                    resource=Decimal("299999.99"), capital=Decimal("0.01"))
+    save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2016),
+        resource=Decimal("299999.99"),
+        capital=Decimal("0.01"),
+    )
     with pytest.raises(MoneyRuleError, match="At most £0.00 can be allocated"):
-        save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
-                        resource=Decimal("0.01"), capital=Decimal("0"))
+        save_allocation(
+            grant=world.grant,
+            recipient=world.harrow,
+            financial_year=FinancialYear(2016),
+            resource=Decimal("0.01"),
+            capital=Decimal("0"),
+        )
     total = Allocation.objects.filter(grant=world.grant).aggregate(total=Sum("amount"))["total"]
     assert total == Decimal("1000000.00")
 
 
 def test_an_organisation_outside_the_project_gets_no_allocation(world):
     with pytest.raises(MoneyRuleError, match="does not take part"):
-        save_allocation(grant=world.grant, recipient=world.kent, financial_year=FinancialYear(2016),
-                        resource=Decimal("10"), capital=Decimal("0"))
+        save_allocation(
+            grant=world.grant,
+            recipient=world.kent,
+            financial_year=FinancialYear(2016),
+            resource=Decimal("10"),
+            capital=Decimal("0"),
+        )
     assert not Allocation.objects.filter(grant=world.grant, recipient=world.kent).exists()
 
 
@@ -44,9 +59,16 @@ def test_an_allocation_cannot_shrink_below_what_was_paid_and_committed(world):
     allocation = world.allocations["GB-LAE-HRW"]  # 300,000.00, of which Harrow's milestone commits 40,000.00
     record_payment(allocation=allocation, amount=Decimal("200000"), paid_on=TODAY, by=world.users.finance)
     with pytest.raises(MoneyRuleError, match=r"so it cannot be less than £240,000\.00"):
-        save_allocation(grant=world.grant, recipient=world.harrow, financial_year=allocation.financial_year,
-                        resource=Decimal("239999.99"), capital=Decimal("0"), allocation=allocation,
-                        by=world.users.officer, reason="Recruitment is slower than planned")
+        save_allocation(
+            grant=world.grant,
+            recipient=world.harrow,
+            financial_year=allocation.financial_year,
+            resource=Decimal("239999.99"),
+            capital=Decimal("0"),
+            allocation=allocation,
+            by=world.users.officer,
+            reason="Recruitment is slower than planned",
+        )
     allocation.refresh_from_db()
     assert allocation.amount == Decimal("300000.00")
 
@@ -72,7 +94,10 @@ def test_a_milestone_releases_its_payment_once(world):
     accept(world, milestone)
     payment = pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
     assert (payment.amount, payment.allocation_id, payment.recorded_by) == (
-        Decimal("50000.00"), world.allocations["GB-LAE-DBY"].pk, world.users.finance)
+        Decimal("50000.00"),
+        world.allocations["GB-LAE-DBY"].pk,
+        world.users.finance,
+    )
     with pytest.raises(MoneyRuleError, match="already been made"):
         pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
     assert Payment.objects.filter(milestone=milestone).count() == 1
@@ -91,27 +116,47 @@ def test_paying_ahead_of_an_accepted_milestone_needs_a_reason(world):
     with pytest.raises(MoneyRuleError, match="needs a recorded reason"):
         pay_milestone(milestone=milestone, paid_on=TODAY, by=world.users.finance)
     payment = record_payment(
-        allocation=milestone.allocation, amount=milestone.payment_amount, paid_on=TODAY, by=world.users.finance,
-        milestone=milestone, in_advance=True, advance_reason="Unit set-up costs fall before the first review",
+        allocation=milestone.allocation,
+        amount=milestone.payment_amount,
+        paid_on=TODAY,
+        by=world.users.finance,
+        milestone=milestone,
+        in_advance=True,
+        advance_reason="Unit set-up costs fall before the first review",
     )
     assert payment.in_advance and payment.advance_reason.startswith("Unit set-up")
 
 
 def test_no_payment_dated_in_the_future(world):
     with pytest.raises(MoneyRuleError, match="future"):
-        record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("1"),
-                       paid_on=dt.date.today() + dt.timedelta(days=1), by=world.users.finance)
+        record_payment(
+            allocation=world.allocations["GB-LAE-DBY"],
+            amount=Decimal("1"),
+            paid_on=dt.date.today() + dt.timedelta(days=1),
+            by=world.users.finance,
+        )
 
 
 def test_a_recovery_cannot_take_back_more_than_was_paid(world):
     allocation = world.allocations["GB-LAE-HRW"]
     record_payment(allocation=allocation, amount=Decimal("1000.00"), paid_on=TODAY, by=world.users.finance)
     with pytest.raises(MoneyRuleError, match="no more than that can be recovered"):
-        record_recovery(allocation=allocation, amount=Decimal("1000.01"), paid_on=TODAY, by=world.users.finance,
-                        reason="Underspend", recovery_reason=RecoveryReason.UNDERSPEND)
-    recovery = record_recovery(allocation=allocation, amount=Decimal("250.50"), paid_on=TODAY,
-                               by=world.users.finance, reason="Underspend returned",
-                               recovery_reason=RecoveryReason.UNDERSPEND)
+        record_recovery(
+            allocation=allocation,
+            amount=Decimal("1000.01"),
+            paid_on=TODAY,
+            by=world.users.finance,
+            reason="Underspend",
+            recovery_reason=RecoveryReason.UNDERSPEND,
+        )
+    recovery = record_recovery(
+        allocation=allocation,
+        amount=Decimal("250.50"),
+        paid_on=TODAY,
+        by=world.users.finance,
+        reason="Underspend returned",
+        recovery_reason=RecoveryReason.UNDERSPEND,
+    )
     assert recovery.signed_amount == Decimal("-250.50")
 
 
@@ -140,7 +185,7 @@ def test_two_finance_officers_paying_the_same_milestone_at_once_pay_it_once(worl
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == sorted(["paid", "[\"This milestone's payment has already been made\"]"])
+    assert sorted(outcomes) == sorted(["paid", '["This milestone\'s payment has already been made"]'])
     assert Payment.objects.filter(milestone=milestone).count() == 1
 
 
@@ -209,8 +254,13 @@ def test_twenty_requests_at_once_pay_a_milestone_once_and_never_pass_the_award(w
 
         try:
             barrier.wait()
-            save_allocation(grant=grant, recipient=world.harrow, financial_year=FinancialYear(year),
-                            resource=Decimal("100000.00"), capital=Decimal("0"))
+            save_allocation(
+                grant=grant,
+                recipient=world.harrow,
+                financial_year=FinancialYear(year),
+                resource=Decimal("100000.00"),
+                capital=Decimal("0"),
+            )
             tally("allocated")
         except MoneyRuleError:
             tally("allocation refused")

@@ -64,7 +64,10 @@ def test_an_officer_adds_an_allocation_up_to_the_award_to_the_penny(client, worl
         grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016)
     )
     assert (allocation.resource, allocation.capital, allocation.amount) == (
-        Decimal("250000.00"), Decimal("50000.00"), Decimal("300000.00"))
+        Decimal("250000.00"),
+        Decimal("50000.00"),
+        Decimal("300000.00"),
+    )
     assert allocation.purpose == "Family breakdown unit, second year"
     assert allocated_total(world.grant) == Decimal("1000000.00")
     page = text(client.get(response["Location"]))
@@ -166,14 +169,23 @@ def test_an_officer_changes_an_allocation(client, world):
     assert "At most <strong>£600,000.00</strong> can be allocated here" in page
     response = client.post(
         url("allocation-edit", allocation_pk=harrow.pk),
-        data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="250000.00", capital="0.01",
-             reason="Harrow recruits later than planned"),
+        data(
+            world,
+            recipient=world.harrow.pk,
+            financial_year="2015-16",
+            resource="250000.00",
+            capital="0.01",
+            reason="Harrow recruits later than planned",
+        ),
     )
     assert response.status_code == 302
     assert response["Location"] == url("allocation", allocation_pk=harrow.pk)
     harrow.refresh_from_db()
     assert (harrow.resource, harrow.capital, harrow.amount) == (
-        Decimal("250000.00"), Decimal("0.01"), Decimal("250000.01"))
+        Decimal("250000.00"),
+        Decimal("0.01"),
+        Decimal("250000.01"),
+    )
 
 
 def test_a_change_past_the_award_is_refused(client, world):
@@ -236,8 +248,14 @@ def test_the_service_refuses_to_move_an_allocation_with_payments(world):
     harrow = world.allocations["GB-LAE-HRW"]
     record_payment(allocation=harrow, amount=Decimal("10.00"), paid_on=TODAY, by=world.users.finance)
     with pytest.raises(MoneyRuleError, match="recipient and financial year cannot change"):
-        save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-                        resource=Decimal("300000"), capital=Decimal("0"), allocation=harrow)
+        save_allocation(
+            grant=world.grant,
+            recipient=world.derbyshire,
+            financial_year=FinancialYear(2016),
+            resource=Decimal("300000"),
+            capital=Decimal("0"),
+            allocation=harrow,
+        )
     harrow.refresh_from_db()
     assert harrow.recipient == world.harrow
 
@@ -247,8 +265,10 @@ def test_only_officers_change_allocations(client, world, persona):
     harrow = world.allocations["GB-LAE-HRW"]
     client.force_login(getattr(world.users, persona))
     assert client.get(url("allocation-edit", allocation_pk=harrow.pk)).status_code == 403
-    response = client.post(url("allocation-edit", allocation_pk=harrow.pk),
-                           data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="1.00"))
+    response = client.post(
+        url("allocation-edit", allocation_pk=harrow.pk),
+        data(world, recipient=world.harrow.pk, financial_year="2015-16", resource="1.00"),
+    )
     assert response.status_code == 403
     harrow.refresh_from_db()
     assert harrow.amount == Decimal("300000.00")
@@ -259,19 +279,37 @@ def test_only_officers_change_allocations(client, world, persona):
 
 def returns(world):
     allocation = world.allocations["GB-LAE-DBY"]
-    submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
-                        spent=Decimal("10000.50"), forecast=Decimal("250000.00"))
-    submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=2,
-                        spent=Decimal("20000.25"), forecast=Decimal("200000.00"), comment="Recruitment slower")
+    submit_spend_return(
+        allocation=allocation,
+        by=world.users.derbyshire,
+        quarter=1,
+        spent=Decimal("10000.50"),
+        forecast=Decimal("250000.00"),
+    )
+    submit_spend_return(
+        allocation=allocation,
+        by=world.users.derbyshire,
+        quarter=2,
+        spent=Decimal("20000.25"),
+        forecast=Decimal("200000.00"),
+        comment="Recruitment slower",
+    )
     return allocation
 
 
 def test_the_allocation_page_shows_payments_returns_and_underspend_to_the_penny(client, world):
     allocation = returns(world)
-    record_payment(allocation=allocation, amount=Decimal("75000.33"), paid_on=TODAY, by=world.users.finance,
-                   reference="REM-001")
-    record_recovery(allocation=allocation, amount=Decimal("0.33"), paid_on=TODAY, by=world.users.finance,
-                    reason="Overpaid by 33p", recovery_reason="overpayment")
+    record_payment(
+        allocation=allocation, amount=Decimal("75000.33"), paid_on=TODAY, by=world.users.finance, reference="REM-001"
+    )
+    record_recovery(
+        allocation=allocation,
+        amount=Decimal("0.33"),
+        paid_on=TODAY,
+        by=world.users.finance,
+        reason="Overpaid by 33p",
+        recovery_reason="overpayment",
+    )
     client.force_login(world.users.viewer)
     page = text(client.get(url("allocation", allocation_pk=allocation.pk)))
     assert value_of(page, "allocated") == "£300,000.00"
@@ -364,12 +402,19 @@ def test_the_allocation_page_makes_the_same_queries_however_many_rows(client, wo
     with CaptureQueriesContext(connection) as few:
         client.get(url("allocation", allocation_pk=allocation.pk))
     returns(world)
-    submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=3,
-                        spent=Decimal("1"), forecast=Decimal("1"))
+    submit_spend_return(
+        allocation=allocation, by=world.users.derbyshire, quarter=3, spent=Decimal("1"), forecast=Decimal("1")
+    )
     for amount in ("1.00", "2.00", "3.00", "4.00"):
         record_payment(allocation=allocation, amount=Decimal(amount), paid_on=TODAY, by=world.users.finance)
-    record_recovery(allocation=allocation, amount=Decimal("1.00"), paid_on=TODAY, by=world.users.finance, reason="x",
-                    recovery_reason="overpayment")
+    record_recovery(
+        allocation=allocation,
+        amount=Decimal("1.00"),
+        paid_on=TODAY,
+        by=world.users.finance,
+        reason="x",
+        recovery_reason="overpayment",
+    )
     with CaptureQueriesContext(connection) as many:
         client.get(url("allocation", allocation_pk=allocation.pk))
     assert len(many) == len(few)

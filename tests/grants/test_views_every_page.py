@@ -9,8 +9,18 @@ from django.urls import get_resolver, reverse
 from grants.models import Allocation, Grant, Payment, SpendReturn, Variation
 from grants.spend_returns import submit_spend_return
 
-PERSONAS = ["officer", "finance", "viewer", "admin", "morninglane", "derbyshire", "harrow", "kent", "evaluator",
-            "outsider"]
+PERSONAS = [
+    "officer",
+    "finance",
+    "viewer",
+    "admin",
+    "morninglane",
+    "derbyshire",
+    "harrow",
+    "kent",
+    "evaluator",
+    "outsider",
+]
 
 
 def grant_pages():
@@ -21,13 +31,22 @@ def grant_pages():
 
 def kwargs_for(world, names, missing=False):
     spend_return = SpendReturn.objects.first() or submit_spend_return(
-        allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
-        spent=Decimal("1"), forecast=Decimal("1"))
+        allocation=world.allocations["GB-LAE-DBY"],
+        by=world.users.derbyshire,
+        quarter=1,
+        spent=Decimal("1"),
+        forecast=Decimal("1"),
+    )
     allocation = world.allocations["GB-LAE-DBY"]
     variation = Variation.objects.first() or Variation.objects.create(
-        grant=world.grant, allocation=allocation, amount_before=allocation.amount,
-        amount_after=allocation.amount + 1, resource_after=allocation.resource + 1, capital_after=allocation.capital,
-        reason="More families", requested_by=world.users.admin,
+        grant=world.grant,
+        allocation=allocation,
+        amount_before=allocation.amount,
+        amount_after=allocation.amount + 1,
+        resource_after=allocation.resource + 1,
+        capital_after=allocation.capital,
+        reason="More families",
+        requested_by=world.users.admin,
     )
     known = {
         "variation_pk": variation.pk,
@@ -41,9 +60,14 @@ def kwargs_for(world, names, missing=False):
 
 
 def counts():
-    return (Grant.objects.count(), Allocation.objects.count(), Payment.objects.count(), SpendReturn.objects.count(),
-            list(SpendReturn.objects.values_list("status", flat=True)),
-            list(Variation.objects.values_list("status", flat=True)))
+    return (
+        Grant.objects.count(),
+        Allocation.objects.count(),
+        Payment.objects.count(),
+        SpendReturn.objects.count(),
+        list(SpendReturn.objects.values_list("status", flat=True)),
+        list(Variation.objects.values_list("status", flat=True)),
+    )
 
 
 OFFICERS = {"officer", "admin"}

@@ -64,7 +64,10 @@ def test_an_officer_creates_a_grant_for_a_project(client, world, persona):
     assert grant.recipient == world.morning_lane
     assert grant.amount_awarded == Decimal("2500000.50")
     assert (grant.award_date, grant.planned_start, grant.planned_end) == (
-        dt.date(2016, 4, 1), dt.date(2016, 4, 1), dt.date(2018, 3, 31))
+        dt.date(2016, 4, 1),
+        dt.date(2016, 4, 1),
+        dt.date(2018, 3, 31),
+    )
     assert grant.ggis_award_reference == "GGIS-R2-0001"
     assert grant.publishable is True
     assert grant.status == Grant.Status.AWARDED
@@ -188,8 +191,13 @@ def test_a_grant_for_a_project_that_does_not_exist_is_not_found(client, world):
 def test_an_officer_changes_a_grant_down_to_exactly_what_is_allocated(client, world, settings):
     settings.VARIATION_APPROVAL_THRESHOLD = 300000  # a change this size needs no second officer here
     client.force_login(world.users.officer)
-    data = grant_data(world, title="Reclaiming Social Work (Round 1)", amount_awarded="700000.00",
-                      ggis_award_reference="", reason="Round 1 scaled back")
+    data = grant_data(
+        world,
+        title="Reclaiming Social Work (Round 1)",
+        amount_awarded="700000.00",
+        ggis_award_reference="",
+        reason="Round 1 scaled back",
+    )
     response = client.post(url("edit", grant_pk=world.grant.pk), data)
     assert response.status_code == 302
     world.grant.refresh_from_db()
@@ -199,9 +207,15 @@ def test_an_officer_changes_a_grant_down_to_exactly_what_is_allocated(client, wo
     assert value_of(page, "unallocated") == "£0.00"
     variation = Variation.objects.get(grant=world.grant)
     assert (variation.amount_before, variation.amount_after, variation.reason) == (
-        Decimal("1000000.00"), Decimal("700000.00"), "Round 1 scaled back")
+        Decimal("1000000.00"),
+        Decimal("700000.00"),
+        "Round 1 scaled back",
+    )
     assert (variation.status, variation.requested_by, variation.decided_by) == (
-        "approved", world.users.officer, world.users.officer)
+        "approved",
+        world.users.officer,
+        world.users.officer,
+    )
     assert "Round 1 scaled back" in page
 
 
@@ -242,8 +256,9 @@ def test_a_change_of_award_without_a_reason_is_refused_and_changes_nothing(clien
 
 def test_the_amount_awarded_cannot_drop_below_what_is_allocated(client, world):
     client.force_login(world.users.officer)
-    response = client.post(url("edit", grant_pk=world.grant.pk),
-                           grant_data(world, amount_awarded="699999.99", title="Changed"))
+    response = client.post(
+        url("edit", grant_pk=world.grant.pk), grant_data(world, amount_awarded="699999.99", title="Changed")
+    )
     page = text(response)
     assert response.status_code == 200
     assert "£700,000.00 of this grant is already allocated, so the amount awarded cannot be less than that" in page
@@ -289,12 +304,23 @@ def test_only_officers_change_grants(client, world, persona):
 
 
 def test_the_grant_page_shows_allocations_by_year_with_totals_headroom_and_paid(client, world):
-    save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-                    resource=Decimal("100000.00"), capital=Decimal("25000.25"))
+    save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2016),
+        resource=Decimal("100000.00"),
+        capital=Decimal("25000.25"),
+    )
     harrow = world.allocations["GB-LAE-HRW"]
     record_payment(allocation=harrow, amount=Decimal("1000.10"), paid_on=TODAY, by=world.users.finance)
-    record_recovery(allocation=harrow, amount=Decimal("0.10"), paid_on=TODAY, by=world.users.finance, reason="Over",
-                    recovery_reason="overpayment")
+    record_recovery(
+        allocation=harrow,
+        amount=Decimal("0.10"),
+        paid_on=TODAY,
+        by=world.users.finance,
+        reason="Over",
+        recovery_reason="overpayment",
+    )
     client.force_login(world.users.officer)
     page = text(client.get(url("detail", grant_pk=world.grant.pk)))
     assert value_of(page, "amount-awarded") == "£1,000,000.00"
@@ -349,8 +375,13 @@ def test_the_grant_page_makes_the_same_queries_however_many_allocations(client, 
         client.get(url("detail", grant_pk=world.grant.pk))
     for year in (2016, 2017, 2018):
         for org in (world.morning_lane, world.derbyshire, world.harrow):
-            allocation = save_allocation(grant=world.grant, recipient=org, financial_year=FinancialYear(year),
-                                         resource=Decimal("1000"), capital=Decimal("0"))
+            allocation = save_allocation(
+                grant=world.grant,
+                recipient=org,
+                financial_year=FinancialYear(year),
+                resource=Decimal("1000"),
+                capital=Decimal("0"),
+            )
             record_payment(allocation=allocation, amount=Decimal("10"), paid_on=TODAY, by=world.users.finance)
     with CaptureQueriesContext(connection) as many:
         client.get(url("detail", grant_pk=world.grant.pk))
@@ -373,7 +404,11 @@ def test_an_officer_moves_a_grant_to_a_legal_status_with_a_reason(client, world)
     assert world.grant.status == "active"
     change = GrantStatusChange.objects.get(grant=world.grant)
     assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
-        "awarded", "active", world.users.officer, "Work has begun")
+        "awarded",
+        "active",
+        world.users.officer,
+        "Work has begun",
+    )
     page = text(client.get(response["Location"]))
     assert "Grant status changed from Awarded to Active" in page
     assert "Work has begun" in page
@@ -400,8 +435,10 @@ def test_a_move_offered_on_a_page_that_has_since_gone_stale_is_refused(client, w
     assert GrantStatusChange.objects.filter(grant=world.grant).count() == 1
 
 
-@pytest.mark.parametrize("reason, message", [("", "Enter the reason for the change"),
-                                             ("x" * 1001, "The reason must be 1,000 characters or fewer")])
+@pytest.mark.parametrize(
+    "reason, message",
+    [("", "Enter the reason for the change"), ("x" * 1001, "The reason must be 1,000 characters or fewer")],
+)
 def test_a_status_change_needs_a_short_reason(client, world, reason, message):
     client.force_login(world.users.officer)
     response = client.post(url("status", grant_pk=world.grant.pk), {"status": "active", "reason": reason})
@@ -415,7 +452,7 @@ def test_a_closed_grant_offers_no_status_change(client, world):
     client.force_login(world.users.officer)
     page = text(client.get(url("status", grant_pk=world.grant.pk)))
     assert "A withdrawn grant cannot move to another status." in page
-    assert "<form method=\"post\" novalidate>" not in page
+    assert '<form method="post" novalidate>' not in page
 
 
 @pytest.mark.parametrize("persona", ["finance", "viewer", "morninglane", "evaluator"])
@@ -432,7 +469,7 @@ def test_invented_award_dates_are_marked_but_a_real_amount_is_not(client, world)
     world.grant.save()
     client.force_login(world.users.officer)
     page = client.get(f"/grants/{world.grant.pk}/").content.decode()
-    amount = page[page.index('id="amount-awarded"'):]
+    amount = page[page.index('id="amount-awarded"') :]
     amount = amount[: amount.index("</dd>")]
     assert "£1,000,000.00" in amount and "Illustrative" not in amount
     assert page.count(">Illustrative<") == 2  # the award date and the planned dates

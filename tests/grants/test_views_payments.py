@@ -138,8 +138,12 @@ def test_the_list_makes_the_same_queries_however_many_rows(client, world, django
         client.get(url("payments-waiting"))
     for number in range(4):
         milestone = Milestone.objects.create(
-            project=world.project, organisation=world.harrow, title=f"Extra {number}", due_date=TODAY,
-            payment_amount=Decimal("1000.00"), allocation=world.allocations["GB-LAE-HRW"],
+            project=world.project,
+            organisation=world.harrow,
+            title=f"Extra {number}",
+            due_date=TODAY,
+            payment_amount=Decimal("1000.00"),
+            allocation=world.allocations["GB-LAE-HRW"],
         )
         accept(world, milestone)
     with CaptureQueriesContext(connection) as many:
@@ -229,8 +233,10 @@ def test_a_milestone_that_is_not_accepted_is_not_paid_here(client, world):
     [
         ({"paid_on": ""}, "Enter the payment date"),
         ({"paid_on": "32/01/2016"}, "The payment date must be a real date"),
-        ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
-         "The payment date must be today or in the past"),
+        (
+            {"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
+            "The payment date must be today or in the past",
+        ),
         ({"reference": ""}, "Enter the remittance reference"),
         ({"reference": "R" * 61}, "The reference must be 60 characters or fewer"),
     ],
@@ -263,8 +269,14 @@ def test_a_milestone_that_does_not_exist_is_not_found(client, world):
 
 
 def payment_data(**changes):
-    values = {"amount": "1234.56", "paid_on": "2016-01-15", "reference": "REM-7", "milestone": "",
-              "advance_reason": "", "note": "Set-up costs"}
+    values = {
+        "amount": "1234.56",
+        "paid_on": "2016-01-15",
+        "reference": "REM-7",
+        "milestone": "",
+        "advance_reason": "",
+        "note": "Set-up costs",
+    }
     values.update(changes)
     return {key: value for key, value in values.items() if value is not None}
 
@@ -274,12 +286,18 @@ def test_finance_records_a_payment_against_an_allocation(client, world):
     client.force_login(world.users.finance)
     page = text(client.get(url("payment-create", allocation_pk=allocation.pk)))
     # The milestone not yet accepted may be paid ahead of.
-    assert f'<option value="{world.harrow_milestone.pk}">Harrow unit recruited (£40,000.00, due 30 September 2015)' in page
+    assert (
+        f'<option value="{world.harrow_milestone.pk}">Harrow unit recruited (£40,000.00, due 30 September 2015)' in page
+    )
     response = client.post(url("payment-create", allocation_pk=allocation.pk), payment_data())
     assert response.status_code == 302
     payment = Payment.objects.get(allocation=allocation)
     assert (payment.amount, payment.paid_on, payment.reference, payment.note) == (
-        Decimal("1234.56"), TODAY, "REM-7", "Set-up costs")
+        Decimal("1234.56"),
+        TODAY,
+        "REM-7",
+        "Set-up costs",
+    )
     assert (payment.milestone, payment.in_advance, payment.recorded_by) == (None, False, world.users.finance)
     page = text(client.get(response["Location"]))
     assert value_of(page, "paid") == "£1,234.56"
@@ -290,9 +308,15 @@ def test_finance_records_a_payment_against_an_allocation(client, world):
 def test_a_payment_in_advance_of_a_milestone_records_its_reason(client, world):
     allocation = world.allocations["GB-LAE-HRW"]
     client.force_login(world.users.finance)
-    response = client.post(url("payment-create", allocation_pk=allocation.pk), payment_data(
-        amount="40000.00", milestone=world.harrow_milestone.pk, in_advance="on",
-        advance_reason="Recruitment costs fall before the review"))
+    response = client.post(
+        url("payment-create", allocation_pk=allocation.pk),
+        payment_data(
+            amount="40000.00",
+            milestone=world.harrow_milestone.pk,
+            in_advance="on",
+            advance_reason="Recruitment costs fall before the review",
+        ),
+    )
     assert response.status_code == 302
     payment = Payment.objects.get(allocation=allocation)
     assert (payment.milestone, payment.in_advance) == (world.harrow_milestone, True)
@@ -306,8 +330,9 @@ def test_a_payment_in_advance_needs_a_reason(client, world):
     client.force_login(world.users.finance)
     response = client.post(url("payment-create", allocation_pk=allocation.pk), payment_data(in_advance="on"))
     assert "Give the reason for paying in advance" in text(response)
-    response = client.post(url("payment-create", allocation_pk=allocation.pk),
-                           payment_data(milestone=world.harrow_milestone.pk))
+    response = client.post(
+        url("payment-create", allocation_pk=allocation.pk), payment_data(milestone=world.harrow_milestone.pk)
+    )
     assert "A payment ahead of a milestone that has not been accepted is a payment in advance" in text(response)
     assert not Payment.objects.exists()
 
@@ -317,8 +342,10 @@ def test_an_accepted_milestone_is_not_paid_from_this_form(client, world):
     client.force_login(world.users.finance)
     page = text(client.get(url("payment-create", allocation_pk=milestone.allocation_id)))
     assert f'<option value="{milestone.pk}"' not in page
-    response = client.post(url("payment-create", allocation_pk=milestone.allocation_id),
-                           payment_data(milestone=milestone.pk, in_advance="on", advance_reason="x"))
+    response = client.post(
+        url("payment-create", allocation_pk=milestone.allocation_id),
+        payment_data(milestone=milestone.pk, in_advance="on", advance_reason="x"),
+    )
     assert "Choose one of this allocation&#x27;s unpaid milestones" in text(response)
     assert not Payment.objects.exists()
 
@@ -338,8 +365,9 @@ def test_payments_never_pass_the_allocations_headroom(client, world):
 @pytest.mark.parametrize("amount, message", BAD_AMOUNTS)
 def test_a_bad_payment_amount_gets_a_clear_error_and_pays_nothing(client, world, amount, message):
     client.force_login(world.users.finance)
-    response = client.post(url("payment-create", allocation_pk=world.allocations["GB-LAE-HRW"].pk),
-                           payment_data(amount=amount))
+    response = client.post(
+        url("payment-create", allocation_pk=world.allocations["GB-LAE-HRW"].pk), payment_data(amount=amount)
+    )
     assert response.status_code == 200
     assert message in text(response)
     assert not Payment.objects.exists()
@@ -348,8 +376,10 @@ def test_a_bad_payment_amount_gets_a_clear_error_and_pays_nothing(client, world,
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y")},
-         "The payment date must be today or in the past"),
+        (
+            {"paid_on": (timezone.localdate() + dt.timedelta(days=1)).strftime("%d/%m/%Y")},
+            "The payment date must be today or in the past",
+        ),
         ({"paid_on": "yesterday"}, "The payment date must be a real date"),
         ({"reference": "R" * 61}, "The reference must be 60 characters or fewer"),
         ({"note": "n" * 1001}, "The note must be 1,000 characters or fewer"),
@@ -359,8 +389,9 @@ def test_a_bad_payment_amount_gets_a_clear_error_and_pays_nothing(client, world,
 )
 def test_other_bad_payment_details_get_a_clear_error(client, world, changes, message):
     client.force_login(world.users.finance)
-    response = client.post(url("payment-create", allocation_pk=world.allocations["GB-LAE-HRW"].pk),
-                           payment_data(**changes))
+    response = client.post(
+        url("payment-create", allocation_pk=world.allocations["GB-LAE-HRW"].pk), payment_data(**changes)
+    )
     assert message in text(response)
     assert not Payment.objects.exists()
 
@@ -378,8 +409,13 @@ def test_only_finance_records_payments(client, world, persona):
 
 
 def recovery_data(**changes):
-    values = {"amount": "250.50", "paid_on": "15/01/2016", "recovery_reason": "underspend_returned",
-              "reason": "Underspend returned", "reference": "REC-1"}
+    values = {
+        "amount": "250.50",
+        "paid_on": "15/01/2016",
+        "recovery_reason": "underspend_returned",
+        "reason": "Underspend returned",
+        "reference": "REC-1",
+    }
     values.update(changes)
     return values
 
@@ -392,7 +428,11 @@ def test_finance_records_a_recovery_and_net_paid_falls(client, world):
     assert response.status_code == 302
     recovery = Payment.objects.get(allocation=allocation, kind="recovery")
     assert (recovery.amount, recovery.note, recovery.reference, recovery.recorded_by) == (
-        Decimal("250.50"), "Underspend returned", "REC-1", world.users.finance)
+        Decimal("250.50"),
+        "Underspend returned",
+        "REC-1",
+        world.users.finance,
+    )
     page = text(client.get(response["Location"]))
     assert "Recovery of £250.50 from London Borough of Harrow recorded" in page
     assert value_of(page, "paid") == "£749.50"
@@ -428,8 +468,10 @@ def test_a_bad_recovery_amount_gets_a_clear_error(client, world, amount, message
         ({"reason": ""}, "Enter the reason for the recovery"),
         ({"reason": "r" * 1001}, "The reason must be 1,000 characters or fewer"),
         ({"paid_on": ""}, "Enter the date the money was recovered"),
-        ({"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
-         "The date the money was recovered must be today or in the past"),
+        (
+            {"paid_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
+            "The date the money was recovered must be today or in the past",
+        ),
     ],
 )
 def test_other_bad_recovery_details_get_a_clear_error(client, world, changes, message):
@@ -455,8 +497,12 @@ def test_payments_waiting_are_listed_fifty_a_page_with_the_whole_count_and_total
     """The page stays the same size however many payments wait; the count and total cover them all."""
     for n in range(51):
         milestone = Milestone.objects.create(
-            project=world.project, organisation=world.harrow, title=f"Extra milestone {n:02d}",
-            due_date=dt.date(2015, 9, 30), payment_amount=Decimal("1.01"), allocation=world.allocations["GB-LAE-HRW"],
+            project=world.project,
+            organisation=world.harrow,
+            title=f"Extra milestone {n:02d}",
+            due_date=dt.date(2015, 9, 30),
+            payment_amount=Decimal("1.01"),
+            allocation=world.allocations["GB-LAE-HRW"],
         )
         milestone.record_initial_status(by=world.users.officer)
         submit_milestone(milestone=milestone, by=world.users.harrow, narrative="Done")

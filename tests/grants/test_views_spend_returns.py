@@ -40,9 +40,13 @@ def derbyshire(world):
 
 
 def a_return(world, allocation, quarter=1, **values):
-    return submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=quarter,
-                               spent=values.get("spent", Decimal("100.00")),
-                               forecast=values.get("forecast", Decimal("200.00")))
+    return submit_spend_return(
+        allocation=allocation,
+        by=world.users.derbyshire,
+        quarter=quarter,
+        spent=values.get("spent", Decimal("100.00")),
+        forecast=values.get("forecast", Decimal("200.00")),
+    )
 
 
 def on_day(monkeypatch, day):
@@ -62,9 +66,15 @@ def test_a_recipient_submits_a_return_for_its_own_allocation(client, world, derb
     assert response["Location"] == url("allocation", allocation_pk=derbyshire.pk)
     spend_return = SpendReturn.objects.get(allocation=derbyshire)
     assert (spend_return.quarter, spend_return.spent, spend_return.forecast) == (
-        1, Decimal("12345.67"), Decimal("100000.00"))
+        1,
+        Decimal("12345.67"),
+        Decimal("100000.00"),
+    )
     assert (spend_return.comment, spend_return.status, spend_return.submitted_by) == (
-        "Unit opened in May", "submitted", world.users.derbyshire)
+        "Unit opened in May",
+        "submitted",
+        world.users.derbyshire,
+    )
     page = text(client.get(response["Location"]))
     assert "Spend return for 2015-16 Q1 submitted" in page
     assert "£12,345.67" in page and "£100,000.00" in page
@@ -92,8 +102,13 @@ def test_one_return_per_quarter(client, world, derbyshire):
 
 def test_a_return_for_a_future_quarter_is_refused(client, world):
     next_year = FinancialYear.of(timezone.localdate()) + 1
-    allocation = save_allocation(grant=world.grant, recipient=world.derbyshire, financial_year=next_year,
-                                 resource=Decimal("1000"), capital=Decimal("0"))
+    allocation = save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=next_year,
+        resource=Decimal("1000"),
+        capital=Decimal("0"),
+    )
     client.force_login(world.users.derbyshire)
     response = client.post(url("spend-return-create", allocation_pk=allocation.pk), return_data())
     assert response.status_code == 200
@@ -106,8 +121,13 @@ def test_the_current_quarter_may_be_returned(client, world):
     # A return may be made for a quarter of the project's life: this project runs until next year.
     Project.objects.filter(pk=world.project.pk).update(end_date=today + dt.timedelta(days=366))
     world.grant.project.refresh_from_db()
-    allocation = save_allocation(grant=world.grant, recipient=world.derbyshire,
-                                 financial_year=FinancialYear.of(today), resource=Decimal("1000"), capital=Decimal("0"))
+    allocation = save_allocation(
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear.of(today),
+        resource=Decimal("1000"),
+        capital=Decimal("0"),
+    )
     client.force_login(world.users.derbyshire)
     quarter = FinancialQuarter.of(today).number
     response = client.post(url("spend-return-create", allocation_pk=allocation.pk), return_data(quarter=str(quarter)))
@@ -171,8 +191,10 @@ def test_the_lead_cannot_submit_for_a_partner(client, world, derbyshire):
     assert not SpendReturn.objects.exists()
 
 
-@pytest.mark.parametrize("persona, status", [("outsider", 404), ("kent", 404), ("officer", 403), ("finance", 403),
-                                             ("viewer", 403), ("evaluator", 403)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("outsider", 404), ("kent", 404), ("officer", 403), ("finance", 403), ("viewer", 403), ("evaluator", 403)],
+)
 def test_no_one_else_submits(client, world, derbyshire, persona, status):
     client.force_login(getattr(world.users, persona))
     assert client.post(url("spend-return-create", allocation_pk=derbyshire.pk), return_data()).status_code == status
@@ -181,11 +203,13 @@ def test_no_one_else_submits(client, world, derbyshire, persona, status):
 
 def test_the_service_refuses_the_lead_on_a_partners_allocation(world, derbyshire):
     with pytest.raises(PermissionDenied):
-        submit_spend_return(allocation=derbyshire, by=world.users.morninglane, quarter=1,
-                            spent=Decimal("1"), forecast=Decimal("1"))
+        submit_spend_return(
+            allocation=derbyshire, by=world.users.morninglane, quarter=1, spent=Decimal("1"), forecast=Decimal("1")
+        )
     with pytest.raises(ValidationError, match="£0 or more"):
-        submit_spend_return(allocation=derbyshire, by=world.users.derbyshire, quarter=1,
-                            spent=Decimal("-1"), forecast=Decimal("1"))
+        submit_spend_return(
+            allocation=derbyshire, by=world.users.derbyshire, quarter=1, spent=Decimal("-1"), forecast=Decimal("1")
+        )
     assert not SpendReturn.objects.exists()
 
 
@@ -237,12 +261,18 @@ def test_a_recipient_changes_its_return_until_it_is_reviewed(client, world, derb
     assert "Change the spend return for 2015-16 Q1" in page
     assert 'value="100.00"' in page
     assert 'name="quarter"' not in page
-    response = client.post(url("spend-return-edit", spend_return_pk=spend_return.pk),
-                           return_data(spent="150.25", forecast="99.75", comment="Corrected"))
+    response = client.post(
+        url("spend-return-edit", spend_return_pk=spend_return.pk),
+        return_data(spent="150.25", forecast="99.75", comment="Corrected"),
+    )
     assert response.status_code == 302
     spend_return.refresh_from_db()
     assert (spend_return.quarter, spend_return.spent, spend_return.forecast, spend_return.comment) == (
-        1, Decimal("150.25"), Decimal("99.75"), "Corrected")
+        1,
+        Decimal("150.25"),
+        Decimal("99.75"),
+        "Corrected",
+    )
     assert "Spend return for 2015-16 Q1 updated" in text(client.get(response["Location"]))
 
 
@@ -257,8 +287,9 @@ def test_a_reviewed_return_cannot_be_changed(client, world, derbyshire):
     spend_return.refresh_from_db()
     assert spend_return.spent == Decimal("100.00")
     with pytest.raises(ValidationError, match="can no longer be changed"):
-        amend_spend_return(spend_return=spend_return, by=world.users.derbyshire, spent=Decimal("1"),
-                           forecast=Decimal("1"))
+        amend_spend_return(
+            spend_return=spend_return, by=world.users.derbyshire, spent=Decimal("1"), forecast=Decimal("1")
+        )
 
 
 def test_a_return_reviewed_while_the_form_was_open_is_not_changed(client, world, derbyshire, monkeypatch):
@@ -281,9 +312,14 @@ def test_a_return_reviewed_while_the_form_was_open_is_not_changed(client, world,
     assert (spend_return.status, spend_return.spent) == ("reviewed", Decimal("100.00"))
 
 
-@pytest.mark.parametrize("changes, message", [({"spent": "-1"}, "must be £0 or more"),
-                                              ({"forecast": "abc"}, "must be a number"),
-                                              ({"spent": "1e999"}, "must be a number")])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"spent": "-1"}, "must be £0 or more"),
+        ({"forecast": "abc"}, "must be a number"),
+        ({"spent": "1e999"}, "must be a number"),
+    ],
+)
 def test_a_bad_change_gets_a_clear_error_and_changes_nothing(client, world, derbyshire, changes, message):
     spend_return = a_return(world, derbyshire)
     client.force_login(world.users.derbyshire)
@@ -293,8 +329,10 @@ def test_a_bad_change_gets_a_clear_error_and_changes_nothing(client, world, derb
     assert (spend_return.spent, spend_return.forecast) == (Decimal("100.00"), Decimal("200.00"))
 
 
-@pytest.mark.parametrize("persona, status", [("harrow", 404), ("morninglane", 404), ("outsider", 404),
-                                             ("officer", 403), ("finance", 403), ("viewer", 403)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("harrow", 404), ("morninglane", 404), ("outsider", 404), ("officer", 403), ("finance", 403), ("viewer", 403)],
+)
 def test_only_the_recipients_users_change_its_return(client, world, derbyshire, persona, status):
     spend_return = a_return(world, derbyshire)
     client.force_login(getattr(world.users, persona))

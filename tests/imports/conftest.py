@@ -8,4 +8,6 @@ def private_files(settings, tmp_path):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: takes more than about 20 seconds (run with -m slow, skip with -m 'not slow')")
+    config.addinivalue_line(
+        "markers", "slow: takes more than about 20 seconds (run with -m slow, skip with -m 'not slow')"
+    )

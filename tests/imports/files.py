@@ -37,16 +37,24 @@ def fill(workbook, sheet_name, rows):
 
 
 def upload(content: bytes, name="returns.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return SimpleUploadedFile(
+        name, content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def snapshot():
     """Everything an import can change, to prove that a refused one changed nothing."""
     return (
-        list(Allocation.objects.order_by("pk").values_list("pk", "recipient", "financial_year", "resource", "capital",
-                                                          "purpose")),
-        list(SpendReturn.objects.order_by("pk").values_list("pk", "allocation", "quarter", "spent", "forecast",
-                                                           "comment", "status")),
+        list(
+            Allocation.objects.order_by("pk").values_list(
+                "pk", "recipient", "financial_year", "resource", "capital", "purpose"
+            )
+        ),
+        list(
+            SpendReturn.objects.order_by("pk").values_list(
+                "pk", "allocation", "quarter", "spent", "forecast", "comment", "status"
+            )
+        ),
         list(ImportBatch.objects.order_by("pk").values_list("pk", "status")),
     )
 

@@ -63,17 +63,26 @@ def test_the_template_lists_the_grants_allocations_with_bounded_drop_downs(clien
 def test_a_filled_template_previews_new_changed_and_unchanged_rows_then_imports_to_the_penny(client, world):
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
-    fill(book, "Allocations", [
-        ("Derbyshire County Council", "2015-16", 250000.25, 1000.5, "Family breakdown unit"),  # changed
-        ("London Borough of Harrow", "2015-16", 300000, 0, None),  # unchanged
-        ("Morning Lane Associates", "2015-16", 100000, None, None),  # unchanged: blank capital is £0
-        ("Derbyshire County Council", "2016-17", 48999.99, None, "Second year"),  # new
-    ])
+    fill(
+        book,
+        "Allocations",
+        [
+            ("Derbyshire County Council", "2015-16", 250000.25, 1000.5, "Family breakdown unit"),  # changed
+            ("London Borough of Harrow", "2015-16", 300000, 0, None),  # unchanged
+            ("Morning Lane Associates", "2015-16", 100000, None, None),  # unchanged: blank capital is £0
+            ("Derbyshire County Council", "2016-17", 48999.99, None, "Second year"),  # new
+        ],
+    )
     before = snapshot()
     response = send(client, world, book)
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
-    assert (batch.status, batch.user, batch.grant, batch.kind) == ("pending", world.users.officer, world.grant, "allocations")
+    assert (batch.status, batch.user, batch.grant, batch.kind) == (
+        "pending",
+        world.users.officer,
+        world.grant,
+        "allocations",
+    )
     assert (batch.rows_new, batch.rows_changed, batch.rows_unchanged) == (1, 1, 2)
     assert snapshot()[:2] == before[:2], "nothing is written before the confirmation"
 
@@ -85,7 +94,9 @@ def test_a_filled_template_previews_new_changed_and_unchanged_rows_then_imports_
     assert "Purpose: (blank) → <strong>Family breakdown unit</strong>" in page
     assert "Derbyshire County Council, 2016-17" in page
     assert [c.label for c in preview.context["outcome"].unchanged] == [
-        "London Borough of Harrow, 2015-16", "Morning Lane Associates, 2015-16"]
+        "London Borough of Harrow, 2015-16",
+        "Morning Lane Associates, 2015-16",
+    ]
 
     confirmed = client.post(reverse("imports:batch-confirm", kwargs={"token": batch.token}))
     assert confirmed.status_code == 302
@@ -94,7 +105,11 @@ def test_a_filled_template_previews_new_changed_and_unchanged_rows_then_imports_
     derbyshire = Allocation.objects.filter(grant=world.grant, recipient=world.derbyshire)
     first = derbyshire.get(financial_year=FinancialYear(2015))
     assert (first.resource, first.capital, first.amount, first.purpose) == (
-        D("250000.25"), D("1000.50"), D("251000.75"), "Family breakdown unit")
+        D("250000.25"),
+        D("1000.50"),
+        D("251000.75"),
+        "Family breakdown unit",
+    )
     second = derbyshire.get(financial_year=FinancialYear(2016))
     assert (second.resource, second.capital, second.amount) == (D("48999.99"), D("0.00"), D("48999.99"))
     assert Allocation.objects.filter(grant=world.grant).count() == 4
@@ -108,17 +123,24 @@ def test_money_can_move_between_allocations_in_one_file_when_the_award_is_full(c
     settings.VARIATION_APPROVAL_THRESHOLD = 500000  # changes this size need no second officer here
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
-    fill(book, "Allocations", [
-        ("Derbyshire County Council", "2015-16", 700000, 0, None),
-        ("London Borough of Harrow", "2015-16", 100000, 0, None),
-        ("Morning Lane Associates", "2015-16", 100000, 0, None),
-    ])
+    fill(
+        book,
+        "Allocations",
+        [
+            ("Derbyshire County Council", "2015-16", 700000, 0, None),
+            ("London Borough of Harrow", "2015-16", 100000, 0, None),
+            ("Morning Lane Associates", "2015-16", 100000, 0, None),
+        ],
+    )
     response = send(client, world, book)
     batch = ImportBatch.objects.get()
     client.post(reverse("imports:batch-confirm", kwargs={"token": batch.token}))
     amounts = dict(Allocation.objects.filter(grant=world.grant).values_list("recipient__name", "amount"))
-    assert amounts == {"Derbyshire County Council": D("700000.00"), "London Borough of Harrow": D("100000.00"),
-                       "Morning Lane Associates": D("100000.00")}
+    assert amounts == {
+        "Derbyshire County Council": D("700000.00"),
+        "London Borough of Harrow": D("100000.00"),
+        "Morning Lane Associates": D("100000.00"),
+    }
     assert response.status_code == 302
     # Each change is a variation with the file as its reason.
     reasons = set(Variation.objects.filter(grant=world.grant).values_list("reason", "status"))
@@ -141,10 +163,14 @@ def test_a_change_that_needs_a_second_officer_is_refused_and_nothing_changes(cli
 def test_over_the_award_is_refused_with_the_services_message_and_nothing_changes(client, world):
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
-    fill(book, "Allocations", [
-        ("Derbyshire County Council", "2016-17", 200000, 0, None),  # fine on its own: £900,000
-        ("London Borough of Harrow", "2016-17", 100000.01, 0, None),  # one penny over
-    ])
+    fill(
+        book,
+        "Allocations",
+        [
+            ("Derbyshire County Council", "2016-17", 200000, 0, None),  # fine on its own: £900,000
+            ("London Borough of Harrow", "2016-17", 100000.01, 0, None),  # one penny over
+        ],
+    )
     before = snapshot()
     response = send(client, world, book)
     assert response.status_code == 400
@@ -162,8 +188,10 @@ def test_an_allocation_cannot_be_reduced_below_what_was_paid(client, world):
     before = snapshot()
     response = send(client, world, book)
     # £50,000 paid and the £50,000 milestone payment still committed: no less than £100,000.
-    assert ("£50,000.00 has been paid (net of recoveries) and £50,000.00 is committed to milestone payments"
-            in problems_text(response))
+    assert (
+        "£50,000.00 has been paid (net of recoveries) and £50,000.00 is committed to milestone payments"
+        in problems_text(response)
+    )
     assert "so it cannot be less than £100,000.00" in problems_text(response)
     assert snapshot() == before
 
@@ -171,16 +199,23 @@ def test_an_allocation_cannot_be_reduced_below_what_was_paid(client, world):
 def test_an_organisation_outside_the_project_or_unknown_is_refused(client, world):
     client.force_login(world.users.officer)
     book = template(AllocationImport(world.users.officer, world.grant))
-    fill(book, "Allocations", [
-        ("Kent County Council", "2015-16", 1000, 0, None),
-        ("Borsetshire County Council", "2015-16", 1000, 0, None),
-    ])
+    fill(
+        book,
+        "Allocations",
+        [
+            ("Kent County Council", "2015-16", 1000, 0, None),
+            ("Borsetshire County Council", "2015-16", 1000, 0, None),
+        ],
+    )
     before = snapshot()
     response = send(client, world, book)
     text = problems_text(response)
-    assert ("row 2, column A (Organisation): Kent County Council does not take part in the project "
-            "Reclaiming Social Work") in text
-    assert "row 3, column A (Organisation): “Borsetshire County Council” is not an organisation this service knows" in text
+    assert (
+        "row 2, column A (Organisation): Kent County Council does not take part in the project Reclaiming Social Work"
+    ) in text
+    assert (
+        "row 3, column A (Organisation): “Borsetshire County Council” is not an organisation this service knows" in text
+    )
     assert snapshot() == before
 
 

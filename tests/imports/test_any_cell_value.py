@@ -23,7 +23,9 @@ from tests.imports.files import template, upload, workbook_bytes
 pytestmark = pytest.mark.django_db
 
 PROPERTY = hypothesis_settings(
-    max_examples=40, deadline=None, derandomize=True,
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -32,10 +34,31 @@ PROPERTY = hypothesis_settings(
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).filter(
     lambda value: not value.startswith("=")
 )
-numberish = st.sampled_from([
-    "£25,000", "25,000.50", " £ 1,250.5 ", "1e3", "1e30", "1e-30", "1_000", "1,0", "12,34,567", "١٢٣", "NaN",
-    "Infinity", "-5", "0.001", "9" * 400, "31/03/2016", "2016-03-31", "31/2/2016", "1/1/16", "١/١/٢٠١٦", "20%",
-])
+numberish = st.sampled_from(
+    [
+        "£25,000",
+        "25,000.50",
+        " £ 1,250.5 ",
+        "1e3",
+        "1e30",
+        "1e-30",
+        "1_000",
+        "1,0",
+        "12,34,567",
+        "١٢٣",
+        "NaN",
+        "Infinity",
+        "-5",
+        "0.001",
+        "9" * 400,
+        "31/03/2016",
+        "2016-03-31",
+        "31/2/2016",
+        "1/1/16",
+        "١/١/٢٠١٦",
+        "20%",
+    ]
+)
 any_value = st.one_of(
     st.none(),
     text,
@@ -52,13 +75,40 @@ any_value = st.one_of(
 def good_rows(world):
     grant = f"360G-{settings.THREESIXTYGIVING_PREFIX}-{world.grant.pk}"
     return {
-        "allocations": (AllocationImport(world.users.officer, world.grant), "Allocations",
-                        ["Derbyshire County Council", "2015-16", 250000.25, 1000.5, "Family breakdown unit"]),
-        "spend returns": (SpendReturnImport(world.users.derbyshire), "Spend returns",
-                          [grant, "Derbyshire County Council", "2015-16", "Q1", 150.5, 800, None]),
-        "results": (ResultImport(world.users.evaluator, world.evaluation), "Results",
-                    ["Social work time in direct work with families", None, None, 20, dt.datetime(2014, 4, 1),
-                     dt.datetime(2015, 3, 31), 40, None, None, None, None, None, None, None, None, None, None, None]),
+        "allocations": (
+            AllocationImport(world.users.officer, world.grant),
+            "Allocations",
+            ["Derbyshire County Council", "2015-16", 250000.25, 1000.5, "Family breakdown unit"],
+        ),
+        "spend returns": (
+            SpendReturnImport(world.users.derbyshire),
+            "Spend returns",
+            [grant, "Derbyshire County Council", "2015-16", "Q1", 150.5, 800, None],
+        ),
+        "results": (
+            ResultImport(world.users.evaluator, world.evaluation),
+            "Results",
+            [
+                "Social work time in direct work with families",
+                None,
+                None,
+                20,
+                dt.datetime(2014, 4, 1),
+                dt.datetime(2015, 3, 31),
+                40,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
+        ),
     }
 
 

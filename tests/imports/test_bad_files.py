@@ -24,8 +24,13 @@ pytestmark = pytest.mark.django_db
 def derbyshire(client, world):
     client.force_login(world.users.derbyshire)
     # One return already made, so a refused file could also have changed it.
-    submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
-                                 spent=D("100.00"), forecast=D("900.00"))
+    submit_spend_return(
+        allocation=world.allocations["GB-LAE-DBY"],
+        by=world.users.derbyshire,
+        quarter=1,
+        spent=D("100.00"),
+        forecast=D("900.00"),
+    )
     return world
 
 
@@ -82,8 +87,9 @@ def refused(client, content: bytes, *expected, name="returns.xlsx"):
 
 
 def test_the_good_file_these_are_made_from_is_accepted(client, derbyshire):
-    response = client.post(reverse("imports:spend-returns-upload"),
-                           {"file": upload(workbook_bytes(good_book(derbyshire)))})
+    response = client.post(
+        reverse("imports:spend-returns-upload"), {"file": upload(workbook_bytes(good_book(derbyshire)))}
+    )
     assert response.status_code == 302
 
 
@@ -96,8 +102,11 @@ def test_an_old_excel_or_csv_file(client, derbyshire):
 
 
 def test_a_renamed_text_file(client, derbyshire):
-    refused(client, b"Grant,Organisation,Financial year\n360G-MIG-1,Derbyshire,2015-16\n",
-            "The selected file returns.xlsx is not an Excel workbook, although its name ends in .xlsx")
+    refused(
+        client,
+        b"Grant,Organisation,Financial year\n360G-MIG-1,Derbyshire,2015-16\n",
+        "The selected file returns.xlsx is not an Excel workbook, although its name ends in .xlsx",
+    )
 
 
 def test_a_file_over_the_size_limit(client, derbyshire, settings):
@@ -111,7 +120,9 @@ def test_an_empty_file(client, derbyshire):
 
 def test_a_corrupt_zip(client, derbyshire):
     content = workbook_bytes(good_book(derbyshire))
-    refused(client, content[: len(content) // 2], "The selected file returns.xlsx is damaged or is not an Excel workbook")
+    refused(
+        client, content[: len(content) // 2], "The selected file returns.xlsx is damaged or is not an Excel workbook"
+    )
 
 
 def test_a_zip_whose_sheet_is_damaged_inside(client, derbyshire):
@@ -130,7 +141,11 @@ def test_a_zip_that_is_not_a_workbook(client, derbyshire):
 
 def test_a_file_claiming_a_million_rows_is_refused_before_its_cells_are_read(client, derbyshire, monkeypatch):
     content = workbook_bytes(good_book(derbyshire))
-    huge = rewrite(content, data_part(content), lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:G1048576"', xml))
+    huge = rewrite(
+        content,
+        data_part(content),
+        lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:G1048576"', xml),
+    )
 
     def no_cells(*args, **kwargs):
         raise AssertionError("cells were read")
@@ -141,7 +156,9 @@ def test_a_file_claiming_a_million_rows_is_refused_before_its_cells_are_read(cli
 
 def test_a_file_claiming_sixteen_thousand_columns(client, derbyshire):
     content = workbook_bytes(good_book(derbyshire))
-    wide = rewrite(content, data_part(content), lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD3"', xml))
+    wide = rewrite(
+        content, data_part(content), lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD3"', xml)
+    )
     refused(client, wide, "The sheet says it has 16,384 columns; the template has 7")
 
 
@@ -149,7 +166,9 @@ def test_more_rows_than_the_limit_even_when_the_sheet_claims_fewer(client, derby
     monkeypatch.setattr(spreadsheet, "MAX_DATA_ROWS", 3)
     rows = [(gid(derbyshire), "Derbyshire County Council", "2015-16", f"Q{n % 4 + 1}", 1, 1, None) for n in range(6)]
     content = workbook_bytes(good_book(derbyshire, rows))
-    lying = rewrite(content, data_part(content), lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:G2"', xml))
+    lying = rewrite(
+        content, data_part(content), lambda xml: re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:G2"', xml)
+    )
     refused(client, lying, "The sheet has more than 3 rows of data, the most one import can take")
 
 
@@ -161,7 +180,9 @@ def test_a_zip_bomb(client, derbyshire, monkeypatch):
 def test_a_formula_where_a_value_belongs(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["E3"] = "=100+100"
-    shown = refused(client, workbook_bytes(book), "row 3, column E (Spent in the quarter (£)): The cell holds a formula (=100+100)")
+    shown = refused(
+        client, workbook_bytes(book), "row 3, column E (Spent in the quarter (£)): The cell holds a formula (=100+100)"
+    )
     assert "Paste Special > Values" in shown
 
 
@@ -186,14 +207,20 @@ def test_a_missing_sheet(client, derbyshire):
 def test_the_data_sheet_renamed(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"].title = "Sheet1"
-    refused(client, workbook_bytes(book), "The workbook has no sheet called “Spend returns”",
-            "The workbook has a sheet called “Sheet1”")
+    refused(
+        client,
+        workbook_bytes(book),
+        "The workbook has no sheet called “Spend returns”",
+        "The workbook has a sheet called “Sheet1”",
+    )
 
 
 def test_an_extra_column(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["H1"] = "Notes"
-    refused(client, workbook_bytes(book), "row 1, column H: Column H (“Notes”) is not in the template: delete the column")
+    refused(
+        client, workbook_bytes(book), "row 1, column H: Column H (“Notes”) is not in the template: delete the column"
+    )
 
 
 def test_data_in_a_column_without_a_heading(client, derbyshire):
@@ -205,19 +232,25 @@ def test_data_in_a_column_without_a_heading(client, derbyshire):
 def test_a_missing_column(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"].delete_cols(6)  # the forecast
-    refused(client, workbook_bytes(book),
-            "row 1, column F (Forecast for the rest of the year (£)): Column F should be headed "
-            "“Forecast for the rest of the year (£)” but is “Comment”")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 1, column F (Forecast for the rest of the year (£)): Column F should be headed "
+        "“Forecast for the rest of the year (£)” but is “Comment”",
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ("1e3", "The amount must be a number, like 1250.50"),
-    ("1_000", "The amount must be a number, like 1250.50"),
-    ("١٢٣", "The amount must be a number, like 1250.50"),
-    ("1,0", "The amount must be a number, like 1250.50"),
-    ("£1,000,000,000,000", "The amount must be less than £1,000,000,000,000"),
-    ("9" * 400, "The amount must be less than £1,000,000,000,000"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("1e3", "The amount must be a number, like 1250.50"),
+        ("1_000", "The amount must be a number, like 1250.50"),
+        ("١٢٣", "The amount must be a number, like 1250.50"),
+        ("1,0", "The amount must be a number, like 1250.50"),
+        ("£1,000,000,000,000", "The amount must be less than £1,000,000,000,000"),
+        ("9" * 400, "The amount must be less than £1,000,000,000,000"),
+    ],
+)
 def test_an_amount_written_as_text_is_read_by_the_forms_rules(client, derbyshire, text, message):
     book = good_book(derbyshire)
     book["Spend returns"]["E2"] = text
@@ -235,9 +268,12 @@ def test_a_date_where_a_financial_year_belongs_written_as_text_or_as_a_date(clie
     book = good_book(derbyshire)
     book["Spend returns"]["C2"] = "31/03/2017"
     book["Spend returns"]["C3"] = dt.datetime(2017, 3, 31)
-    refused(client, workbook_bytes(book),
-            "row 2, column C (Financial year): “31/03/2017” is not a financial year: choose one from the list",
-            "row 3, column C (Financial year): “31/03/2017” is not a financial year")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 2, column C (Financial year): “31/03/2017” is not a financial year: choose one from the list",
+        "row 3, column C (Financial year): “31/03/2017” is not a financial year",
+    )
 
 
 def test_a_negative_amount(client, derbyshire):
@@ -249,57 +285,82 @@ def test_a_negative_amount(client, derbyshire):
 def test_more_than_two_decimal_places(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["E2"] = 150.505
-    refused(client, workbook_bytes(book), "row 2, column E (Spent in the quarter (£)): "
-            "The amount must be in pounds and pence, with no more than 2 decimal places")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 2, column E (Spent in the quarter (£)): "
+        "The amount must be in pounds and pence, with no more than 2 decimal places",
+    )
 
 
 def test_an_unknown_organisation(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["B3"] = "Borsetshire County Council"
-    refused(client, workbook_bytes(book),
-            "row 3, column B (Organisation): “Borsetshire County Council” is not an organisation this service knows")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 3, column B (Organisation): “Borsetshire County Council” is not an organisation this service knows",
+    )
 
 
 def test_an_unknown_grant(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["A2"] = "360G-OTHER-1"
-    refused(client, workbook_bytes(book), "row 2, column A (Grant): “360G-OTHER-1” is not a grant you can send spend returns for")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 2, column A (Grant): “360G-OTHER-1” is not a grant you can send spend returns for",
+    )
 
 
 def test_a_year_with_no_allocation(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["C2"] = "2019-20"
-    refused(client, workbook_bytes(book),
-            f"row 2, column C (Financial year): Derbyshire County Council has no allocation from {gid(derbyshire)} for 2019-20")
+    refused(
+        client,
+        workbook_bytes(book),
+        f"row 2, column C (Financial year): Derbyshire County Council has no allocation from {gid(derbyshire)} for 2019-20",
+    )
 
 
 def test_a_duplicate_row(client, derbyshire):
     rows = good_rows(derbyshire) + [good_rows(derbyshire)[1]]
-    refused(client, workbook_bytes(good_book(derbyshire, rows)),
-            "row 4, column D (Quarter): Row 3 is already the return for Derbyshire County Council")
+    refused(
+        client,
+        workbook_bytes(good_book(derbyshire, rows)),
+        "row 4, column D (Quarter): Row 3 is already the return for Derbyshire County Council",
+    )
 
 
 def test_a_row_for_an_allocation_the_user_may_not_touch(client, derbyshire):
     rows = good_rows(derbyshire) + [(gid(derbyshire), "London Borough of Harrow", "2015-16", "Q1", 1, 1, None)]
-    refused(client, workbook_bytes(good_book(derbyshire, rows)),
-            "row 4, column B (Organisation): You can send spend returns only for Derbyshire County Council's own "
-            "allocations; this row is for London Borough of Harrow")
+    refused(
+        client,
+        workbook_bytes(good_book(derbyshire, rows)),
+        "row 4, column B (Organisation): You can send spend returns only for Derbyshire County Council's own "
+        "allocations; this row is for London Borough of Harrow",
+    )
 
 
 def test_a_missing_amount_and_an_unknown_quarter(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["F2"] = None
     book["Spend returns"]["D3"] = "Q5"
-    refused(client, workbook_bytes(book),
-            "row 2, column F (Forecast for the rest of the year (£)): Enter the forecast for the rest of the year (£)",
-            "row 3, column D (Quarter): “Q5” is not a quarter")
+    refused(
+        client,
+        workbook_bytes(book),
+        "row 2, column F (Forecast for the rest of the year (£)): Enter the forecast for the rest of the year (£)",
+        "row 3, column D (Quarter): “Q5” is not a quarter",
+    )
 
 
 def test_an_error_value_in_a_cell(client, derbyshire):
     book = good_book(derbyshire)
     book["Spend returns"]["E2"] = "#DIV/0!"
     book["Spend returns"]["E2"].data_type = "e"
-    refused(client, workbook_bytes(book), "row 2, column E (Spent in the quarter (£)): The cell holds the error #DIV/0!")
+    refused(
+        client, workbook_bytes(book), "row 2, column E (Spent in the quarter (£)): The cell holds the error #DIV/0!"
+    )
 
 
 def test_every_problem_is_listed_at_once(client, derbyshire):

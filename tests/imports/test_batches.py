@@ -22,15 +22,19 @@ pytestmark = pytest.mark.django_db
 def pending_allocations(client, world, rows):
     client.force_login(world.users.officer)
     book = fill(template(AllocationImport(world.users.officer, world.grant)), "Allocations", rows)
-    response = client.post(reverse("imports:allocations-upload", kwargs={"grant_pk": world.grant.pk}),
-                           {"file": upload(workbook_bytes(book), "plan.xlsx")})
+    response = client.post(
+        reverse("imports:allocations-upload", kwargs={"grant_pk": world.grant.pk}),
+        {"file": upload(workbook_bytes(book), "plan.xlsx")},
+    )
     assert response.status_code == 302, problems_text(response)
     return ImportBatch.objects.latest("pk")
 
 
 def urls(batch):
-    return {name: reverse(f"imports:{name}", kwargs={"token": batch.token})
-            for name in ("batch", "batch-confirm", "batch-cancel")}
+    return {
+        name: reverse(f"imports:{name}", kwargs={"token": batch.token})
+        for name in ("batch", "batch-confirm", "batch-cancel")
+    }
 
 
 NEW_ROW = [("Derbyshire County Council", "2016-17", 1234.56, 0, "Year two")]
@@ -47,8 +51,10 @@ def test_the_file_is_kept_privately_under_a_random_name(client, world, private_f
 
 # Roles that import at all (officers, recipients, evaluators) find no batch of another's: 404;
 # finance and viewers import nothing, so the role alone refuses them: 403.
-@pytest.mark.parametrize("persona, status", [("admin", 404), ("finance", 403), ("viewer", 403), ("derbyshire", 404),
-                                             ("morninglane", 404), ("evaluator", 404)])
+@pytest.mark.parametrize(
+    "persona, status",
+    [("admin", 404), ("finance", 403), ("viewer", 403), ("derbyshire", 404), ("morninglane", 404), ("evaluator", 404)],
+)
 def test_nobody_but_the_uploader_can_see_confirm_or_cancel_a_batch(client, world, persona, status):
     batch = pending_allocations(client, world, NEW_ROW)
     client.force_login(getattr(world.users, persona))
@@ -100,12 +106,21 @@ def test_a_cancelled_batch_writes_nothing_and_cannot_be_confirmed(client, world)
 def test_confirming_checks_the_file_again_against_the_records_as_they_are_then(client, world):
     """Between the preview and the confirmation someone allocates the rest of the award:
     the file no longer fits, so nothing is written and the batch stays pending."""
-    batch = pending_allocations(client, world, [
-        ("Derbyshire County Council", "2016-17", 200000, 0, None),
-        ("London Borough of Harrow", "2015-16", 300000, 0, "Now with a purpose"),
-    ])
-    services.save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
-                             resource=D("250000.00"), capital=D("0"))
+    batch = pending_allocations(
+        client,
+        world,
+        [
+            ("Derbyshire County Council", "2016-17", 200000, 0, None),
+            ("London Borough of Harrow", "2015-16", 300000, 0, "Now with a purpose"),
+        ],
+    )
+    services.save_allocation(
+        grant=world.grant,
+        recipient=world.harrow,
+        financial_year=FinancialYear(2016),
+        resource=D("250000.00"),
+        capital=D("0"),
+    )
     before = snapshot()
     response = client.post(urls(batch)["batch-confirm"])
     assert response.status_code == 400
@@ -116,8 +131,11 @@ def test_confirming_checks_the_file_again_against_the_records_as_they_are_then(c
 
 def test_a_stored_file_changed_behind_the_service_is_refused(client, world, private_files):
     batch = pending_allocations(client, world, NEW_ROW)
-    other = fill(template(AllocationImport(world.users.officer, world.grant)), "Allocations",
-                 [("Derbyshire County Council", "2016-17", 999999, 0, None)])
+    other = fill(
+        template(AllocationImport(world.users.officer, world.grant)),
+        "Allocations",
+        [("Derbyshire County Council", "2016-17", 999999, 0, None)],
+    )
     (private_files / batch.file.name).write_bytes(workbook_bytes(other))
     before = snapshot()
     response = client.post(urls(batch)["batch-confirm"])
@@ -152,8 +170,15 @@ def test_the_import_pages_are_linked_where_users_look(client, world):
 def test_the_batch_model_keeps_its_rules_in_the_database(world):
     from django.db import IntegrityError, transaction
 
-    batch = ImportBatch.objects.create(user=world.users.officer, kind="allocations", grant=world.grant,
-                                       file="imports/x.xlsx", original_name="x.xlsx", size_bytes=1, sha256="0" * 64)
+    batch = ImportBatch.objects.create(
+        user=world.users.officer,
+        kind="allocations",
+        grant=world.grant,
+        file="imports/x.xlsx",
+        original_name="x.xlsx",
+        size_bytes=1,
+        sha256="0" * 64,
+    )
     rows = ImportBatch.objects.filter(pk=batch.pk)
     for bad, name in (
         ({"status": "applied"}, "import_batch_status_has_its_time"),

@@ -27,7 +27,9 @@ from tests.imports.files import fill, snapshot, template, upload, workbook_bytes
 pytestmark = pytest.mark.django_db
 
 PROPERTY = hypothesis_settings(
-    max_examples=30, deadline=None, derandomize=True,
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -67,7 +69,7 @@ def rows(world):
         st.sampled_from(["Q1", "Q2", "Q3", "Q4", 1, 4, "Q5", 0, None]),
         money,
         money,
-        st.one_of(st.none(), text, st.just("=HYPERLINK(\"x\")")),
+        st.one_of(st.none(), text, st.just('=HYPERLINK("x")')),
     )
     # Mostly good rows, so that whole files are often written, with bad ones among them.
     return st.lists(st.one_of(good_row, good_row, good_row, any_row), min_size=1, max_size=6)
@@ -82,8 +84,11 @@ def expected_returns(book):
         if spent is None and forecast is None and (comment is None or not str(comment).strip()):
             continue
         number = int(str(quarter).removeprefix("Q"))
-        wanted[(year, number)] = (D(str(spent)).quantize(D("0.01")), D(str(forecast)).quantize(D("0.01")),
-                          (comment or "").strip())
+        wanted[(year, number)] = (
+            D(str(spent)).quantize(D("0.01")),
+            D(str(forecast)).quantize(D("0.01")),
+            (comment or "").strip(),
+        )
     return wanted
 
 
@@ -114,8 +119,9 @@ def upload_and_confirm(client, content):
 def derbyshire(client, world):
     client.force_login(world.users.derbyshire)
     # A second allocation, so that a file can name a year the first does not have.
-    Allocation.objects.create(grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-                              resource=D("1000.00"))
+    Allocation.objects.create(
+        grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016), resource=D("1000.00")
+    )
     return world
 
 
@@ -158,7 +164,7 @@ def corrupt(content: bytes, how: str, position: float, noise: bytes) -> bytes:
     if how == "truncate":
         return content[:at]
     if how == "overwrite":
-        return content[:at] + noise + content[at + len(noise):]
+        return content[:at] + noise + content[at + len(noise) :]
     if how == "insert":
         return content[:at] + noise + content[at:]
     # Damage one XML part but keep the zip itself sound, so the damage reaches openpyxl.
@@ -171,22 +177,29 @@ def corrupt(content: bytes, how: str, position: float, noise: bytes) -> bytes:
             data = source.read(name)
             if name == victim:
                 cut = int(position * len(data))
-                data = data[:cut] + noise + data[cut + len(noise):]
+                data = data[:cut] + noise + data[cut + len(noise) :]
             target.writestr(name, data)
     return buffer.getvalue()
 
 
 def test_random_damage_to_a_good_file_never_leaves_half_an_import_or_a_server_error(client, derbyshire):
     world = derbyshire
-    book = fill(template(SpendReturnImport(world.users.derbyshire)), "Spend returns", [
-        (grant_ids(world)[0], "Derbyshire County Council", "2015-16", "Q1", 100.5, 200, "First"),
-        (grant_ids(world)[0], "Derbyshire County Council", "2015-16", "Q2", 300, 400.25, None),
-        (grant_ids(world)[0], "Derbyshire County Council", "2016-17", "Q1", 5, 6, None),
-    ])
+    book = fill(
+        template(SpendReturnImport(world.users.derbyshire)),
+        "Spend returns",
+        [
+            (grant_ids(world)[0], "Derbyshire County Council", "2015-16", "Q1", 100.5, 200, "First"),
+            (grant_ids(world)[0], "Derbyshire County Council", "2015-16", "Q2", 300, 400.25, None),
+            (grant_ids(world)[0], "Derbyshire County Council", "2016-17", "Q1", 5, 6, None),
+        ],
+    )
     good = workbook_bytes(book)
     seen = {"written": 0, "refused": 0}
-    full = {("2015-16", 1): (D("100.50"), D("200.00"), "First"), ("2015-16", 2): (D("300.00"), D("400.25"), ""),
-            ("2016-17", 1): (D("5.00"), D("6.00"), "")}
+    full = {
+        ("2015-16", 1): (D("100.50"), D("200.00"), "First"),
+        ("2015-16", 2): (D("300.00"), D("400.25"), ""),
+        ("2016-17", 1): (D("5.00"), D("6.00"), ""),
+    }
 
     @PROPERTY
     @given(

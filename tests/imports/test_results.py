@@ -24,15 +24,52 @@ def results():
 
 
 def send(client, world, book):
-    return client.post(reverse("imports:results-upload", kwargs={"evaluation_pk": world.evaluation.pk}),
-                       {"file": upload(workbook_bytes(book), "results.xlsx")})
+    return client.post(
+        reverse("imports:results-upload", kwargs={"evaluation_pk": world.evaluation.pk}),
+        {"file": upload(workbook_bytes(book), "results.xlsx")},
+    )
 
 
-def row(measure=MEASURE, authority=None, unit=None, baseline=20, start=dt.datetime(2014, 4, 1),
-        end=dt.datetime(2015, 3, 31), target=40, followup=None, f_start=None, f_end=None, comparison=None,
-        effect=None, lower=None, upper=None, p=None, significance=None, report=None, where=None):
-    return (measure, authority, unit, baseline, start, end, target, followup, f_start, f_end, comparison, effect,
-            lower, upper, p, significance, report, where)
+def row(
+    measure=MEASURE,
+    authority=None,
+    unit=None,
+    baseline=20,
+    start=dt.datetime(2014, 4, 1),
+    end=dt.datetime(2015, 3, 31),
+    target=40,
+    followup=None,
+    f_start=None,
+    f_end=None,
+    comparison=None,
+    effect=None,
+    lower=None,
+    upper=None,
+    p=None,
+    significance=None,
+    report=None,
+    where=None,
+):
+    return (
+        measure,
+        authority,
+        unit,
+        baseline,
+        start,
+        end,
+        target,
+        followup,
+        f_start,
+        f_end,
+        comparison,
+        effect,
+        lower,
+        upper,
+        p,
+        significance,
+        report,
+        where,
+    )
 
 
 @pytest.fixture
@@ -50,8 +87,10 @@ def test_the_template_lists_the_results_and_bounded_lists(client, evaluator):
     first = [c.value for c in sheet[2]]
     assert first[:7] == [MEASURE, None, "per cent", 20, dt.datetime(2014, 4, 1), dt.datetime(2015, 3, 31), 40]
     assert sheet["E2"].number_format == "dd/mm/yyyy"
-    lists = {sheet_column[0].value: [c.value for c in sheet_column[1:] if c.value]
-             for sheet_column in book["Lists"].iter_cols()}
+    lists = {
+        sheet_column[0].value: [c.value for c in sheet_column[1:] if c.value]
+        for sheet_column in book["Lists"].iter_cols()
+    }
     # The project's councils, not its lead company nor councils of other projects.
     assert lists["Authorities"] == ["Derbyshire County Council", "London Borough of Harrow"]
     assert lists["Measures"] == [MEASURE]
@@ -62,11 +101,24 @@ def test_the_template_lists_the_results_and_bounded_lists(client, evaluator):
 def test_results_are_previewed_and_imported_exactly(client, evaluator):
     world = evaluator
     book = template(ResultImport(world.users.evaluator, world.evaluation))
-    fill(book, "Results", [
-        row(followup=31.25, f_start=dt.datetime(2015, 4, 1), f_end=dt.datetime(2016, 3, 31), effect=0.4,
-            lower=0.1234, upper=0.7, p=0.03125, significance="Statistically significant", where="Table 4.2"),
-        row(authority="Derbyshire County Council", unit="per cent", baseline=18.5, target=None),
-    ])
+    fill(
+        book,
+        "Results",
+        [
+            row(
+                followup=31.25,
+                f_start=dt.datetime(2015, 4, 1),
+                f_end=dt.datetime(2016, 3, 31),
+                effect=0.4,
+                lower=0.1234,
+                upper=0.7,
+                p=0.03125,
+                significance="Statistically significant",
+                where="Table 4.2",
+            ),
+            row(authority="Derbyshire County Council", unit="per cent", baseline=18.5, target=None),
+        ],
+    )
     response = send(client, world, book)
     assert response.status_code == 302, problems_text(response)
     preview = client.get(response["Location"]).content.decode()
@@ -81,55 +133,99 @@ def test_results_are_previewed_and_imported_exactly(client, evaluator):
     assert batch.status == "applied"
     overall = OutcomeResult.objects.get(pk=world.result.pk)
     assert (overall.followup_value, overall.followup_period_start, overall.followup_period_end) == (
-        D("31.2500"), dt.date(2015, 4, 1), dt.date(2016, 3, 31))
+        D("31.2500"),
+        dt.date(2015, 4, 1),
+        dt.date(2016, 3, 31),
+    )
     assert (overall.effect_size, overall.ci_lower, overall.ci_upper, overall.p_value) == (
-        D("0.4"), D("0.1234"), D("0.7"), D("0.03125"))
+        D("0.4"),
+        D("0.1234"),
+        D("0.7"),
+        D("0.03125"),
+    )
     assert (overall.significance, overall.source_location, overall.recorded_by) == (
-        "significant", "Table 4.2", world.users.evaluator)
+        "significant",
+        "Table 4.2",
+        world.users.evaluator,
+    )
     derbyshire = OutcomeResult.objects.get(evaluation=world.evaluation, authority=world.derbyshire)
     assert (derbyshire.baseline_value, derbyshire.target_value, derbyshire.unit) == (D("18.5"), None, "percent")
 
 
 def test_figures_and_dates_typed_as_text_are_read_as_a_form_reads_them(client, evaluator):
     world = evaluator
-    book = fill(template(ResultImport(world.users.evaluator, world.evaluation)), "Results", [
-        row(baseline="18.5", start="1/4/2014", end="2015-03-31", target="40"),
-    ])
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [
+            row(baseline="18.5", start="1/4/2014", end="2015-03-31", target="40"),
+        ],
+    )
     response = send(client, world, book)
     assert response.status_code == 302, problems_text(response)
     client.post(reverse("imports:batch-confirm", kwargs={"token": ImportBatch.objects.get().token}))
     result = OutcomeResult.objects.get(pk=world.result.pk)
     assert (result.baseline_value, result.baseline_period_start, result.baseline_period_end, result.target_value) == (
-        D("18.5"), dt.date(2014, 4, 1), dt.date(2015, 3, 31), D("40"))
+        D("18.5"),
+        dt.date(2014, 4, 1),
+        dt.date(2015, 3, 31),
+        D("40"),
+    )
 
 
-@pytest.mark.parametrize("cells, message", [
-    ({"start": "31/02/2017"}, "row 2, column E (Baseline period start): The date must be a real date"),
-    ({"start": "31/3/17"}, "row 2, column E (Baseline period start): The year must include 4 numbers"),
-    ({"start": dt.datetime(1999, 12, 31)},
-     "row 2, column E (Baseline period start): The date must be on or after 1 January 2000"),
-    ({"baseline": "20%"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
-    ({"baseline": "1e3"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
-    ({"baseline": 1e30}, "row 2, column D (Baseline value): The value must have no more than 14 digits"),
-    ({"baseline": 20.12345}, "row 2, column D (Baseline value): The value must have no more than 4 decimal places"),
-    ({"end": 42000}, "row 2, column F (Baseline period end): The cell holds a number, not a date"),
-    # The results' own rules, from OutcomeResult.clean through save_result:
-    ({"baseline": 120}, "row 2, column D (Baseline value): The baseline value is a percentage, so it must be between 0 and 100"),
-    ({"effect": 0.5, "lower": 0.6, "upper": 0.9},
-     "row 2, column M (Confidence interval lower): The confidence interval must contain the effect size"),
-    ({"unit": "pounds"}, f"row 2, column C (Unit): The figures are in pounds but {MEASURE} is measured in per cent"),
-    ({"followup": 30, "f_start": dt.datetime(2015, 1, 1), "f_end": dt.datetime(2015, 12, 31)},
-     "row 2, column I (Follow-up period start): The follow-up period must start after the baseline period ends"),
-    ({"measure": "Happiness"}, "row 2, column A (Outcome measure): “Happiness” is not a measure in the catalogue"),
-    ({"authority": "Morning Lane Associates"}, "row 2, column B (Local authority): Morning Lane Associates is not a local authority"),
-    ({"significance": "Very"}, "row 2, column P (Significance): “Very” is not a choice"),
-    ({"report": "Final report"}, "row 2, column Q (Source report): “Final report” is not one of this evaluation's reports"),
-])
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ({"start": "31/02/2017"}, "row 2, column E (Baseline period start): The date must be a real date"),
+        ({"start": "31/3/17"}, "row 2, column E (Baseline period start): The year must include 4 numbers"),
+        (
+            {"start": dt.datetime(1999, 12, 31)},
+            "row 2, column E (Baseline period start): The date must be on or after 1 January 2000",
+        ),
+        ({"baseline": "20%"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
+        ({"baseline": "1e3"}, "row 2, column D (Baseline value): The value must be a number, like 23.5"),
+        ({"baseline": 1e30}, "row 2, column D (Baseline value): The value must have no more than 14 digits"),
+        ({"baseline": 20.12345}, "row 2, column D (Baseline value): The value must have no more than 4 decimal places"),
+        ({"end": 42000}, "row 2, column F (Baseline period end): The cell holds a number, not a date"),
+        # The results' own rules, from OutcomeResult.clean through save_result:
+        (
+            {"baseline": 120},
+            "row 2, column D (Baseline value): The baseline value is a percentage, so it must be between 0 and 100",
+        ),
+        (
+            {"effect": 0.5, "lower": 0.6, "upper": 0.9},
+            "row 2, column M (Confidence interval lower): The confidence interval must contain the effect size",
+        ),
+        (
+            {"unit": "pounds"},
+            f"row 2, column C (Unit): The figures are in pounds but {MEASURE} is measured in per cent",
+        ),
+        (
+            {"followup": 30, "f_start": dt.datetime(2015, 1, 1), "f_end": dt.datetime(2015, 12, 31)},
+            "row 2, column I (Follow-up period start): The follow-up period must start after the baseline period ends",
+        ),
+        ({"measure": "Happiness"}, "row 2, column A (Outcome measure): “Happiness” is not a measure in the catalogue"),
+        (
+            {"authority": "Morning Lane Associates"},
+            "row 2, column B (Local authority): Morning Lane Associates is not a local authority",
+        ),
+        ({"significance": "Very"}, "row 2, column P (Significance): “Very” is not a choice"),
+        (
+            {"report": "Final report"},
+            "row 2, column Q (Source report): “Final report” is not one of this evaluation's reports",
+        ),
+    ],
+)
 def test_bad_results_are_refused_with_their_place_and_nothing_changes(client, evaluator, cells, message):
     world = evaluator
-    book = fill(template(ResultImport(world.users.evaluator, world.evaluation)), "Results", [
-        row(**cells), row(authority="London Borough of Harrow", baseline=10),
-    ])
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [
+            row(**cells),
+            row(authority="London Borough of Harrow", baseline=10),
+        ],
+    )
     before = results()
     response = send(client, world, book)
     assert response.status_code == 400
@@ -139,8 +235,11 @@ def test_bad_results_are_refused_with_their_place_and_nothing_changes(client, ev
 
 def test_a_duplicate_result_row(client, evaluator):
     world = evaluator
-    book = fill(template(ResultImport(world.users.evaluator, world.evaluation)), "Results", [
-        row(authority="London Borough of Harrow"), row(authority="GB-LAE-HRW", baseline=1)])
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [row(authority="London Borough of Harrow"), row(authority="GB-LAE-HRW", baseline=1)],
+    )
     before = results()
     response = send(client, world, book)
     assert "row 3, column A (Outcome measure): Row 2 is already the result for " in problems_text(response)
@@ -152,7 +251,9 @@ def test_an_evaluator_imports_only_into_its_own_evaluations(client, evaluator):
     for name in ("imports:results-upload", "imports:results-template"):
         assert client.get(reverse(name, kwargs={"evaluation_pk": world.other_evaluation.pk})).status_code == 404
     client.force_login(world.users.derbyshire)
-    assert client.get(reverse("imports:results-upload", kwargs={"evaluation_pk": world.evaluation.pk})).status_code == 403
+    assert (
+        client.get(reverse("imports:results-upload", kwargs={"evaluation_pk": world.evaluation.pk})).status_code == 403
+    )
 
 
 def test_the_evaluation_page_links_to_the_import(client, evaluator):
@@ -163,12 +264,20 @@ def test_the_evaluation_page_links_to_the_import(client, evaluator):
 
 def test_an_officer_imports_results_too(client, world):
     client.force_login(world.users.officer)
-    OutcomeMeasure.objects.create(name="Average caseload", outcome_area=world.measure.outcome_area, unit="number",
-                                  direction="lower")
-    book = fill(template(ResultImport(world.users.officer, world.evaluation)), "Results", [
-        row(measure="Average caseload", baseline=22, target=15)])
+    OutcomeMeasure.objects.create(
+        name="Average caseload", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
+    )
+    book = fill(
+        template(ResultImport(world.users.officer, world.evaluation)),
+        "Results",
+        [row(measure="Average caseload", baseline=22, target=15)],
+    )
     response = send(client, world, book)
     client.post(reverse("imports:batch-confirm", kwargs={"token": ImportBatch.objects.get().token}))
     created = OutcomeResult.objects.get(measure__name="Average caseload")
-    assert (created.baseline_value, created.target_value, created.recorded_by) == (D("22"), D("15"), world.users.officer)
+    assert (created.baseline_value, created.target_value, created.recorded_by) == (
+        D("22"),
+        D("15"),
+        world.users.officer,
+    )
     assert response.status_code == 302

@@ -36,8 +36,14 @@ def confirm(client, response):
 
 
 def test_a_recipients_template_has_a_row_per_own_allocation_and_begun_quarter(client, world):
-    submit_spend_return(allocation=world.allocations["GB-LAE-DBY"], by=world.users.derbyshire, quarter=1,
-                                 spent=D("1234.56"), forecast=D("20000.00"), comment="Slow start")
+    submit_spend_return(
+        allocation=world.allocations["GB-LAE-DBY"],
+        by=world.users.derbyshire,
+        quarter=1,
+        spent=D("1234.56"),
+        forecast=D("20000.00"),
+        comment="Slow start",
+    )
     client.force_login(world.users.derbyshire)
     response = client.get(reverse("imports:spend-returns-template"))
     assert response.status_code == 200
@@ -58,14 +64,18 @@ def test_a_recipients_template_has_a_row_per_own_allocation_and_begun_quarter(cl
     assert [c.value for c in lists["C"] if c.value] == ["Financial years", "2015-16"]
     assert [c.value for c in lists["D"] if c.value] == ["Quarters", "Q1", "Q2", "Q3", "Q4"]
     instructions = [c.value for c in book["Instructions"]["A"] if c.value]
-    assert "Use this workbook to send quarterly spend returns for the allocations of Derbyshire County Council." in instructions
+    assert (
+        "Use this workbook to send quarterly spend returns for the allocations of Derbyshire County Council."
+        in instructions
+    )
     assert grant in [c.value for c in book["Instructions"]["A"]]
 
 
 def test_a_recipient_imports_new_and_corrected_returns_to_the_penny(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
-    submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
-                                 spent=D("1000.00"), forecast=D("20000.00"))
+    submit_spend_return(
+        allocation=allocation, by=world.users.derbyshire, quarter=1, spent=D("1000.00"), forecast=D("20000.00")
+    )
     client.force_login(world.users.derbyshire)
     book = template(SpendReturnImport(world.users.derbyshire))
     sheet = book["Spend returns"]
@@ -106,25 +116,32 @@ def test_a_recipient_cannot_import_a_row_for_another_organisations_allocation(cl
     """Morning Lane leads the project and sees Harrow's allocation, but accounts only for its own."""
     client.force_login(world.users.morninglane)
     book = template(SpendReturnImport(world.users.morninglane))
-    fill(book, "Spend returns", [
-        (gid(world.grant), "Morning Lane Associates", "2015-16", "Q1", 10, 10, None),
-        (gid(world.grant), "London Borough of Harrow", "2015-16", "Q1", 10, 10, None),
-        (gid(world.other_grant), "Kent County Council", "2015-16", "Q1", 10, 10, None),
-    ])
+    fill(
+        book,
+        "Spend returns",
+        [
+            (gid(world.grant), "Morning Lane Associates", "2015-16", "Q1", 10, 10, None),
+            (gid(world.grant), "London Borough of Harrow", "2015-16", "Q1", 10, 10, None),
+            (gid(world.other_grant), "Kent County Council", "2015-16", "Q1", 10, 10, None),
+        ],
+    )
     before = snapshot()
     response = send(client, book)
     assert response.status_code == 400
     text = problems_text(response)
-    assert ("row 3, column B (Organisation): You can send spend returns only for Morning Lane Associates's own "
-            "allocations; this row is for London Borough of Harrow") in text
+    assert (
+        "row 3, column B (Organisation): You can send spend returns only for Morning Lane Associates's own "
+        "allocations; this row is for London Borough of Harrow"
+    ) in text
     assert f"row 4, column A (Grant): “{gid(world.other_grant)}” is not a grant you can send spend returns for" in text
     assert snapshot() == before
 
 
 def test_a_reviewed_return_cannot_be_changed_and_the_whole_file_is_refused(client, world):
     allocation = world.allocations["GB-LAE-DBY"]
-    reviewed = submit_spend_return(allocation=allocation, by=world.users.derbyshire, quarter=1,
-                                            spent=D("500.00"), forecast=D("100.00"))
+    reviewed = submit_spend_return(
+        allocation=allocation, by=world.users.derbyshire, quarter=1, spent=D("500.00"), forecast=D("100.00")
+    )
     review_spend_return(spend_return=reviewed, by=world.users.officer)
     client.force_login(world.users.derbyshire)
     book = template(SpendReturnImport(world.users.derbyshire))
@@ -139,8 +156,9 @@ def test_a_reviewed_return_cannot_be_changed_and_the_whole_file_is_refused(clien
 
 def test_a_quarter_that_has_not_begun_is_refused_by_the_service(client, world):
     next_year = FinancialYear.of(timezone.localdate()) + 1
-    Allocation.objects.create(grant=world.grant, recipient=world.derbyshire, financial_year=next_year,
-                              resource=D("1000.00"))
+    Allocation.objects.create(
+        grant=world.grant, recipient=world.derbyshire, financial_year=next_year, resource=D("1000.00")
+    )
     client.force_login(world.users.derbyshire)
     book = template(SpendReturnImport(world.users.derbyshire))
     fill(book, "Spend returns", [(gid(world.grant), "Derbyshire County Council", str(next_year), "Q1", 0, 1000, None)])
@@ -157,8 +175,12 @@ def test_an_officer_imports_returns_a_council_sent_in_and_is_named_as_submitter(
     response = client.get(reverse("imports:spend-returns-template") + f"?grant={world.grant.pk}")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     organisations = [c.value for c in book["Lists"]["B"] if c.value]
-    assert organisations == ["Organisations", "Derbyshire County Council", "London Borough of Harrow",
-                             "Morning Lane Associates"]
+    assert organisations == [
+        "Organisations",
+        "Derbyshire County Council",
+        "London Borough of Harrow",
+        "Morning Lane Associates",
+    ]
     fill(book, "Spend returns", [(gid(world.grant), "London Borough of Harrow", "2015-16", "Q1", 10.01, 10, None)])
     confirm(client, send(client, book, query=f"?grant={world.grant.pk}"))
     saved = SpendReturn.objects.get(allocation=world.allocations["GB-LAE-HRW"], quarter=1)

@@ -33,7 +33,7 @@ def figure(page, label):
 
 def table(page, caption):
     start = page.index(f">{caption}</caption>")
-    return page[start:page.index("</table>", start)]
+    return page[start : page.index("</table>", start)]
 
 
 @pytest.mark.parametrize("persona", ["officer", "admin", "viewer", "finance"])
@@ -62,8 +62,12 @@ def test_money_figures_are_summed_to_the_penny(client, world):
     record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("100000.00"), paid_on=paid_on, by=finance)
     record_payment(allocation=world.other_allocation, amount=Decimal("0.01"), paid_on=paid_on, by=finance)
     record_recovery(
-        allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("2500.50"), paid_on=paid_on, by=finance,
-        reason="Unspent money returned", recovery_reason="underspend_returned",
+        allocation=world.allocations["GB-LAE-HRW"],
+        amount=Decimal("2500.50"),
+        paid_on=paid_on,
+        by=finance,
+        reason="Unspent money returned",
+        recovery_reason="underspend_returned",
     )
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("12345.67"), forecast=Decimal("0")
@@ -86,7 +90,10 @@ def test_money_figures_are_summed_to_the_penny(client, world):
     assert figure(page, "Spent") == "£13,345.68"
     totals = money.totals(Allocation.objects.all())
     assert (totals.net_paid, totals.committed, totals.headroom, totals.spent) == (
-        Decimal("97499.51"), Decimal("115000.00"), Decimal("734999.99"), Decimal("13345.68")
+        Decimal("97499.51"),
+        Decimal("115000.00"),
+        Decimal("734999.99"),
+        Decimal("13345.68"),
     )
 
 
@@ -94,8 +101,14 @@ def test_each_money_label_links_to_its_meaning(client, world):
     client.force_login(world.users.officer)
     page = client.get(URL).content.decode()
     glossary = reverse("money-glossary")
-    for key, label in (("awarded", "Awarded"), ("allocated", "Allocated"), ("net-paid", "Net paid"),
-                       ("committed", "Committed"), ("headroom", "Headroom"), ("spent", "Spent")):
+    for key, label in (
+        ("awarded", "Awarded"),
+        ("allocated", "Allocated"),
+        ("net-paid", "Net paid"),
+        ("committed", "Committed"),
+        ("headroom", "Headroom"),
+        ("spent", "Spent"),
+    ):
         assert re.search(rf'<dt class="govuk-summary-list__key"><a [^>]*href="{glossary}#{key}">{label}</a></dt>', page)
     assert re.search(r'<dt class="govuk-summary-list__key">Budget</dt>', page)  # not a money term of a grant
 
@@ -117,14 +130,14 @@ def test_illustrative_figures_are_marked(client, world):
     world.programme.save()
     client.force_login(world.users.viewer)
     page = client.get(URL).content.decode()
-    budget_row = page[page.index(">Budget<"):page.index(">Awarded<")]
-    awarded_row = page[page.index(">Awarded<"):page.index(">Allocated<")]
+    budget_row = page[page.index(">Budget<") : page.index(">Awarded<")]
+    awarded_row = page[page.index(">Awarded<") : page.index(">Allocated<")]
     assert "Illustrative" in budget_row
     assert "Illustrative" not in awarded_row
     world.grant.illustrative = True
     world.grant.save()
     page = client.get(URL).content.decode()
-    assert "Illustrative" in page[page.index(">Awarded<"):page.index(">Allocated<")]
+    assert "Illustrative" in page[page.index(">Awarded<") : page.index(">Allocated<")]
 
 
 def test_overdue_due_soon_and_waiting_milestones_are_listed(client, world):
@@ -133,7 +146,10 @@ def test_overdue_due_soon_and_waiting_milestones_are_listed(client, world):
         project=world.project, organisation=world.harrow, title="Soon milestone", due_date=today + dt.timedelta(days=10)
     )
     Milestone.objects.create(
-        project=world.project, organisation=world.harrow, title="Later milestone", due_date=today + dt.timedelta(days=45)
+        project=world.project,
+        organisation=world.harrow,
+        title="Later milestone",
+        due_date=today + dt.timedelta(days=45),
     )
     submit_milestone(milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Unit is running")
     client.force_login(world.users.officer)
@@ -155,7 +171,7 @@ def test_projects_are_counted_by_rag_rating_with_links_to_the_list(client, world
     world.other_project.save()
     client.force_login(world.users.officer)
     page = client.get(URL).content.decode()
-    rag = page[page.index("Projects by RAG rating"):]
+    rag = page[page.index("Projects by RAG rating") :]
     assert re.search(r"Red</strong></dt>\s*<dd[^>]*>1 project</dd>", rag)
     assert re.search(r"Amber</strong></dt>\s*<dd[^>]*>1 project</dd>", rag)
     assert re.search(r"Green</strong></dt>\s*<dd[^>]*>0 projects</dd>", rag)
@@ -176,7 +192,9 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_ass
     today = timezone.localdate()
     for n in range(20):
         Milestone.objects.create(
-            project=world.other_project, organisation=world.kent, title=f"Milestone {n}",
+            project=world.other_project,
+            organisation=world.kent,
+            title=f"Milestone {n}",
             due_date=today + dt.timedelta(days=n % 40 - 10),
         )
     for n in range(5):
@@ -185,8 +203,12 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_ass
         )
         submit_milestone(milestone=milestone, by=world.users.kent, narrative="Done")
     for n in range(5):
-        record_payment(allocation=world.other_allocation, amount=Decimal("100.00"), paid_on=dt.date(2016, 1, 15),
-                       by=world.users.finance)
+        record_payment(
+            allocation=world.other_allocation,
+            amount=Decimal("100.00"),
+            paid_on=dt.date(2016, 1, 15),
+            by=world.users.finance,
+        )
     assert count_queries(client) == few
     with django_assert_max_num_queries(18):  # 14, one for the forecast outturn, three counts of the bounded lists
         client.get(URL)
@@ -196,7 +218,9 @@ def test_each_list_shows_the_oldest_twenty_and_says_how_many_there_are(client, w
     """The dashboard stays the same size however many milestones are overdue."""
     for n in range(25):
         milestone = Milestone.objects.create(
-            project=world.project, organisation=world.harrow, title=f"Late milestone {n:02d}",
+            project=world.project,
+            organisation=world.harrow,
+            title=f"Late milestone {n:02d}",
             due_date=dt.date(2015, 1, 1) + dt.timedelta(days=n),
         )
         milestone.record_initial_status(by=world.users.officer)

@@ -14,7 +14,9 @@ PDF = b"%PDF-1.4\nDerbyshire's evidence\n"
 def evidence(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     submission = submit_milestone(
-        milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Running",
+        milestone=world.derbyshire_milestone,
+        by=world.users.derbyshire,
+        narrative="Running",
         files=[SimpleUploadedFile("Unit report.pdf", PDF)],
     )
     return submission.evidence_files.get()

@@ -24,8 +24,12 @@ def edit_url(milestone):
 
 def valid(world, **changes):
     data = {
-        "title": "Caseload audit", "description": "An audit of caseloads.", "due_date": "2016-03-31",
-        "organisation": world.harrow.pk, "payment_amount": "1250.50", "allocation": world.allocations["GB-LAE-HRW"].pk,
+        "title": "Caseload audit",
+        "description": "An audit of caseloads.",
+        "due_date": "2016-03-31",
+        "organisation": world.harrow.pk,
+        "payment_amount": "1250.50",
+        "allocation": world.allocations["GB-LAE-HRW"].pk,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -38,19 +42,24 @@ def officer(client, world):
 
 
 def options(page, name):
-    select = page[page.index(f'name="{name}"'):]
-    select = select[:select.index("</select>")]
+    select = page[page.index(f'name="{name}"') :]
+    select = select[: select.index("</select>")]
     return re.findall(r'<option value="(\d+)"', select)
 
 
 def test_only_this_projects_organisations_and_allocations_are_offered(officer, world):
     page = officer.get(create_url(world.project)).content.decode()
-    assert set(options(page, "organisation")) == {str(o.pk) for o in (world.morning_lane, world.derbyshire, world.harrow)}
+    assert set(options(page, "organisation")) == {
+        str(o.pk) for o in (world.morning_lane, world.derbyshire, world.harrow)
+    }
     assert set(options(page, "allocation")) == {str(a.pk) for a in world.allocations.values()}
     assert "London Borough of Harrow, 2015-16, Reclaiming Social Work: £300,000.00" in page
-    assert '<a href="{}" class="govuk-back-link">Back</a>'.format(
-        reverse("projects:detail", kwargs={"project_pk": world.project.pk})
-    ) in page
+    assert (
+        '<a href="{}" class="govuk-back-link">Back</a>'.format(
+            reverse("projects:detail", kwargs={"project_pk": world.project.pk})
+        )
+        in page
+    )
 
 
 def test_an_officer_adds_a_milestone_with_a_payment(officer, world):
@@ -99,8 +108,11 @@ def test_the_amount_and_date_are_read_as_people_type_them_in_the_gov_uk_date_box
         ({"allocation": "GB-LAE-DBY"}, "allocation", "Choose one of London Borough of Harrow’s allocations"),
         ({"allocation": ""}, "allocation", "Choose the allocation the payment is drawn from"),
         ({"payment_amount": ""}, "payment_amount", "Enter the payment amount, or choose ‘No payment’"),
-        ({"payment_amount": "300000.01"}, "payment_amount",
-         "The payment amount cannot be more than the allocation it is drawn from (£300,000.00)"),
+        (
+            {"payment_amount": "300000.01"},
+            "payment_amount",
+            "The payment amount cannot be more than the allocation it is drawn from (£300,000.00)",
+        ),
         ({"payment_amount": "abc"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
         ({"payment_amount": "1,0"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
         ({"payment_amount": "Infinity"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
@@ -108,10 +120,16 @@ def test_the_amount_and_date_are_read_as_people_type_them_in_the_gov_uk_date_box
         ({"payment_amount": "-5"}, "payment_amount", "The payment amount must be more than £0"),
         ({"payment_amount": "0"}, "payment_amount", "The payment amount must be more than £0"),
         ({"payment_amount": "1e999"}, "payment_amount", "The payment amount must be a number, like 1250.50"),
-        ({"payment_amount": "123456789012345"}, "payment_amount",
-         "The payment amount must be less than £1,000,000,000,000"),
-        ({"payment_amount": "12.345"}, "payment_amount",
-         "The payment amount must be in pounds and pence, with no more than 2 decimal places"),
+        (
+            {"payment_amount": "123456789012345"},
+            "payment_amount",
+            "The payment amount must be less than £1,000,000,000,000",
+        ),
+        (
+            {"payment_amount": "12.345"},
+            "payment_amount",
+            "The payment amount must be in pounds and pence, with no more than 2 decimal places",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_adds_nothing(officer, world, changes, field, message):
@@ -135,7 +153,9 @@ def test_an_officer_edits_a_planned_milestone(officer, world):
     milestone = world.harrow_milestone
     page = officer.get(edit_url(milestone)).content.decode()
     assert 'value="Harrow unit recruited"' in page and 'value="40000.00"' in page
-    response = officer.post(edit_url(milestone), valid(world, title="Harrow unit fully recruited", payment_amount="45000"))
+    response = officer.post(
+        edit_url(milestone), valid(world, title="Harrow unit fully recruited", payment_amount="45000")
+    )
     assert response.status_code == 302
     milestone.refresh_from_db()
     assert milestone.title == "Harrow unit fully recruited"
@@ -149,10 +169,16 @@ def test_once_evidence_is_in_who_delivers_it_and_what_it_pays_are_settled(office
     page = officer.get(edit_url(milestone)).content.decode()
     assert "This cannot change once evidence has been submitted" in page
     assert re.search(r'<select name="organisation"[^>]*disabled', page)
-    response = officer.post(edit_url(milestone), valid(
-        world, title="Renamed", organisation=world.derbyshire.pk, payment_amount="1.00",
-        allocation=world.allocations["GB-LAE-DBY"].pk,
-    ))
+    response = officer.post(
+        edit_url(milestone),
+        valid(
+            world,
+            title="Renamed",
+            organisation=world.derbyshire.pk,
+            payment_amount="1.00",
+            allocation=world.allocations["GB-LAE-DBY"].pk,
+        ),
+    )
     assert response.status_code == 302
     milestone.refresh_from_db()
     assert milestone.title == "Renamed"
@@ -214,14 +240,21 @@ def test_a_payment_beyond_the_headroom_is_refused_and_adds_nothing(officer, worl
 
 def test_raising_a_planned_payment_counts_its_own_commitment_once(officer, world):
     milestone = world.harrow_milestone  # £40,000 of Harrow's £300,000
-    record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("100000"), paid_on=dt.date(2016, 1, 15),
-                   by=world.users.finance)
+    record_payment(
+        allocation=world.allocations["GB-LAE-HRW"],
+        amount=Decimal("100000"),
+        paid_on=dt.date(2016, 1, 15),
+        by=world.users.finance,
+    )
     # Headroom £160,000, plus the milestone's own £40,000: at most £200,000.
     response = officer.post(edit_url(milestone), valid(world, title=milestone.title, payment_amount="200000.01"))
     assert "at most £200,000.00" in response.content.decode()
     milestone.refresh_from_db()
     assert milestone.payment_amount == Decimal("40000.00")
-    assert officer.post(edit_url(milestone), valid(world, title=milestone.title, payment_amount="200000.00")).status_code == 302
+    assert (
+        officer.post(edit_url(milestone), valid(world, title=milestone.title, payment_amount="200000.00")).status_code
+        == 302
+    )
     milestone.refresh_from_db()
     assert milestone.payment_amount == Decimal("200000.00")
     world.allocations["GB-LAE-HRW"].balance.refresh_from_db()
@@ -229,8 +262,14 @@ def test_raising_a_planned_payment_counts_its_own_commitment_once(officer, world
 
 
 def test_moving_a_payment_to_another_allocation_frees_the_first(officer, world):
-    second = save_allocation(grant=world.grant, recipient=world.harrow, financial_year=FinancialYear(2016),
-                             resource=Decimal("50000"), capital=Decimal("0"), by=world.users.officer)
+    second = save_allocation(
+        grant=world.grant,
+        recipient=world.harrow,
+        financial_year=FinancialYear(2016),
+        resource=Decimal("50000"),
+        capital=Decimal("0"),
+        by=world.users.officer,
+    )
     milestone = world.harrow_milestone
     data = valid(world, title=milestone.title, payment_amount="40000.00", allocation=second.pk)
     assert officer.post(edit_url(milestone), data).status_code == 302

@@ -24,12 +24,16 @@ def history(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     milestone = world.derbyshire_milestone
     submit_milestone(
-        milestone=milestone, by=world.users.derbyshire, narrative="The unit opened in September.",
+        milestone=milestone,
+        by=world.users.derbyshire,
+        narrative="The unit opened in September.",
         files=[SimpleUploadedFile("opening-report.pdf", PDF)],
     )
     review_milestone(milestone=milestone, by=world.users.officer, decision="returned", reason="Add the staff list")
     submit_milestone(
-        milestone=milestone, by=world.users.derbyshire, narrative="Staff list attached.",
+        milestone=milestone,
+        by=world.users.derbyshire,
+        narrative="Staff list attached.",
         files=[SimpleUploadedFile("staff.pdf", PDF), SimpleUploadedFile("rota.csv", b"name,day\nA,Mon\n")],
     )
     review_milestone(milestone=milestone, by=world.users.admin, decision="accepted")
@@ -93,7 +97,10 @@ def test_the_review_form_is_only_for_officers_and_only_when_submitted(client, wo
 
 def test_an_overdue_milestone_is_marked(client, world):
     client.force_login(world.users.harrow)
-    assert '<strong class="govuk-tag govuk-tag--red">Overdue</strong>' in client.get(url(world.harrow_milestone)).content.decode()
+    assert (
+        '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+        in client.get(url(world.harrow_milestone)).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -121,7 +128,9 @@ def test_the_number_of_queries_does_not_grow_with_submissions(client, history, d
     )
     for n in range(6):
         submit_milestone(
-            milestone=milestone, by=history.users.harrow, narrative=f"Try {n}",
+            milestone=milestone,
+            by=history.users.harrow,
+            narrative=f"Try {n}",
             files=[SimpleUploadedFile(f"f{n}.pdf", PDF), SimpleUploadedFile(f"g{n}.pdf", PDF)],
         )
         review_milestone(milestone=milestone, by=history.users.officer, decision="returned", reason=f"Again {n}")

@@ -41,7 +41,11 @@ def test_an_officer_accepts(officer, world, submitted):
     response = officer.post(url(submitted), {"decision": "accepted", "reason": ""})
     assert response.status_code == 302 and response["Location"] == page_url(submitted)
     review = MilestoneReview.objects.get()
-    assert (review.decision, review.reviewed_by, review.submission.milestone) == ("accepted", world.users.officer, submitted)
+    assert (review.decision, review.reviewed_by, review.submission.milestone) == (
+        "accepted",
+        world.users.officer,
+        submitted,
+    )
     submitted.refresh_from_db()
     assert submitted.status == Milestone.Status.ACCEPTED
     page = officer.get(page_url(submitted)).content.decode()
@@ -106,4 +110,9 @@ def test_only_officers_review(client, world, submitted, persona):
 
 
 def test_an_unknown_milestone_is_not_found(officer, world):
-    assert officer.post(reverse("projects:milestone-review", kwargs={"milestone_pk": 999999}), {"decision": "accepted"}).status_code == 404
+    assert (
+        officer.post(
+            reverse("projects:milestone-review", kwargs={"milestone_pk": 999999}), {"decision": "accepted"}
+        ).status_code
+        == 404
+    )

@@ -54,10 +54,13 @@ def test_the_form_accepts_several_files(harrow, world):
 
 
 def test_a_recipient_submits_evidence_with_files(harrow, world, media):
-    response = harrow.post(url(world.harrow_milestone), {
-        "narrative": "All eight posts are filled.",
-        "files": [SimpleUploadedFile("contracts.pdf", PDF), SimpleUploadedFile("Team photo.PNG", PNG)],
-    })
+    response = harrow.post(
+        url(world.harrow_milestone),
+        {
+            "narrative": "All eight posts are filled.",
+            "files": [SimpleUploadedFile("contracts.pdf", PDF), SimpleUploadedFile("Team photo.PNG", PNG)],
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == page_url(world.harrow_milestone)
     submission = MilestoneSubmission.objects.get()
@@ -65,7 +68,8 @@ def test_a_recipient_submits_evidence_with_files(harrow, world, media):
     assert submission.narrative == "All eight posts are filled."
     files = list(submission.evidence_files.order_by("pk"))
     assert [(f.original_name, f.content_type, f.size_bytes) for f in files] == [
-        ("contracts.pdf", "application/pdf", len(PDF)), ("Team_photo.PNG", "image/png", len(PNG)),
+        ("contracts.pdf", "application/pdf", len(PDF)),
+        ("Team_photo.PNG", "image/png", len(PNG)),
     ]
     assert len(stored_files(media)) == 2
     assert files[0].file.read() == PDF
@@ -88,18 +92,31 @@ def test_files_are_optional(harrow, world, media):
 @pytest.mark.parametrize(
     "files, message",
     [
-        ([("report.pdf", b"This is only some text, not a PDF")], "The selected file report.pdf is not what its name says"),
-        ([("page.pdf", b"<html><script>alert(1)</script></html>")], "The selected file page.pdf is not what its name says"),
+        (
+            [("report.pdf", b"This is only some text, not a PDF")],
+            "The selected file report.pdf is not what its name says",
+        ),
+        (
+            [("page.pdf", b"<html><script>alert(1)</script></html>")],
+            "The selected file page.pdf is not what its name says",
+        ),
         ([("empty.pdf", b"")], "The selected file empty.pdf is empty"),
-        ([("tool.exe", b"MZ\x90\x00")], "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file"),
+        (
+            [("tool.exe", b"MZ\x90\x00")],
+            "The selected file must be a PDF, Word, Excel, OpenDocument, CSV, PNG or JPEG file",
+        ),
         ([("good.pdf", PDF), ("bad.png", PDF)], "The selected file bad.png is not what its name says"),
         ([(f"file{n}.pdf", PDF) for n in range(11)], "Upload no more than 10 files at once"),
     ],
 )
 def test_bad_files_get_a_clear_message_and_write_nothing(harrow, world, media, files, message):
-    response = harrow.post(url(world.harrow_milestone), {
-        "narrative": "Here it is", "files": [SimpleUploadedFile(name, content) for name, content in files],
-    })
+    response = harrow.post(
+        url(world.harrow_milestone),
+        {
+            "narrative": "Here it is",
+            "files": [SimpleUploadedFile(name, content) for name, content in files],
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
     assert f'<a href="#id_files">{message}' in page
@@ -111,18 +128,25 @@ def test_bad_files_get_a_clear_message_and_write_nothing(harrow, world, media, f
 def test_an_oversize_file_is_refused(harrow, world, media, settings):
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
     big = PDF + b"0" * (1024 * 1024)
-    response = harrow.post(url(world.harrow_milestone), {"narrative": "Big", "files": [SimpleUploadedFile("big.pdf", big)]})
+    response = harrow.post(
+        url(world.harrow_milestone), {"narrative": "Big", "files": [SimpleUploadedFile("big.pdf", big)]}
+    )
     assert "The selected file must be smaller than 1MB" in response.content.decode()
     assert_nothing_written(world, media)
 
 
 @pytest.mark.parametrize(
     "narrative, message",
-    [("", "Describe what was delivered"), ("   ", "Describe what was delivered"),
-     ("x" * 10001, "What was delivered must be 10,000 characters or fewer")],
+    [
+        ("", "Describe what was delivered"),
+        ("   ", "Describe what was delivered"),
+        ("x" * 10001, "What was delivered must be 10,000 characters or fewer"),
+    ],
 )
 def test_a_narrative_is_required(harrow, world, media, narrative, message):
-    response = harrow.post(url(world.harrow_milestone), {"narrative": narrative, "files": [SimpleUploadedFile("a.pdf", PDF)]})
+    response = harrow.post(
+        url(world.harrow_milestone), {"narrative": narrative, "files": [SimpleUploadedFile("a.pdf", PDF)]}
+    )
     assert f'<a href="#id_narrative">{message}</a>' in response.content.decode()
     assert_nothing_written(world, media)
 
@@ -134,7 +158,9 @@ def test_a_file_already_stored_is_removed_when_the_submission_fails(harrow, worl
     monkeypatch.setattr(Milestone, "set_status", fail)
     with pytest.raises(RuntimeError):
         submit_milestone(
-            milestone=world.harrow_milestone, by=world.users.harrow, narrative="Done",
+            milestone=world.harrow_milestone,
+            by=world.users.harrow,
+            narrative="Done",
             files=[SimpleUploadedFile("a.pdf", PDF)],
         )
     assert_nothing_written(world, media)
@@ -146,11 +172,13 @@ def test_after_a_return_the_recipient_sees_the_reason_and_submits_again(harrow, 
         milestone=world.harrow_milestone, by=world.users.officer, decision="returned", reason="Attach the contracts"
     )
     page = harrow.get(page_url(world.harrow_milestone)).content.decode()
-    banner = page[page.index('class="govuk-notification-banner"'):]
+    banner = page[page.index('class="govuk-notification-banner"') :]
     assert "Officer Tester returned the evidence on" in banner
-    assert "Attach the contracts" in banner[:banner.index("</div>\n    </div>")]
+    assert "Attach the contracts" in banner[: banner.index("</div>\n    </div>")]
     assert "Submit the evidence again" in page
-    response = harrow.post(url(world.harrow_milestone), {"narrative": "Second try", "files": [SimpleUploadedFile("c.pdf", PDF)]})
+    response = harrow.post(
+        url(world.harrow_milestone), {"narrative": "Second try", "files": [SimpleUploadedFile("c.pdf", PDF)]}
+    )
     assert response.status_code == 302
     assert MilestoneSubmission.objects.filter(milestone=world.harrow_milestone).count() == 2
     world.harrow_milestone.refresh_from_db()
@@ -160,7 +188,9 @@ def test_after_a_return_the_recipient_sees_the_reason_and_submits_again(harrow, 
 
 def test_a_submitted_milestone_cannot_be_submitted_again(harrow, world, media):
     submit_milestone(milestone=world.harrow_milestone, by=world.users.harrow, narrative="First")
-    response = harrow.post(url(world.harrow_milestone), {"narrative": "Again", "files": [SimpleUploadedFile("a.pdf", PDF)]})
+    response = harrow.post(
+        url(world.harrow_milestone), {"narrative": "Again", "files": [SimpleUploadedFile("a.pdf", PDF)]}
+    )
     assert response.status_code == 200
     assert "This milestone is submitted and cannot be submitted now" in response.content.decode()
     assert MilestoneSubmission.objects.count() == 1

@@ -27,9 +27,14 @@ def test_the_lead_and_existing_partners_are_not_offered(officer, world):
 
 
 def test_an_officer_adds_a_partner(officer, world):
-    response = officer.post(url(world.project), {
-        "organisation": world.kent.pk, "role": "delivery_partner", "joined_on": "01/06/2015",
-    })
+    response = officer.post(
+        url(world.project),
+        {
+            "organisation": world.kent.pk,
+            "role": "delivery_partner",
+            "joined_on": "01/06/2015",
+        },
+    )
     assert response.status_code == 302
     partner = ProjectPartner.objects.get(project=world.project, organisation=world.kent)
     assert (partner.role, partner.joined_on) == ("delivery_partner", dt.date(2015, 6, 1))
@@ -41,18 +46,33 @@ def test_an_officer_adds_a_partner(officer, world):
     "data, field, message",
     [
         ({"role": "partner_authority"}, "organisation", "Choose the organisation"),
-        ({"organisation": "harrow", "role": "partner_authority"}, "organisation",
-         "Choose an organisation that is not already part of this project"),
-        ({"organisation": "morning_lane", "role": "partner_authority"}, "organisation",
-         "Choose an organisation that is not already part of this project"),
+        (
+            {"organisation": "harrow", "role": "partner_authority"},
+            "organisation",
+            "Choose an organisation that is not already part of this project",
+        ),
+        (
+            {"organisation": "morning_lane", "role": "partner_authority"},
+            "organisation",
+            "Choose an organisation that is not already part of this project",
+        ),
         ({"organisation": "kent"}, "role", "Choose the organisation&#x27;s role in the project"),
         ({"organisation": "kent", "role": "boss"}, "role", "Select a valid choice"),
-        ({"organisation": "kent", "role": "delivery_partner", "joined_on": "32/01/2015"}, "joined_on",
-         "The date it joined must be a real date"),
-        ({"organisation": "kent", "role": "delivery_partner", "joined_on-day": "1", "joined_on-year": "2015"},
-         "joined_on", "The date it joined must include a month"),
-        ({"organisation": "kent", "role": "delivery_partner", "joined_on": "1/1/2999"}, "joined_on",
-         "The date it joined must be today or in the past"),
+        (
+            {"organisation": "kent", "role": "delivery_partner", "joined_on": "32/01/2015"},
+            "joined_on",
+            "The date it joined must be a real date",
+        ),
+        (
+            {"organisation": "kent", "role": "delivery_partner", "joined_on-day": "1", "joined_on-year": "2015"},
+            "joined_on",
+            "The date it joined must include a month",
+        ),
+        (
+            {"organisation": "kent", "role": "delivery_partner", "joined_on": "1/1/2999"},
+            "joined_on",
+            "The date it joined must be today or in the past",
+        ),
     ],
 )
 def test_bad_input_adds_nothing(officer, world, data, field, message):
@@ -69,5 +89,7 @@ def test_bad_input_adds_nothing(officer, world, data, field, message):
 def test_other_roles_cannot_add_partners(client, world, persona):
     client.force_login(getattr(world.users, persona))
     assert client.get(url(world.project)).status_code == 403
-    assert client.post(url(world.project), {"organisation": world.kent.pk, "role": "delivery_partner"}).status_code == 403
+    assert (
+        client.post(url(world.project), {"organisation": world.kent.pk, "role": "delivery_partner"}).status_code == 403
+    )
     assert not ProjectPartner.objects.filter(organisation=world.kent).exists()

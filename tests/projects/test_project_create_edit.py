@@ -16,9 +16,16 @@ def edit_url(project):
 
 def valid(world, **changes):
     data = {
-        "title": "Family Safeguarding", "reference": "R2-01", "summary": "Hertfordshire's model, extended.",
-        "programme": world.programme.pk, "lead_organisation": world.kent.pk, "themes": [world.theme.pk],
-        "start_date": "2017-04-01", "end_date": "31/03/2019", "rag": "green", "rag_reason": "On track",
+        "title": "Family Safeguarding",
+        "reference": "R2-01",
+        "summary": "Hertfordshire's model, extended.",
+        "programme": world.programme.pk,
+        "lead_organisation": world.kent.pk,
+        "themes": [world.theme.pk],
+        "start_date": "2017-04-01",
+        "end_date": "31/03/2019",
+        "rag": "green",
+        "rag_reason": "On track",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -33,9 +40,14 @@ def officer(client, world):
 def test_the_form_page_has_a_back_link_and_visible_labels(officer, world):
     page = officer.get(CREATE).content.decode()
     assert f'<a href="{reverse("projects:list")}" class="govuk-back-link">Back</a>' in page
-    for field, label in (("title", "Title"), ("reference", "Reference"), ("summary", "Summary"),
-                         ("programme", "Programme"), ("lead_organisation", "Lead organisation"),
-                         ("rag_reason", "Reason for the RAG rating")):
+    for field, label in (
+        ("title", "Title"),
+        ("reference", "Reference"),
+        ("summary", "Summary"),
+        ("programme", "Programme"),
+        ("lead_organisation", "Lead organisation"),
+        ("rag_reason", "Reason for the RAG rating"),
+    ):
         assert f'<label class="govuk-label" for="id_{field}">{label}</label>' in page
     for field, legend in (("start_date", "Start date"), ("end_date", "End date")):
         assert f'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">{legend}</legend>' in page
@@ -88,8 +100,13 @@ def test_an_empty_form_names_every_missing_field(officer, world):
     before = Project.objects.count()
     page = officer.post(CREATE, {}).content.decode()
     for message in (
-        "Enter the project&#x27;s title", "Enter the project&#x27;s reference", "Enter a summary of the project",
-        "Choose the programme", "Choose the lead organisation", "Enter the start date", "Enter the end date",
+        "Enter the project&#x27;s title",
+        "Enter the project&#x27;s reference",
+        "Enter a summary of the project",
+        "Choose the programme",
+        "Choose the lead organisation",
+        "Enter the start date",
+        "Enter the end date",
     ):
         assert message in page, message
     assert page.startswith("<!DOCTYPE html>") and "<title>Error: Add a project" in page
@@ -137,10 +154,18 @@ def test_an_officer_edits_a_project(officer, world):
     page = officer.get(edit_url(project)).content.decode()
     assert 'value="Reclaiming Social Work"' in page
     assert f'<a href="{reverse("projects:detail", kwargs={"project_pk": project.pk})}" class="govuk-back-link">' in page
-    response = officer.post(edit_url(project), valid(
-        world, title="Reclaiming Social Work (revised)", reference="R1-01", lead_organisation=world.morning_lane.pk,
-        themes=None, rag="red", rag_reason="Two councils have left",
-    ))
+    response = officer.post(
+        edit_url(project),
+        valid(
+            world,
+            title="Reclaiming Social Work (revised)",
+            reference="R1-01",
+            lead_organisation=world.morning_lane.pk,
+            themes=None,
+            rag="red",
+            rag_reason="Two councils have left",
+        ),
+    )
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.title == "Reclaiming Social Work (revised)"
@@ -152,15 +177,23 @@ def test_an_officer_edits_a_project(officer, world):
 
 def test_saving_without_touching_the_rating_keeps_its_date(officer, world):
     project = world.project
-    data = valid(world, reference="R1-01", lead_organisation=world.morning_lane.pk, rag="amber",
-                 rag_reason="Recruitment is slow", title="New title")
+    data = valid(
+        world,
+        reference="R1-01",
+        lead_organisation=world.morning_lane.pk,
+        rag="amber",
+        rag_reason="Recruitment is slow",
+        title="New title",
+    )
     assert officer.post(edit_url(project), data).status_code == 302
     project.refresh_from_db()
     assert project.title == "New title" and project.rag_updated_at is None
 
 
 def test_a_partner_cannot_also_be_the_lead(officer, world):
-    page = officer.post(edit_url(world.project), valid(world, reference="R1-01", lead_organisation=world.harrow.pk)).content.decode()
+    page = officer.post(
+        edit_url(world.project), valid(world, reference="R1-01", lead_organisation=world.harrow.pk)
+    ).content.decode()
     assert "London Borough of Harrow is a partner of this project, so it cannot also be its lead" in page
     world.project.refresh_from_db()
     assert world.project.lead_organisation == world.morning_lane

@@ -28,11 +28,13 @@ def url(project):
 def part(page, start, end):
     """The page between two markers, e.g. one section."""
     begin = page.index(start)
-    return page[begin:page.index(end, begin)]
+    return page[begin : page.index(end, begin)]
 
 
 def activity(page):
-    return re.findall(r'<tr class="govuk-table__row app-activity">.*?</tr>', part(page, 'id="activity"', "</main>"), re.S)
+    return re.findall(
+        r'<tr class="govuk-table__row app-activity">.*?</tr>', part(page, 'id="activity"', "</main>"), re.S
+    )
 
 
 @pytest.fixture
@@ -44,11 +46,16 @@ def busy(world, settings, tmp_path):
     world.project.set_status(Project.Status.CLOSING, by=officer, reason="Winding down")
     world.grant.set_status(Grant.Status.ACTIVE, by=officer)
     save_allocation(
-        grant=world.grant, recipient=world.derbyshire, financial_year=FinancialYear(2016),
-        resource=Decimal("10000.00"), capital=Decimal("2500.25"),
+        grant=world.grant,
+        recipient=world.derbyshire,
+        financial_year=FinancialYear(2016),
+        resource=Decimal("10000.00"),
+        capital=Decimal("2500.25"),
     )
     submit_milestone(
-        milestone=world.derbyshire_milestone, by=world.users.derbyshire, narrative="Derbyshire unit running",
+        milestone=world.derbyshire_milestone,
+        by=world.users.derbyshire,
+        narrative="Derbyshire unit running",
         files=[SimpleUploadedFile("derbyshire-evidence.pdf", b"%PDF-1.4\nDerbyshire\n")],
     )
     review_milestone(
@@ -59,8 +66,12 @@ def busy(world, settings, tmp_path):
     pay_milestone(milestone=world.harrow_milestone, paid_on=PAID_ON, by=finance)
     record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("20000.00"), paid_on=PAID_ON, by=finance)
     record_recovery(
-        allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("1000.00"), paid_on=PAID_ON, by=finance,
-        reason="Overpaid", recovery_reason="overpayment",
+        allocation=world.allocations["GB-LAE-HRW"],
+        amount=Decimal("1000.00"),
+        paid_on=PAID_ON,
+        by=finance,
+        reason="Overpaid",
+        recovery_reason="overpayment",
     )
     SpendReturn.objects.create(
         allocation=world.allocations["GB-LAE-HRW"], quarter=1, spent=Decimal("5000.55"), forecast=Decimal("0")
@@ -108,7 +119,12 @@ def test_each_grants_money_for_those_who_see_all_of_it(client, busy):
     row = part(grants, "Reclaiming Social Work</a>", "</tr>")
     # Awarded, then allocated, net paid, committed, headroom and spent, from the kept balances.
     assert re.findall(r"£[\d,.]+", row) == [
-        "£1,000,000.00", "£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"
+        "£1,000,000.00",
+        "£712,500.25",
+        "£59,000.00",
+        "£50,000.00",
+        "£602,500.25",
+        "£12,000.55",
     ]
     # A partner sees the award, but not the grant's money beyond its own.
     client.force_login(busy.users.harrow)
@@ -123,7 +139,9 @@ def test_allocations_by_recipient_and_year_with_totals(client, busy):
     headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table)
     assert headers == ["Recipient", "2015-16", "2016-17", "Total"]
     derbyshire = part(table, "Derbyshire County Council</th>", "</tr>")
-    cells = re.findall(r"(£[\d,.]+) \s*<br><span class=\"govuk-body-s\">Resource (£[\d,.]+)<br>Capital (£[\d,.]+)", derbyshire)
+    cells = re.findall(
+        r"(£[\d,.]+) \s*<br><span class=\"govuk-body-s\">Resource (£[\d,.]+)<br>Capital (£[\d,.]+)", derbyshire
+    )
     assert cells == [
         ("£300,000.00", "£300,000.00", "£0.00"),
         ("£12,500.25", "£10,000.00", "£2,500.25"),
@@ -142,8 +160,12 @@ def test_money_by_recipient_and_payments_with_recoveries_negative(client, busy):
     glossary = reverse("money-glossary")
     headers = re.findall(r'<th scope="col"[^>]*>(?:<a [^>]*href="([^"]+)">)?([^<]+)', table)
     assert headers == [
-        ("", "Recipient"), (f"{glossary}#allocated", "Allocated"), (f"{glossary}#net-paid", "Net paid"),
-        (f"{glossary}#committed", "Committed"), (f"{glossary}#headroom", "Headroom"), (f"{glossary}#spent", "Spent"),
+        ("", "Recipient"),
+        (f"{glossary}#allocated", "Allocated"),
+        (f"{glossary}#net-paid", "Net paid"),
+        (f"{glossary}#committed", "Committed"),
+        (f"{glossary}#headroom", "Headroom"),
+        (f"{glossary}#spent", "Spent"),
     ]
     # Allocated, net paid, committed, headroom, spent. Harrow's milestone is paid, so nothing is committed;
     # its £1,000 recovered is held, so headroom is £300,000 - £39,000 - £1,000.
@@ -152,17 +174,24 @@ def test_money_by_recipient_and_payments_with_recoveries_negative(client, busy):
     # Derbyshire's returned milestone still commits its £50,000.
     derbyshire = part(table, "Derbyshire County Council</th>", "</tr>")
     assert re.findall(r"£[\d,.]+", derbyshire) == [
-        "£312,500.25", "£20,000.00", "£50,000.00", "£242,500.25", "£7,000.00"
+        "£312,500.25",
+        "£20,000.00",
+        "£50,000.00",
+        "£242,500.25",
+        "£7,000.00",
     ]
     totals = part(table, ">Total</th>", "</tr>")
     assert re.findall(r"£[\d,.]+", totals) == ["£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"]
     figures = money.totals(Allocation.objects.filter(grant__project=busy.project))
-    assert [f"£{value:,.2f}" for value in (
-        figures.allocated, figures.net_paid, figures.committed, figures.headroom, figures.spent
-    )] == re.findall(r"£[\d,.]+", totals)
+    assert [
+        f"£{value:,.2f}"
+        for value in (figures.allocated, figures.net_paid, figures.committed, figures.headroom, figures.spent)
+    ] == re.findall(r"£[\d,.]+", totals)
 
     payments = part(page, 'id="payments"', "</table>")
-    harrow_payment = r"London Borough of Harrow</td>\s*<td[^>]*>Payment</td>\s*<td[^>]*><a [^>]*>Harrow unit recruited</a>"
+    harrow_payment = (
+        r"London Borough of Harrow</td>\s*<td[^>]*>Payment</td>\s*<td[^>]*><a [^>]*>Harrow unit recruited</a>"
+    )
     assert re.search(harrow_payment + r"</td>\s*<td[^>]*>£40,000.00", payments)
     assert re.search(r"Recovery</td>\s*<td[^>]*></td>\s*<td[^>]*>-£1,000.00", payments)
     assert "£20,000.00" in payments
@@ -216,18 +245,23 @@ def test_a_partner_sees_the_summary_but_only_its_own_money_milestones_and_activi
     assert "Recruitment is slow" in page  # the summary
     assert "£1,000,000.00" in part(page, 'id="grants"', "</table>")
     assert "Derbyshire County Council" in part(page, 'id="partners"', "</table>")
-    after_partners = page[page.index('id="grants"'):]
+    after_partners = page[page.index('id="grants"') :]
     assert "Derbyshire" not in after_partners
     assert "Family breakdown unit running" not in page
     assert "derbyshire-evidence.pdf" not in page and "caseload" not in page
     allocations = part(page, 'id="allocations"', "</table>")
     assert re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', allocations) == [
-        "London Borough of Harrow", "Total"
+        "London Borough of Harrow",
+        "Total",
     ]
     assert "2016-17" not in allocations  # that year has only Derbyshire's money
     totals = part(page, 'id="money"', "</table>")
     assert re.findall(r"£[\d,.]+", part(totals, ">Total</th>", "</tr>")) == [
-        "£300,000.00", "£39,000.00", "£0.00", "£260,000.00", "£5,000.55"
+        "£300,000.00",
+        "£39,000.00",
+        "£0.00",
+        "£260,000.00",
+        "£5,000.55",
     ]
     texts = [re.sub(r"<[^>]+>|\s+", " ", row).strip() for row in activity(page)]
     assert len(texts) == 6
@@ -242,7 +276,11 @@ def test_the_lead_sees_all_of_its_project(client, busy):
     assert "only your own organisation" not in page
     assert "Family breakdown unit running" in page and "Harrow unit recruited" in page
     assert re.findall(r"£[\d,.]+", part(part(page, 'id="money"', "</table>"), ">Total</th>", "</tr>")) == [
-        "£712,500.25", "£59,000.00", "£50,000.00", "£602,500.25", "£12,000.55"
+        "£712,500.25",
+        "£59,000.00",
+        "£50,000.00",
+        "£602,500.25",
+        "£12,000.55",
     ]
     assert len(activity(page)) == 9
     assert reverse("projects:edit", kwargs={"project_pk": busy.project.pk}) not in page
@@ -307,16 +345,23 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, busy, django_asse
     few = count_queries(client, busy.project)
     for n in range(8):
         milestone = Milestone.objects.create(
-            project=busy.project, organisation=busy.harrow, title=f"Extra {n}", due_date=dt.date(2016, 1, 1),
-            payment_amount=Decimal("100.00"), allocation=busy.allocations["GB-LAE-HRW"],
+            project=busy.project,
+            organisation=busy.harrow,
+            title=f"Extra {n}",
+            due_date=dt.date(2016, 1, 1),
+            payment_amount=Decimal("100.00"),
+            allocation=busy.allocations["GB-LAE-HRW"],
         )
         milestone.record_initial_status(by=busy.users.officer)
         submit_milestone(milestone=milestone, by=busy.users.harrow, narrative="Done")
         review_milestone(milestone=milestone, by=busy.users.officer, decision="accepted")
         pay_milestone(milestone=milestone, paid_on=PAID_ON, by=busy.users.finance)
         save_allocation(
-            grant=busy.grant, recipient=busy.harrow, financial_year=FinancialYear(2017 + n),
-            resource=Decimal("1.00"), capital=Decimal("0"),
+            grant=busy.grant,
+            recipient=busy.harrow,
+            financial_year=FinancialYear(2017 + n),
+            resource=Decimal("1.00"),
+            capital=Decimal("0"),
         )
     assert count_queries(client, busy.project) == few
     with django_assert_max_num_queries(25):

@@ -21,24 +21,35 @@ def make_projects(world, count, start=100):
     made = []
     for n in range(start, start + count):
         project = Project.objects.create(
-            programme=world.programme, reference=f"X-{n:03d}", title=f"Generated project {n}", summary="Made for a test",
+            programme=world.programme,
+            reference=f"X-{n:03d}",
+            title=f"Generated project {n}",
+            summary="Made for a test",
             lead_organisation=world.kent if n % 2 else world.morning_lane,
-            start_date=dt.date(2015, 1, 1), end_date=dt.date(2016, 1, 1),
+            start_date=dt.date(2015, 1, 1),
+            end_date=dt.date(2016, 1, 1),
         )
         project.themes.add(theme)
         ProjectPartner.objects.create(project=project, organisation=world.derbyshire, role="partner_authority")
         Grant.objects.create(
-            project=project, round=world.round, recipient=project.lead_organisation, title=f"Grant {n}",
-            amount_awarded=Decimal(n), award_date=dt.date(2015, 1, 5),
-            planned_start=dt.date(2015, 1, 1), planned_end=dt.date(2016, 1, 1),
+            project=project,
+            round=world.round,
+            recipient=project.lead_organisation,
+            title=f"Grant {n}",
+            amount_awarded=Decimal(n),
+            award_date=dt.date(2015, 1, 5),
+            planned_start=dt.date(2015, 1, 1),
+            planned_end=dt.date(2016, 1, 1),
         )
         made.append(project)
     return made
 
 
 def rows(page):
-    body = page[page.index('<tbody class="govuk-table__body">'):page.index("</tbody>")]
-    return re.findall(r'<td class="govuk-table__cell"><a class="govuk-link" href="/projects/\d+/">([^<]+)</a></td>\s*<td', body)
+    body = page[page.index('<tbody class="govuk-table__body">') : page.index("</tbody>")]
+    return re.findall(
+        r'<td class="govuk-table__cell"><a class="govuk-link" href="/projects/\d+/">([^<]+)</a></td>\s*<td', body
+    )
 
 
 @pytest.fixture
@@ -72,7 +83,10 @@ def test_the_table_is_a_govuk_table_with_sortable_headers(officer, world):
     page = officer.get(URL).content.decode()
     assert '<table class="govuk-table">' in page
     assert '<thead class="govuk-table__head">' in page
-    assert re.search(r'<th scope="col" class="govuk-table__header[^"]*" aria-sort="ascending">\s*<a [^>]*href="\?sort=-reference"', page)
+    assert re.search(
+        r'<th scope="col" class="govuk-table__header[^"]*" aria-sort="ascending">\s*<a [^>]*href="\?sort=-reference"',
+        page,
+    )
     assert re.search(r'aria-sort="none">\s*<a [^>]*href="\?sort=awarded_total"', page)
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">£1,000,000.00' in page
     assert '<strong class="govuk-tag govuk-tag--orange">Amber</strong>' in page
@@ -84,7 +98,13 @@ def test_sorting_by_awarded_total_both_ways(officer, world):
     page = officer.get(URL, {"sort": "-awarded_total"}).content.decode()
     assert rows(page) == ["R1-01", "R1-02", "X-102", "X-101", "X-100"]
     assert re.search(r'aria-sort="descending">\s*<a [^>]*href="\?sort=awarded_total"', page)
-    assert rows(officer.get(URL, {"sort": "awarded_total"}).content.decode()) == ["X-100", "X-101", "X-102", "R1-02", "R1-01"]
+    assert rows(officer.get(URL, {"sort": "awarded_total"}).content.decode()) == [
+        "X-100",
+        "X-101",
+        "X-102",
+        "R1-02",
+        "R1-01",
+    ]
 
 
 def test_sorting_by_lead_title_status_and_rag(officer, world):
@@ -103,13 +123,22 @@ def test_an_unknown_sort_is_ignored(officer, world):
 
 def test_the_awarded_total_sums_every_grant_and_is_not_multiplied_by_filters(officer, world):
     round_2 = Round.objects.create(
-        programme=world.programme, number=2, name="Round 2", budget=Decimal("36000000"),
-        start_date=dt.date(2017, 1, 1), end_date=dt.date(2018, 3, 31),
+        programme=world.programme,
+        number=2,
+        name="Round 2",
+        budget=Decimal("36000000"),
+        start_date=dt.date(2017, 1, 1),
+        end_date=dt.date(2018, 3, 31),
     )
     Grant.objects.create(
-        project=world.project, round=round_2, recipient=world.morning_lane, title="Scale-up",
-        amount_awarded=Decimal("250000.50"), award_date=dt.date(2017, 2, 1),
-        planned_start=dt.date(2017, 2, 1), planned_end=dt.date(2018, 3, 31),
+        project=world.project,
+        round=round_2,
+        recipient=world.morning_lane,
+        title="Scale-up",
+        amount_awarded=Decimal("250000.50"),
+        award_date=dt.date(2017, 2, 1),
+        planned_start=dt.date(2017, 2, 1),
+        planned_end=dt.date(2018, 3, 31),
     )
     for params in ({}, {"round": round_2.pk}, {"partner": world.harrow.pk}, {"theme": world.theme.pk}):
         page = officer.get(URL, params).content.decode()
@@ -146,9 +175,9 @@ def test_filters_by_organisation_theme_and_round(officer, world):
     assert rows(officer.get(URL, {"partner": world.harrow.pk}).content.decode()) == ["R1-01"]
     assert rows(officer.get(URL, {"partner": world.derbyshire.pk}).content.decode()) == ["R1-01", "X-100", "X-101"]
     assert rows(officer.get(URL, {"theme": world.theme.pk}).content.decode()) == ["R1-01"]
-    assert rows(officer.get(URL, {"round": world.round.pk, "lead_organisation": world.morning_lane.pk}).content.decode()) == [
-        "R1-01", "X-100"
-    ]
+    assert rows(
+        officer.get(URL, {"round": world.round.pk, "lead_organisation": world.morning_lane.pk}).content.decode()
+    ) == ["R1-01", "X-100"]
 
 
 def test_the_filter_form_is_govuk_styled_and_keeps_its_values(officer, world):

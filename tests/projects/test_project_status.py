@@ -37,7 +37,10 @@ def test_an_officer_changes_the_status_with_a_reason(officer, world):
     assert world.project.status == Project.Status.CLOSING
     change = ProjectStatusChange.objects.get(project=world.project)
     assert (change.old_status, change.new_status, change.reason, change.changed_by) == (
-        "active", "closing", "Final year", world.users.officer
+        "active",
+        "closing",
+        "Final year",
+        world.users.officer,
     )
     page = officer.get(response["Location"]).content.decode()
     assert "Project R1-01 is now closing" in page
@@ -50,7 +53,11 @@ def test_an_officer_changes_the_status_with_a_reason(officer, world):
         ({"status": "closed", "reason": "Done"}, "status", "Choose one of the statuses listed"),
         ({"status": "", "reason": "Done"}, "status", "Choose the project&#x27;s new status"),
         ({"status": "closing", "reason": " "}, "reason", "Give the reason for the change"),
-        ({"status": "closing", "reason": "x" * 2001}, "reason", "Reason for the change must be 2,000 characters or fewer"),
+        (
+            {"status": "closing", "reason": "x" * 2001},
+            "reason",
+            "Reason for the change must be 2,000 characters or fewer",
+        ),
     ],
 )
 def test_bad_input_changes_nothing(officer, world, data, field, message):
@@ -111,9 +118,14 @@ def test_an_unsettled_project_does_not_close_and_the_page_says_why(officer, worl
 
 def test_an_unsettled_project_closes_with_a_recorded_exception(officer, world):
     _closing(world)
-    response = officer.post(url(world.project), {
-        "status": "closed", "reason": "Programme ended", "exception": "Harrow's unit was never recruited",
-    })
+    response = officer.post(
+        url(world.project),
+        {
+            "status": "closed",
+            "reason": "Programme ended",
+            "exception": "Harrow's unit was never recruited",
+        },
+    )
     assert response.status_code == 302
     world.project.refresh_from_db()
     assert world.project.status == Project.Status.CLOSED
@@ -128,7 +140,8 @@ def test_a_settled_project_closes_without_an_exception(officer, world):
     for allocation in world.allocations.values():
         refresh_balance(allocation.pk)
         user = {world.derbyshire.pk: world.users.derbyshire, world.harrow.pk: world.users.harrow}.get(
-            allocation.recipient_id, world.users.officer)
+            allocation.recipient_id, world.users.officer
+        )
         submit_spend_return(allocation=allocation, by=user, quarter=4, spent=Decimal("0"), forecast=Decimal("0"))
     response = officer.post(url(world.project), {"status": "closed", "reason": "All settled"})
     assert response.status_code == 302

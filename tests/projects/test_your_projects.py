@@ -16,14 +16,17 @@ URL = reverse("projects:yours")
 
 def section(page, caption):
     start = page.index(f">{caption}</caption>")
-    return page[start:page.index("</table>", start)]
+    return page[start : page.index("</table>", start)]
 
 
 def test_the_lead_sees_its_project_as_lead(client, world):
     client.force_login(world.users.morninglane)
     page = client.get(URL).content.decode()
     projects = section(page, "Projects your organisation takes part in")
-    assert re.search(r"R1-01 Reclaiming Social Work</a></td>\s*<td[^>]*>Morning Lane Associates</td>\s*<td[^>]*>Lead organisation</td>", projects)
+    assert re.search(
+        r"R1-01 Reclaiming Social Work</a></td>\s*<td[^>]*>Morning Lane Associates</td>\s*<td[^>]*>Lead organisation</td>",
+        projects,
+    )
     assert "R1-02" not in page
     # The lead delivers no milestone itself here: Derbyshire's and Harrow's are theirs to submit.
     to_do = section(page, "Milestones that need your evidence")
@@ -35,8 +38,14 @@ def test_a_partner_sees_its_role_and_only_its_own_milestones(client, world):
     client.force_login(world.users.harrow)
     page = client.get(URL).content.decode()
     projects = section(page, "Projects your organisation takes part in")
-    assert re.search(r"R1-01 Reclaiming Social Work</a></td>\s*<td[^>]*>Morning Lane Associates</td>\s*<td[^>]*>Partner authority</td>", projects)
-    assert re.search(r"R1-02 Kent family hubs</a></td>\s*<td[^>]*>Kent County Council</td>\s*<td[^>]*>Delivery partner</td>", projects)
+    assert re.search(
+        r"R1-01 Reclaiming Social Work</a></td>\s*<td[^>]*>Morning Lane Associates</td>\s*<td[^>]*>Partner authority</td>",
+        projects,
+    )
+    assert re.search(
+        r"R1-02 Kent family hubs</a></td>\s*<td[^>]*>Kent County Council</td>\s*<td[^>]*>Delivery partner</td>",
+        projects,
+    )
     to_do = section(page, "Milestones that need your evidence")
     assert "Harrow unit recruited" in to_do
     assert reverse("projects:milestone", kwargs={"milestone_pk": world.harrow_milestone.pk}) in to_do
@@ -48,11 +57,15 @@ def test_a_partner_sees_its_role_and_only_its_own_milestones(client, world):
 def test_returned_milestones_need_action_and_submitted_ones_wait(client, world):
     today = timezone.localdate()
     later = Milestone.objects.create(
-        project=world.project, organisation=world.harrow, title="Second Harrow milestone",
+        project=world.project,
+        organisation=world.harrow,
+        title="Second Harrow milestone",
         due_date=today + dt.timedelta(days=60),
     )
     submit_milestone(milestone=world.harrow_milestone, by=world.users.harrow, narrative="Recruited")
-    review_milestone(milestone=world.harrow_milestone, by=world.users.officer, decision="returned", reason="No contracts")
+    review_milestone(
+        milestone=world.harrow_milestone, by=world.users.officer, decision="returned", reason="No contracts"
+    )
     submit_milestone(milestone=later, by=world.users.harrow, narrative="Done early")
     client.force_login(world.users.harrow)
     page = client.get(URL).content.decode()

@@ -65,11 +65,15 @@ def make_authorities(count_per_type=4):
     authorities = []
     for type_number, authority_type in enumerate(GSS_ENTITY):
         for number in range(count_per_type):
-            authorities.append(Organisation(
-                name=f"Bulk {authority_type} Council {number}", kind=Organisation.Kind.LOCAL_AUTHORITY,
-                org_id=f"GB-LAE-B{type_number}{number:02d}", authority_type=authority_type,
-                gss_code=f"{GSS_ENTITY[authority_type]}99{type_number}{number:03d}",
-            ))
+            authorities.append(
+                Organisation(
+                    name=f"Bulk {authority_type} Council {number}",
+                    kind=Organisation.Kind.LOCAL_AUTHORITY,
+                    org_id=f"GB-LAE-B{type_number}{number:02d}",
+                    authority_type=authority_type,
+                    gss_code=f"{GSS_ENTITY[authority_type]}99{type_number}{number:03d}",
+                )
+            )
     return Organisation.objects.bulk_create(authorities)
 
 
@@ -85,37 +89,73 @@ def make_programme(world, grants=1000):
     )
     leads = [authorities[n % len(authorities)] if n % 4 == 0 else companies[n % len(companies)] for n in range(grants)]
     projects = Project.objects.bulk_create(
-        Project(programme=world.programme, reference=f"BULK-{n:05d}", title=f"Bulk project {n}",
-                summary=f"Summary of bulk project {n}.", lead_organisation=leads[n],
-                start_date=dt.date(2016, 4, 1), end_date=dt.date(2018, 3, 31), status=Project.Status.ACTIVE)
+        Project(
+            programme=world.programme,
+            reference=f"BULK-{n:05d}",
+            title=f"Bulk project {n}",
+            summary=f"Summary of bulk project {n}.",
+            lead_organisation=leads[n],
+            start_date=dt.date(2016, 4, 1),
+            end_date=dt.date(2018, 3, 31),
+            status=Project.Status.ACTIVE,
+        )
         for n in range(grants)
     )
     created = Grant.objects.bulk_create(
-        Grant(project=projects[n], round=world.round, recipient=leads[n], title=f"Bulk grant {n}",
-              description=f"Grant number {n}.", amount_awarded=Decimal(f"{100000 + n}.{n % 100:02d}"),
-              award_date=dt.date(2016, 3, 1), planned_start=dt.date(2016, 4, 1), planned_end=dt.date(2018, 3, 31),
-              publishable=n % 10 != 9)
+        Grant(
+            project=projects[n],
+            round=world.round,
+            recipient=leads[n],
+            title=f"Bulk grant {n}",
+            description=f"Grant number {n}.",
+            amount_awarded=Decimal(f"{100000 + n}.{n % 100:02d}"),
+            award_date=dt.date(2016, 3, 1),
+            planned_start=dt.date(2016, 4, 1),
+            planned_end=dt.date(2018, 3, 31),
+            publishable=n % 10 != 9,
+        )
         for n in range(grants)
     )
     partners = [authorities[(n + 3) % len(authorities)] for n in range(grants)]
     ProjectPartner.objects.bulk_create(
         ProjectPartner(project=projects[n], organisation=partners[n], role=ProjectPartner.Role.PARTNER_AUTHORITY)
-        for n in range(grants) if n % 2 == 0 and partners[n] != leads[n]
+        for n in range(grants)
+        if n % 2 == 0 and partners[n] != leads[n]
     )
     allocations = Allocation.objects.bulk_create(
-        [Allocation(grant=created[n], recipient=leads[n], financial_year=FinancialYear(2016),
-                    resource=Decimal("50000.00"))
-         for n in range(grants)]
-        + [Allocation(grant=created[n], recipient=partners[n], financial_year=FinancialYear(2016),
-                      resource=Decimal("40000.00"))
-           for n in range(grants) if n % 2 == 0 and partners[n] != leads[n]]
+        [
+            Allocation(
+                grant=created[n], recipient=leads[n], financial_year=FinancialYear(2016), resource=Decimal("50000.00")
+            )
+            for n in range(grants)
+        ]
+        + [
+            Allocation(
+                grant=created[n],
+                recipient=partners[n],
+                financial_year=FinancialYear(2016),
+                resource=Decimal("40000.00"),
+            )
+            for n in range(grants)
+            if n % 2 == 0 and partners[n] != leads[n]
+        ]
     )
     Payment.objects.bulk_create(
-        [Payment(allocation=allocation, amount=Decimal("1234.56"), paid_on=dt.date(2016, 6, 30))
-         for allocation in allocations[::3]]
-        + [Payment(allocation=allocation, kind=Payment.Kind.RECOVERY, amount=Decimal("0.01"),
-                   paid_on=dt.date(2016, 9, 30), recovery_reason=RecoveryReason.OVERPAYMENT, note="Overpaid")
-           for allocation in allocations[::21]]
+        [
+            Payment(allocation=allocation, amount=Decimal("1234.56"), paid_on=dt.date(2016, 6, 30))
+            for allocation in allocations[::3]
+        ]
+        + [
+            Payment(
+                allocation=allocation,
+                kind=Payment.Kind.RECOVERY,
+                amount=Decimal("0.01"),
+                paid_on=dt.date(2016, 9, 30),
+                recovery_reason=RecoveryReason.OVERPAYMENT,
+                note="Overpaid",
+            )
+            for allocation in allocations[::21]
+        ]
     )
     keep_balances(Allocation.objects.filter(grant__project__reference__startswith="BULK-"))
     return created
@@ -124,10 +164,14 @@ def make_programme(world, grants=1000):
 def keep_balances(allocations):
     """Balances for allocations whose rows were written in bulk, around the services, as the services would
     keep them: from the ledger sums reconciliation checks them against, in one query."""
-    AllocationBalance.objects.bulk_create([
-        AllocationBalance(allocation_id=row.pk, **{name: getattr(row, f"l_{name}") for name in money.BALANCE_FIELDS})
-        for row in reconciliation.balances_out_of_step(allocations)
-    ])
+    AllocationBalance.objects.bulk_create(
+        [
+            AllocationBalance(
+                allocation_id=row.pk, **{name: getattr(row, f"l_{name}") for name in money.BALANCE_FIELDS}
+            )
+            for row in reconciliation.balances_out_of_step(allocations)
+        ]
+    )
 
 
 @pytest.fixture

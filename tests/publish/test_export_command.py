@@ -23,8 +23,10 @@ def test_writes_a_valid_json_package(world, tmp_path):
     assert export(target) == f"Wrote 2 grants to {target} (JSON).\n"
     data = parse(target.read_bytes())
     assert schema_errors(data) == []
-    assert [record["id"] for record in data["grants"]] == [world.grant.threesixtygiving_id,
-                                                           world.other_grant.threesixtygiving_id]
+    assert [record["id"] for record in data["grants"]] == [
+        world.grant.threesixtygiving_id,
+        world.other_grant.threesixtygiving_id,
+    ]
     assert "downloadURL" not in data  # no request, so no address to give
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
 
@@ -34,8 +36,10 @@ def test_writes_the_spreadsheet(world, tmp_path):
     assert "Wrote 2 grants" in export(target)
     sheet = load_workbook(target)["grants"]
     assert sheet.max_row == 3
-    assert [sheet["A2"].value, sheet["A3"].value] == [world.grant.threesixtygiving_id,
-                                                      world.other_grant.threesixtygiving_id]
+    assert [sheet["A2"].value, sheet["A3"].value] == [
+        world.grant.threesixtygiving_id,
+        world.other_grant.threesixtygiving_id,
+    ]
 
 
 @pytest.mark.parametrize("name", ["grants.csv", "grants", "grants.json.txt", "grants.xls"])

@@ -111,8 +111,14 @@ def test_amount_disbursed_is_payments_less_recoveries_to_the_penny(world):
     record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("50000.00"), paid_on=PAID_ON, by=finance)
     record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("12345.67"), paid_on=PAID_ON, by=finance)
     record_payment(allocation=world.allocations["GB-COH-07000001"], amount=Decimal("0.10"), paid_on=PAID_ON, by=finance)
-    record_recovery(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("1000.01"), paid_on=PAID_ON, by=finance,
-                    reason="Unspent at year end", recovery_reason="underspend_returned")
+    record_recovery(
+        allocation=world.allocations["GB-LAE-HRW"],
+        amount=Decimal("1000.01"),
+        paid_on=PAID_ON,
+        by=finance,
+        reason="Unspent at year end",
+        recovery_reason="underspend_returned",
+    )
     record_payment(allocation=world.other_allocation, amount=Decimal("99.99"), paid_on=PAID_ON, by=finance)
     data = build()
     assert grant_in(data, world.grant)["amountDisbursed"] == Decimal("61345.76")  # 50000 + 12345.67 + 0.10 - 1000.01
@@ -137,8 +143,9 @@ def test_amount_disbursed_is_the_kept_net_paid(world):
 def test_date_modified_is_the_later_of_the_grants_change_and_its_last_payment(world):
     long_ago = dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC)
     Grant.objects.update(modified_at=long_ago)  # update() leaves auto_now alone
-    payment = record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("10.00"), paid_on=PAID_ON,
-                             by=world.users.finance)
+    payment = record_payment(
+        allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("10.00"), paid_on=PAID_ON, by=world.users.finance
+    )
     data = build()
     assert grant_in(data, world.grant)["dateModified"] == payment.recorded_at.isoformat(timespec="seconds")
     assert grant_in(data, world.other_grant)["dateModified"] == "2020-01-01T12:00:00+00:00"
@@ -158,8 +165,9 @@ def test_pennies_survive_as_json_numbers(world):
 def test_only_publishable_grants_that_are_not_withdrawn_are_published(world):
     third = GrantFactory(project=world.project, round=world.round, recipient=world.morning_lane, title="Scale-up")
     Grant.objects.filter(pk=world.other_grant.pk).update(publishable=False)
-    withdrawn = GrantFactory(project=world.project, round=world.round, recipient=world.morning_lane,
-                             status=Grant.Status.WITHDRAWN)
+    withdrawn = GrantFactory(
+        project=world.project, round=world.round, recipient=world.morning_lane, status=Grant.Status.WITHDRAWN
+    )
     data = build()
     assert [record["id"] for record in data["grants"]] == [world.grant.threesixtygiving_id, third.threesixtygiving_id]
     assert withdrawn.threesixtygiving_id not in str(data)
@@ -169,8 +177,13 @@ def test_only_publishable_grants_that_are_not_withdrawn_are_published(world):
 
 
 def test_nothing_personal_is_published(world):
-    record_payment(allocation=world.allocations["GB-LAE-DBY"], amount=Decimal("10.00"), paid_on=PAID_ON,
-                   by=world.users.finance, note="Paid by Finance Tester")
+    record_payment(
+        allocation=world.allocations["GB-LAE-DBY"],
+        amount=Decimal("10.00"),
+        paid_on=PAID_ON,
+        by=world.users.finance,
+        note="Paid by Finance Tester",
+    )
     content = json.dumps(package(publication(), issued=ISSUED))
     assert "@" not in content  # no email address
     assert "Tester" not in content  # no person's name (every persona's last name)
@@ -178,19 +191,23 @@ def test_nothing_personal_is_published(world):
         assert f'"{user.username}"' not in content
 
 
-@pytest.mark.parametrize(("authority_type", "gss_code", "geo_code_type"), [
-    ("CTY", "E10000014", "CTY"),
-    ("UA", "E06000044", "UA"),
-    ("MD", "E08000003", "MD"),
-    ("LBO", "E09000012", "LONB"),
-    ("CC", "E09000001", "LONB"),
-])
+@pytest.mark.parametrize(
+    ("authority_type", "gss_code", "geo_code_type"),
+    [
+        ("CTY", "E10000014", "CTY"),
+        ("UA", "E06000044", "UA"),
+        ("MD", "E08000003", "MD"),
+        ("LBO", "E09000012", "LONB"),
+        ("CC", "E09000001", "LONB"),
+    ],
+)
 def test_geo_code_type_follows_the_authority_type(world, authority_type, gss_code, geo_code_type):
     authority = LocalAuthorityFactory(authority_type=authority_type, gss_code=gss_code)
     ProjectPartnerFactory(project=world.other_project, organisation=authority)
     record = grant_in(build(), world.other_grant)
     assert {location["geoCode"]: location["geoCodeType"] for location in record["beneficiaryLocation"]} == {
-        "E10000016": "CTY", gss_code: geo_code_type,
+        "E10000016": "CTY",
+        gss_code: geo_code_type,
     }
 
 
@@ -217,8 +234,9 @@ def test_regrant_type_only_where_money_is_allocated_to_others(world):
     lead = world.morning_lane
     project = ProjectFactory(programme=world.programme, lead_organisation=lead)
     sponsored = GrantFactory(project=project, round=world.round, recipient=lead)
-    Allocation.objects.create(grant=sponsored, recipient=surrey, financial_year=FinancialYear(2015),
-                              resource=Decimal("1000.00"))
+    Allocation.objects.create(
+        grant=sponsored, recipient=surrey, financial_year=FinancialYear(2015), resource=Decimal("1000.00")
+    )
     data = build()
     assert grant_in(data, sponsored)["regrantType"] == "FRG050"
     assert grant_in(data, world.grant)["regrantType"] == "FRG070"
@@ -235,7 +253,8 @@ def test_package_metadata(world):
     assert data["license"] == "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
     assert data["issued"] == "2024-05-01T09:30:00+00:00"
     assert data["publisher"] == {
-        "identifier": "GB-GOR-D6", "name": "Department for Education",
+        "identifier": "GB-GOR-D6",
+        "name": "Department for Education",
         "website": website,
     }
     assert data["identifier"] == "360G-MIG-grants"
@@ -252,13 +271,16 @@ def test_a_web_address_without_its_scheme_is_left_out_rather_than_spoiling_the_f
     assert schema_errors(data) == []
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    (dt.date(2015, 4, 1), dt.date(2016, 3, 31), 12),
-    (dt.date(2015, 1, 1), dt.date(2016, 12, 31), 24),
-    (dt.date(2015, 1, 1), dt.date(2015, 2, 15), 2),
-    (dt.date(2015, 1, 1), dt.date(2015, 1, 1), 1),
-    (dt.date(2015, 1, 5), dt.date(2016, 12, 31), 24),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (dt.date(2015, 4, 1), dt.date(2016, 3, 31), 12),
+        (dt.date(2015, 1, 1), dt.date(2016, 12, 31), 24),
+        (dt.date(2015, 1, 1), dt.date(2015, 2, 15), 2),
+        (dt.date(2015, 1, 1), dt.date(2015, 1, 1), 1),
+        (dt.date(2015, 1, 5), dt.date(2016, 12, 31), 24),
+    ],
+)
 def test_duration_in_months(start, end, months):
     assert duration_in_months(start, end) == months
 
@@ -293,9 +315,14 @@ def test_a_programme_of_a_thousand_grants_validates_with_exact_values(world, big
         lead = grant.recipient
         if lead.kind == Organisation.Kind.LOCAL_AUTHORITY:
             assert record["beneficiaryLocation"][0]["geoCode"] == lead.gss_code
-    assert sum(record["amountDisbursed"] for record in data["grants"]) == sum(
-        (payment.signed_amount for payment in Payment.objects.filter(allocation__grant__publishable=True)), Decimal("0")
-    ) == money.totals(Allocation.objects.filter(grant__publishable=True)).net_paid
+    assert (
+        sum(record["amountDisbursed"] for record in data["grants"])
+        == sum(
+            (payment.signed_amount for payment in Payment.objects.filter(allocation__grant__publishable=True)),
+            Decimal("0"),
+        )
+        == money.totals(Allocation.objects.filter(grant__publishable=True)).net_paid
+    )
 
 
 def test_the_query_count_does_not_grow_with_the_grants(world):

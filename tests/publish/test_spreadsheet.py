@@ -19,15 +19,33 @@ XLSX = reverse("publish:360giving-xlsx")
 
 LOCATION = ["Name", "Country Code", "Geographic Code", "Geographic Code Type"]
 WORLD_TITLES = [
-    "Identifier", "Title", "Description", "Currency", "Amount Awarded", "Amount Disbursed", "Award Date",
-    "Planned Dates:Start Date", "Planned Dates:End Date", "Planned Dates:Duration (months)",
-    "Recipient Org:Identifier", "Recipient Org:Name", "Recipient Org:Company Number",
+    "Identifier",
+    "Title",
+    "Description",
+    "Currency",
+    "Amount Awarded",
+    "Amount Disbursed",
+    "Award Date",
+    "Planned Dates:Start Date",
+    "Planned Dates:End Date",
+    "Planned Dates:Duration (months)",
+    "Recipient Org:Identifier",
+    "Recipient Org:Name",
+    "Recipient Org:Company Number",
     *[f"Recipient Org:Location:0:{title}" for title in LOCATION],
     *[f"Beneficiary Location:{number}:{title}" for number in (0, 1) for title in LOCATION],
-    "Funding Org:Identifier", "Funding Org:Name",
-    "Grant Programme:0:Code", "Grant Programme:0:Title", "Grant Programme:1:Code", "Grant Programme:1:Title",
-    "Classifications:0:Vocabulary", "Classifications:0:Code", "Classifications:0:Title",
-    "Last Modified", "For Regrant Type", "Location Scope",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Grant Programme:0:Code",
+    "Grant Programme:0:Title",
+    "Grant Programme:1:Code",
+    "Grant Programme:1:Title",
+    "Classifications:0:Vocabulary",
+    "Classifications:0:Code",
+    "Classifications:0:Title",
+    "Last Modified",
+    "For Regrant Type",
+    "Location Scope",
 ]
 
 
@@ -71,8 +89,14 @@ def test_one_row_per_grant_with_real_numbers_and_dates(client, world):
     finance = world.users.finance
     paid_on = dt.date(2016, 1, 15)
     record_payment(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("12345.67"), paid_on=paid_on, by=finance)
-    recovery = record_recovery(allocation=world.allocations["GB-LAE-HRW"], amount=Decimal("0.68"), paid_on=paid_on,
-                               by=finance, reason="Unspent", recovery_reason="underspend_returned")
+    recovery = record_recovery(
+        allocation=world.allocations["GB-LAE-HRW"],
+        amount=Decimal("0.68"),
+        paid_on=paid_on,
+        by=finance,
+        reason="Unspent",
+        recovery_reason="underspend_returned",
+    )
     sheet = sheet_from(client)
     _, grants = rows(sheet)
     assert len(grants) == 2

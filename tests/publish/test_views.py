@@ -27,8 +27,10 @@ def test_anyone_may_fetch_the_json_and_it_validates(client, world):
     assert response["Access-Control-Allow-Origin"] == "*"
     data = parse(response.content)
     assert schema_errors(data) == []
-    assert [record["id"] for record in data["grants"]] == [world.grant.threesixtygiving_id,
-                                                           world.other_grant.threesixtygiving_id]
+    assert [record["id"] for record in data["grants"]] == [
+        world.grant.threesixtygiving_id,
+        world.other_grant.threesixtygiving_id,
+    ]
     assert data["downloadURL"] == "http://testserver/publish/360giving.json"
     assert data["accessURL"] == "http://testserver/publish/"
     assert DownloadRecord.objects.count() == 0  # nobody to record
@@ -83,9 +85,15 @@ def test_nothing_published_is_a_plain_404_and_the_page_says_so(client, world):
 def test_the_index_page_counts_the_grants_and_names_the_licence(client, world):
     Grant.objects.filter(pk=world.other_grant.pk).update(illustrative=True)
     withdrawn = Grant.objects.create(
-        project=world.project, round=world.round, recipient=world.morning_lane, title="Withdrawn",
-        amount_awarded=Decimal("5.00"), award_date=world.grant.award_date, planned_start=world.grant.planned_start,
-        planned_end=world.grant.planned_end, status=Grant.Status.WITHDRAWN,
+        project=world.project,
+        round=world.round,
+        recipient=world.morning_lane,
+        title="Withdrawn",
+        amount_awarded=Decimal("5.00"),
+        award_date=world.grant.award_date,
+        planned_start=world.grant.planned_start,
+        planned_end=world.grant.planned_end,
+        status=Grant.Status.WITHDRAWN,
     )
     assert withdrawn.pk
     page = client.get(INDEX).content.decode()

@@ -55,7 +55,10 @@ ORGANISATIONS = {
 PROGRAMMES = {"p1": "Innovation Programme", "p2": "Second Fund"}
 ROUNDS = {"p1r1": ("p1", 1), "p1r2": ("p1", 2), "p2r1": ("p2", 1)}
 PROJECTS = {
-    "A-01": ("p1", "leadco"), "A-02": ("p1", "northshire"), "B-01": ("p2", "charity"), "B-02": ("p2", "westham"),
+    "A-01": ("p1", "leadco"),
+    "A-02": ("p1", "northshire"),
+    "B-01": ("p2", "charity"),
+    "B-02": ("p2", "westham"),
 }
 
 # key: (project, round, awarded)
@@ -179,23 +182,27 @@ def year_label(year: int) -> str:
 def _allocation_in(key: str, f: Filters, *, any_year: bool = False) -> bool:
     """Whether an allocation's allocated, spent and forecast are in scope (``any_year``: its payments)."""
     grant, recipient, year, _, _ = ALLOCATIONS[key]
-    return _grant_in(grant, f) and all((
-        f.organisation is None or recipient == f.organisation,
-        f.authority_type is None
-        or ORGANISATIONS[recipient][3] == ("" if f.authority_type == "none" else f.authority_type),
-        any_year or f.year is None or year == f.year,
-        any_year or f.as_at is None or year <= financial_quarter(f.as_at)[0],
-    ))
+    return _grant_in(grant, f) and all(
+        (
+            f.organisation is None or recipient == f.organisation,
+            f.authority_type is None
+            or ORGANISATIONS[recipient][3] == ("" if f.authority_type == "none" else f.authority_type),
+            any_year or f.year is None or year == f.year,
+            any_year or f.as_at is None or year <= financial_quarter(f.as_at)[0],
+        )
+    )
 
 
 def _grant_in(key: str, f: Filters) -> bool:
     project, round_key, _ = GRANTS[key]
     programme, number = ROUNDS[round_key]
-    return all((
-        f.programme is None or programme == f.programme,
-        f.round is None or number == f.round,
-        f.project is None or project == f.project,
-    ))
+    return all(
+        (
+            f.programme is None or programme == f.programme,
+            f.round is None or number == f.round,
+            f.project is None or project == f.project,
+        )
+    )
 
 
 def _zero():
@@ -209,13 +216,17 @@ def ledger_lines(f: Filters) -> tuple[list, list]:
     start = dt.date(f.year, 4, 1) if f.year else dt.date.min
     end = quarter_end(f.year, f.quarter) if f.quarter else quarter_end(f.year, 4) if f.year else dt.date.max
     payments = [
-        p for p in PAYMENTS
-        if _allocation_in(p[0], f, any_year=True) and start <= p[3] <= end
+        p
+        for p in PAYMENTS
+        if _allocation_in(p[0], f, any_year=True)
+        and start <= p[3] <= end
         and (f.as_at is None or (p[3] <= f.as_at and recorded_on(p) <= f.as_at))
     ]
     returns = [
-        r for r in RETURNS
-        if _allocation_in(r[0], f) and (f.quarter is None or r[1] <= f.quarter)
+        r
+        for r in RETURNS
+        if _allocation_in(r[0], f)
+        and (f.quarter is None or r[1] <= f.quarter)
         and (f.as_at is None or submitted_on(r) <= f.as_at)
     ]
     return payments, returns
@@ -231,9 +242,14 @@ def expected(f: Filters, grouping: str) -> tuple[dict, dict]:
     payments, returns = ledger_lines(f)
     narrows = f.organisation is not None or f.authority_type is not None or f.year is not None
     grants = [
-        key for key in GRANTS
-        if _grant_in(key, f) and (not narrows or any(ALLOCATIONS[a][0] == key for a in allocations)
-                                  or any(ALLOCATIONS[p[0]][0] == key for p in payments))
+        key
+        for key in GRANTS
+        if _grant_in(key, f)
+        and (
+            not narrows
+            or any(ALLOCATIONS[a][0] == key for a in allocations)
+            or any(ALLOCATIONS[p[0]][0] == key for p in payments)
+        )
     ]
     latest = {}
     for allocation, quarter, _, forecast in returns:
@@ -301,36 +317,57 @@ def money(db):
     }
     programmes = {
         key: Programme.objects.create(
-            name=name, code=key, funder=dfe, budget=D("50000000.00"), start_date=dt.date(2015, 4, 1),
+            name=name,
+            code=key,
+            funder=dfe,
+            budget=D("50000000.00"),
+            start_date=dt.date(2015, 4, 1),
             end_date=dt.date(2019, 3, 31),
         )
         for key, name in PROGRAMMES.items()
     }
     rounds = {
         key: Round.objects.create(
-            programme=programmes[programme], number=number, name=f"Round {number}", budget=D("10000000.00"),
-            start_date=dt.date(2015, 4, 1), end_date=dt.date(2019, 3, 31),
+            programme=programmes[programme],
+            number=number,
+            name=f"Round {number}",
+            budget=D("10000000.00"),
+            start_date=dt.date(2015, 4, 1),
+            end_date=dt.date(2019, 3, 31),
         )
         for key, (programme, number) in ROUNDS.items()
     }
     projects = {
         reference: Project.objects.create(
-            programme=programmes[programme], reference=reference, title=f"Project {reference}", summary="Known money.",
-            lead_organisation=orgs[lead], start_date=dt.date(2015, 4, 1), end_date=dt.date(2019, 3, 31),
+            programme=programmes[programme],
+            reference=reference,
+            title=f"Project {reference}",
+            summary="Known money.",
+            lead_organisation=orgs[lead],
+            start_date=dt.date(2015, 4, 1),
+            end_date=dt.date(2019, 3, 31),
         )
         for reference, (programme, lead) in PROJECTS.items()
     }
     grants = {
         key: Grant.objects.create(
-            project=projects[project], round=rounds[round_key], recipient=projects[project].lead_organisation,
-            title=f"Grant {key}", amount_awarded=awarded, award_date=dt.date(2015, 4, 1),
-            planned_start=dt.date(2015, 4, 1), planned_end=dt.date(2019, 3, 31),
+            project=projects[project],
+            round=rounds[round_key],
+            recipient=projects[project].lead_organisation,
+            title=f"Grant {key}",
+            amount_awarded=awarded,
+            award_date=dt.date(2015, 4, 1),
+            planned_start=dt.date(2015, 4, 1),
+            planned_end=dt.date(2019, 3, 31),
         )
         for key, (project, round_key, awarded) in GRANTS.items()
     }
     allocations = {
         key: Allocation.objects.create(
-            grant=grants[grant], recipient=orgs[recipient], financial_year=FinancialYear(year), resource=resource,
+            grant=grants[grant],
+            recipient=orgs[recipient],
+            financial_year=FinancialYear(year),
+            resource=resource,
             capital=capital,
         )
         for key, (grant, recipient, year, resource, capital) in ALLOCATIONS.items()
@@ -338,13 +375,20 @@ def money(db):
     for payment in PAYMENTS:
         allocation, kind, amount, day = payment
         Payment.objects.create(
-            allocation=allocations[allocation], kind=kind, amount=amount, paid_on=day,
-            recovery_reason="overpayment" if kind == "recovery" else "", recorded_at=at_noon(recorded_on(payment)),
+            allocation=allocations[allocation],
+            kind=kind,
+            amount=amount,
+            paid_on=day,
+            recovery_reason="overpayment" if kind == "recovery" else "",
+            recorded_at=at_noon(recorded_on(payment)),
         )
     for spend_return in RETURNS:
         allocation, quarter, spent, forecast = spend_return
         SpendReturn.objects.create(
-            allocation=allocations[allocation], quarter=quarter, spent=spent, forecast=forecast,
+            allocation=allocations[allocation],
+            quarter=quarter,
+            spent=spent,
+            forecast=forecast,
             submitted_at=at_noon(submitted_on(spend_return)),
         )
     for allocation in allocations.values():
@@ -359,8 +403,15 @@ def money(db):
         recipient=UserFactory(role=Role.RECIPIENT, organisation=orgs["northshire"], username="report-council"),
         evaluator=UserFactory(role=Role.EVALUATOR, username="report-evaluator"),
     )
-    return SimpleNamespace(orgs=orgs, programmes=programmes, rounds=rounds, projects=projects, grants=grants,
-                           allocations=allocations, users=users)
+    return SimpleNamespace(
+        orgs=orgs,
+        programmes=programmes,
+        rounds=rounds,
+        projects=projects,
+        grants=grants,
+        allocations=allocations,
+        users=users,
+    )
 
 
 def params_for(f: Filters, money) -> dict:

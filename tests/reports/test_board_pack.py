@@ -42,23 +42,45 @@ def expected_as_at(as_at: dt.date) -> tuple[dict, dict]:
     names = ("allocated", "paid", "spent", "forecast")
     for figures in [*years.values(), totals]:
         figures["variance"] = figures["allocated"] - figures["spent"] - figures["forecast"]
-    return ({label: {name: figures[name] for name in (*names, "variance")} for label, figures in years.items()},
-            totals)
+    return ({label: {name: figures[name] for name in (*names, "variance")} for label, figures in years.items()}, totals)
 
 
 # --- The figures -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("as_at", [dt.date(2015, 12, 31), dt.date(2016, 3, 31), dt.date(2016, 6, 29),
-                                   dt.date(2016, 6, 30), AS_AT, dt.date(2017, 2, 2), dt.date(2018, 4, 1)])
+@pytest.mark.parametrize(
+    "as_at",
+    [
+        dt.date(2015, 12, 31),
+        dt.date(2016, 3, 31),
+        dt.date(2016, 6, 29),
+        dt.date(2016, 6, 30),
+        AS_AT,
+        dt.date(2017, 2, 2),
+        dt.date(2018, 4, 1),
+    ],
+)
 def test_the_spending_figures_are_those_as_at_the_day_to_the_penny(pack, as_at):
     context = board_pack_context(as_at)
     years, totals = expected_as_at(as_at)
-    assert {row.labels[0]: {"allocated": row.allocated, "paid": row.paid, "spent": row.spent,
-                            "forecast": row.forecast, "variance": row.variance} for row in context["years"]} == years
+    assert {
+        row.labels[0]: {
+            "allocated": row.allocated,
+            "paid": row.paid,
+            "spent": row.spent,
+            "forecast": row.forecast,
+            "variance": row.variance,
+        }
+        for row in context["years"]
+    } == years
     row = context["totals"]
     assert (row.allocated, row.paid, row.spent, row.forecast, row.variance) == (
-        totals["allocated"], totals["paid"], totals["spent"], totals["forecast"], totals["variance"])
+        totals["allocated"],
+        totals["paid"],
+        totals["spent"],
+        totals["forecast"],
+        totals["variance"],
+    )
     assert row.awarded == sum(awarded for _, _, awarded in GRANTS.values())
     later = FinancialYear.of(as_at) + 1
     assert years and all(FinancialYear.parse(label) < later for label in years)
@@ -78,47 +100,62 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
     # The cover: title, date, time of generation; "Page x of y" on every page.
     assert "Programme board pack" in pages[0] and "31 December 2016" in pages[0] and "Generated" in pages[0]
     assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, 1))
-    for heading in ("1. Spending summary", "2. Reconciliation", "3. Overdue milestones", "4. Projects by RAG rating",
-                    "5. Impact summary"):
+    for heading in (
+        "1. Spending summary",
+        "2. Reconciliation",
+        "3. Overdue milestones",
+        "4. Projects by RAG rating",
+        "5. Impact summary",
+    ):
         assert heading in text
 
     years, totals = expected_as_at(AS_AT)
-    spending = text[text.index("1. Spending summary"):text.index("2. Reconciliation")]
+    spending = text[text.index("1. Spending summary") : text.index("2. Reconciliation")]
     for name in ("allocated", "paid", "spent", "forecast", "variance"):
         assert money_text(totals[name]) in spending, name
     for label, figures in years.items():
-        assert re.search(re.escape(label) + r" " + r" ".join(
-            re.escape(money_text(figures[name])) for name in ("allocated", "paid", "spent", "forecast", "variance")
-        ), spending), label
+        assert re.search(
+            re.escape(label)
+            + r" "
+            + r" ".join(
+                re.escape(money_text(figures[name])) for name in ("allocated", "paid", "spent", "forecast", "variance")
+            ),
+            spending,
+        ), label
     assert "Paid by the year of the payment's date, spent by the year its spend return covers" in spending
 
     # Reconciliation as at the day: Grant g5 was awarded £100,000.00 and nothing allocated.
-    reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
+    reconciliation = text[text.index("2. Reconciliation") : text.index("3. Overdue milestones")]
     count = len(find_discrepancies(as_at=AS_AT))
     assert f"{count} discrepancies found in the records as they stood at the end of 31 December 2016" in reconciliation
     assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in reconciliation
     assert "Grant g5" in reconciliation
 
-    milestones = text[text.index("3. Overdue milestones"):text.index("4. Projects by RAG rating")]
+    milestones = text[text.index("3. Overdue milestones") : text.index("4. Projects by RAG rating")]
     assert "2 milestones overdue on 31 December 2016" in milestones
     hub_days = (AS_AT - dt.date(2016, 9, 15)).days
-    assert re.search(r"A-02 Project A-02 Northshire County Council Family hub open in Northshire Illustrative "
-                     rf"15 Sep 2016 {hub_days} days Planned", milestones)
+    assert re.search(
+        r"A-02 Project A-02 Northshire County Council Family hub open in Northshire Illustrative "
+        rf"15 Sep 2016 {hub_days} days Planned",
+        milestones,
+    )
     recruit_days = (AS_AT - dt.date(2016, 10, 1)).days
     assert re.search(rf"Recruit the family workers 1 Oct 2016 {recruit_days} days Planned", milestones)
     assert "Baseline survey delivered" not in milestones and "Final evaluation report" not in milestones
     assert "awaiting the funder's review" in milestones and "Six-month survey of carers" in milestones
 
-    rag = text[text.index("4. Projects by RAG rating"):text.index("5. Impact summary")]
+    rag = text[text.index("4. Projects by RAG rating") : text.index("5. Impact summary")]
     assert re.search(r"Red 1 Amber 1 Green 1 Not rated 1 Total 4", rag)
-    listed = [rag.index(reference) for reference in ("A-02 Project A-02", "B-01 Project B-01", "A-01 Project A-01",
-                                                      "B-02 Project B-02")]
+    listed = [
+        rag.index(reference)
+        for reference in ("A-02 Project A-02", "B-01 Project B-01", "A-01 Project A-01", "B-02 Project B-02")
+    ]
     assert listed == sorted(listed)  # red, amber, green, not rated
     assert "The hub has no building yet" in rag and "1 Dec 2016" in rag
     assert "On track" in rag and "lost its director" not in rag  # A-01's rating on the day, not today's
     assert "Z-99" not in rag and "1 project closed or withdrawn by then is not listed" in rag
 
-    impact = text[text.index("5. Impact summary"):]
+    impact = text[text.index("5. Impact summary") :]
 
     def heading_above(row_text):
         """Which group's heading comes last before a result's row."""
@@ -136,8 +173,12 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
 
 def test_a_long_tables_header_repeats_on_every_page(pack):
     for number in range(80):
-        ProjectFactory(reference=f"Y-{number:03d}", programme=pack.programmes["p1"], rag="amber",
-                       rag_reason="Waiting for the partner councils to sign")
+        ProjectFactory(
+            reference=f"Y-{number:03d}",
+            programme=pack.programmes["p1"],
+            rag="amber",
+            rag_reason="Waiting for the partner councils to sign",
+        )
     pages = pdf_pages(build_board_pack_pdf(AS_AT))
     rag_pages = [page for page in pages if "Y-0" in page]
     assert len(rag_pages) >= 2
@@ -148,11 +189,12 @@ def test_long_lists_are_cut_to_a_readable_length_with_their_counts_kept(pack, mo
     """At national scale a board gets the most overdue and the first of each rating, not thousands of rows."""
     monkeypatch.setattr("reports.board_pack.LIST_LIMIT", 2)
     for number in range(5):
-        ProjectFactory(reference=f"Z-{number:03d}", programme=pack.programmes["p1"], rag="amber",
-                       rag_reason="Slow start")
+        ProjectFactory(
+            reference=f"Z-{number:03d}", programme=pack.programmes["p1"], rag="amber", rag_reason="Slow start"
+        )
     backdate_history(Project, dt.date(2016, 1, 1), reference__startswith="Z-")
     text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))[1:]))  # after the cover's contents
-    rag = text[text.index("4. Projects by RAG rating"):text.index("5. Impact summary")]
+    rag = text[text.index("4. Projects by RAG rating") : text.index("5. Impact summary")]
     amber = len([p for p in board_pack_context(AS_AT)["rag_groups"] if p.rag == "amber"][0].projects)
     assert amber >= 5
     assert f"Amber: the first 2 of {amber} are listed" in rag
@@ -175,16 +217,32 @@ def test_a_milestone_created_after_the_day_was_not_overdue_on_it(pack):
 
 
 def test_projects_are_listed_by_their_status_on_the_day(pack):
-    later = ProjectFactory(reference="R2-01", title="Round 2 project", programme=pack.programmes["p1"], rag="red",
-                           rag_reason="Late start")
-    ProjectStatusChange.objects.create(project=later, old_status="", new_status="proposed",
-                                       changed_at=timezone.make_aware(dt.datetime(2017, 6, 1, 12)))
-    closed_since = ProjectFactory(reference="C-01", title="Closed since", programme=pack.programmes["p1"],
-                                  status=Project.Status.CLOSED, rag="green", rag_reason="Delivered")
-    for old, new, day in (("", "proposed", dt.date(2015, 1, 1)), ("proposed", "active", dt.date(2015, 4, 1)),
-                          ("active", "closing", dt.date(2017, 1, 1)), ("closing", "closed", dt.date(2017, 3, 1))):
-        ProjectStatusChange.objects.create(project=closed_since, old_status=old, new_status=new,
-                                           changed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))))
+    later = ProjectFactory(
+        reference="R2-01", title="Round 2 project", programme=pack.programmes["p1"], rag="red", rag_reason="Late start"
+    )
+    ProjectStatusChange.objects.create(
+        project=later, old_status="", new_status="proposed", changed_at=timezone.make_aware(dt.datetime(2017, 6, 1, 12))
+    )
+    closed_since = ProjectFactory(
+        reference="C-01",
+        title="Closed since",
+        programme=pack.programmes["p1"],
+        status=Project.Status.CLOSED,
+        rag="green",
+        rag_reason="Delivered",
+    )
+    for old, new, day in (
+        ("", "proposed", dt.date(2015, 1, 1)),
+        ("proposed", "active", dt.date(2015, 4, 1)),
+        ("active", "closing", dt.date(2017, 1, 1)),
+        ("closing", "closed", dt.date(2017, 3, 1)),
+    ):
+        ProjectStatusChange.objects.create(
+            project=closed_since,
+            old_status=old,
+            new_status=new,
+            changed_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))),
+        )
 
     def listed(day):
         context = board_pack_context(day)
@@ -212,8 +270,12 @@ def test_everything_reconciles_when_nothing_differs(db):
 def test_as_at_the_end_of_a_year_nothing_from_a_later_year_is_counted(pack):
     """A 2019-20 allocation of £9,500,000.00, made in June 2018: the pack as at 31 March 2019 neither counts
     it as allocated nor calls it an underspend; the pack as at 1 April 2019 does count it."""
-    later = Allocation.objects.create(grant=pack.grants["g4"], recipient=pack.orgs["charity"],
-                                      financial_year=FinancialYear(2019), resource=D("9500000.00"))
+    later = Allocation.objects.create(
+        grant=pack.grants["g4"],
+        recipient=pack.orgs["charity"],
+        financial_year=FinancialYear(2019),
+        resource=D("9500000.00"),
+    )
     backdate_history(Allocation, dt.date(2018, 6, 1), id=later.pk)
     money_module.refresh_balance(later.pk)
     as_at = dt.date(2019, 3, 31)
@@ -223,7 +285,7 @@ def test_as_at_the_end_of_a_year_nothing_from_a_later_year_is_counted(pack):
     assert (context["totals"].allocated, context["totals"].variance) == (totals["allocated"], totals["variance"])
     assert context["totals"].variance < D("9500000.00")
     text = squash("\n".join(pdf_pages(build_board_pack_pdf(as_at))[1:]))
-    spending = text[text.index("1. Spending summary"):text.index("2. Reconciliation")]
+    spending = text[text.index("1. Spending summary") : text.index("2. Reconciliation")]
     assert "2019-20" not in spending and "9,500,000.00" not in spending
     assert "allocations for years starting after 31 March 2019 are not counted" in spending
 
@@ -236,11 +298,19 @@ def test_the_reconciliation_is_of_the_records_as_they_stood_on_the_day(pack):
     """Grant g5 had nothing allocated on 31 December 2016, whatever was allocated since; a payment to
     Eastborough's 2016-17 allocation (a3: £150,000.15, £95,000.05 paid) dated 1 December 2016 but recorded on
     10 January 2017 passes the allocation only from the day it was recorded."""
-    since = Allocation.objects.create(grant=pack.grants["g5"], recipient=pack.orgs["westham"],
-                                      financial_year=FinancialYear(2017), resource=D("100000.00"))
+    since = Allocation.objects.create(
+        grant=pack.grants["g5"],
+        recipient=pack.orgs["westham"],
+        financial_year=FinancialYear(2017),
+        resource=D("100000.00"),
+    )
     money_module.refresh_balance(since.pk)
-    Payment.objects.create(allocation=pack.allocations["a3"], amount=D("60000.00"), paid_on=dt.date(2016, 12, 1),
-                           recorded_at=at_noon(dt.date(2017, 1, 10)))
+    Payment.objects.create(
+        allocation=pack.allocations["a3"],
+        amount=D("60000.00"),
+        paid_on=dt.date(2016, 12, 1),
+        recorded_at=at_noon(dt.date(2017, 1, 10)),
+    )
 
     def messages(day):
         return [discrepancy.message for discrepancy in find_discrepancies(as_at=day)]
@@ -249,15 +319,19 @@ def test_the_reconciliation_is_of_the_records_as_they_stood_on_the_day(pack):
     assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" in on_the_day
     assert not any("Net payments to London Borough of Eastborough" in message for message in on_the_day)
     recorded = messages(dt.date(2017, 1, 10))
-    assert ("Net payments to London Borough of Eastborough for 2016-17 of £155,000.05 are £4,999.90 more than its "
-            "allocation of £150,000.15") in recorded
+    assert (
+        "Net payments to London Borough of Eastborough for 2016-17 of £155,000.05 are £4,999.90 more than its "
+        "allocation of £150,000.15"
+    ) in recorded
     today = messages(timezone.localdate())
     assert "Allocations total £0.00, £100,000.00 less than the award of £100,000.00" not in today
 
     text = squash("\n".join(pdf_pages(build_board_pack_pdf(AS_AT))[1:]))  # after the cover's contents
-    reconciliation = text[text.index("2. Reconciliation"):text.index("3. Overdue milestones")]
-    assert f"{len(on_the_day)} discrepancies found in the records as they stood at the end of 31 December 2016" \
+    reconciliation = text[text.index("2. Reconciliation") : text.index("3. Overdue milestones")]
+    assert (
+        f"{len(on_the_day)} discrepancies found in the records as they stood at the end of 31 December 2016"
         in reconciliation
+    )
     assert "Eastborough" not in reconciliation
     assert f"{timezone.localdate():%-d %B %Y}" not in reconciliation  # dated the day, not today
 
@@ -265,8 +339,11 @@ def test_the_reconciliation_is_of_the_records_as_they_stood_on_the_day(pack):
 def test_each_project_has_the_rating_its_history_had_on_the_day(pack):
     def ratings(day):
         context = board_pack_context(day)
-        return {project.reference: (group.rag, project.rag_reason_then)
-                for group in context["rag_groups"] for project in group.projects}
+        return {
+            project.reference: (group.rag, project.rag_reason_then)
+            for group in context["rag_groups"]
+            for project in group.projects
+        }
 
     assert ratings(AS_AT)["A-01"] == ("green", "On track")
     assert ratings(dt.date(2017, 6, 1))["A-01"] == ("red", "The lead has lost its director")

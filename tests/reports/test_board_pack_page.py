@@ -77,15 +77,18 @@ def test_a_visitor_is_sent_to_sign_in(client, pack):
     assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
 
 
-@pytest.mark.parametrize("value, message", [
-    ("", "Enter the date of the board pack"),
-    ("31/02/2016", "The date of the board pack must be a real date"),
-    ("tomorrow", "The date of the board pack must be a real date"),
-    ("2016-13-01", "The date of the board pack must be a real date"),
-    ("31/03/1990", "The date of the board pack must be on or after 1 April 1990"),
-    ("01/01/0001", "The date of the board pack must be on or after 1 April 1990"),
-    ("x" * 500, "The date of the board pack must be a real date"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("", "Enter the date of the board pack"),
+        ("31/02/2016", "The date of the board pack must be a real date"),
+        ("tomorrow", "The date of the board pack must be a real date"),
+        ("2016-13-01", "The date of the board pack must be a real date"),
+        ("31/03/1990", "The date of the board pack must be on or after 1 April 1990"),
+        ("01/01/0001", "The date of the board pack must be on or after 1 April 1990"),
+        ("x" * 500, "The date of the board pack must be a real date"),
+    ],
+)
 def test_a_bad_date_is_explained_and_nothing_is_downloaded(client, pack, value, message):
     response = download(client, pack.users.officer, date=value)
     assert response.status_code == 400
@@ -118,24 +121,42 @@ def add_projects(count: int, funding_round):
     """Projects with every kind of row the pack reads: money (with a payment over its allocation,
     a discrepancy), milestones overdue and accepted with history, a RAG rating and a rated result."""
     for _ in range(count):
-        project = ProjectFactory(programme=funding_round.programme, rag="red", rag_reason="Behind",
-                                 status=Project.Status.ACTIVE)
+        project = ProjectFactory(
+            programme=funding_round.programme, rag="red", rag_reason="Behind", status=Project.Status.ACTIVE
+        )
         allocation = AllocationFactory(grant=GrantFactory(project=project, round=funding_round), financial_year=2016)
         for model, pk in ((Project, project.pk), (Grant, allocation.grant_id), (Allocation, allocation.pk)):
             backdate_history(model, dt.date(2016, 1, 1), id=pk)
-        PaymentFactory(allocation=allocation, amount=D("150000.00"), paid_on=dt.date(2016, 5, 1),
-                       recorded_at=at_noon(dt.date(2016, 5, 1)))
-        Payment.objects.create(allocation=allocation, kind="recovery", amount=D("1.00"), paid_on=dt.date(2016, 6, 1),
-                               recovery_reason="overpayment", recorded_at=at_noon(dt.date(2016, 6, 1)))
+        PaymentFactory(
+            allocation=allocation,
+            amount=D("150000.00"),
+            paid_on=dt.date(2016, 5, 1),
+            recorded_at=at_noon(dt.date(2016, 5, 1)),
+        )
+        Payment.objects.create(
+            allocation=allocation,
+            kind="recovery",
+            amount=D("1.00"),
+            paid_on=dt.date(2016, 6, 1),
+            recovery_reason="overpayment",
+            recorded_at=at_noon(dt.date(2016, 6, 1)),
+        )
         SpendReturnFactory(allocation=allocation, quarter=1, submitted_at=at_noon(dt.date(2016, 7, 10)))
         MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1))
-        history(MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1), status="accepted"),
-                ("", "planned", dt.date(2015, 1, 1)), ("planned", "submitted", dt.date(2016, 5, 1)),
-                ("submitted", "accepted", dt.date(2017, 1, 2)))
+        history(
+            MilestoneFactory(project=project, due_date=dt.date(2016, 6, 1), status="accepted"),
+            ("", "planned", dt.date(2015, 1, 1)),
+            ("planned", "submitted", dt.date(2016, 5, 1)),
+            ("submitted", "accepted", dt.date(2017, 1, 2)),
+        )
         evaluation = EvaluationFactory(projects=[project])
         EvidenceRatingFactory(evaluation=evaluation)
-        OutcomeResultFactory(evaluation=evaluation, followup_value=D("30"), followup_period_start=dt.date(2016, 4, 1),
-                             followup_period_end=dt.date(2017, 3, 31))
+        OutcomeResultFactory(
+            evaluation=evaluation,
+            followup_value=D("30"),
+            followup_period_start=dt.date(2016, 4, 1),
+            followup_period_end=dt.date(2017, 3, 31),
+        )
 
 
 def queries_for_download(client, user) -> int:

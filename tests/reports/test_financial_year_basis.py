@@ -22,19 +22,25 @@ from tests.reports.conftest import Filters, expected, params_for, report_for
 
 D = Decimal
 URL = reverse("reports:spending")
-BASIS = "payments and recoveries count in the year and quarter of the date they were made; spending counts in " \
-        "the year and quarter its spend return covers; allocations and forecasts count in the year they are for"
+BASIS = (
+    "payments and recoveries count in the year and quarter of the date they were made; spending counts in "
+    "the year and quarter its spend return covers; allocations and forecasts count in the year they are for"
+)
 
 
-@pytest.mark.parametrize("case", [
-    Filters(),
-    Filters(organisation="northshire"),
-    Filters(programme="p1"),
-    Filters(year=2016),
-    Filters(year=2015, quarter=3),
-    Filters(as_at=dt.date(2016, 12, 31)),
-    Filters(authority_type="CTY", as_at=dt.date(2017, 2, 3)),
-], ids=repr)
+@pytest.mark.parametrize(
+    "case",
+    [
+        Filters(),
+        Filters(organisation="northshire"),
+        Filters(programme="p1"),
+        Filters(year=2016),
+        Filters(year=2015, quarter=3),
+        Filters(as_at=dt.date(2016, 12, 31)),
+        Filters(authority_type="CTY", as_at=dt.date(2017, 2, 3)),
+    ],
+    ids=repr,
+)
 def test_the_quarters_add_up_to_the_years_and_the_years_to_the_totals_to_the_penny(money, case):
     report = report_for(money, case)
     years = {row.labels[0]: row for row in report.rows("financial_year")}
@@ -73,9 +79,15 @@ def test_the_year_filter_means_the_same_as_the_year_grouping(money):
     totals = report.totals
     assert totals.paid == D("50000.04")  # a2's payment of 20 April 2016; a6's of 31 March 2016 was in 2015-16
     assert totals.allocated == D("140000.13") and totals.spent == D("20000.10") and totals.forecast == D("80000.00")
-    by_year = {row.labels[0]: row for row in report_for(money, Filters(organisation="northshire")).rows("financial_year")}
+    by_year = {
+        row.labels[0]: row for row in report_for(money, Filters(organisation="northshire")).rows("financial_year")
+    }
     assert (totals.allocated, totals.paid, totals.spent, totals.forecast) == (
-        by_year["2016-17"].allocated, by_year["2016-17"].paid, by_year["2016-17"].spent, by_year["2016-17"].forecast)
+        by_year["2016-17"].allocated,
+        by_year["2016-17"].paid,
+        by_year["2016-17"].spent,
+        by_year["2016-17"].forecast,
+    )
 
 
 def test_the_year_filter_keeps_an_organisation_paid_in_the_year_against_an_earlier_allocation(money):
@@ -91,12 +103,17 @@ def test_without_a_date_cut_off_the_figures_are_the_kept_balances(money):
     """A balance moved by hand moves the figures of a report with no year, quarter or day; a report cut off by
     a year adds up the payment rows by their date instead."""
     AllocationBalance.objects.filter(allocation=money.allocations["a1"]).update(
-        paid=F("paid") + D("100.00"), spent=F("spent") + D("7.00"), forecast=F("forecast") + D("3.00"),
+        paid=F("paid") + D("100.00"),
+        spent=F("spent") + D("7.00"),
+        forecast=F("forecast") + D("3.00"),
     )
     _, totals = expected(Filters(), "project")
     now = report_for(money, Filters()).totals
     assert (now.paid, now.spent, now.forecast) == (
-        totals["paid"] + D("100.00"), totals["spent"] + D("7.00"), totals["forecast"] + D("3.00"))
+        totals["paid"] + D("100.00"),
+        totals["spent"] + D("7.00"),
+        totals["forecast"] + D("3.00"),
+    )
     assert report_for(money, Filters(year=2015)).totals.paid == expected(Filters(year=2015), "project")[1]["paid"]
 
 
@@ -111,11 +128,12 @@ def test_the_basis_is_said_on_the_page_and_in_every_file(client, money):
     client.force_login(money.users.officer)
     params = params_for(Filters(year=2016), money)
     page = squash(client.get(URL, params).content.decode().replace("&#x27;", "'"))
-    assert BASIS in page[page.index('id="basis"'):]
+    assert BASIS in page[page.index('id="basis"') :]
 
     workbook = load_workbook(io.BytesIO(client.get(URL, {**params, "format": "xlsx"}).content))
-    notes = [row[1] for row in workbook["Summary"].iter_rows(min_row=3, values_only=True)
-             if str(row[0]).startswith("Note")]
+    notes = [
+        row[1] for row in workbook["Summary"].iter_rows(min_row=3, values_only=True) if str(row[0]).startswith("Note")
+    ]
     assert any(BASIS in note for note in notes)
 
     pdf = client.get(URL, {**params, "format": "pdf"}).content

@@ -47,13 +47,20 @@ def test_the_pdf_is_exactly_one_page_with_the_figures(client, impact):
     for number in range(5):
         evaluation = EvaluationFactory(projects=[impact.project], title=f"Study {number}")
         EvidenceRatingFactory(evaluation=evaluation, value="3", rationale="A matched comparison group. " * 20)
-        EvidenceRatingFactory(evaluation=evaluation, scale="wwcsc_strength", value="moderate",
-                              rationale="Moderate evidence. " * 20)
+        EvidenceRatingFactory(
+            evaluation=evaluation, scale="wwcsc_strength", value="moderate", rationale="Moderate evidence. " * 20
+        )
         OutcomeResult.objects.create(
-            evaluation=evaluation, measure=OutcomeMeasureFactory(), baseline_value=Decimal("50"),
-            baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
-            followup_value=Decimal("44.5"), followup_period_start=dt.date(2016, 4, 1),
-            followup_period_end=dt.date(2017, 3, 31), target_value=Decimal("45"), illustrative=True,
+            evaluation=evaluation,
+            measure=OutcomeMeasureFactory(),
+            baseline_value=Decimal("50"),
+            baseline_period_start=dt.date(2014, 4, 1),
+            baseline_period_end=dt.date(2015, 3, 31),
+            followup_value=Decimal("44.5"),
+            followup_period_start=dt.date(2016, 4, 1),
+            followup_period_end=dt.date(2017, 3, 31),
+            target_value=Decimal("45"),
+            illustrative=True,
         )
     client.force_login(impact.users.officer)
     response = client.get(card_url(impact.project), {"format": "pdf"})
@@ -68,7 +75,10 @@ def test_the_pdf_is_exactly_one_page_with_the_figures(client, impact):
     assert "Maryland level 5 of 5" in text and "Illustrative" in text
     assert "And 1 more result in the project's impact report" in text
     assert "And 4 more evaluations in the project's impact report" in text
-    assert DownloadRecord.objects.filter(kind="export", description="Impact card: Reclaiming Social Work (PDF)").count() == 1
+    assert (
+        DownloadRecord.objects.filter(kind="export", description="Impact card: Reclaiming Social Work (PDF)").count()
+        == 1
+    )
 
 
 def test_a_card_of_a_project_with_no_evidence(client, world):
@@ -86,5 +96,3 @@ def test_the_card_is_404_outside_scope_and_refuses_an_unknown_format(client, imp
     assert client.get(card_url(impact.project)).status_code == 404
     client.force_login(impact.users.officer)
     assert client.get(card_url(impact.project), {"format": "xlsx"}).status_code == 400
-
-

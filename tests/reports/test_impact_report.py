@@ -49,30 +49,50 @@ def impact(world):
         (world.allocations["GB-LAE-HRW"], 1, "500.05"),
         (world.other_allocation, 1, "700.00"),
     ):
-        SpendReturn.objects.create(allocation=allocation, quarter=quarter, spent=Decimal(spent),
-                                   forecast=Decimal("0.00"), submitted_by=world.users.derbyshire)
+        SpendReturn.objects.create(
+            allocation=allocation,
+            quarter=quarter,
+            spent=Decimal(spent),
+            forecast=Decimal("0.00"),
+            submitted_by=world.users.derbyshire,
+        )
     for allocation_id in Allocation.objects.values_list("pk", flat=True):  # returns written around the services
         money.refresh_balance(allocation_id)
     result = world.result
     result.followup_value = Decimal("31")
     result.followup_period_start, result.followup_period_end = dt.date(2016, 4, 1), dt.date(2017, 3, 31)
     result.save()
-    EvidenceRating.objects.create(evaluation=world.evaluation, scale="maryland_sms", value="2",
-                                  rationale="Before and after in three councils, no comparison group.")
-    entering_care = OutcomeMeasure.objects.create(
-        name="Children entering care", outcome_area=OutcomeArea.objects.create(name="Safety and stability"),
-        unit="number", direction="lower", is_count=True,
+    EvidenceRating.objects.create(
+        evaluation=world.evaluation,
+        scale="maryland_sms",
+        value="2",
+        rationale="Before and after in three councils, no comparison group.",
     )
-    trial = EvaluationFactory(title="Trial of Reclaiming Social Work", design=Evaluation.Design.RCT,
-                              projects=[world.project])
+    entering_care = OutcomeMeasure.objects.create(
+        name="Children entering care",
+        outcome_area=OutcomeArea.objects.create(name="Safety and stability"),
+        unit="number",
+        direction="lower",
+        is_count=True,
+    )
+    trial = EvaluationFactory(
+        title="Trial of Reclaiming Social Work", design=Evaluation.Design.RCT, projects=[world.project]
+    )
     EvidenceRatingFactory(evaluation=trial, value="5", rationale="Families were randomly assigned.")
     EvidenceRatingFactory(evaluation=trial, scale="wwcsc_effectiveness", value="positive", rationale="Clear effect.")
     counted = OutcomeResult.objects.create(
-        evaluation=trial, measure=entering_care, baseline_value=Decimal("120"),
-        baseline_period_start=dt.date(2014, 4, 1), baseline_period_end=dt.date(2015, 3, 31),
-        followup_value=Decimal("90"), followup_period_start=dt.date(2016, 4, 1),
-        followup_period_end=dt.date(2017, 3, 31), target_value=Decimal("100"),
-        effect_size=Decimal("-0.4"), ci_lower=Decimal("-0.6"), ci_upper=Decimal("-0.2"),
+        evaluation=trial,
+        measure=entering_care,
+        baseline_value=Decimal("120"),
+        baseline_period_start=dt.date(2014, 4, 1),
+        baseline_period_end=dt.date(2015, 3, 31),
+        followup_value=Decimal("90"),
+        followup_period_start=dt.date(2016, 4, 1),
+        followup_period_end=dt.date(2017, 3, 31),
+        target_value=Decimal("100"),
+        effect_size=Decimal("-0.4"),
+        ci_lower=Decimal("-0.6"),
+        ci_upper=Decimal("-0.2"),
     )
     world.trial, world.entering_care, world.counted = trial, entering_care, counted
     return world
@@ -120,7 +140,7 @@ def test_a_before_and_after_study_rated_too_high_is_still_shown_as_weaker(client
     rating.value = "4"
     rating.save()
     html = page(client, impact.users.officer)
-    weaker = html[html.index('id="weaker"'):]
+    weaker = html[html.index('id="weaker"') :]
     assert "Maryland level 4 of 5" in weaker
     assert "the design has no comparison group: shown as weaker evidence" in weaker
 
@@ -138,7 +158,7 @@ def test_spend_to_date_and_cost_per_outcome(client, impact):
 def test_an_svg_chart_per_measure_with_presentation_attributes_and_a_table(client, impact):
     html = page(client, impact.users.officer)
     assert html.count("<svg") == 2  # two measures
-    chart = html[html.index("<svg"):html.index("</svg>")]
+    chart = html[html.index("<svg") : html.index("</svg>")]
     assert 'fill="#1d70b8"' in chart and "style=" not in chart
     assert 'role="img"' in chart and "Children entering care" in chart
     assert "<title>Follow-up: 90</title>" in chart and "<title>Target: 100</title>" in chart
@@ -316,8 +336,13 @@ def add_evaluated_projects(world, count):
         SpendReturnFactory(allocation=allocation, spent=Decimal("1234.56"))
         evaluation = EvaluationFactory(projects=[project])
         EvidenceRatingFactory(evaluation=evaluation)
-        OutcomeResultFactory(evaluation=evaluation, measure=measure, followup_value=Decimal("30"),
-                             followup_period_start=dt.date(2015, 4, 1), followup_period_end=dt.date(2016, 3, 31))
+        OutcomeResultFactory(
+            evaluation=evaluation,
+            measure=measure,
+            followup_value=Decimal("30"),
+            followup_period_start=dt.date(2015, 4, 1),
+            followup_period_end=dt.date(2016, 3, 31),
+        )
 
 
 def queries_for(client, url, params=None):
@@ -340,12 +365,18 @@ def test_the_query_count_does_not_grow_with_the_projects(client, world, url_para
 
 def test_a_projects_report_and_card_do_not_grow_with_its_results(client, world):
     client.force_login(world.users.officer)
-    few = [queries_for(client, project_url(world.project)), queries_for(client, project_url(world.project, "impact:card"))]
+    few = [
+        queries_for(client, project_url(world.project)),
+        queries_for(client, project_url(world.project, "impact:card")),
+    ]
     for _ in range(5):
         evaluation = EvaluationFactory(projects=[world.project])
         EvidenceRatingFactory(evaluation=evaluation)
         OutcomeResultFactory(evaluation=evaluation)
-    many = [queries_for(client, project_url(world.project)), queries_for(client, project_url(world.project, "impact:card"))]
+    many = [
+        queries_for(client, project_url(world.project)),
+        queries_for(client, project_url(world.project, "impact:card")),
+    ]
     assert many == few
 
 

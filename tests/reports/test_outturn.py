@@ -27,8 +27,12 @@ def grant_with(title, *allocations, year=None):
     """A grant with allocations for the year: (amount, [(quarter, spent, forecast), ...]) each."""
     grant = GrantFactory(title=title, amount_awarded=Decimal("5000000.00"))
     for amount, returns in allocations:
-        allocation = AllocationFactory(grant=grant, financial_year=year or this_year(), resource=Decimal(amount),
-                                       recipient=GrantFactory().recipient)
+        allocation = AllocationFactory(
+            grant=grant,
+            financial_year=year or this_year(),
+            resource=Decimal(amount),
+            recipient=GrantFactory().recipient,
+        )
         for quarter, spent, forecast in returns:
             SpendReturnFactory(allocation=allocation, quarter=quarter, spent=Decimal(spent), forecast=Decimal(forecast))
         money.refresh_balance(allocation.pk)
@@ -41,7 +45,8 @@ def grants(db):
         # 100,000 allocated; spent 30,000 + 20,000 so far and 30,000 forecast in the latest return (Q2):
         # outturn 80,000, underspend 20,000, 20%.
         "over": grant_with(
-            "Over the threshold", ("100000.00", [(1, "30000.00", "60000.00"), (2, "20000.00", "30000.00")]),
+            "Over the threshold",
+            ("100000.00", [(1, "30000.00", "60000.00"), (2, "20000.00", "30000.00")]),
         ),
         # Two allocations: 200,000 allocated, outturn 95,000 + 90,000, underspend 15,000, 7.5%.
         "under": grant_with(
@@ -51,7 +56,9 @@ def grants(db):
         ),
         # One allocation has a return, the other none yet: 300,000 allocated, outturn 150,000, 50%.
         "partly": grant_with(
-            "Partly returned", ("150000.00", [(1, "50000.00", "100000.00")]), ("150000.00", []),
+            "Partly returned",
+            ("150000.00", [(1, "50000.00", "100000.00")]),
+            ("150000.00", []),
         ),
         # 100,000 allocated; spent 60,000 and 65,000 more forecast: outturn 125,000, variance -25,000, an overspend.
         "overspent": grant_with("Spending past it", ("100000.00", [(1, "60000.00", "65000.00")])),
@@ -63,7 +70,7 @@ def grants(db):
 def outturn_section(client):
     client.force_login(UserFactory(role="officer"))
     page = client.get(DASHBOARD).content.decode()
-    return page[page.index('id="forecast-outturn"'):page.index("Projects by RAG rating")]
+    return page[page.index('id="forecast-outturn"') : page.index("Projects by RAG rating")]
 
 
 def test_grants_past_either_threshold_are_listed_and_those_within_them_are_not(client, grants):
@@ -72,18 +79,18 @@ def test_grants_past_either_threshold_are_listed_and_those_within_them_are_not(c
     assert "Over the threshold" in section and "Partly returned" in section and "Spending past it" in section
     assert "Under the threshold" not in section
     assert "No return yet" not in section and "Last year" not in section
-    over = section[section.index("Over the threshold"):section.index("</tr>", section.index("Over the threshold"))]
+    over = section[section.index("Over the threshold") : section.index("</tr>", section.index("Over the threshold"))]
     assert "£100,000.00" in over and "£80,000.00" in over and "£20,000.00" in over and "20.0%" in over
     assert "Underspend" in over and "Overspend" not in over
     assert section.index("Partly returned") < section.index("Spending past it") < section.index("Over the threshold")
-    link = f'{reverse("reports:spending")}?financial_year={this_year()}&amp;group=project'
+    link = f"{reverse('reports:spending')}?financial_year={this_year()}&amp;group=project"
     assert f'href="{link}"' in section
 
 
 def test_a_negative_variance_is_an_overspend_never_an_underspend(client, grants):
     section = outturn_section(client)
     start = section.index("Spending past it")
-    row = section[start:section.index("</tr>", start)]
+    row = section[start : section.index("</tr>", start)]
     assert "-£25,000.00" in row and "-25.0%" in row and "£125,000.00" in row
     assert "Overspend" in row and "Underspend" not in row
 
@@ -94,7 +101,12 @@ def test_the_figures_are_summed_per_grant_in_sql(grants):
     assert set(found) == {"Over the threshold", "Partly returned", "Spending past it"}
     partly = found["Partly returned"]
     assert (partly.allocated, partly.outturn, partly.variance, partly.percent, partly.flag) == (
-        Decimal("300000.00"), Decimal("150000.00"), Decimal("150000.00"), Decimal("50.0"), "Underspend")
+        Decimal("300000.00"),
+        Decimal("150000.00"),
+        Decimal("150000.00"),
+        Decimal("50.0"),
+        "Underspend",
+    )
     overspent = found["Spending past it"]
     assert (overspent.variance, overspent.flag) == (Decimal("-25000.00"), "Overspend")
     assert outturn.total == 3 and outturn.more == 0

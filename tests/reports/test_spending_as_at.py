@@ -30,24 +30,29 @@ D = Decimal
 URL = reverse("reports:spending")
 
 
-@pytest.mark.parametrize("case", [
-    Filters(as_at=dt.date(2015, 6, 30)),
-    Filters(as_at=dt.date(2015, 12, 31)),
-    Filters(as_at=dt.date(2016, 3, 31)),
-    Filters(as_at=dt.date(2016, 12, 31)),
-    Filters(as_at=dt.date(2017, 2, 2)),
-    Filters(as_at=dt.date(2017, 2, 3)),
-    Filters(as_at=dt.date(2019, 3, 31)),
-    Filters(programme="p2", as_at=dt.date(2017, 6, 30)),
-    Filters(organisation="northshire", year=2015, as_at=dt.date(2016, 1, 20)),
-    Filters(year=2016, quarter=3, as_at=dt.date(2017, 1, 31)),
-], ids=repr)
+@pytest.mark.parametrize(
+    "case",
+    [
+        Filters(as_at=dt.date(2015, 6, 30)),
+        Filters(as_at=dt.date(2015, 12, 31)),
+        Filters(as_at=dt.date(2016, 3, 31)),
+        Filters(as_at=dt.date(2016, 12, 31)),
+        Filters(as_at=dt.date(2017, 2, 2)),
+        Filters(as_at=dt.date(2017, 2, 3)),
+        Filters(as_at=dt.date(2019, 3, 31)),
+        Filters(programme="p2", as_at=dt.date(2017, 6, 30)),
+        Filters(organisation="northshire", year=2015, as_at=dt.date(2016, 1, 20)),
+        Filters(year=2016, quarter=3, as_at=dt.date(2017, 1, 31)),
+    ],
+    ids=repr,
+)
 def test_every_grouping_as_at_a_day_matches_independent_sums_to_the_penny(money, case):
     check_every_grouping(money, case)
 
 
 def test_a_payment_counts_from_the_day_it_was_recorded(money):
     """The charity's £100,000.10 paid on 15 January 2017 was recorded on 3 February 2017."""
+
     def paid(day):
         return report_for(money, Filters(organisation="charity", as_at=day)).totals.paid
 
@@ -72,8 +77,12 @@ def test_allocations_and_awards_are_as_they_stood_on_the_day(money):
     g1 = money.grants["g1"]
     g1.amount_awarded = D("1100000.00")
     g1.save()
-    added = Allocation.objects.create(grant=money.grants["g2"], recipient=money.orgs["westham"],
-                                      financial_year=FinancialYear(2015), resource=D("5000.00"))
+    added = Allocation.objects.create(
+        grant=money.grants["g2"],
+        recipient=money.orgs["westham"],
+        financial_year=FinancialYear(2015),
+        resource=D("5000.00"),
+    )
     money_module.refresh_balance(added.pk)
     then = report_for(money, Filters(as_at=dt.date(2016, 12, 31)), "organisation")
     rows = {row.labels[1]: row for row in then.rows()}
@@ -95,8 +104,7 @@ def test_allocations_for_a_later_year_add_nothing_to_the_variance(money):
     assert totals.allocated == D("100000.10") + D("250000.20") + D("120000.12")
     assert [row.labels[0] for row in report.years] == ["2015-16"]
     # Spent and forecast by then: a1's Q1 to Q3, a2's Q1 and Q2, a5's Q1 (its Q4 return came in April).
-    assert totals.spent == D("20000.11") + D("25000.22") + D("15000.33") + D("50000.44") + D("60000.55") + \
-        D("10000.99")
+    assert totals.spent == D("20000.11") + D("25000.22") + D("15000.33") + D("50000.44") + D("60000.55") + D("10000.99")
     assert totals.forecast == D("20000.00") + D("100000.00") + D("90000.00")
     assert totals.variance == totals.allocated - totals.spent - totals.forecast == D("79997.78")
     assert report_for(money, Filters()).totals.allocated == D("1495001.22")  # today, every year
@@ -117,14 +125,17 @@ def get(client, user, **params):
     return client.get(URL, params)
 
 
-@pytest.mark.parametrize("value, message", [
-    ("31/02/2016", "The “as at” date must be a real date"),
-    ("yesterday", "The “as at” date must be a real date"),
-    ("2016-13-01", "The “as at” date must be a real date"),
-    ("x" * 500, "The “as at” date must be a real date"),
-    ("31/03/1990", "The “as at” date must be on or after 1 April 1990"),
-    ("01/01/0001", "The “as at” date must be on or after 1 April 1990"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("31/02/2016", "The “as at” date must be a real date"),
+        ("yesterday", "The “as at” date must be a real date"),
+        ("2016-13-01", "The “as at” date must be a real date"),
+        ("x" * 500, "The “as at” date must be a real date"),
+        ("31/03/1990", "The “as at” date must be on or after 1 April 1990"),
+        ("01/01/0001", "The “as at” date must be on or after 1 April 1990"),
+    ],
+)
 @pytest.mark.parametrize("file_format", ["", "csv"])
 def test_a_bad_as_at_date_is_explained_and_nothing_is_shown_or_downloaded(client, money, value, message, file_format):
     response = get(client, money.users.officer, as_at=value, **({"format": file_format} if file_format else {}))
@@ -164,11 +175,16 @@ def test_every_file_names_the_day(client, money):
 
     response = client.get(URL, {**params, "format": "xlsx"})
     assert "spending-report-as-at-2016-12-31-" in response["Content-Disposition"]
-    summary = {row[0]: row[1] for row in load_workbook(io.BytesIO(response.content))["Summary"].iter_rows(
-        min_row=3, values_only=True)}
+    summary = {
+        row[0]: row[1]
+        for row in load_workbook(io.BytesIO(response.content))["Summary"].iter_rows(min_row=3, values_only=True)
+    }
     assert summary["As at"] == "The end of 31 December 2016: the figures as recorded then"
-    assert any(str(value).startswith("As at 31 December 2016: every figure is as recorded by the end of that day")
-               for key, value in summary.items() if str(key).startswith("Note"))
+    assert any(
+        str(value).startswith("As at 31 December 2016: every figure is as recorded by the end of that day")
+        for key, value in summary.items()
+        if str(key).startswith("Note")
+    )
 
     pdf = client.get(URL, {**params, "format": "pdf"}).content
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
@@ -195,8 +211,13 @@ def _programme_of(count):
             allocation = AllocationFactory(grant=grant, financial_year=FinancialYear(year))
             backdate_history(Allocation, dt.date(2015, 3, 1), id=allocation.pk)
             PaymentFactory(allocation=allocation, amount=D("1000.10"), recorded_at=at_noon(dt.date(2016, 5, 1)))
-            PaymentFactory(allocation=allocation, kind="recovery", amount=D("10.01"), recovery_reason="overpayment",
-                           recorded_at=at_noon(dt.date(2016, 5, 2)))
+            PaymentFactory(
+                allocation=allocation,
+                kind="recovery",
+                amount=D("10.01"),
+                recovery_reason="overpayment",
+                recorded_at=at_noon(dt.date(2016, 5, 2)),
+            )
             SpendReturnFactory(allocation=allocation, quarter=1, submitted_at=at_noon(dt.date(year, 7, 14)))
             SpendReturnFactory(allocation=allocation, quarter=2, submitted_at=at_noon(dt.date(year, 10, 14)))
             money_module.refresh_balance(allocation.pk)
@@ -215,17 +236,22 @@ def expected_queries(grouping, params):
     return QUERIES[grouping] - (0 if cut_off or grouping == "quarter" else 1)
 
 
-@pytest.mark.parametrize("grouping, params", [
-    ("project", {}),
-    ("project", {"as_at": "31/12/2016"}),
-    ("organisation", {"financial_year": "2016-17"}),
-    ("organisation", {"as_at": "31/12/2016"}),
-    ("round", {"financial_year": "2016-17", "quarter": "2", "as_at": "31/12/2016"}),
-    ("financial_year", {"as_at": "31/12/2016"}),
-    ("quarter", {"financial_year": "2016-17", "as_at": "31/12/2016"}),
-], ids=repr)
-def test_the_page_makes_the_same_few_queries_for_3_and_20_projects(client, db, django_assert_num_queries,
-                                                                    grouping, params):
+@pytest.mark.parametrize(
+    "grouping, params",
+    [
+        ("project", {}),
+        ("project", {"as_at": "31/12/2016"}),
+        ("organisation", {"financial_year": "2016-17"}),
+        ("organisation", {"as_at": "31/12/2016"}),
+        ("round", {"financial_year": "2016-17", "quarter": "2", "as_at": "31/12/2016"}),
+        ("financial_year", {"as_at": "31/12/2016"}),
+        ("quarter", {"financial_year": "2016-17", "as_at": "31/12/2016"}),
+    ],
+    ids=repr,
+)
+def test_the_page_makes_the_same_few_queries_for_3_and_20_projects(
+    client, db, django_assert_num_queries, grouping, params
+):
     client.force_login(UserFactory(role="officer"))
     params = {**params, "group": grouping}
     _programme_of(3)

@@ -70,23 +70,32 @@ def test_the_summary_names_each_filter_the_time_and_the_totals(workbook):
     assert isinstance(summary["Generated"], dt.datetime)
     assert abs(summary["Generated"] - dt.datetime.now()) < dt.timedelta(hours=2)  # local time, no zone in Excel
     _, totals = expected(CASE, "project")
-    for label, name in (("Awarded", "awarded"), ("Allocated", "allocated"), ("Paid, less recoveries", "paid"),
-                        ("Spent", "spent"), ("Forecast", "forecast")):
+    for label, name in (
+        ("Awarded", "awarded"),
+        ("Allocated", "allocated"),
+        ("Paid, less recoveries", "paid"),
+        ("Spent", "spent"),
+        ("Forecast", "forecast"),
+    ):
         assert pounds(summary[label]) == totals[name], label
     cells = {row[0].value: row[1] for row in workbook["Summary"].iter_rows(min_row=3)}
     assert cells["Allocated"].number_format == MONEY_FORMAT
     assert cells["% spent"].number_format == "0.0%"
     assert Decimal(str(cells["% spent"].value)).quantize(Decimal("0.0001")) == (
-        totals["spent"] / totals["allocated"]).quantize(Decimal("0.0001"))
+        totals["spent"] / totals["allocated"]
+    ).quantize(Decimal("0.0001"))
 
 
-@pytest.mark.parametrize("sheet_name, grouping, labels", [
-    ("By project", "project", 2),
-    ("By organisation", "organisation", 2),
-    ("By financial year", "financial_year", 1),
-    ("By quarter", "quarter", 2),
-    ("By round", "round", 2),
-])
+@pytest.mark.parametrize(
+    "sheet_name, grouping, labels",
+    [
+        ("By project", "project", 2),
+        ("By organisation", "organisation", 2),
+        ("By financial year", "financial_year", 1),
+        ("By quarter", "quarter", 2),
+        ("By round", "round", 2),
+    ],
+)
 def test_each_grouping_sheet_has_numbers_in_pounds_and_sum_totals(workbook, sheet_name, grouping, labels):
     sheet = workbook[sheet_name]
     header = [cell.value for cell in sheet[1]]
@@ -95,11 +104,19 @@ def test_each_grouping_sheet_has_numbers_in_pounds_and_sum_totals(workbook, shee
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=len(header)).column_letter}{len(rows) + 1}"
     assert sheet.column_dimensions["A"].width > 8
     money_columns = [number for number, title in enumerate(header) if "(£)" in title]
-    names = {"Awarded (£)": "awarded", "Allocated (£)": "allocated", "Paid, less recoveries (£)": "paid",
-             "Spent (£)": "spent", "Forecast (£)": "forecast"}
+    names = {
+        "Awarded (£)": "awarded",
+        "Allocated (£)": "allocated",
+        "Paid, less recoveries (£)": "paid",
+        "Spent (£)": "spent",
+        "Forecast (£)": "forecast",
+    }
     for row in sheet.iter_rows(min_row=2, max_row=len(rows) + 1):
-        key = {"project": lambda: row[0].value, "organisation": lambda: row[1].value,
-               "financial_year": lambda: row[0].value}.get(grouping, lambda: (row[0].value, row[1].value))()
+        key = {
+            "project": lambda: row[0].value,
+            "organisation": lambda: row[1].value,
+            "financial_year": lambda: row[0].value,
+        }.get(grouping, lambda: (row[0].value, row[1].value))()
         for number in money_columns:
             cell = row[number]
             assert isinstance(cell.value, (int, float)) and cell.number_format == MONEY_FORMAT
@@ -116,8 +133,9 @@ def test_each_grouping_sheet_has_numbers_in_pounds_and_sum_totals(workbook, shee
         column = header.index("% spent") + 1
         assert sheet.cell(row=2, column=column).number_format == "0.0%"
         assert sheet.cell(row=total_row, column=column).value.startswith("=IF(")
-    assert labels == len([title for title in header
-                          if "(£)" not in title and title not in ("% spent", "Under- or overspend")])
+    assert labels == len(
+        [title for title in header if "(£)" not in title and title not in ("% spent", "Under- or overspend")]
+    )
 
 
 def test_the_sums_of_each_sheet_equal_the_totals(workbook):
@@ -148,7 +166,8 @@ def test_the_ledger_lists_every_payment_recovery_and_spend_line_in_scope(client,
     paid = header.index("Paid, less recoveries (£)")
     spent = header.index("Spent (£)")
     assert pounds(sum(Decimal(str(line[paid] or 0)) for line in lines)) == sum(
-        (-p[2] if p[1] == "recovery" else p[2]) for p in payments)
+        (-p[2] if p[1] == "recovery" else p[2]) for p in payments
+    )
     assert pounds(sum(Decimal(str(line[spent] or 0)) for line in lines)) == sum(r[2] for r in returns)
     recovery = next(line for line in lines if line[header.index("Kind")] == "Recovery")
     assert recovery[paid] < 0 and recovery[header.index("Financial year allocated for")] == year_label(case.year)
@@ -171,7 +190,7 @@ def test_the_xlsx_download_is_recorded(client, money):
 
 def test_text_that_looks_like_a_formula_stays_text(client, money):
     project = money.projects["A-01"]
-    project.title = "=HYPERLINK(\"http://evil.example\")"
+    project.title = '=HYPERLINK("http://evil.example")'
     project.save()
     sheet = load_workbook(io.BytesIO(download(client, money, Filters(), "xlsx").content))["By project"]
     assert sheet["B2"].value == project.title and sheet["B2"].data_type == "s"
@@ -227,11 +246,12 @@ def test_the_csv_has_a_byte_order_mark_one_header_the_rows_and_a_total(client, m
     assert content.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(content[1:])))
     header, *rows = lines
-    notes = rows[rows.index([]) + 1:]
-    rows = rows[:rows.index([])]
+    notes = rows[rows.index([]) + 1 :]
+    rows = rows[: rows.index([])]
     assert notes and all(note[0] == "Note" for note in notes)
-    assert any("payments and recoveries count in the year and quarter of the date they were made" in note[1]
-               for note in notes)
+    assert any(
+        "payments and recoveries count in the year and quarter of the date they were made" in note[1] for note in notes
+    )
     expected_rows, totals = expected(CASE, grouping)
     assert len(rows) == len(expected_rows) + 1
     assert header.count("Spent (£)") == 1 and "Paid, less recoveries (£)" in header

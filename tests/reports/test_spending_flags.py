@@ -32,8 +32,13 @@ def overspent(money):
     """Lead Co's 2015-16 allocation (a1, £100,000.10) gets a Q4 return of £50,000.00 spent and nothing more
     forecast: spent £60,000.66 + £50,000.00 = £110,000.66, variance -£10,000.56, an overspend."""
     allocation = money.allocations["a1"]
-    SpendReturn.objects.create(allocation=allocation, quarter=4, spent=D("50000.00"), forecast=D("0.00"),
-                               submitted_at=at_noon(dt.date(2016, 4, 14)))
+    SpendReturn.objects.create(
+        allocation=allocation,
+        quarter=4,
+        spent=D("50000.00"),
+        forecast=D("0.00"),
+        submitted_at=at_noon(dt.date(2016, 4, 14)),
+    )
     money_module.refresh_balance(allocation.pk)
     return money
 
@@ -46,7 +51,11 @@ def leadco_row(money) -> Row:
 def test_a_negative_variance_is_an_overspend_never_an_underspend(overspent):
     row = leadco_row(overspent)
     assert (row.allocated, row.spent, row.forecast, row.variance) == (
-        D("100000.10"), D("110000.66"), D("0.00"), D("-10000.56"))
+        D("100000.10"),
+        D("110000.66"),
+        D("0.00"),
+        D("-10000.56"),
+    )
     assert row.overspend is True and row.underspend is False and row.flag == "Overspend"
 
 
@@ -60,14 +69,17 @@ def test_each_flag_has_its_own_threshold(overspent, settings):
     assert leadco_row(overspent).underspend is False
 
 
-@pytest.mark.parametrize("variance, underspend, overspend, flag", [
-    (D("10.01"), True, False, "Underspend"),  # more than 10% of 100
-    (D("10.00"), False, False, "Neither"),
-    (D("0.00"), False, False, "Neither"),
-    (D("-5.00"), False, False, "Neither"),  # not more than 5%
-    (D("-5.01"), False, True, "Overspend"),
-    (D("-25000.00"), False, True, "Overspend"),
-])
+@pytest.mark.parametrize(
+    "variance, underspend, overspend, flag",
+    [
+        (D("10.01"), True, False, "Underspend"),  # more than 10% of 100
+        (D("10.00"), False, False, "Neither"),
+        (D("0.00"), False, False, "Neither"),
+        (D("-5.00"), False, False, "Neither"),  # not more than 5%
+        (D("-5.01"), False, True, "Overspend"),
+        (D("-25000.00"), False, True, "Overspend"),
+    ],
+)
 def test_the_flags_of_a_row(variance, underspend, overspend, flag):
     row = Row(("x",), None, D("100.00"), D("0.00"), D("100.00") - variance, D("0.00"), Thresholds(10, 5))
     assert row.variance == variance
@@ -85,16 +97,19 @@ def test_a_quarter_has_no_variance_and_no_flag():
 def test_the_page_tags_an_overspend_and_an_underspend(client, overspent):
     client.force_login(overspent.users.officer)
     page = client.get(URL, {**params_for(Filters(year=2015), overspent), "group": "organisation"}).content.decode()
-    table = page[page.index('id="spending-table"'):page.index("</table>", page.index('id="spending-table"'))]
-    rows = {re.search(r"GB-[A-Z]+-[A-Z0-9]+", row).group(): row for row in table.split("<tr")[2:]
-            if re.search(r"GB-[A-Z]+-[A-Z0-9]+", row)}
+    table = page[page.index('id="spending-table"') : page.index("</table>", page.index('id="spending-table"'))]
+    rows = {
+        re.search(r"GB-[A-Z]+-[A-Z0-9]+", row).group(): row
+        for row in table.split("<tr")[2:]
+        if re.search(r"GB-[A-Z]+-[A-Z0-9]+", row)
+    }
     leadco = rows["GB-COH-09000001"]
     assert "-£10,000.56" in leadco and "govuk-tag--red" in leadco and ">Overspend<" in leadco
     assert "Underspend" not in leadco
     # Northshire 2015-16: a2 and a5, 370,000.32 allocated, 190,002.64 spent, 90,000.00 forecast: 89,997.68, 24.3%.
     northshire = rows["GB-LAE-NSH"]
     assert "£89,997.68" in northshire and ">Underspend<" in northshire and "Overspend" not in northshire
-    thresholds = unescape(page[page.index('id="thresholds"'):])
+    thresholds = unescape(page[page.index('id="thresholds"') :])
     assert "more than 10% of allocated" in thresholds and "by more than 0% of it" in thresholds
 
 

@@ -30,12 +30,12 @@ def get(client, user, **params):
 
 
 def table_body(page: str) -> str:
-    return page[page.index('id="spending-table"'):page.index("</table>", page.index('id="spending-table"'))]
+    return page[page.index('id="spending-table"') : page.index("</table>", page.index('id="spending-table"'))]
 
 
 def footer(page: str) -> list[str]:
     foot = table_body(page)
-    foot = foot[foot.index("<tfoot>"):]
+    foot = foot[foot.index("<tfoot>") :]
     cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", foot, re.S)
     return [unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
 
@@ -61,12 +61,16 @@ def test_a_visitor_is_sent_to_sign_in(client, money):
     assert response.status_code == 302 and "/account/sign-in/" in response["Location"]
 
 
-@pytest.mark.parametrize("case", [
-    Filters(),
-    Filters(organisation="northshire", year=2015),
-    Filters(year=2016, quarter=3),
-    Filters(programme="p2", authority_type="none"),
-], ids=repr)
+@pytest.mark.parametrize(
+    "case",
+    [
+        Filters(),
+        Filters(organisation="northshire", year=2015),
+        Filters(year=2016, quarter=3),
+        Filters(programme="p2", authority_type="none"),
+    ],
+    ids=repr,
+)
 @pytest.mark.parametrize("grouping", ["project", "organisation", "financial_year", "quarter", "round"])
 def test_the_page_shows_each_row_and_the_totals_to_the_penny(client, money, case, grouping):
     page = get(client, money.users.officer, group=grouping, **params_for(case, money)).content.decode()
@@ -78,8 +82,13 @@ def test_the_page_shows_each_row_and_the_totals_to_the_penny(client, money, case
     variance = totals["allocated"] - totals["spent"] - totals["forecast"]
     cells = footer(page)
     assert cells[:7] == [
-        cells[0], money_text(totals["awarded"]), money_text(totals["allocated"]), money_text(totals["paid"]),
-        money_text(totals["spent"]), money_text(totals["forecast"]), money_text(variance),
+        cells[0],
+        money_text(totals["awarded"]),
+        money_text(totals["allocated"]),
+        money_text(totals["paid"]),
+        money_text(totals["spent"]),
+        money_text(totals["forecast"]),
+        money_text(variance),
     ]
     assert re.search(rf"{len(rows)} rows?\.", page)
 
@@ -98,8 +107,10 @@ def test_figures_that_do_not_apply_are_shown_as_a_dash_with_the_reason(client, m
 def test_the_page_names_the_filters_and_its_downloads_carry_them(client, money):
     params = params_for(Filters(organisation="northshire", year=2015, quarter=2), money)
     page = unescape(get(client, money.users.officer, group="round", **params).content.decode())
-    assert "Filtered to organisation Northshire County Council (GB-LAE-NSH), financial year 2015-16 at the end " \
-           "of Q2 (30 September 2015)." in page
+    assert (
+        "Filtered to organisation Northshire County Council (GB-LAE-NSH), financial year 2015-16 at the end "
+        "of Q2 (30 September 2015)." in page
+    )
     for file_format in ("csv", "xlsx", "pdf"):
         link = f"{URL}?{urlencode({**params, 'group': 'round', 'format': file_format})}"
         assert f'href="{link}"' in page
@@ -107,35 +118,38 @@ def test_the_page_names_the_filters_and_its_downloads_carry_them(client, money):
 
 def test_the_chart_is_an_svg_drawn_on_the_server_with_its_figures_in_a_table(client, money):
     page = get(client, money.users.officer).content.decode()
-    svg = page[page.index("<svg xmlns"):page.index("</svg>", page.index("<svg xmlns"))]
+    svg = page[page.index("<svg xmlns") : page.index("</svg>", page.index("<svg xmlns"))]
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "style=" not in page  # the Content Security Policy forbids inline styles
     assert "£0" in svg and "Allocated" in svg and "Paid" in svg and "Spent" in svg
     assert len(re.findall(r"<rect [^>]*height=", svg)) == 3 * 3 + 3  # a bar per year and series, and the legend
     rows, _ = expected(Filters(), "financial_year")
-    figures = page[page.index('id="chart-figures"'):page.index("</table>", page.index('id="chart-figures"'))]
+    figures = page[page.index('id="chart-figures"') : page.index("</table>", page.index('id="chart-figures"'))]
     for year, sums in rows.items():
         assert year in figures
         assert all(money_text(sums[name]) in figures for name in ("allocated", "paid", "spent"))
 
 
-@pytest.mark.parametrize("params, field, message", [
-    ({"financial_year": "abcd"}, "financial_year", "Enter a financial year like 2016-17"),
-    ({"financial_year": "2016-18"}, "financial_year", "Enter a financial year like 2016-17"),
-    ({"financial_year": "2016-17", "quarter": "7"}, "quarter", "Choose a quarter from 1 to 4"),
-    ({"quarter": "2"}, "quarter", "Enter a financial year to see the position at the end of one of its quarters"),
-    ({"group": "colour"}, "group", "Choose to group by project, organisation, financial year, quarter or round"),
-    ({"round": "two"}, "round", "Enter a round number, such as 2"),
-    ({"round": "0"}, "round", "Enter a round number of 1 or more"),
-    ({"programme": "99999"}, "programme", "Choose a programme from the list"),
-    ({"programme": "x"}, "programme", "Choose a programme from the list"),
-    ({"authority_type": "XX"}, "authority_type", "Choose an authority type from the list"),
-    ({"project": "NOPE-1"}, "project", "No project has the reference “NOPE-1”"),
-    ({"organisation": "Nowhere at all"}, "organisation", "No organisation matches “Nowhere at all”"),
-    ({"organisation": "Council"}, "organisation", "More than one organisation matches “Council”"),
-    ({"format": "docx"}, None, "Choose a download format: csv, xlsx or pdf"),
-    ({"format": "csv", "quarter": "9"}, "quarter", "Choose a quarter from 1 to 4"),
-])
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({"financial_year": "abcd"}, "financial_year", "Enter a financial year like 2016-17"),
+        ({"financial_year": "2016-18"}, "financial_year", "Enter a financial year like 2016-17"),
+        ({"financial_year": "2016-17", "quarter": "7"}, "quarter", "Choose a quarter from 1 to 4"),
+        ({"quarter": "2"}, "quarter", "Enter a financial year to see the position at the end of one of its quarters"),
+        ({"group": "colour"}, "group", "Choose to group by project, organisation, financial year, quarter or round"),
+        ({"round": "two"}, "round", "Enter a round number, such as 2"),
+        ({"round": "0"}, "round", "Enter a round number of 1 or more"),
+        ({"programme": "99999"}, "programme", "Choose a programme from the list"),
+        ({"programme": "x"}, "programme", "Choose a programme from the list"),
+        ({"authority_type": "XX"}, "authority_type", "Choose an authority type from the list"),
+        ({"project": "NOPE-1"}, "project", "No project has the reference “NOPE-1”"),
+        ({"organisation": "Nowhere at all"}, "organisation", "No organisation matches “Nowhere at all”"),
+        ({"organisation": "Council"}, "organisation", "More than one organisation matches “Council”"),
+        ({"format": "docx"}, None, "Choose a download format: csv, xlsx or pdf"),
+        ({"format": "csv", "quarter": "9"}, "quarter", "Choose a quarter from 1 to 4"),
+    ],
+)
 def test_a_bad_filter_gets_a_clear_message_and_no_figures_or_download(client, money, params, field, message):
     response = get(client, money.users.officer, **params)
     assert response.status_code == 400

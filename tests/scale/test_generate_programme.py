@@ -54,8 +54,15 @@ def test_counts_scale_linearly_with_the_number_of_projects():
         years = set(Allocation.objects.filter(**in_programme).values_list("financial_year", flat=True))
         assert len(years) == 6
     assert expected_counts(1000) == {
-        "projects": 1000, "rounds": 10, "grants": 3000, "allocations": 30000, "milestones": 20000,
-        "payments": 60000, "spend returns": 120000, "evaluations": 1000, "outcome results": 20000,
+        "projects": 1000,
+        "rounds": 10,
+        "grants": 3000,
+        "allocations": 30000,
+        "milestones": 20000,
+        "payments": 60000,
+        "spend returns": 120000,
+        "evaluations": 1000,
+        "outcome results": 20000,
     }
     ledger = sum(expected_counts(5000)[name] for name in ("allocations", "payments", "spend returns"))
     assert ledger == 1_050_000

@@ -55,10 +55,21 @@ def test_counts_are_the_documented_ones(small):
         "evaluations": Evaluation.objects.filter(projects__programme=programme).count(),
         "outcome results": OutcomeResult.objects.filter(evaluation__projects__programme=programme).count(),
     }
-    assert found == expected_counts(5) == {
-        "projects": 5, "rounds": 3, "grants": 15, "allocations": 150, "milestones": 100, "payments": 300,
-        "spend returns": 600, "evaluations": 5, "outcome results": 100,
-    }
+    assert (
+        found
+        == expected_counts(5)
+        == {
+            "projects": 5,
+            "rounds": 3,
+            "grants": 15,
+            "allocations": 150,
+            "milestones": 100,
+            "payments": 300,
+            "spend returns": 600,
+            "evaluations": 5,
+            "outcome results": 100,
+        }
+    )
     for name, count in found.items():
         assert small.counts[name] == count
 
@@ -183,9 +194,10 @@ def test_money_flows_in_order_payments_within_allocations_spend_within_payments(
             if spend_return.status == SpendReturn.Status.REVIEWED:
                 assert spend_return.reviewed_by.is_officer and spend_return.reviewed_at > spend_return.submitted_at
         project = allocation.grant.project
-        assert allocation.recipient_id == project.lead_organisation_id or project.partnerships.filter(
-            organisation=allocation.recipient_id
-        ).exists()
+        assert (
+            allocation.recipient_id == project.lead_organisation_id
+            or project.partnerships.filter(organisation=allocation.recipient_id).exists()
+        )
 
 
 def test_a_milestone_releases_its_payment_once_after_acceptance_by_someone_else(small):
@@ -216,9 +228,10 @@ def test_milestones_are_in_every_state_with_their_submissions_and_reviews(small)
     assert {m.status for m in milestones} == set(Milestone.Status.values)
     for milestone in milestones:
         project = milestone.project
-        assert milestone.organisation_id == project.lead_organisation_id or project.partnerships.filter(
-            organisation=milestone.organisation_id
-        ).exists()
+        assert (
+            milestone.organisation_id == project.lead_organisation_id
+            or project.partnerships.filter(organisation=milestone.organisation_id).exists()
+        )
         if milestone.allocation_id:
             assert milestone.allocation.recipient_id == milestone.organisation_id
         submissions = list(milestone.submissions.order_by("submitted_at", "pk"))
@@ -280,7 +293,9 @@ def test_audit_history_records_each_row_as_the_service_would(small):
     for milestone in milestones:
         recorded = Milestone.history.filter(id=milestone.pk).order_by("history_date")
         changes = milestone.status_changes.order_by("changed_at", "pk")
-        assert recorded.exists() and list(recorded.values_list("status", flat=True)) == list(changes.values_list("new_status", flat=True))
+        assert recorded.exists() and list(recorded.values_list("status", flat=True)) == list(
+            changes.values_list("new_status", flat=True)
+        )
 
 
 def test_sample_rows_pass_full_clean(small):
@@ -292,8 +307,15 @@ def test_sample_rows_pass_full_clean(small):
             obj.full_clean()
             cleaned[model._meta.label] = cleaned.get(model._meta.label, 0) + 1
     # Every table of the programme had rows to check.
-    assert {"grants.Grant", "grants.Allocation", "grants.Payment", "grants.SpendReturn", "projects.Milestone",
-            "projects.Project", "evaluations.OutcomeResult"} <= set(cleaned), cleaned
+    assert {
+        "grants.Grant",
+        "grants.Allocation",
+        "grants.Payment",
+        "grants.SpendReturn",
+        "projects.Milestone",
+        "projects.Project",
+        "evaluations.OutcomeResult",
+    } <= set(cleaned), cleaned
     assert all(count > 0 for count in cleaned.values()), cleaned
 
 

@@ -13,14 +13,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--site", default="http://127.0.0.1:8000",
-                            help="The service's address, that the link starts with (default %(default)s)")
+        parser.add_argument(
+            "--site",
+            default="http://127.0.0.1:8000",
+            help="The service's address, that the link starts with (default %(default)s)",
+        )
 
     def handle(self, *args, username, site, **options):
         user = User.objects.filter(username=normalise_login(username)).first()
         if user is None:
             raise CommandError(f"No user is called {username}")
         if user.has_two_factor:
-            raise CommandError(f"{user.username} has two-factor sign-in already; delete their device in the admin first")
+            raise CommandError(
+                f"{user.username} has two-factor sign-in already; delete their device in the admin first"
+            )
         token = issue_enrolment_link(user=user)
         self.stdout.write(site.rstrip("/") + reverse("accounts:two-factor-link", kwargs={"token": token}))

@@ -9,4 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, verbosity, **options):
         added, kept = load_measures()
         if verbosity >= 1:
-            self.stdout.write(f"Added {added} outcome measure{'s' if added != 1 else ''}; {kept} already in the catalogue.")
+            self.stdout.write(
+                f"Added {added} outcome measure{'s' if added != 1 else ''}; {kept} already in the catalogue."
+            )

@@ -13,7 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--file", type=Path, default=DEFAULT_PATH, metavar="PATH", help=f"CSV file to load (default: {DEFAULT_PATH})."
+            "--file",
+            type=Path,
+            default=DEFAULT_PATH,
+            metavar="PATH",
+            help=f"CSV file to load (default: {DEFAULT_PATH}).",
         )
 
     def handle(self, *args, file, verbosity, **options):

@@ -53,9 +53,8 @@ class Command(BaseCommand):
         if outcome.problems:
             return self._fail([str(problem) for problem in outcome.problems])
         seconds = time.perf_counter() - started
-        counts = (
-            f"{len(outcome.new):,} new, {len(outcome.changed):,} changed, {len(outcome.unchanged):,} unchanged"
-            + (f", {outcome.skipped:,} rows without figures left out" if outcome.skipped else "")
+        counts = f"{len(outcome.new):,} new, {len(outcome.changed):,} changed, {len(outcome.unchanged):,} unchanged" + (
+            f", {outcome.skipped:,} rows without figures left out" if outcome.skipped else ""
         )
         if dry_run:
             self.stdout.write(f"Checked {path.name}: it would import {counts}. Nothing was written (--dry-run).")
