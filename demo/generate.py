@@ -33,7 +33,7 @@ the same in every run.
 
 Reference rows are shared between seeds and created only when missing: the
 funder (DfE), a pool of generated organisations (leads, delivery partners and
-evaluators, "XI-GENERATED-..."), the demo's themes, the catalogue's outcome
+evaluators, "360G-<prefix>-org-generated-..."), the demo's themes, the catalogue's outcome
 measures (evaluations/catalogue.py), and the generated users: bench-officer,
 bench-finance, bench-viewer, bench-evaluator and one recipient user per
 organisation, bench-<org-id in lower case> (bench-gb-lae-dby). The 153 current

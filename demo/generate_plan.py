@@ -24,6 +24,7 @@ from grants.models import (
     Programme,
     SpendReturn,
 )
+from grants.org_ids import internal_id
 from projects.models import (
     Milestone,
     MilestoneReview,
@@ -55,7 +56,6 @@ PER_PROJECT = {
 # Shown to a person running the benchmark in development; never set outside it
 # unless --password says so (see the command).
 GENERATED_PASSWORD = "generated-programme-2014"
-ORG_PREFIX = "XI-GENERATED-"
 REASON = "Generated programme (illustrative)"
 
 
@@ -136,7 +136,8 @@ DESIGN_MARYLAND = {"rct": "5", "quasi": "4", "ba_comparison": "3", "before_after
 
 
 def _pool_org_id(kind: str, number: int) -> str:
-    return f"{ORG_PREFIX}{kind}{number:05d}"
+    # Invented organisations have no registered number: they take one under the publisher's own prefix.
+    return internal_id(f"generated {kind} {number:05d}")
 
 
 def _at(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -34,6 +34,7 @@ from grants.models import (
     Payment,
     Programme,
     Round,
+    Source,
     SpendReturn,
     Variation,
 )
@@ -56,6 +57,12 @@ class CurrentFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.register(Source)
+class SourceAdmin(Undeletable, admin.ModelAdmin):
+    list_display = ("title", "publisher", "published_on", "url")
+    search_fields = ("title", "publisher")
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(Undeletable, admin.ModelAdmin):
     list_display = (
@@ -74,7 +81,7 @@ class OrganisationAdmin(Undeletable, admin.ModelAdmin):
     autocomplete_fields = ("replaced_by",)
     formfield_overrides = HTTPS_URLS
     fieldsets = (
-        (None, {"fields": ("name", "short_name", "kind", "org_id", "website")}),
+        (None, {"fields": ("name", "short_name", "kind", "org_id", "identifier_source", "website", "postcode")}),
         ("Local authority", {"fields": ("gss_code", "authority_type", "dfe_la_number")}),
         ("Lifetime", {"fields": ("valid_from", "valid_to", "replaced_by")}),
     )

@@ -14,10 +14,10 @@ from simple_history.models import HistoricalRecords
 from core.lifecycle import Stateful, StatusChange
 from grants import money as figures
 from grants.financial_year import FinancialYearField
+from grants.org_ids import validate_org_id
 
-ORG_ID = RegexValidator(
-    r"^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9._]+$",
-    "Enter an org-id such as GB-LAE-DBY, GB-CHC-1234567 or GB-COH-01234567.",
+POSTCODE = RegexValidator(
+    r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$", "Enter a full UK postcode in capitals with its space, such as DE4 3AG."
 )
 GSS_CODE = RegexValidator(r"^[EWSN]\d{8}$", "Enter an ONS GSS code such as E10000007.")
 
@@ -27,6 +27,22 @@ def money(**kwargs):
 
 
 ILLUSTRATIVE_HELP = "An invented figure for the demonstration, not a figure from the real programme."
+
+
+class Source(models.Model):
+    """A publication a fact was taken from. A figure, date or identifier with no source is illustrative."""
+
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["title", "published_on"], name="one_source_per_publication")]
+
+    def __str__(self):
+        return f"{self.title} ({self.published_on:%B %Y})" if self.published_on else self.title
 
 
 class Organisation(models.Model):
@@ -49,7 +65,22 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=100, blank=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    org_id = models.CharField("org-id", max_length=60, unique=True, validators=[ORG_ID])
+    org_id = models.CharField(
+        "org-id",
+        max_length=60,
+        unique=True,
+        validators=[validate_org_id],
+        help_text="The organisation's number on a public register (org-id.guide), or, when none is known, an "
+        "identifier under the publisher's 360Giving prefix: never a number that only looks registered.",
+    )
+    identifier_source = models.ForeignKey(
+        "Source",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the registered number was published.",
+    )
     gss_code = models.CharField("GSS code", max_length=9, blank=True, validators=[GSS_CODE])
     authority_type = models.CharField(max_length=3, choices=AuthorityType.choices, blank=True)
     dfe_la_number = models.PositiveSmallIntegerField("DfE LA number", null=True, blank=True)
@@ -59,6 +90,12 @@ class Organisation(models.Model):
         "self", symmetrical=False, blank=True, related_name="predecessors", help_text="Its successor or successors."
     )
     website = models.URLField(blank=True)
+    postcode = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[POSTCODE],
+        help_text="The postcode of its registered address, published in 360Giving as its location.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -115,6 +152,14 @@ class Programme(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+    budget_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the budget was published.",
+    )
 
     history = HistoricalRecords()
 
@@ -138,6 +183,14 @@ class Round(models.Model):
     start_date = models.DateField()
     end_date = models.DateField()
     budget_is_illustrative = models.BooleanField(default=False, help_text=ILLUSTRATIVE_HELP)
+    budget_source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the budget was published.",
+    )
 
     history = HistoricalRecords()
 
@@ -209,6 +262,14 @@ class Grant(Stateful):
     )
     dates_are_illustrative = models.BooleanField(
         default=False, help_text="The award and planned dates are invented for the demonstration."
+    )
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        help_text="The publication the award's amount, recipient and dates come from.",
     )
     modified_at = models.DateTimeField(auto_now=True)
 

@@ -31,7 +31,17 @@ from evaluations.models import (
 )
 from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
+from grants.models import (
+    Allocation,
+    Grant,
+    Organisation,
+    Payment,
+    Programme,
+    RecoveryReason,
+    Round,
+    Source,
+    SpendReturn,
+)
 from projects.models import (
     EvidenceFile,
     Milestone,
@@ -55,6 +65,15 @@ def _refresh_balance(allocation_id):
     """A post-generation hook's body: the allocation's balance rewritten from its rows."""
     if allocation_id is not None:
         money.refresh_balance(allocation_id)
+
+
+class SourceFactory(DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Children's Social Care Innovation Programme: report {n}")
+    publisher = "Department for Education"
+    published_on = dt.date(2017, 7, 1)
 
 
 class OrganisationFactory(DjangoModelFactory):

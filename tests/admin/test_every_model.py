@@ -40,6 +40,7 @@ from grants.models import (
     Payment,
     Programme,
     Round,
+    Source,
     SpendReturn,
     Variation,
 )
@@ -148,6 +149,7 @@ FACTORIES = {
     Group: GroupFactory,
     User: f.UserFactory,
     Organisation: f.OrganisationFactory,
+    Source: f.SourceFactory,
     Programme: f.ProgrammeFactory,
     Round: f.RoundFactory,
     Grant: f.GrantFactory,
@@ -199,6 +201,7 @@ UNDELETABLE = [
     Project,
     Programme,
     Round,
+    Source,
     # Records that stay: who downloaded what, who signed in, failed to and was locked out.
     DownloadRecord,
     AccessAttempt,

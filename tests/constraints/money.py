@@ -20,6 +20,7 @@ from tests.factories import (
     PaymentFactory,
     ProgrammeFactory,
     RoundFactory,
+    SourceFactory,
     SpendReturnFactory,
     UserFactory,
 )
@@ -272,7 +273,17 @@ def _spend_return_pair():
     return first, SpendReturnFactory(allocation=first.allocation, quarter=2)
 
 
+def _source_pair():
+    return SourceFactory(), SourceFactory()
+
+
 UNIQUES = [
+    unique(
+        "one_source_per_publication",
+        _source_pair,
+        lambda a, b: {"title": a.title},
+        lambda a, b: {"title": a.title, "published_on": dt.date(2018, 7, 1)},
+    ),
     # A blank GSS code or GGIS reference may repeat; a real one may not.
     unique(
         "organisation_gss_code_unique", _gss_pair, lambda a, b: {"gss_code": a.gss_code}, lambda a, b: {"gss_code": ""}
