@@ -8,8 +8,8 @@ It runs on a temporary database made from the configured one (test_<name> on
 PostgreSQL, a temporary file for SQLite), migrated, filled with 2,500
 allocations and dropped at the end, so the configured database is never
 touched. The import is the one the upload page and ``manage.py import_spend``
-run: the file's checks, every row planned and written through
-grants.services.submit_spend_return in one transaction.
+run: the file's checks, every row planned, then every row checked and written
+in bulk by grants.spend_returns.save_spend_returns in one transaction.
 """
 
 import argparse

@@ -42,6 +42,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, Round
+from django.utils import timezone
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Decimal("0.00")
@@ -448,6 +449,40 @@ def refresh_balance(allocation_id):
         allocation_id=allocation_id, defaults={**{name: getattr(figures, name) for name in BALANCE_FIELDS}, **invented}
     )
     return balance
+
+
+def refresh_spend_balances(allocation_ids) -> None:
+    """Rewrite the spend figures (spent, forecast, invented_spent) of many allocations' balances from their
+    returns, as ``refresh_balance`` would, in three queries: for a spreadsheet of returns, with the
+    allocations locked and in the transaction that wrote them. Allocations with no balance yet get one
+    from ``refresh_balance``."""
+    AllocationBalance = apps.get_model("grants", "AllocationBalance")
+    SpendReturn = apps.get_model("grants", "SpendReturn")
+    latest = SpendReturn.objects.filter(allocation=OuterRef("allocation")).order_by("-quarter").values("forecast")[:1]
+    rows = {
+        row["allocation"]: row
+        for row in SpendReturn.objects.filter(allocation_id__in=allocation_ids)
+        .values("allocation")
+        .annotate(
+            total=_sum("spent"),
+            latest_forecast=GroupSubquery(latest, output_field=MONEY),
+            invented=Count("pk", filter=Q(illustrative=True)),
+        )
+        .order_by()
+    }
+    balances = list(AllocationBalance.objects.filter(allocation_id__in=allocation_ids))
+    now = timezone.now()
+    for balance in balances:
+        row = rows.get(balance.allocation_id)
+        balance.spent = to_penny(row["total"] if row else ZERO)
+        balance.forecast = to_penny(row["latest_forecast"] if row else ZERO)
+        balance.invented_spent = bool(row and row["invented"])
+        balance.updated_at = now
+    AllocationBalance.objects.bulk_update(
+        balances, ["spent", "forecast", "invented_spent", "updated_at"], batch_size=500
+    )
+    for allocation_id in set(allocation_ids) - {balance.allocation_id for balance in balances}:
+        refresh_balance(allocation_id)
 
 
 def original_award_expression(prefix: str = ""):

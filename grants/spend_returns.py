@@ -2,11 +2,13 @@
 amended while it waits, reviewed by a programme officer. Kept with the money rules of
 grants.services, under the allocation's lock."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from grants import money
 from grants.models import Allocation, Grant, SpendReturn
@@ -35,12 +37,8 @@ def _check_submitter(allocation: Allocation, by) -> None:
         )
 
 
-def submit_spend_return(
-    *, allocation: Allocation, by, quarter: int, spent: Decimal, forecast: Decimal, comment: str = ""
-) -> SpendReturn:
-    """A recipient's return for one quarter of its allocation's year: one per quarter, none ahead of time."""
-    _check_submitter(allocation, by)
-    spent, forecast = _check_spend_figures(spent, forecast)
+def _check_quarter(allocation: Allocation, grant: Grant, quarter: int):
+    """The quarter of the allocation's year a return is for: begun, and within the grant and the project."""
     if quarter not in (1, 2, 3, 4):
         raise ValidationError({"quarter": "Choose a quarter from 1 to 4"})
     period = allocation.financial_year.quarter(quarter)
@@ -48,7 +46,6 @@ def submit_spend_return(
         raise ValidationError(
             {"quarter": f"{period} has not started yet: a return can only be made once its quarter has begun"}
         )
-    grant = Grant.objects.select_related("project").get(pk=allocation.grant_id)
     if period.end < grant.award_date:
         raise ValidationError(
             {"quarter": f"{period} ended before the grant was awarded on {grant.award_date:%-d %B %Y}"}
@@ -57,7 +54,22 @@ def submit_spend_return(
         raise ValidationError(
             {"quarter": f"{period} starts after the project ended on {grant.project.end_date:%-d %B %Y}"}
         )
-    duplicate = ValidationError({"quarter": f"A return for {period} has already been made: change that one instead"})
+    return period
+
+
+def _duplicate(period) -> ValidationError:
+    return ValidationError({"quarter": f"A return for {period} has already been made: change that one instead"})
+
+
+def submit_spend_return(
+    *, allocation: Allocation, by, quarter: int, spent: Decimal, forecast: Decimal, comment: str = ""
+) -> SpendReturn:
+    """A recipient's return for one quarter of its allocation's year: one per quarter, none ahead of time."""
+    _check_submitter(allocation, by)
+    spent, forecast = _check_spend_figures(spent, forecast)
+    grant = Grant.objects.select_related("project").get(pk=allocation.grant_id)
+    period = _check_quarter(allocation, grant, quarter)
+    duplicate = _duplicate(period)
     with transaction.atomic():
         # Two returns for the same quarter sent at once queue on the allocation's row lock,
         # so the second sees the first; the unique constraint stays as the last line.
@@ -121,3 +133,100 @@ def review_spend_return(*, spend_return: SpendReturn, by) -> SpendReturn:
         locked._history_user = by
         locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         return locked
+
+
+def _cleaned(spend_return: SpendReturn, index: int, refused: dict) -> bool:
+    # The foreign keys are rows just locked and the signed-in user: checking them would cost a query each.
+    try:
+        spend_return.full_clean(
+            exclude=["allocation", "submitted_by"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        refused[index] = error
+        return False
+    return True
+
+
+@dataclass
+class ReturnEntry:
+    """One return of many sent at once: a new one, or a correction of ``current``."""
+
+    allocation: Allocation
+    quarter: int
+    spent: Decimal
+    forecast: Decimal
+    comment: str = ""
+    current: SpendReturn | None = None
+
+
+def save_spend_returns(*, by, entries: list[ReturnEntry]) -> dict[int, Exception]:
+    """Many returns at once (a spreadsheet), each under the rules of ``submit_spend_return`` and
+    ``amend_spend_return``: every entry is checked first, and if none is refused all are written in one
+    transaction, with the allocations locked once each in key order (as every money service locks
+    them), the returns inserted and corrected in bulk with their history rows, and the balances
+    rewritten by grouped queries. Returns the refusals by the entry's index; nothing is written when
+    there is one. A few queries whatever the number of entries."""
+    refused: dict[int, Exception] = {}
+    grants = Grant.objects.select_related("project").in_bulk({entry.allocation.grant_id for entry in entries})
+    now = timezone.now()
+    checked = []
+    for index, entry in enumerate(entries):
+        try:
+            _check_submitter(entry.allocation, by)
+            spent, forecast = _check_spend_figures(entry.spent, entry.forecast)
+            period = (
+                None
+                if entry.current
+                else _check_quarter(entry.allocation, grants[entry.allocation.grant_id], entry.quarter)
+            )
+        except (ValidationError, PermissionDenied) as error:
+            refused[index] = error
+            continue
+        checked.append((index, entry, spent, forecast, (entry.comment or "").strip(), period))
+    if refused:
+        return refused
+    allocation_ids = sorted({entry.allocation.pk for entry in entries})
+    with transaction.atomic():
+        # The same locks as one return at a time, taken once each and in key order, so a form's return
+        # sent at the same moment waits and sees these.
+        list(Allocation.objects.select_for_update().filter(pk__in=allocation_ids).order_by("pk").values_list("pk"))
+        made = set(SpendReturn.objects.filter(allocation_id__in=allocation_ids).values_list("allocation_id", "quarter"))
+        corrected = {
+            row.pk: row
+            for row in SpendReturn.objects.select_for_update().filter(
+                pk__in=[entry.current.pk for entry in entries if entry.current]
+            )
+        }
+        new, changed = [], []
+        for index, entry, spent, forecast, comment, period in checked:
+            values = {"spent": spent, "forecast": forecast, "comment": comment, "submitted_by": by, "submitted_at": now}
+            if entry.current is None:
+                if (entry.allocation.pk, entry.quarter) in made:
+                    refused[index] = _duplicate(period)
+                    continue
+                made.add((entry.allocation.pk, entry.quarter))
+                spend_return = SpendReturn(allocation=entry.allocation, quarter=entry.quarter, **values)
+                if _cleaned(spend_return, index, refused):
+                    new.append(spend_return)
+                continue
+            locked = corrected[entry.current.pk]
+            if locked.status != SpendReturn.Status.SUBMITTED:
+                refused[index] = ValidationError("This return has been reviewed, so it can no longer be changed")
+                continue
+            for name, value in values.items():
+                setattr(locked, name, value)
+            if _cleaned(locked, index, refused):
+                changed.append(locked)
+        if refused:
+            transaction.set_rollback(True)
+            return refused
+        bulk_create_with_history(new, SpendReturn, default_user=by, default_date=now)
+        bulk_update_with_history(
+            changed,
+            SpendReturn,
+            ["spent", "forecast", "comment", "submitted_by", "submitted_at"],
+            default_user=by,
+            default_date=now,
+        )
+        money.refresh_spend_balances(allocation_ids)
+    return {}

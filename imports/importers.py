@@ -70,6 +70,18 @@ class Importer:
     def write(self, change: Change) -> None:
         raise NotImplementedError
 
+    def write_all(self, changes: list[Change]) -> list[Problem]:
+        """Write the changes (none unchanged), each through its service; the refusals, as problems. The other
+        rows go on after a refusal, so that every refusal is listed (the caller then undoes them all)."""
+        problems = []
+        for change in changes:
+            try:
+                self.write(change)
+            except (ValidationError, PermissionDenied) as error:
+                # The service rolled back its own savepoint.
+                problems.extend(self.refusal(change, error))
+        return problems
+
     def ordered(self, changes: list[Change]) -> list[Change]:
         return changes
 

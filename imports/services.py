@@ -11,7 +11,6 @@ all rows are written or none.
 import hashlib
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -55,15 +54,10 @@ def run(importer: Importer, upload, *, commit: bool, write: bool = True) -> Outc
     with transaction.atomic():
         plan = importer.plan(rows)
         problems = list(plan.problems)
-        for change in importer.ordered(plan.changes) if write else ():
-            if change.action == UNCHANGED:
-                continue
-            try:
-                importer.write(change)
-            except (ValidationError, PermissionDenied) as error:
-                # The service rolled back its own savepoint; the other rows go on, so
-                # that every refusal is listed, and all of them are undone below.
-                problems.extend(importer.refusal(change, error))
+        if write:
+            problems.extend(
+                importer.write_all([change for change in importer.ordered(plan.changes) if change.action != UNCHANGED])
+            )
         written = commit and not problems
         if not written:
             transaction.set_rollback(True)
