@@ -7,11 +7,11 @@ from django.db import transaction
 from accounts.models import User
 from demo.generate import generate_programme, programme_rows
 from evaluations.models import OutcomeMeasure
-from grants.models import Organisation
+from grants.models import Organisation, Source
 from projects.models import Theme
 
 # Rows outside a generated programme are named by their natural keys.
-NATURAL_KEYS = {User: "username", Organisation: "org_id", Theme: "name", OutcomeMeasure: "name"}
+NATURAL_KEYS = {User: "username", Organisation: "org_id", Source: "title", Theme: "name", OutcomeMeasure: "name"}
 
 
 @pytest.fixture(scope="module")
