@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from core.admin import (
     HTTPS_URLS,
@@ -44,6 +45,21 @@ class EvaluationReportForm(forms.ModelForm):
         return upload
 
 
+class EvidenceRatingForm(forms.ModelForm):
+    """Who rated is whoever saves the rating here, set before the model's clean() checks that
+    they are not one of the evaluation's own evaluators. ``rater`` is set on the form class the
+    admin makes for each request."""
+
+    rater = None
+
+    def clean(self):
+        data = super().clean()
+        if self.rater is not None and self.has_changed():
+            self.instance.rated_by = self.rater
+            self.instance.rated_at = timezone.now()
+        return data
+
+
 class OutcomeMeasureInline(admin.TabularInline):
     model = OutcomeMeasure
     extra = 0
@@ -82,13 +98,19 @@ class EvaluationReportInline(admin.StackedInline):
 
 class EvidenceRatingInline(admin.TabularInline):
     model = EvidenceRating
+    form = EvidenceRatingForm
     extra = 0
     can_delete = False
     fields = ("scale", "value", "rationale", "rated_by", "rated_at")
-    readonly_fields = ("rated_by",)
+    readonly_fields = ("rated_by", "rated_at")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("rated_by")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.rater = request.user
+        return formset
 
 
 class OutcomeResultInline(admin.StackedInline):
@@ -100,8 +122,8 @@ class OutcomeResultInline(admin.StackedInline):
     readonly_fields = ("recorded_by", "updated_at")
 
 
-# Who uploaded, rated or recorded is whoever saved it in the admin, never typed in.
-RECORDED_BY = {EvaluationReport: "uploaded_by", EvidenceRating: "rated_by", OutcomeResult: "recorded_by"}
+# Who uploaded or recorded is whoever saved it in the admin, never typed in (who rated: EvidenceRatingForm).
+RECORDED_BY = {EvaluationReport: "uploaded_by", OutcomeResult: "recorded_by"}
 
 
 class EvaluationStatusChangeInline(StatusHistoryInline):
@@ -114,7 +136,7 @@ class EvaluationAdmin(AuditHistoryAdmin, StatefulAdmin):
     list_filter = ("design", "status", ("evaluator_organisation", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("evaluator_organisation",)
     search_fields = ("title", "summary", "evaluator_organisation__name")
-    autocomplete_fields = ("evaluator_organisation", "projects", "evaluators")
+    autocomplete_fields = ("evaluator_organisation", "projects", "evaluators", "reviewers")
     readonly_fields = ("status",)
     inlines = [EvaluationReportInline, EvidenceRatingInline, OutcomeResultInline, EvaluationStatusChangeInline]
     actions = status_actions(Evaluation)
@@ -152,13 +174,19 @@ class EvaluationReportAdmin(RecordsWhoAdmin):
 
 
 @admin.register(EvidenceRating)
-class EvidenceRatingAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
+class EvidenceRatingAdmin(Undeletable, AuditHistoryAdmin):
+    form = EvidenceRatingForm
     list_display = ("evaluation", "scale", "value_label", "rated_by", "rated_at")
     list_filter = ("scale",)
     list_select_related = ("evaluation", "rated_by")
     search_fields = ("evaluation__title", "rationale")
     autocomplete_fields = ("evaluation",)
-    readonly_fields = ("rated_by",)
+    readonly_fields = ("rated_by", "rated_at")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.rater = request.user
+        return form
 
     @admin.display(description="value", ordering="value")
     def value_label(self, obj):
@@ -171,6 +199,7 @@ class OutcomeResultAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
         "measure",
         "evaluation",
         "authority",
+        "comparison_group",
         "baseline_value",
         "target_value",
         "followup_value",
@@ -185,6 +214,6 @@ class OutcomeResultAdmin(Undeletable, AuditHistoryAdmin, RecordsWhoAdmin):
         ("evaluation", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("measure", "evaluation", "authority")
-    search_fields = ("measure__name", "evaluation__title", "authority__name", "source_location")
+    search_fields = ("measure__name", "evaluation__title", "authority__name", "comparison_group", "source_location")
     autocomplete_fields = ("evaluation", "measure", "authority", "source_report")
     readonly_fields = ("recorded_by", "updated_at")

@@ -1,5 +1,6 @@
-"""Forms for recording evidence: outcome results, evaluation reports and
-evidence ratings. Every message says what to do next, in the words of the page."""
+"""Forms for recording evidence: outcome results and evaluation reports; the
+catalogue of measures; setting up an evaluation. Every message says what to do
+next, in the words of the page. The rating form is evaluations/rating_form.py."""
 
 from django import forms
 
@@ -11,7 +12,6 @@ from evaluations.models import (
     PERCENT_FIGURES,
     Evaluation,
     EvaluationReport,
-    EvidenceRating,
     OutcomeArea,
     OutcomeMeasure,
     OutcomeResult,
@@ -30,11 +30,13 @@ class MeasureChoiceField(forms.ModelChoiceField):
 
 
 class OutcomeResultForm(GovukModelForm):
-    """One result of an evaluation: a measure, optionally for one authority, at
-    baseline and follow-up, with its effect and where the figure comes from.
+    """One result of an evaluation: a measure, optionally for one organisation taking
+    part in the project or for a named comparison group, at baseline and follow-up,
+    with its effect and where the figure comes from.
 
     The instance must already carry its evaluation: the source report is one of
-    its reports, and a second result for the same measure and authority is refused."""
+    its reports, the organisation one of its projects' (OutcomeResult.clean), and a
+    second result for the same measure and organisation is refused."""
 
     measure = MeasureChoiceField(
         queryset=OutcomeMeasure.objects.all(),
@@ -45,13 +47,24 @@ class OutcomeResultForm(GovukModelForm):
             "invalid_choice": "Choose an outcome measure from the list",
         },
     )
+    # Any organisation is accepted, so that one outside the project gets the model's own
+    # message (naming it and the project); those taking part are offered first.
     authority = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(kind=Organisation.Kind.LOCAL_AUTHORITY),
+        queryset=Organisation.objects.order_by("name"),
         required=False,
-        label="Local authority (optional)",
+        label="Authority or organisation (optional)",
         empty_label="All authorities in the evaluation",
-        help_text="Choose an authority only if this figure is for that one authority.",
-        error_messages={"invalid_choice": "Choose a local authority from the list"},
+        help_text="Only if this figure is for one organisation: the project's lead or one of its partners, or "
+        "for a comparison group, any organisation.",
+        error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )
+    comparison_group = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Comparison group (optional)",
+        help_text="Only if these are a comparison group's figures, not the project's: name the group, for example "
+        "Statistical neighbours of Hertfordshire.",
+        error_messages={"max_length": "The name of the comparison group must be 200 characters or fewer"},
     )
     baseline_value = NumberField(label="Baseline value", noun="the baseline value", min_value=0)
     baseline_period_start = DateField(label="Baseline period start", noun="the date the baseline period starts")
@@ -118,7 +131,7 @@ class OutcomeResultForm(GovukModelForm):
     )
 
     FIELDSETS = (
-        ("What was measured", ("measure", "authority")),
+        ("What was measured", ("measure", "authority", "comparison_group")),
         ("Baseline", ("baseline_value", "baseline_period_start", "baseline_period_end", "target_value")),
         ("Follow-up", ("followup_value", "followup_period_start", "followup_period_end", "comparison_value")),
         ("Effect", ("effect_size", "ci_lower", "ci_upper", "p_value", "significance")),
@@ -131,6 +144,7 @@ class OutcomeResultForm(GovukModelForm):
         fields = (
             "measure",
             "authority",
+            "comparison_group",
             "baseline_value",
             "baseline_period_start",
             "baseline_period_end",
@@ -151,11 +165,25 @@ class OutcomeResultForm(GovukModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["source_report"].queryset = EvaluationReport.objects.filter(evaluation=self.instance.evaluation_id)
+        self._offer_organisations()
         if self.instance.pk:
             # Show 20 rather than the stored 20.0000.
             for name in self.NUMBER_FIELDS:
                 if self.initial.get(name) is not None:
                     self.initial[name] = plain_number(self.initial[name])
+
+    def _offer_organisations(self):
+        taking_part = self.instance.evaluation.organisations_taking_part()
+        names = list(Organisation.objects.order_by("name").values_list("pk", "name"))
+        groups = (
+            ("Taking part in the project", [(pk, name) for pk, name in names if pk in taking_part]),
+            (
+                "Not taking part: for a comparison group only",
+                [(pk, name) for pk, name in names if pk not in taking_part],
+            ),
+        )
+        empty = ("", self.fields["authority"].empty_label)
+        self.fields["authority"].widget.choices = [empty, *((label, group) for label, group in groups if group)]
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
@@ -172,16 +200,19 @@ class OutcomeResultForm(GovukModelForm):
 
     def _check_not_recorded_already(self, data):
         measure = data.get("measure")
-        if measure is None or "authority" in self._errors:
+        if measure is None or {"authority", "comparison_group"} & set(self._errors):
             return
-        authority = data.get("authority")
+        authority, group = data.get("authority"), data.get("comparison_group", "").strip()
         others = OutcomeResult.objects.filter(
-            evaluation=self.instance.evaluation_id, measure=measure, authority=authority
+            evaluation=self.instance.evaluation_id, measure=measure, authority=authority, comparison_group=group
         )
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            where = f"for {authority}" if authority else "across all its authorities"
+            if group:
+                where = f"for the comparison group {group}" + (f" ({authority})" if authority else "")
+            else:
+                where = f"for {authority}" if authority else "across all its authorities"
             self.add_error(
                 "measure",
                 f"This evaluation already has a result for {measure.name} {where}: change that result instead",
@@ -223,70 +254,6 @@ class ReportUploadForm(GovukForm):
         upload = self.cleaned_data["file"]
         check_upload(upload)
         return upload
-
-
-class _ScaleRadioSelect(forms.RadioSelect):
-    """Radios whose group is labelled by the id of its first radio, so the error
-    summary links to it, as GOV.UK pages do."""
-
-    def id_for_label(self, id_, index=None):
-        return id_ if index is None else super().id_for_label(id_, index)
-
-
-RATING_CHOICES = [
-    (scale.label, [(f"{scale.value}:{value}", label) for value, label in EvidenceRating.VALUES[scale]])
-    for scale in EvidenceRating.Scale
-]
-
-
-class EvidenceRatingForm(GovukForm):
-    """One rating on one scale. Every scale's values are radios in one form, grouped
-    by scale, so it works without JavaScript."""
-
-    rating = forms.ChoiceField(
-        choices=RATING_CHOICES,
-        widget=_ScaleRadioSelect,
-        label="Rating",
-        error_messages={
-            "required": "Choose a rating on one of the scales",
-            "invalid_choice": "Choose a rating on one of the scales",
-        },
-    )
-    rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=5000,
-        label="Why does the evidence get this rating?",
-        help_text="For example, the design of the study, how many children it covered and what it could not rule out.",
-        error_messages={
-            "required": "Explain why the evidence gets this rating",
-            "max_length": "The explanation must be 5,000 characters or fewer",
-        },
-    )
-
-    def clean_rating(self):
-        scale, value = self.cleaned_data["rating"].split(":", 1)
-        return scale, value
-
-    def scale_groups(self):
-        """The radios of each scale, with GOV.UK ids: the first is the field's id."""
-        field = self["rating"]
-        chosen = field.value()
-        base = field.auto_id
-        groups, number = [], 0
-        for legend, options in RATING_CHOICES:
-            items = []
-            for value, label in options:
-                number += 1
-                items.append(
-                    {
-                        "value": value,
-                        "label": label,
-                        "id": base if number == 1 else f"{base}-{number}",
-                        "checked": value == chosen,
-                    }
-                )
-            groups.append({"legend": legend, "options": items})
-        return groups
 
 
 def _text(label, *, max_length, required=True, required_message="", textarea=False, help_text="", **messages):
@@ -372,7 +339,16 @@ class OutcomeMeasureForm(GovukModelForm):
 
 
 class _EvaluationFields(GovukModelForm):
-    field_order = ("title", "projects", "evaluator_organisation", "evaluators", "design", "status", "status_reason")
+    field_order = (
+        "title",
+        "projects",
+        "evaluator_organisation",
+        "evaluators",
+        "reviewers",
+        "design",
+        "status",
+        "status_reason",
+    )
 
     title = _text("Title", max_length=200, required_message="Enter the title of the evaluation")
     design = forms.ChoiceField(
@@ -487,6 +463,22 @@ class EvaluationForm(_EvaluationFields):
         },
     )
 
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role=Role.EVALUATOR)
+        .select_related("organisation")
+        .order_by("last_name", "first_name"),
+        required=False,
+        label="Reviewers who rate the evidence (optional)",
+        help_text="Evaluators who are not assigned to it. They see the evaluation and rate the strength of its "
+        "evidence, but cannot change it. A programme officer can rate it too.",
+        widget=GovukCheckboxSelectMultiple,
+        template_name=CHECKBOXES,
+        error_messages={
+            "invalid_choice": "Choose people from the list",
+            "invalid_pk_value": "Choose people from the list",
+        },
+    )
+
     class Meta:
         model = Evaluation
         fields = (
@@ -494,6 +486,7 @@ class EvaluationForm(_EvaluationFields):
             "projects",
             "evaluator_organisation",
             "evaluators",
+            "reviewers",
             "design",
             "summary",
             "start_date",
@@ -502,9 +495,11 @@ class EvaluationForm(_EvaluationFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evaluators"].label_from_instance = lambda user: (
-            f"{user.get_full_name() or user.username} ({user.organisation.name if user.organisation else 'no organisation'})"
-        )
+        for name in ("evaluators", "reviewers"):
+            self.fields[name].label_from_instance = lambda user: (
+                f"{user.get_full_name() or user.username} "
+                f"({user.organisation.name if user.organisation else 'no organisation'})"
+            )
 
     def clean(self):
         data = super().clean()
@@ -518,4 +513,12 @@ class EvaluationForm(_EvaluationFields):
                     f"{names} {'does' if len(strangers) == 1 else 'do'} not work for "
                     f"{organisation.name}: choose people from the evaluator organisation",
                 )
+        both = [person for person in data.get("reviewers") or () if person in (people or ())]
+        if both:
+            names = ", ".join(person.get_full_name() or person.username for person in both)
+            self.add_error(
+                "reviewers",
+                f"{names} {'is' if len(both) == 1 else 'are'} assigned to carry out this evaluation, so cannot "
+                "review its evidence: choose someone who is not",
+            )
         return data

@@ -1,10 +1,10 @@
 """The evidence: evaluations of projects, their results and how much weight those
 results can bear. The outcome areas and measures the results are reported on are in
 evaluations/models_measures.py, imported here so that every model of the app is
-importable from evaluations.models."""
+importable from evaluations.models; who may see, change and rate what is in
+evaluations/querysets.py."""
 
 import uuid
-from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -22,48 +22,14 @@ from evaluations.figures import (  # noqa: F401 (kept importable from here)
     SIGNIFICANCE_LEVEL,
     EvidenceStrength,
     Judgement,
+    ResultFigures,
     ShownSignificance,
     plain,
 )
 from evaluations.models_measures import OutcomeArea, OutcomeMeasure  # noqa: F401 (kept importable from here)
+from evaluations.querysets import EvaluationQuerySet, OutcomeResultQuerySet, ThroughEvaluationQuerySet
 from grants.models import ILLUSTRATIVE_HELP, Organisation
-from projects.models import Project
-
-
-class EvaluationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        """Evaluators see the evaluations assigned to them; recipients those of
-        their projects; funder staff and viewers all."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_whole_programme:
-            return self
-        if user.is_evaluator:
-            return self.filter(pk__in=Evaluation.evaluators.through.objects.filter(user=user).values("evaluation"))
-        if user.is_recipient:
-            visible = Project.objects.for_user(user)
-            return self.filter(
-                pk__in=Evaluation.projects.through.objects.filter(project__in=visible).values("evaluation")
-            )
-        return self.none()
-
-    def editable_by(self, user):
-        """Officers edit every evaluation; an evaluator only those assigned to it."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_officer:
-            return self
-        if user.is_evaluator:
-            return self.for_user(user)
-        return self.none()
-
-
-class ThroughEvaluationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(evaluation__in=Evaluation.objects.for_user(user))
-
-    def editable_by(self, user):
-        return self.filter(evaluation__in=Evaluation.objects.editable_by(user))
+from projects.models import ProjectPartner
 
 
 class Evaluation(Stateful):
@@ -96,6 +62,12 @@ class Evaluation(Stateful):
     evaluator_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="evaluations")
     evaluators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="evaluations", blank=True, help_text="People assigned to it."
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="reviewed_evaluations",
+        blank=True,
+        help_text="Evaluators from outside it who rate the strength of its evidence; they cannot change it.",
     )
     design = models.CharField(max_length=20, choices=Design.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
@@ -140,6 +112,21 @@ class Evaluation(Stateful):
                 raise IllegalStatusChange(
                     "Give the reason for reopening an evaluation whose final report is published."
                 )
+
+    def organisations_taking_part(self) -> set[int]:
+        """The lead and partner organisations of every project evaluated: the only ones a
+        result may be for, unless it is a comparison group's."""
+        projects = self.projects.all()
+        return set(projects.values_list("lead_organisation", flat=True)) | set(
+            ProjectPartner.objects.filter(project__in=projects).values_list("organisation", flat=True)
+        )
+
+    def projects_named(self) -> str:
+        """The titles of the projects evaluated, for a message: A, or A or B."""
+        titles = list(self.projects.order_by("title").values_list("title", flat=True))
+        if len(titles) < 2:
+            return "".join(titles) or "the project evaluated"
+        return f"{', '.join(titles[:-1])} or {titles[-1]}"
 
     # A design without a comparison group cannot tell what would have happened anyway,
     # whatever level it was given.
@@ -217,8 +204,14 @@ class EvaluationReport(models.Model):
         return self.title
 
 
+def _rater(instance, request=None, **kwargs):
+    """A rating's history names who rated, whichever way it was saved (a page, the admin, a script)."""
+    return instance.rated_by or getattr(request, "user", None)
+
+
 class EvidenceRating(models.Model):
-    """How much weight an evaluation's findings can bear, on a named scale."""
+    """How much weight an evaluation's findings can bear, on a named scale. Given by someone
+    other than the evaluation's own evaluators: an officer, or a reviewer named on it."""
 
     class Scale(models.TextChoices):
         MARYLAND = "maryland_sms", "Maryland Scientific Methods Scale"
@@ -237,7 +230,7 @@ class EvidenceRating(models.Model):
     rated_at = models.DateTimeField(default=timezone.now)
 
     objects = ThroughEvaluationQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=_rater)
 
     class Meta:
         ordering = ["evaluation", "scale"]
@@ -260,12 +253,20 @@ class EvidenceRating(models.Model):
     def value_label(self) -> str:
         return dict(self.VALUES.get(self.scale, [])).get(self.value, self.value)
 
+    def clean(self):
+        # The database cannot check this: who evaluates is in another table.
+        if self.rated_by_id and self.evaluation_id and self.evaluation.evaluators.filter(pk=self.rated_by_id).exists():
+            raise ValidationError(
+                f"{self.rated_by} is one of this evaluation's evaluators: its evidence is rated by a programme "
+                "officer or a reviewer named on the evaluation"
+            )
+
 
 def _value(**kwargs):
     return models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True, **kwargs)
 
 
-class OutcomeResult(models.Model):
+class OutcomeResult(ResultFigures, models.Model):
     class Significance(models.TextChoices):
         SIGNIFICANT = "significant", "Statistically significant"
         NOT_SIGNIFICANT = "not_significant", "Not statistically significant"
@@ -275,6 +276,12 @@ class OutcomeResult(models.Model):
     measure = models.ForeignKey(OutcomeMeasure, on_delete=models.PROTECT, related_name="results")
     authority = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="outcome_results"
+    )
+    comparison_group = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Only for a comparison group's figures, not the project's: its name, for example "
+        "Statistical neighbours of Hertfordshire.",
     )
     baseline_value = models.DecimalField(max_digits=14, decimal_places=4)
     baseline_period_start = models.DateField()
@@ -305,17 +312,21 @@ class OutcomeResult(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ThroughEvaluationQuerySet.as_manager()
+    objects = OutcomeResultQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "measure__name", "pk"]
+        # That the authority takes part in a project evaluated (unless the figure is a comparison
+        # group's) spans the evaluation's projects and their partners: no CHECK can read other
+        # tables, so clean() keeps it on every way in (forms, save_result, imports, the admin).
         constraints = [
             models.UniqueConstraint(
-                fields=["evaluation", "measure", "authority"], name="one_result_per_measure_and_authority"
+                fields=["evaluation", "measure", "authority", "comparison_group"],
+                name="one_result_per_measure_and_authority",
             ),
             models.UniqueConstraint(
-                fields=["evaluation", "measure"],
+                fields=["evaluation", "measure", "comparison_group"],
                 condition=Q(authority__isnull=True),
                 name="one_overall_result_per_measure",
             ),
@@ -367,8 +378,18 @@ class OutcomeResult(models.Model):
         ]
 
     def __str__(self):
+        if self.comparison_group:
+            return f"{self.measure}, comparison group {self.comparison_group} ({self.evaluation})"
         where = f" in {self.authority}" if self.authority_id else ""
         return f"{self.measure}{where} ({self.evaluation})"
+
+    @property
+    def where(self) -> str:
+        """Whose figure this is, in the words every page and download uses."""
+        if self.comparison_group:
+            of = f" ({self.authority.name})" if self.authority_id else ""
+            return f"Comparison group: {self.comparison_group}{of}"
+        return self.authority.name if self.authority_id else "All authorities in the evaluation"
 
     # --- Validation shared by the form, the service and imports -----------------
 
@@ -408,6 +429,7 @@ class OutcomeResult(models.Model):
         self._check_confidence_interval(skip, add)
         self._check_figures(skip, add)
         self._check_unit(skip, add)
+        self._check_taking_part(skip, add)
         if errors:
             raise ValidationError(errors)
 
@@ -482,73 +504,19 @@ class OutcomeResult(models.Model):
             given = OutcomeMeasure.Unit(self.unit).label if self.unit in OutcomeMeasure.Unit.values else self.unit
             add("unit", f"The figures are in {given} but {measure.name} is measured in {measure.get_unit_display()}")
 
-    # --- What the figures say ------------------------------------------------
-
-    @property
-    def change(self) -> Decimal | None:
-        """Follow-up minus baseline, in the measure's unit (percentage points for a percentage)."""
-        if self.followup_value is None:
-            return None
-        return self.followup_value - self.baseline_value
-
-    @property
-    def change_percent(self) -> Decimal | None:
-        """The change as a percentage of the baseline, to one decimal place; none from a baseline of 0."""
-        change = self.change
-        if change is None or self.baseline_value == 0:
-            return None
-        return (change / self.baseline_value * 100).quantize(Decimal("0.1"))
-
-    @property
-    def judgement(self) -> str:
-        """Improved, worsened or unchanged, by the measure's direction. Any difference in
-        the recorded figures counts: whether it is more than chance is the significance."""
-        change = self.change
-        if change is None:
-            return Judgement.NO_FOLLOWUP
-        if change == 0:
-            return Judgement.UNCHANGED
-        better = change < 0 if self.measure.lower_is_better else change > 0
-        return Judgement.IMPROVED if better else Judgement.WORSENED
-
-    @property
-    def judgement_label(self) -> str:
-        return Judgement(self.judgement).label
-
-    @property
-    def improvement(self) -> Decimal | None:
-        """How far the figure moved the right way (positive), or None when it did not improve."""
-        if self.judgement != Judgement.IMPROVED:
-            return None
-        return abs(self.change)
-
-    @property
-    def target_met(self) -> bool | None:
-        """None when there is no target or no follow-up yet."""
-        if self.target_value is None or self.followup_value is None:
-            return None
-        if self.measure.lower_is_better:
-            return self.followup_value <= self.target_value
-        return self.followup_value >= self.target_value
-
-    @property
-    def shown_significance(self) -> ShownSignificance:
-        """From the confidence interval when there is one, else from the p-value, else as
-        the evaluator reported it."""
-        if self.ci_lower is not None and self.ci_upper is not None:
-            excludes = self.ci_lower > NO_EFFECT or self.ci_upper < NO_EFFECT
-            interval = f"{plain(self.ci_lower)} to {plain(self.ci_upper)}"
-            if excludes:
-                return ShownSignificance(True, "Significant", f"the 95% confidence interval ({interval}) excludes 0")
-            return ShownSignificance(False, "Not significant", f"the 95% confidence interval ({interval}) includes 0")
-        if self.p_value is not None:
-            if self.p_value < SIGNIFICANCE_LEVEL:
-                return ShownSignificance(True, "Significant", f"p = {plain(self.p_value)}, below 0.05")
-            return ShownSignificance(False, "Not significant", f"p = {plain(self.p_value)}, not below 0.05")
-        if self.significance == self.Significance.SIGNIFICANT:
-            return ShownSignificance(True, "Significant", "as the evaluator reported it, with no interval or p-value")
-        if self.significance == self.Significance.NOT_SIGNIFICANT:
-            return ShownSignificance(
-                False, "Not significant", "as the evaluator reported it, with no interval or p-value"
+    def _check_taking_part(self, skip, add):
+        self.comparison_group = (self.comparison_group or "").strip()
+        if self.comparison_group or not self.authority_id or {"authority", "comparison_group"} & skip:
+            return
+        evaluation = getattr(self, "evaluation", None)  # a missing one is refused as a required field
+        if evaluation is None:
+            return
+        if evaluation.pk is None:
+            add("authority", "Save the evaluation with its projects first, then record results for one organisation")
+        elif self.authority_id not in evaluation.organisations_taking_part():
+            add(
+                "authority",
+                f"{self.authority.name} does not take part in {evaluation.projects_named()}: a result is for the "
+                "project's lead or one of its partners, or for the whole project (no organisation). If the figure "
+                "is a comparison group's, name the comparison group",
             )
-        return ShownSignificance(None, "Not tested", "no test of significance recorded")

@@ -1,6 +1,7 @@
-"""Recording evidence: outcome results, reports and ratings. Each checks that
-the person may change the evaluation (an officer, or an evaluator assigned to
-it), so no page or import can skip that check."""
+"""Recording evidence: outcome results, reports and ratings. Results and reports
+check that the person may change the evaluation (an officer, or an evaluator
+assigned to it); a rating that the person may rate it (an officer, or a reviewer
+named on it, never one of its own evaluators). No page or import can skip the check."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -36,12 +37,16 @@ def save_result(*, result: OutcomeResult, by, unit: str | None = None) -> Outcom
         # Two people recorded the same measure at once: the database's unique
         # constraint let one through; the other gets the form's message.
         duplicate = OutcomeResult.objects.filter(
-            evaluation=result.evaluation_id, measure=result.measure_id, authority=result.authority_id
+            evaluation=result.evaluation_id,
+            measure=result.measure_id,
+            authority=result.authority_id,
+            comparison_group=result.comparison_group,
         ).exclude(pk=result.pk)
         if duplicate.exists():
             raise ValidationError(
                 {
-                    "measure": "This evaluation already has a result for this measure and authority: change that result instead"
+                    "measure": "This evaluation already has a result for this measure and authority: change that "
+                    "result instead"
                 }
             ) from None
         raise
@@ -80,8 +85,13 @@ def rate_evaluation(
 ) -> tuple[EvidenceRating, str | None]:
     """Rate the evidence on one scale, replacing an earlier rating on that scale.
 
-    Returns the rating and the label of the value it replaced, if any."""
-    _require_editor(evaluation, by)
+    Returns the rating and the label of the value it replaced, if any. The rating's
+    history names who rated (EvidenceRating.history), each time."""
+    if not Evaluation.objects.ratable_by(by).filter(pk=evaluation.pk).exists():
+        raise PermissionDenied(
+            "The evidence of an evaluation is rated by a programme officer or a reviewer named on it, "
+            "not by one of its own evaluators"
+        )
     if value not in dict(EvidenceRating.VALUES.get(scale, ())):
         raise ValidationError({"rating": "Choose a rating on one of the scales"})
     rationale = (rationale or "").strip()

@@ -1,10 +1,11 @@
 """Evaluation pages: lists, the evidence of one evaluation, and the forms with
-which officers and assigned evaluators record results, reports and ratings."""
+which officers and assigned evaluators record results and reports, and officers
+and named reviewers rate the evidence."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -16,14 +17,15 @@ from core.paging import page_of
 from evaluations.forms import (
     EvaluationForm,
     EvaluatorEvaluationForm,
-    EvidenceRatingForm,
     OutcomeMeasureForm,
     OutcomeResultForm,
     ReportUploadForm,
     plain_number,
 )
+from evaluations.history import evidence_history
 from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
+from evaluations.rating_form import EvidenceRatingForm
 from evaluations.services import add_report, rate_evaluation, save_result
 from projects.models import Project
 
@@ -56,8 +58,18 @@ def _editable(evaluation, user) -> bool:
 
 @role_required(*EVALUATORS)
 def yours(request):
-    evaluations = _listed(Evaluation.objects.for_user(request.user), request.user)
-    return render(request, "evaluations/yours.html", {"evaluations": evaluations})
+    """The evaluations the evaluator carries out, and apart from them those it is named to review."""
+    user = request.user
+    assigned = Evaluation.evaluators.through.objects.filter(evaluation=OuterRef("pk"), user=user)
+    rows = list(_listed(Evaluation.objects.for_user(user), user).annotate(assigned=Exists(assigned)))
+    return render(
+        request,
+        "evaluations/yours.html",
+        {
+            "evaluations": [row for row in rows if row.assigned],
+            "reviewing": [row for row in rows if not row.assigned],
+        },
+    )
 
 
 @role_required(*PROGRAMME_READERS)
@@ -76,13 +88,14 @@ def detail(request, evaluation_pk):
             # A recipient sees only the evaluated projects it takes part in.
             Prefetch("projects", queryset=Project.objects.for_user(user).order_by("reference")),
             "evaluators",
+            "reviewers",
         ),
         pk=evaluation_pk,
     )
     results = list(
-        evaluation.results.select_related("measure", "authority", "source_report").order_by(
-            "measure__name", F("authority__name").asc(nulls_first=True), "pk"
-        )
+        evaluation.results.with_outside()
+        .select_related("measure", "authority", "source_report")
+        .order_by("measure__name", "comparison_group", F("authority__name").asc(nulls_first=True), "pk")
     )
     for result in results:
         unit = result.measure.unit
@@ -94,10 +107,16 @@ def detail(request, evaluation_pk):
             {name: plain_number(getattr(result, name)) for name in ("effect_size", "ci_lower", "ci_upper", "p_value")}
         )
     labels = dict(Evaluation.Status.choices)
+    ratings = list(evaluation.ratings.select_related("rated_by").order_by("scale"))
+    evaluator_ids = {person.pk for person in evaluation.evaluators.all()}
+    for rating in ratings:
+        # Rated before the rule that no one rates their own evaluation: shown, to be rated again.
+        rating.by_own_evaluator = rating.rated_by_id in evaluator_ids
     status_changes = list(evaluation.status_changes.select_related("changed_by"))
     for change in status_changes:
         change.old_label = labels.get(change.old_status, change.old_status)
         change.new_label = labels.get(change.new_status, change.new_status)
+    history, history_total = evidence_history(evaluation)
     if user.is_evaluator:
         back_url = reverse("evaluations:yours")
     elif user.sees_whole_programme:
@@ -110,10 +129,14 @@ def detail(request, evaluation_pk):
         {
             "evaluation": evaluation,
             "results": results,
-            "ratings": evaluation.ratings.select_related("rated_by").order_by("scale"),
+            "outside": [result for result in results if result.outside],
+            "ratings": ratings,
             "reports": evaluation.reports.order_by("published_on", "pk"),
             "status_changes": status_changes,
+            "evidence_history": history,
+            "evidence_history_total": history_total,
             "can_edit": _editable(evaluation, user),
+            "can_rate": Evaluation.objects.ratable_by(user).filter(pk=evaluation.pk).exists(),
             "back_url": back_url,
         },
     )
@@ -190,7 +213,9 @@ def report_download(request, report_pk):
 
 @role_required(*EDITORS)
 def rating(request, evaluation_pk):
-    evaluation = get_object_or_404(Evaluation.objects.editable_by(request.user), pk=evaluation_pk)
+    # An evaluation the user may not rate (one it carries out) is not found, as any
+    # object out of a user's scope is: the page is not offered and a POST changes nothing.
+    evaluation = get_object_or_404(Evaluation.objects.ratable_by(request.user), pk=evaluation_pk)
     form = EvidenceRatingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         scale, value = form.cleaned_data["rating"]

@@ -1,9 +1,13 @@
-"""The import of an evaluation's outcome results, saved by evaluations.services."""
+"""The import of an evaluation's outcome results, saved by evaluations.services.
+
+Every row is saved by save_result, so a result for an organisation that takes part in
+none of the projects evaluated (and is not named as a comparison group's) is refused
+with the model's own message, at its row, and nothing of the file is written."""
 
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from evaluations.models import Evaluation, OutcomeMeasure, OutcomeResult, plain
 from evaluations.services import save_result
@@ -19,7 +23,6 @@ from imports.importers import (
 from imports.models import ImportBatch
 from imports.spreadsheet import Column, Layout, Row, build_template, problem_at
 from imports.spreadsheet_cells import convert
-from projects.models import ProjectPartner
 
 SIGNIFICANCE_LABELS = {
     "Statistically significant": "significant",
@@ -39,11 +42,13 @@ RESULTS = Layout(
         ),
         Column(
             "authority",
-            "Local authority",
+            "Authority or organisation",
             required=False,
             list_name="Authorities",
             width=34,
-            hint="only if the figures are for one authority; blank for the whole evaluation.",
+            hint="only if the figures are for one organisation: the project's lead or one of its partners (they "
+            "come first in the list), or, for a comparison group's figures, any organisation; blank for the whole "
+            "evaluation.",
         ),
         Column(
             "unit",
@@ -153,6 +158,15 @@ RESULTS = Layout(
             width=24,
             hint="optional, for example table 4.2.",
         ),
+        Column(
+            "comparison_group",
+            "Comparison group",
+            required=False,
+            max_length=200,
+            width=34,
+            hint="only if the figures are a comparison group's, not the project's: the group's name, for example "
+            "Statistical neighbours of Hertfordshire.",
+        ),
     ),
 )
 
@@ -177,7 +191,7 @@ class ResultImport(Importer):
     layout = RESULTS
     noun = "result"
     heading = "Import outcome results from a spreadsheet"
-    value_keys = RESULT_FIGURES + ("significance", "source_report", "source_location")
+    value_keys = RESULT_FIGURES + ("significance", "source_report", "source_location", "comparison_group")
     default_column = "baseline_value"
 
     def __init__(self, user, evaluation: Evaluation):
@@ -198,12 +212,11 @@ class ResultImport(Importer):
         return f"results-evaluation-{self.evaluation.pk}.xlsx"
 
     def authorities(self):
-        """The local authorities of the evaluation's projects, and any its results already name."""
-        projects = self.evaluation.projects.all()
-        ids = set(ProjectPartner.objects.filter(project__in=projects).values_list("organisation", flat=True))
-        ids |= set(projects.values_list("lead_organisation", flat=True))
-        ids |= set(self.evaluation.results.exclude(authority=None).values_list("authority", flat=True))
-        return Organisation.objects.filter(pk__in=ids, kind=Organisation.Kind.LOCAL_AUTHORITY).order_by("name")
+        """Every organisation, those taking part in the evaluation's projects (the lead and the
+        partners) first: any other is only for a comparison group's figures."""
+        taking_part = self.evaluation.organisations_taking_part()
+        first = Case(When(pk__in=taking_part, then=Value(0)), default=Value(1))
+        return Organisation.objects.order_by(first, "name")
 
     def workbook(self):
         results = self.evaluation.results.select_related("measure", "authority", "source_report").order_by(
@@ -219,13 +232,17 @@ class ResultImport(Importer):
                 significance[r.significance],
                 r.source_report.title if r.source_report else None,
                 r.source_location or None,
+                r.comparison_group or None,
             ]
             for r in results
         ]
         instructions = [
             f"Evaluation: {self.evaluation.title}.",
             "Use this workbook to add or change the evaluation's outcome results: one row for each measure, "
-            "or for each measure and local authority when figures are given authority by authority.",
+            "or for each measure and organisation when figures are given authority by authority.",
+            "A figure for one organisation is for the project's lead or one of its partners. A comparison group's "
+            "figures (for example, statistical neighbours) go in a row of their own with the group named in the "
+            "column “Comparison group”: they are shown as the comparison group's, never as the project's.",
             "The sheet “Results” already lists the evaluation's results. Change the figures you need to and add "
             "a row for each new result. Removing a row does not delete a result: nothing is deleted by an import.",
             "Type numbers as numbers (not text), and dates as dates that Excel recognises, such as 31/03/2017. "
@@ -257,7 +274,7 @@ class ResultImport(Importer):
         for report in self.evaluation.reports.all():
             reports.setdefault(report.title, []).append(report)
         current = {
-            (r.measure_id, r.authority_id): r
+            (r.measure_id, r.authority_id, r.comparison_group): r
             for r in self.evaluation.results.select_related("measure", "authority", "source_report")
         }
         significance_labels = dict(OutcomeResult.Significance.choices)
@@ -285,12 +302,11 @@ class ResultImport(Importer):
                 if name not in organisations:
                     organisations[name] = list(Organisation.objects.filter(Q(name=name) | Q(org_id=name)))
                 found = organisations[name]
+                # Whether it takes part in the project is OutcomeResult.clean's to say, through save_result.
                 if not found:
                     message = f"“{name}” is not an organisation this service knows: choose one from the list"
                 elif len(found) > 1:
                     message = f"More than one organisation is called “{name}”: give its org-id instead"
-                elif found[0].kind != Organisation.Kind.LOCAL_AUTHORITY:
-                    message = f"{name} is not a local authority: leave the column blank for the whole evaluation"
                 else:
                     authority, message = found[0], ""
                 if message:
@@ -336,7 +352,8 @@ class ResultImport(Importer):
                     source = found[0]
             if len(plan.problems) > problems_before or len(values) < len(self.layout.columns) or measure is None:
                 continue
-            key = (measure.pk, authority.pk if authority else None)
+            group = values["comparison_group"]
+            key = (measure.pk, authority.pk if authority else None, group)
             if key in seen:
                 plan.problems.append(
                     problem_at(
@@ -344,7 +361,9 @@ class ResultImport(Importer):
                         row.number,
                         "measure",
                         f"Row {seen[key]} is already the result for {measure.name}"
-                        f"{' in ' + authority.name if authority else ''}: give each measure and authority one row",
+                        f"{' in ' + authority.name if authority else ''}"
+                        f"{' for the comparison group ' + group if group else ''}: give each measure and authority "
+                        "one row",
                     )
                 )
                 continue
@@ -384,14 +403,17 @@ class ResultImport(Importer):
                 action = CHANGED if any(before != after for _, before, after in fields) else UNCHANGED
                 if unit is not None and unit != (existing.unit or existing.measure.unit):
                     action = CHANGED
+            label = measure.name + (f", {authority.name}" if authority else "")
+            if group:
+                label = f"{measure.name}, comparison group: {group}" + (f" ({authority.name})" if authority else "")
             plan.changes.append(
                 Change(
                     row=row.number,
-                    label=measure.name + (f", {authority.name}" if authority else ""),
+                    label=label,
                     action=action,
                     fields=fields,
                     current=existing,
-                    data={"measure": measure, "authority": authority, "unit": unit, **data},
+                    data={"measure": measure, "authority": authority, "comparison_group": group, "unit": unit, **data},
                 )
             )
         return plan

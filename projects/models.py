@@ -40,9 +40,9 @@ class ProjectQuerySet(models.QuerySet):
             partnered = ProjectPartner.objects.filter(organisation=org).values("project")
             return self.filter(Q(lead_organisation=org) | Q(pk__in=partnered))
         if user.is_evaluator:
-            return self.filter(
-                pk__in=Project.evaluations.through.objects.filter(evaluation__evaluators=user).values("project")
-            )
+            # Those of the evaluations it carries out, and of those it reviews (rates the evidence of).
+            evaluated = Q(evaluation__evaluators=user) | Q(evaluation__reviewers=user)
+            return self.filter(pk__in=Project.evaluations.through.objects.filter(evaluated).values("project"))
         return self.none()
 
     def with_awarded(self):

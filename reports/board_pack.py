@@ -43,7 +43,9 @@ from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.forms import BoardPackForm
 from reports.impact import build_report, results_for
-from reports.spending import FINANCIAL_YEAR, SpendingFilters, SpendingReport
+from reports.spending import SpendingReport
+from reports.spending_filters import SpendingFilters
+from reports.spending_rows import FINANCIAL_YEAR
 
 TITLE = "Programme board pack"
 PDF_TEMPLATE = "pdf/board_pack.html"
@@ -150,7 +152,8 @@ def impact_summary(user):
     report = build_report(results_for(user), show_money=False)
     tallies = []
     for strength, label, rows in report.groups:
-        counts = Counter(row.result.judgement for row in rows)
+        # A comparison group's figure is not a result of the projects: it is not counted as one.
+        counts = Counter(row.result.judgement for row in rows if not row.result.comparison_group)
         short = label.split(":")[0]  # "Stronger evidence", without how it is defined (said above the table)
         tallies.append((strength, short, [(judgement.label, counts[judgement]) for judgement in Judgement]))
     return report, tallies

@@ -5,14 +5,15 @@ Everything a page needs comes from a fixed number of queries, however many
 projects and results there are: the results with their measure, authority and
 evaluation (one query), the evaluations' ratings and projects (one prefetch
 each), and the money summed in the database (one query each for spend and awards). Spend is
-``grants.money``'s spent, added up from the allocations' kept balances.
+``grants.money``'s spent, added up from the allocations' kept balances. Each sum says whether an
+invented (illustrative) demo row lies behind it, and so does every figure worked out from it.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 
 from evaluations.impact import figure, signed_change
 from evaluations.models import Evaluation, EvidenceRating, EvidenceStrength, OutcomeMeasure, OutcomeResult, plain
@@ -43,6 +44,12 @@ class Row:
     spend: Decimal | None  # None when the reader may not see the money
     cost_per_outcome: Decimal | None = None
     cost_note: str = ""
+    spend_illustrative: bool = False  # an invented spend return lies behind the spend
+
+    @property
+    def cost_illustrative(self) -> bool:
+        """The cost per outcome sets the spend against the result: invented if either is."""
+        return self.cost_per_outcome is not None and (self.spend_illustrative or self.result.illustrative)
 
     @property
     def measure(self):
@@ -72,7 +79,7 @@ class Row:
 
     @property
     def where(self) -> str:
-        return self.result.authority.name if self.result.authority_id else "All authorities in the evaluation"
+        return self.result.where
 
     @property
     def rating(self) -> dict:
@@ -89,6 +96,8 @@ def cost_per_outcome(result: OutcomeResult, spend: Decimal | None) -> tuple[Deci
     """Spend to date divided by the improvement, for a measure that counts children,
     families or cases; otherwise None and the reason, in words."""
     measure = result.measure
+    if result.comparison_group:
+        return None, "Not worked out: a comparison group's figure, not the project's"
     if not measure.is_count:
         return None, f"Not worked out: {_NOT_A_COUNT[measure.unit]}"
     if result.followup_value is None:
@@ -104,8 +113,14 @@ def cost_per_outcome(result: OutcomeResult, spend: Decimal | None) -> tuple[Deci
 
 
 def results_for(user, *, project: Project | None = None):
-    """The results a user may see (of one project, if given), ready for the report."""
-    results = OutcomeResult.objects.filter(evaluation__in=Evaluation.objects.for_user(user))
+    """The results a user may see (of one project, if given), ready for the report. A result recorded for an
+    organisation outside the evaluated projects is left out: it is listed on its evaluation's page for an
+    officer to put right, and is no evidence of what the projects did."""
+    results = (
+        OutcomeResult.objects.with_outside()
+        .filter(outside=False)
+        .filter(evaluation__in=Evaluation.objects.for_user(user))
+    )
     if project is not None:
         results = results.filter(
             evaluation__in=Evaluation.projects.through.objects.filter(project=project).values("evaluation")
@@ -131,32 +146,54 @@ def results_for(user, *, project: Project | None = None):
     )
 
 
-def spend_by_project(project_ids) -> dict[int, Decimal]:
-    """Spent to date (every quarter's spend return) per project: its allocations' balances added up."""
+NO_SPEND = money.ShownFigure("Spent to date", Decimal("0.00"), term="spent")
+NO_AWARD = money.ShownFigure("Awarded", Decimal("0.00"), term="awarded")
+
+
+def spend_by_project(project_ids) -> dict[int, money.ShownFigure]:
+    """Spent to date (every quarter's spend return) per project: its allocations' balances added up, marked
+    when an invented return lies behind it."""
     rows = (
         Allocation.objects.filter(grant__project__in=project_ids)
         .values("grant__project")
-        .annotate(spent=money.balance_sums()["spent"])
+        .annotate(spent=money.balance_sums()["spent"], invented=money.INVENTED_COUNTS["invented_spent"]())
         .order_by()
     )
-    return {row["grant__project"]: money.to_penny(row["spent"]) for row in rows}
+    return {
+        row["grant__project"]: money.ShownFigure(NO_SPEND.label, money.to_penny(row["spent"]), row["invented"] > 0)
+        for row in rows
+    }
 
 
-def awarded_by_project(project_ids) -> dict[int, Decimal]:
+def awarded_by_project(project_ids) -> dict[int, money.ShownFigure]:
+    """Awarded per project, marked when one of its awards was invented."""
     rows = (
         Grant.objects.filter(project__in=project_ids)
         .values("project")
-        .annotate(awarded=Sum("amount_awarded"))
+        .annotate(awarded=Sum("amount_awarded"), invented=Count("pk", filter=Q(illustrative=True)))
         .order_by()
     )
-    return {row["project"]: Decimal(row["awarded"]).quantize(PENNY) for row in rows}
+    return {
+        row["project"]: money.ShownFigure(NO_AWARD.label, Decimal(row["awarded"]).quantize(PENNY), row["invented"] > 0)
+        for row in rows
+    }
+
+
+def added_up(figures) -> money.ShownFigure:
+    """Several projects' figures (of one kind) as one: marked when any of them is."""
+    figures = list(figures)
+    return money.ShownFigure(
+        figures[0].label if figures else "",
+        sum((figure.value for figure in figures), Decimal("0.00")),
+        any(figure.illustrative for figure in figures),
+    )
 
 
 @dataclass
 class ProjectMoney:
     project: Project
-    awarded: Decimal
-    spent: Decimal
+    awarded: money.ShownFigure
+    spent: money.ShownFigure
 
 
 # The impact report's charts: baseline, follow-up and target of each result of one measure.
@@ -169,8 +206,8 @@ def measure_chart(measure: OutcomeMeasure, rows: list[Row]) -> HorizontalBarChar
     for row in rows:
         result = row.result
         label = (
-            result.authority.name
-            if result.authority_id
+            result.where
+            if result.authority_id or result.comparison_group
             else ", ".join(project.reference for project in row.projects) or "All authorities"
         )
         values = (
@@ -215,16 +252,12 @@ class ImpactReport:
         return [measure_chart(rows[0].measure, rows) for rows in by_measure.values()]
 
     @property
-    def total_awarded(self) -> Decimal:
-        return sum((money.awarded for money in self.projects), Decimal("0.00"))
+    def total_awarded(self) -> money.ShownFigure:
+        return added_up(item.awarded for item in self.projects)
 
     @property
-    def total_spent(self) -> Decimal:
-        return sum((money.spent for money in self.projects), Decimal("0.00"))
-
-    @property
-    def has_illustrative(self) -> bool:
-        return any(row.result.illustrative for row in self.rows)
+    def total_spent(self) -> money.ShownFigure:
+        return added_up(item.spent for item in self.projects)
 
 
 def build_report(results, *, show_money: bool) -> ImpactReport:
@@ -239,15 +272,16 @@ def build_report(results, *, show_money: bool) -> ImpactReport:
         evaluated = list(result.evaluation.projects.all())
         row = Row(result, evaluated, None)
         if show_money:
-            row.spend = sum((spend.get(project.pk, Decimal("0.00")) for project in evaluated), Decimal("0.00"))
+            spent = added_up(spend.get(project.pk, NO_SPEND) for project in evaluated)
+            row.spend, row.spend_illustrative = spent.value, spent.illustrative
             row.cost_per_outcome, row.cost_note = cost_per_outcome(result, row.spend)
         rows.append(row)
-    money = (
+    project_money = (
         [
-            ProjectMoney(project, awarded.get(pk, Decimal("0.00")), spend.get(pk, Decimal("0.00")))
+            ProjectMoney(project, awarded.get(pk, NO_AWARD), spend.get(pk, NO_SPEND))
             for pk, project in sorted(projects.items(), key=lambda item: item[1].reference)
         ]
         if show_money
         else []
     )
-    return ImpactReport(rows=rows, show_money=show_money, projects=money)
+    return ImpactReport(rows=rows, show_money=show_money, projects=project_money)

@@ -38,7 +38,7 @@ def test_the_demo_report_shows_hertfordshires_child_protection_plans_as_weaker_i
     assert "Before and after, no comparison group" in row and "Maryland level 2 of 5" in row
     assert "Illustrative" in row
     assert 'id="stronger"' not in html  # nothing in the demo compares with a group that did not get it
-    assert "are invented for the demonstration" in html
+    assert "Illustrative: invented for the demonstration" in html  # the legend under the marked table
 
 
 def test_the_demo_workbook_marks_the_figures_illustrative(client, demo):

@@ -124,8 +124,13 @@ def test_the_form_page_has_every_field_with_a_label_and_a_back_link(client, worl
         assert f'for="id_{name}{first_box}"' in page, name
     assert "Baseline period start" in page and "For example, 27 3 2016" in page
     assert "Social work time in direct work with families (per cent)" in page
-    assert "Kent County Council" in page  # any local authority may be chosen
-    assert "Morning Lane Associates" not in page  # but not a company
+    # The project's lead and partners are offered first; any other only for a comparison group.
+    taking_part = page.index('<optgroup label="Taking part in the project">')
+    others = page.index('<optgroup label="Not taking part: for a comparison group only">')
+    for name in ("Derbyshire County Council", "London Borough of Harrow", "Morning Lane Associates"):
+        assert taking_part < page.index(f">{name}</option>") < others, name
+    assert page.index(">Kent County Council</option>") > others
+    assert 'for="id_comparison_group"' in page
 
 
 def test_the_source_report_must_be_one_of_this_evaluations_reports(client, world):
@@ -280,7 +285,7 @@ BAD_INPUT = [
     ("followup_period_end", "2016-01-01", "The follow-up period must end on or after the day it starts"),
     ("followup_period_end", "", "Enter the date the follow-up period ends, or leave both dates empty"),
     ("followup_period_start", "", "Enter the date the follow-up period starts, or leave both dates empty"),
-    ("authority", "999999", "Choose a local authority from the list"),
+    ("authority", "999999", "Choose an organisation from the list"),
     ("significance", "maybe", "Choose whether the result is statistically significant"),
     ("significance", "", "Choose whether the result is statistically significant"),
     ("source_report", "999999", "Choose one of this evaluation&#x27;s reports"),
@@ -388,5 +393,5 @@ def test_changing_a_result_into_a_duplicate_is_refused(client, world):
 
 def test_the_same_measure_may_be_recorded_in_another_evaluation(client, world):
     client.force_login(world.users.officer)
-    response = client.post(create_url(world.other_evaluation), data(world))
+    response = client.post(create_url(world.other_evaluation), data(world, authority=world.kent.pk))
     assert response.status_code == 302

@@ -192,10 +192,10 @@ def test_a_result_edit_is_kept_in_the_audit_history_with_who_made_it(client, wor
 
 def test_a_rating_edit_is_kept_in_the_audit_history_with_who_made_it(client, world):
     url = reverse("evaluations:rating", kwargs={"evaluation_pk": world.evaluation.pk})
-    client.force_login(world.users.evaluator)
-    client.post(url, {"rating": "maryland_sms:2", "rationale": "No comparison group."})
     client.force_login(world.users.officer)
+    client.post(url, {"rating": "maryland_sms:2", "rationale": "No comparison group."})
+    client.force_login(world.users.admin)
     client.post(url, {"rating": "maryland_sms:3", "rationale": "Matched comparison authorities."})
     rating = EvidenceRating.objects.get(evaluation=world.evaluation)
     kept = [(copy.value, copy.history_user) for copy in rating.history.order_by("history_date", "history_id")]
-    assert kept == [("2", world.users.evaluator), ("3", world.users.officer)]
+    assert kept == [("2", world.users.officer), ("3", world.users.admin)]

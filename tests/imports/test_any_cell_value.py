@@ -107,6 +107,7 @@ def good_rows(world):
                 None,
                 None,
                 None,
+                None,  # the comparison group
             ],
         ),
     }

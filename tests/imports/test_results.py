@@ -12,6 +12,7 @@ from django.urls import reverse
 from evaluations.models import OutcomeMeasure, OutcomeResult
 from imports.models import ImportBatch
 from imports.results import ResultImport
+from projects.models import ProjectPartner
 from tests.imports.files import fill, problems_text, template, upload, workbook_bytes
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,7 @@ def row(
     significance=None,
     report=None,
     where=None,
+    group=None,
 ):
     return (
         measure,
@@ -69,6 +71,7 @@ def row(
         significance,
         report,
         where,
+        group,
     )
 
 
@@ -91,8 +94,14 @@ def test_the_template_lists_the_results_and_bounded_lists(client, evaluator):
         sheet_column[0].value: [c.value for c in sheet_column[1:] if c.value]
         for sheet_column in book["Lists"].iter_cols()
     }
-    # The project's councils, not its lead company nor councils of other projects.
-    assert lists["Authorities"] == ["Derbyshire County Council", "London Borough of Harrow"]
+    # The project's lead and partners first; every other organisation after them, for a comparison group.
+    assert lists["Authorities"][:3] == [
+        "Derbyshire County Council",
+        "London Borough of Harrow",
+        "Morning Lane Associates",
+    ]
+    assert "Kent County Council" in lists["Authorities"][3:]
+    assert [c.value for c in sheet[1]][-1] == "Comparison group"
     assert lists["Measures"] == [MEASURE]
     assert lists["Significance"] == ["Statistically significant", "Not statistically significant", "Not tested"]
     assert "per cent" in lists["Units"]
@@ -206,8 +215,13 @@ def test_figures_and_dates_typed_as_text_are_read_as_a_form_reads_them(client, e
         ),
         ({"measure": "Happiness"}, "row 2, column A (Outcome measure): “Happiness” is not a measure in the catalogue"),
         (
-            {"authority": "Morning Lane Associates"},
-            "row 2, column B (Local authority): Morning Lane Associates is not a local authority",
+            {"authority": "Kent County Council"},
+            "row 2, column B (Authority or organisation): Kent County Council does not take part in Reclaiming "
+            "Social Work",
+        ),
+        (
+            {"authority": "Cornwall"},
+            "row 2, column B (Authority or organisation): “Cornwall” is not an organisation this service knows",
         ),
         ({"significance": "Very"}, "row 2, column P (Significance): “Very” is not a choice"),
         (
@@ -281,3 +295,83 @@ def test_an_officer_imports_results_too(client, world):
         world.users.officer,
     )
     assert response.status_code == 302
+
+
+# Evidence that belongs (issue 16): a result is for an organisation taking part in the project,
+# for the whole project, or for a named comparison group.
+
+OUTSIDE = (
+    "Kent County Council does not take part in Reclaiming Social Work: a result is for the project's lead or one "
+    "of its partners, or for the whole project (no organisation). If the figure is a comparison group's, name the "
+    "comparison group"
+)
+
+
+def test_a_row_for_an_organisation_outside_the_project_is_refused_at_its_row_and_nothing_is_written(client, evaluator):
+    world = evaluator
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [
+            row(authority="London Borough of Harrow", baseline=10),
+            row(authority="Kent County Council", baseline=12),
+            row(baseline=21),
+        ],
+    )
+    before = results()
+    response = send(client, world, book)
+    assert response.status_code == 400
+    assert [f"{problem.where}: {problem.message}" for problem in response.context["problems"]] == [
+        f"sheet “Results”, row 3, column B (Authority or organisation): {OUTSIDE}"
+    ]
+    assert results() == before and not ImportBatch.objects.exists()
+
+
+def test_a_partner_taken_off_before_the_confirmation_is_refused_then_and_nothing_is_written(client, evaluator):
+    world = evaluator
+    kent = ProjectPartner.objects.create(project=world.project, organisation=world.kent, role="partner_authority")
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [row(authority="London Borough of Harrow", baseline=10), row(authority="GB-LAE-KEN", baseline=12)],
+    )
+    assert send(client, world, book).status_code == 302
+    kent.delete()
+    before = results()
+    response = client.post(reverse("imports:batch-confirm", kwargs={"token": ImportBatch.objects.get().token}))
+    assert response.status_code == 400
+    assert f"row 3, column B (Authority or organisation): {OUTSIDE}" in problems_text(response)
+    assert results() == before
+    assert ImportBatch.objects.get().status == "pending"
+
+
+def test_a_comparison_groups_row_is_imported_for_any_organisation_and_said_to_be_one(client, evaluator):
+    world = evaluator
+    group = "Statistical neighbours of Derbyshire"
+    book = fill(
+        template(ResultImport(world.users.evaluator, world.evaluation)),
+        "Results",
+        [
+            row(authority="Morning Lane Associates", baseline=19),  # the project's lead
+            row(authority="Kent County Council", baseline=24, group=group),
+            row(baseline=23, group=group),  # the group as a whole, beside the project's overall result
+        ],
+    )
+    response = send(client, world, book)
+    assert response.status_code == 302, problems_text(response)
+    preview = client.get(response["Location"]).content.decode()
+    assert f"comparison group: {group} (Kent County Council)" in preview
+    client.post(reverse("imports:batch-confirm", kwargs={"token": ImportBatch.objects.get().token}))
+    assert ImportBatch.objects.get().status == "applied"
+    kent = OutcomeResult.objects.get(evaluation=world.evaluation, authority=world.kent)
+    assert (kent.comparison_group, kent.baseline_value) == (group, D("24"))
+    overall = OutcomeResult.objects.get(evaluation=world.evaluation, authority=None, comparison_group=group)
+    assert overall.baseline_value == D("23")
+    assert OutcomeResult.objects.get(pk=world.result.pk).baseline_value == D("20")  # the project's own, untouched
+    lead = OutcomeResult.objects.get(evaluation=world.evaluation, authority=world.morning_lane)
+    assert (lead.comparison_group, lead.baseline_value) == ("", D("19"))
+    # The template offered back names the group in its own column.
+    response = client.get(reverse("imports:results-template", kwargs={"evaluation_pk": world.evaluation.pk}))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Results"]
+    rows = [[c.value for c in line] for line in sheet.iter_rows(min_row=2, max_row=5)]
+    assert ["Kent County Council", group] in [[line[1], line[-1]] for line in rows]
