@@ -8,19 +8,36 @@ A list holding more than one item anywhere in the file is numbered from 0
 ("Beneficiary Location:0:Geographic Code", "Beneficiary Location:1:...", as
 GrantNav writes them); a list the schema lets "roll up" that never holds more
 than one item has no number ("Recipient Org:Location:0:Name"). A list of plain values (Related Activity) is one cell,
-separated by semicolons. Columns follow the schema's order of fields.
+separated by semicolons. Columns follow the schema's order of fields; an
+additional field (Illustrative values) comes after them, under its own title.
+
+Date-times are text in UTC with their offset ("2016-07-01T09:00:00+00:00"):
+a spreadsheet cell has no time zone, and 360Giving's converter reads a
+date-time cell as UTC, so a London wall-clock time would be an hour off in
+summer. Plain dates (Award Date, Planned Dates) stay real dates.
+
+The workbook is written with every stamp in it (document properties, each
+file in the zip) set to the publication's last change, not to the moment it
+was written, so the same data always gives the same bytes.
 """
 
 import datetime as dt
+import io
 from collections import defaultdict
 from decimal import Decimal
 from functools import cache
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from openpyxl.writer.excel import ExcelWriter
 
 from core.workbook import Column, new_workbook, write_table
 from publish.schema import GRANT_SCHEMA, schema_json
+from publish.threesixtygiving import utc_text
 
 SHEET_TITLE = "grants"
-WIDE = {"Title": 40, "Description": 60, "Recipient Org:Name": 36, "Funding Org:Name": 30}
+WIDE = {"Title": 40, "Description": 60, "Recipient Org:Name": 36, "Funding Org:Name": 30, "Data Source": 40}
+# Fields the standard does not define, which it allows: their titles, in the order of their columns.
+ADDITIONAL_TITLES = {"illustrativeValues": "Illustrative values"}
 
 
 @cache
@@ -44,6 +61,8 @@ def _leaves(value, path=()):
             yield from _leaves(item, path + (index,))
     elif isinstance(value, list):
         yield path, ";".join(str(item) for item in value)
+    elif isinstance(value, dt.datetime):
+        yield path, utc_text(value)
     else:
         yield path, value
 
@@ -58,8 +77,11 @@ def _list_paths(path) -> list[tuple]:
 
 
 def _column(path, longest: dict) -> tuple[tuple, str]:
-    """(sort key, title) of a leaf's column, from the schema."""
+    """(sort key, title) of a leaf's column, from the schema; an additional field's after every field of the
+    schema, with its own title."""
     node, key, titles = _resolve(_grant_schema()), [], []
+    if path[0] not in node["properties"]:
+        return (len(node["properties"]) + list(ADDITIONAL_TITLES).index(path[0]),), ADDITIONAL_TITLES[path[0]]
     for position, part in enumerate(path):
         if isinstance(part, int):
             unnumbered = tuple(item for item in path[:position] if isinstance(item, str))
@@ -83,9 +105,7 @@ def _kind(value) -> str:
         return "text"
     if isinstance(value, int):
         return "number"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date):  # a date-time is text by now (_leaves)
         return "date"
     return "text"
 
@@ -120,3 +140,29 @@ def workbook_for(records: list[dict]):
     workbook = new_workbook()
     grants_sheet(workbook, records)
     return workbook
+
+
+class _StampedZip(ZipFile):
+    """A zip whose every file carries one time: given a name, ``ZipFile.writestr`` stamps the file with the
+    moment it is written, so two writes of the same workbook would differ."""
+
+    def __init__(self, file, moment: dt.datetime):
+        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True)
+        self.stamp = moment.astimezone(dt.UTC).timetuple()[:6]
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo_or_arcname = ZipInfo(zinfo_or_arcname, date_time=self.stamp)
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o600 << 16  # as ZipFile gives a file written by name
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def workbook_bytes(records: list[dict], modified: dt.datetime) -> bytes:
+    """The spreadsheet of ``records`` as an .xlsx file, stamped ``modified`` throughout: the same bytes each time."""
+    workbook = workbook_for(records)
+    # openpyxl's save_workbook would stamp the document as modified now; its writer keeps what is set here.
+    workbook.properties.created = workbook.properties.modified = modified.astimezone(dt.UTC).replace(tzinfo=None)
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, _StampedZip(buffer, modified)).save()
+    return buffer.getvalue()

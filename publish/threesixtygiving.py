@@ -12,7 +12,17 @@ What is published, and why:
   its allocations' kept balances, so it is the figure every page shows.
 - ``beneficiaryLocation``: every local authority taking part, the lead first
   if it is one, then the project's partners and any authority holding an
-  allocation of the grant, each with its ONS GSS code.
+  allocation of the grant, each with its ONS GSS code; a grant with no
+  authority names the country, England, so that no grant is without a place.
+- ``recipientOrganization``: a council's location is its GSS code; any
+  organisation's postcode is given when it is known.
+- ``dataSource``: the publication the grant's facts were taken from (its
+  Source), else this publication's own page.
+- ``illustrativeValues`` (an additional field, which the standard allows):
+  the values of the grant invented for a demonstration, by their field names;
+  the description ends with the same in a sentence. A wholly real grant has
+  neither.
+- Every date-time is written in UTC with its offset.
 - ``regrantType`` only where part of the grant is allocated to organisations
   other than the lead (the partner councils): "Multipurpose" when the lead
   keeps an allocation for its own work too, "Fiscal sponsor" when it keeps none.
@@ -28,11 +38,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils.text import slugify
 
 from grants import money
-from grants.models import Allocation, Grant, Organisation, Payment
+from grants.models import Allocation, AllocationBalance, Grant, Organisation, Payment
 from projects.models import ProjectPartner
 from publish.schema import code_from, is_uri
 
@@ -55,11 +65,34 @@ GEO_CODE_TYPE_BY_AUTHORITY_TYPE = {
 MULTIPURPOSE = "FRG070"
 FISCAL_SPONSOR = "FRG050"
 LOCAL_AUTHORITY_SCOPE = "GLS050"
+# Where a grant names no local authority, its beneficiaries are somewhere in England, the country of every
+# authority the service knows (ONS GSS code E92000001). No geoCodeType: ONS calls a country "CTRY", but the
+# standard's geoCodeType codelist has no type for a country, and a code the codelist lacks is not given.
+ENGLAND = {"name": "England", "countryCode": COUNTRY, "geoCode": "E92000001"}
+
+# The values of a grant that can be invented for a demonstration, in the standard's order of fields,
+# each with the words the description uses for it.
+ILLUSTRATIVE_WORDS = {
+    "amountAwarded": "the amount awarded",
+    "amountDisbursed": "the amount paid",
+    "awardDate": "the dates",
+    "plannedDates": "the dates",
+}
 
 
 def published_grants():
     """The grants in the publication: marked publishable, and not withdrawn."""
     return Grant.objects.filter(publishable=True).exclude(status=Grant.Status.WITHDRAWN)
+
+
+def invented_paid() -> Exists:
+    """Whether an invented payment or recovery lies behind the grant's kept net paid (its amountDisbursed)."""
+    return Exists(AllocationBalance.objects.filter(allocation__grant=OuterRef("pk"), invented_paid=True))
+
+
+# The grants with any illustrative value, over grants annotated with ``invented_paid``: those for which
+# ``illustrative_values`` is not empty.
+ILLUSTRATIVE_GRANTS = Q(illustrative=True) | Q(dates_are_illustrative=True) | Q(invented_paid=True)
 
 
 def _last_paid():
@@ -79,8 +112,8 @@ def _grants_with_everything():
     sums = money.balance_sums("allocations__")
     return (
         published_grants()
-        .select_related("recipient", "project", "round__programme__funder")
-        .annotate(paid=sums["paid"], recovered=sums["recovered"], last_paid=_last_paid())
+        .select_related("recipient", "project", "round__programme__funder", "source")
+        .annotate(paid=sums["paid"], recovered=sums["recovered"], invented_paid=invented_paid(), last_paid=_last_paid())
         .prefetch_related(
             Prefetch("allocations", queryset=Allocation.objects.select_related("recipient").order_by("pk")),
             Prefetch("project__partnerships", queryset=ProjectPartner.objects.select_related("organisation")),
@@ -134,6 +167,8 @@ def _organisation(organisation: Organisation) -> dict:
         record["companyNumber"] = number
     if _web_address(organisation):
         record["url"] = organisation.website
+    if organisation.postcode:
+        record["postalCode"] = organisation.postcode
     if _is_placed_authority(organisation):
         record["location"] = [_location(organisation)]
     return record
@@ -157,19 +192,48 @@ def _regrant_type(grant: Grant) -> str | None:
     return code_from("regrantType", MULTIPURPOSE if grant.recipient_id in recipients else FISCAL_SPONSOR)
 
 
-def grant_record(grant: Grant) -> dict:
+def illustrative_values(grant: Grant) -> list[str]:
+    """The fields of the grant's record whose values are invented for a demonstration, in the standard's order."""
+    invented = {
+        "amountAwarded": grant.illustrative,
+        "amountDisbursed": grant.invented_paid,
+        "awardDate": grant.dates_are_illustrative,
+        "plannedDates": grant.dates_are_illustrative,
+    }
+    return [field for field in ILLUSTRATIVE_WORDS if invented[field]]
+
+
+def illustrative_sentence(fields: list[str]) -> str:
+    """The illustrative values in words, for a reader of the description: empty for a wholly real grant."""
+    words = list(dict.fromkeys(ILLUSTRATIVE_WORDS[field] for field in fields))
+    if not words:
+        return ""
+    listed = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    verb = "are" if len(words) > 1 or words[0] == "the dates" else "is"
+    return f"Illustrative: {listed} {verb} invented for a demonstration, not taken from the programme's record."
+
+
+def _description(grant: Grant, illustrative: list[str]) -> str:
+    return " ".join(
+        part for part in (grant.description or grant.project.summary, illustrative_sentence(illustrative)) if part
+    )
+
+
+def grant_record(grant: Grant, *, page_url: str = "") -> dict:
     """One grant as a 360Giving record, with Python values (Decimal, date, datetime).
 
-    ``grant`` comes from ``_grants_with_everything``: it carries ``paid``, ``recovered`` and ``last_paid``, and its
-    related rows are prefetched. Keys follow the standard's order, which is also the
-    order of the spreadsheet's columns.
+    ``grant`` comes from ``_grants_with_everything``: it carries ``paid``, ``recovered``, ``invented_paid`` and
+    ``last_paid``, and its related rows are prefetched. ``page_url`` is the publication's own page, the data
+    source of a grant with no source of its own. Keys follow the standard's order, which is also the
+    order of the spreadsheet's columns; the additional field comes last.
     """
     programme = grant.round.programme
     locations = [_location(authority) for authority in _authorities(grant)]
+    illustrative = illustrative_values(grant)
     record = {
         "id": grant.threesixtygiving_id,
         "title": grant.title,
-        "description": grant.description or grant.project.summary,
+        "description": _description(grant, illustrative),
         "currency": CURRENCY,
         "amountAwarded": grant.amount_awarded.quantize(PENNY),
         # SQLite sums drop trailing zeros; the publication is always to the penny.
@@ -185,7 +249,7 @@ def grant_record(grant: Grant) -> dict:
             }
         ],
         "recipientOrganization": [_organisation(grant.recipient)],
-        "beneficiaryLocation": locations,
+        "beneficiaryLocation": locations or [dict(ENGLAND)],
         "fundingOrganization": [{"id": programme.funder.org_id, "name": programme.funder.name}],
         "grantProgramme": [
             {"code": programme.code, "title": programme.name},
@@ -204,8 +268,11 @@ def grant_record(grant: Grant) -> dict:
             other.threesixtygiving_id for other in grant.project.published_grants if other.pk != grant.pk
         ],
         "dateModified": last_modified(grant),
+        "dataSource": (grant.source and grant.source.url) or page_url or None,
         "regrantType": _regrant_type(grant),
+        # England alone says where the grant is, not how far it reaches: no scope is claimed for it.
         "locationScope": code_from("locationScope", LOCAL_AUTHORITY_SCOPE) if locations else None,
+        "illustrativeValues": illustrative,
     }
     return {key: value for key, value in record.items() if value not in (None, [])}
 
@@ -218,17 +285,23 @@ class Publication:
     modified: dt.datetime | None
 
 
-def publication() -> Publication:
-    """The published grants as typed records, with the publisher: the funder of most of them."""
+def publication(*, page_url: str = "") -> Publication:
+    """The published grants as typed records, with the publisher: the funder of most of them.
+    ``page_url``, the publication's own page, is the data source of the grants with no source of their own."""
     grants = list(_grants_with_everything())
     funders = Counter(grant.round.programme.funder for grant in grants)
     publisher = min(funders, key=lambda funder: (-funders[funder], funder.name), default=None)
     return Publication(
-        grants=[grant_record(grant) for grant in grants],
+        grants=[grant_record(grant, page_url=page_url) for grant in grants],
         publisher=publisher,
         programmes=sorted({grant.round.programme.name for grant in grants}),
         modified=max((last_modified(grant) for grant in grants), default=None),
     )
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A date-time as the files write it: in UTC, to the second, with its offset ("2016-07-01T09:00:00+00:00")."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def json_ready(value):
@@ -243,7 +316,7 @@ def json_ready(value):
         # writes back exactly the pounds and pence stored (1234.50 as 1234.5).
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return utc_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -258,7 +331,8 @@ def package(published: Publication, *, issued: dt.datetime, download_url: str = 
         "title": f"{published.publisher.name if published.publisher else 'Published'} grants: "
         f"{', '.join(published.programmes) or 'none yet'}",
         "description": "Grants awarded, as published in the 360Giving Data Standard: one record per grant, "
-        "with the amount awarded and the amount paid to date net of recoveries.",
+        "with the amount awarded and the amount paid to date net of recoveries. A value invented for a "
+        "demonstration is named in its grant's illustrativeValues (an additional field) and in its description.",
         "issued": issued,
         "license": LICENCE,
     }

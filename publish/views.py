@@ -1,23 +1,35 @@
 """The 360Giving publication: open data, so every page here is public.
 
 The files hold organisations, places and money, never a person, and are the
-same whoever asks. A signed-in user's download is still recorded, as every
+same bytes whoever asks. A signed-in user's download is still recorded, as every
 download in the service is; an anonymous one cannot be tied to anyone.
+
+The files come from the cache (publish/files.py) with an ETag and a
+Last-Modified date, so a reader polling for changes asks with If-None-Match
+and is answered 304, with no body and no building, until a grant or payment
+changes. A 304 sends no file, so it records no download.
 """
 
-import json
-
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from audit.downloads import recorded
-from core.workbook import workbook_response
-from publish.spreadsheet import workbook_for
-from publish.threesixtygiving import LICENCE, PENNY, STANDARD_VERSION, ZERO, package, publication, published_grants
+from core.exports import XLSX_CONTENT_TYPE
+from publish.files import JSON, XLSX, PublishedFile, published_file
+from publish.threesixtygiving import (
+    ILLUSTRATIVE_GRANTS,
+    LICENCE,
+    PENNY,
+    STANDARD_VERSION,
+    ZERO,
+    invented_paid,
+    published_grants,
+)
 
 NOTHING_PUBLISHED = "No grants are published yet."
 
@@ -29,10 +41,11 @@ def _described(kind: str, count: int) -> str:
 @require_safe
 def index(request):
     grants = published_grants()
-    summary = grants.aggregate(
+    summary = grants.annotate(invented_paid=invented_paid()).aggregate(
         count=Count("pk"),
         awarded=Sum("amount_awarded"),
-        illustrative=Count("pk", filter=Q(illustrative=True) | Q(dates_are_illustrative=True)),
+        # The grants the files mark, each with its illustrativeValues.
+        illustrative=Count("pk", filter=ILLUSTRATIVE_GRANTS),
     )
     funder = (
         grants.values("round__programme__funder__name")
@@ -54,27 +67,44 @@ def index(request):
     )
 
 
+def _file(request, kind: str, url_name: str) -> tuple[PublishedFile, HttpResponse | None]:
+    """The file, and the answer to send instead when the reader's copy is current (304)."""
+    found = published_file(
+        kind,
+        page_url=request.build_absolute_uri(reverse("publish:index")),
+        download_url=request.build_absolute_uri(reverse(url_name)),
+    )
+    if not found.count:
+        raise Http404(NOTHING_PUBLISHED)
+    return found, get_conditional_response(request, etag=found.etag, last_modified=found.last_modified)
+
+
+def _sent(request, response: HttpResponse, found: PublishedFile, *, current: bool, kind: str) -> HttpResponse:
+    response["ETag"] = found.etag
+    response["Last-Modified"] = http_date(found.last_modified)
+    if current:  # nothing was sent, so there is no download to record
+        return response
+    return recorded(request, response, description=_described(kind, found.count))
+
+
 @require_safe
 def package_json(request):
-    published = publication()
-    if not published.grants:
-        raise Http404(NOTHING_PUBLISHED)
-    data = package(
-        published,
-        issued=timezone.now(),
-        download_url=request.build_absolute_uri(),
-        access_url=request.build_absolute_uri(reverse("publish:index")),
-    )
-    response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/json; charset=utf-8")
+    found, current = _file(request, JSON, "publish:360giving-json")
+    if current is None:
+        response = HttpResponse(found.content, content_type="application/json; charset=utf-8")
+    else:
+        response = current
     # Open data, identical for everyone and sent without credentials: any site may read it.
     response["Access-Control-Allow-Origin"] = "*"
-    return recorded(request, response, description=_described("JSON", len(published.grants)))
+    return _sent(request, response, found, current=current is not None, kind="JSON")
 
 
 @require_safe
 def package_xlsx(request):
-    published = publication()
-    if not published.grants:
-        raise Http404(NOTHING_PUBLISHED)
-    response = workbook_response(workbook_for(published.grants), "360giving.xlsx")
-    return recorded(request, response, description=_described("Excel", len(published.grants)))
+    found, current = _file(request, XLSX, "publish:360giving-xlsx")
+    if current is None:
+        response = HttpResponse(found.content, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="360giving.xlsx"'
+    else:
+        response = current
+    return _sent(request, response, found, current=current is not None, kind="Excel")

@@ -1,4 +1,4 @@
-"""manage.py export_360giving --output FILE: JSON or Excel by the extension,
+"""manage.py export_360giving --output FILE --page-url URL: JSON or Excel by the extension,
 checked against the schema first, and nothing written when anything is wrong."""
 
 import io
@@ -7,14 +7,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from grants.models import Grant
+from grants.models import Grant, Source
 from publish.management.commands import export_360giving
 from tests.publish.conftest import parse, schema_errors
 
+PAGE = "https://grants.example.gov.uk/publish/"
 
-def export(path):
+
+def export(path, *page):
     out = io.StringIO()
-    call_command("export_360giving", "--output", str(path), stdout=out)
+    call_command("export_360giving", "--output", str(path), *(page or ("--page-url", PAGE)), stdout=out)
     return out.getvalue()
 
 
@@ -28,7 +30,26 @@ def test_writes_a_valid_json_package(world, tmp_path):
         world.other_grant.threesixtygiving_id,
     ]
     assert "downloadURL" not in data  # no request, so no address to give
+    assert data["accessURL"] == PAGE
+    assert [record["dataSource"] for record in data["grants"]] == [PAGE, PAGE]
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_a_grant_without_a_source_needs_the_page_url_and_nothing_is_written(world, tmp_path):
+    target = tmp_path / "grants.json"
+    with pytest.raises(CommandError, match=r"no source of their own \(2\).*--page-url"):
+        export(target, "--page-url", "")
+    with pytest.raises(CommandError, match="must be a full address"):
+        export(target, "--page-url", "grants.example.gov.uk/publish/")
+    assert list(tmp_path.iterdir()) == []
+    # With every grant's own source known, the page is not needed.
+    source = Source.objects.create(title="Innovation Programme grants", url="https://www.gov.uk/grants-list")
+    Grant.objects.update(source=source)
+    assert "Wrote 2 grants" in export(target, "--page-url", "")
+    data = parse(target.read_bytes())
+    assert {record["dataSource"] for record in data["grants"]} == {"https://www.gov.uk/grants-list"}
+    assert "accessURL" not in data
+    assert schema_errors(data) == []
 
 
 def test_writes_the_spreadsheet(world, tmp_path):

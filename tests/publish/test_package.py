@@ -18,6 +18,7 @@ from django.utils import timezone
 from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment
+from grants.org_ids import internal_id
 from grants.services import record_payment, record_recovery
 from projects.models import ProjectPartner
 from publish.threesixtygiving import duration_in_months, package, publication
@@ -26,10 +27,11 @@ from tests.publish.conftest import STANDARD, parse, schema_errors
 
 ISSUED = dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC)
 PAID_ON = dt.date(2016, 1, 15)
+PAGE = "https://grants.example.gov.uk/publish/"
 
 
 def build():
-    return parse(json.dumps(package(publication(), issued=ISSUED)))
+    return parse(json.dumps(package(publication(page_url=PAGE), issued=ISSUED)))
 
 
 def grant_in(data, grant):
@@ -63,6 +65,25 @@ def test_the_validator_refuses_what_the_standard_refuses(world):
     assert len(errors) == 3
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("dateModified", "2016-07-01T10:00:00"),  # a wall-clock time with no offset
+        ("dateModified", "2016-02-30T09:00:00+00:00"),  # no such day
+        ("dateModified", "2016-07-01"),  # a date where the standard wants a date-time
+        ("awardDate", "2015-01-05T09:00:00"),  # a date-time with no offset, in the oneOf
+        ("dataSource", "grants.example.gov.uk/publish/"),  # not a URI: no scheme
+    ],
+)
+def test_the_validator_checks_formats(world, field, value):
+    """jsonschema's own format checks (rfc3339-validator, rfc3986-validator), not waved through."""
+    data = build()
+    assert schema_errors(data) == []  # a plain award date passes: one side of the oneOf, not both
+    data["grants"][0][field] = value
+    errors = schema_errors(data)
+    assert len(errors) == 1 and errors[0].startswith(f"['grants', 0, '{field}']"), errors
+
+
 def test_the_lead_and_partner_grant_has_the_standards_fields_exactly(world, settings):
     settings.THREESIXTYGIVING_PREFIX = "DFE-CSC"
     record = grant_in(build(), world.grant)
@@ -92,6 +113,7 @@ def test_the_lead_and_partner_grant_has_the_standards_fields_exactly(world, sett
             {"vocabulary": "360G-DFE-CSC-themes", "code": "reducing-bureaucracy", "title": "Reducing bureaucracy"}
         ],
         "dateModified": world.grant.modified_at.isoformat(timespec="seconds"),
+        "dataSource": PAGE,  # the grant has no source of its own
         # Morning Lane keeps an allocation for its own work and passes the rest to the councils.
         "regrantType": "FRG070",
         "locationScope": "GLS050",
@@ -358,7 +380,8 @@ def test_the_demo_programmes_publication_validates(db, settings):
     published = Grant.objects.filter(publishable=True).exclude(status=Grant.Status.WITHDRAWN)
     assert len(data["grants"]) == published.count() > 0
     rsw = next(record for record in data["grants"] if record["title"] == "Reclaiming Social Work")
-    assert rsw["recipientOrganization"][0]["id"] == "GB-COH-09999001"
+    # No company number is known for Morning Lane: it takes one under the publisher's prefix, never an invented one.
+    assert rsw["recipientOrganization"][0]["id"] == internal_id("Morning Lane Associates")
     assert rsw["fundingOrganization"] == [{"id": "GB-GOR-D6", "name": "Department for Education"}]
     assert {location["geoCode"] for location in rsw["beneficiaryLocation"]} >= {"E10000007", "E09000015"}
     assert data["publisher"]["website"] == "https://www.gov.uk/government/organisations/department-for-education"

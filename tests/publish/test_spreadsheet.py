@@ -6,7 +6,6 @@ import io
 from decimal import Decimal
 
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from grants.models import Grant
@@ -44,6 +43,7 @@ WORLD_TITLES = [
     "Classifications:0:Code",
     "Classifications:0:Title",
     "Last Modified",
+    "Data Source",
     "For Regrant Type",
     "Location Scope",
 ]
@@ -110,9 +110,9 @@ def test_one_row_per_grant_with_real_numbers_and_dates(client, world):
     assert first["Award Date"] == dt.datetime(2015, 1, 5)
     assert sheet["G2"].is_date
     assert first["Planned Dates:Duration (months)"] == 24
-    # The recovery is the last change. Excel has no time zone: local wall-clock time.
-    modified = timezone.localtime(recovery.recorded_at).replace(tzinfo=None)
-    assert abs(first["Last Modified"] - modified) < dt.timedelta(milliseconds=1)
+    # The recovery is the last change: text in UTC with its offset, as the JSON writes it.
+    assert first["Last Modified"] == recovery.recorded_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+    assert first["Data Source"] == "http://testserver/publish/"
     assert first["Recipient Org:Identifier"] == "GB-COH-07000001"
     assert first["Recipient Org:Location:0:Geographic Code"] is None  # a company has no GSS code
     assert [first[f"Beneficiary Location:{n}:Geographic Code Type"] for n in (0, 1)] == ["CTY", "LONB"]
