@@ -27,6 +27,21 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+# Figures invented for the demonstration say so wherever they go: on a page a mark and its legend
+# (core.templatetags.govuk), in a file this column, explained in the file's notes.
+ILLUSTRATIVE_NOTE = "Illustrative: invented for the demonstration, not from the programme’s record."
+ILLUSTRATIVE_COLUMN = "Illustrative"
+ILLUSTRATIVE_COLUMN_NOTE = (
+    "The Illustrative column says which figures of a row have a figure invented for the demonstration behind "
+    "them, not one from the programme’s record: Yes where a row has one figure, else the figures' names. A sum "
+    "is named when any invented row adds to it. Blank where every figure is from the record."
+)
+
+
+def illustrative_cell(marked) -> str:
+    """The Illustrative column of a row of one figure: Yes, or blank."""
+    return "Yes" if marked else ""
+
 
 def safe_cell(value):
     """A CSV cell: numbers and dates unchanged, text that could start a formula prefixed with '."""

@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from core.exports import FORMULA_STARTS, safe_cell
+from core.exports import FORMULA_STARTS, ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE, illustrative_cell, safe_cell
 from core.workbook import DATE_FORMAT, MONEY_FORMAT
 from grants import money
 from grants.ledger import ledger_lines
@@ -35,7 +35,7 @@ HEADER = [
     "Amount (£)",
     "Forecast for rest of year (£)",
     "Reference",
-    "Illustrative figure",
+    ILLUSTRATIVE_COLUMN,
 ]
 QUARTER_LABELS = {1: "Q1", 2: "Q2", 3: "Q3", 4: "Q4"}
 MONEY_COLUMNS = {9, 10}  # zero-based: amount and forecast
@@ -80,7 +80,7 @@ def ledger_rows(user) -> Iterator[list]:
             money.to_penny(line.paid) if payment else line.spent,
             line.forecast,
             line.reference,
-            "Yes" if line.illustrative else "No",
+            illustrative_cell(line.illustrative),
         ]
 
 
@@ -151,7 +151,20 @@ def write_xlsx(path, rows, progress: Progress | None = None) -> None:
         sheet.append(_xlsx_row(sheet, row))
         count += 1
     sheet.auto_filter.ref = f"A1:M{count + 1}"
+    notes = workbook.create_sheet("Notes")
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 100
+    for label, note in NOTES:
+        cell = WriteOnlyCell(notes, value=label)
+        cell.font = bold
+        notes.append([cell, note])
     workbook.save(path)
+
+
+NOTES = [
+    ("Amount (£)", "A payment's amount, or a spend return's spending in its quarter; a recovery's is negative."),
+    (ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE),
+]
 
 
 def _xlsx_row(sheet, row: list) -> list:

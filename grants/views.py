@@ -111,7 +111,10 @@ def grant_detail(request, grant_pk):
     # figures would reveal the other partners' money.
     sees_all_money = user.sees_whole_programme or grant.project.is_led_by(user)
     scope = Allocation.objects.for_user(user).filter(grant=grant)
-    allocations = list(scope.with_money().select_related("recipient").order_by("financial_year", "recipient__name"))
+    # The balance comes too: its flags mark each figure that an invented demo row lies behind.
+    allocations = list(
+        scope.with_money().select_related("recipient", "balance").order_by("financial_year", "recipient__name")
+    )
     for allocation in allocations:
         allocation.flag = flag(allocation)
     totals = money.totals(scope)
@@ -240,7 +243,7 @@ def reconciliation(request):
 
 def finance_allocation(request, allocation_pk):
     return get_object_or_404(
-        Allocation.objects.for_user(request.user).with_money().select_related("grant__project", "recipient"),
+        Allocation.objects.for_user(request.user).with_money().select_related("grant__project", "recipient", "balance"),
         pk=allocation_pk,
     )
 

@@ -38,7 +38,7 @@ def grant_create(request, project_pk):
 def allocation_detail(request, allocation_pk):
     user = request.user
     allocation = get_object_or_404(
-        Allocation.objects.for_user(user).with_money().select_related("grant__project", "recipient"),
+        Allocation.objects.for_user(user).with_money().select_related("grant__project", "recipient", "balance"),
         pk=allocation_pk,
     )
     paid_at_all = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)

@@ -36,4 +36,4 @@ class ProjectTable(tables.Table):
         return status_tag(record.rag, record.get_rag_display())
 
     def render_awarded_total(self, value, record):
-        return format_html("{} {}", money(value), illustrative(record, "awarded_illustrative"))
+        return format_html("{}{}", money(value), illustrative(record, "awarded_illustrative"))

@@ -9,16 +9,27 @@ from dataclasses import replace
 
 from openpyxl.utils import get_column_letter
 
-from core.exports import csv_response
+from core.exports import ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE, csv_response, illustrative_cell
 from core.pdf import render_pdf
 from core.workbook import PERCENT_FORMAT, Column, new_workbook, safe_sheet_title, write_key_values, write_table
-from reports.spending import GROUPINGS, Row, SpendingReport
+from reports.spending import SpendingReport
+from reports.spending_rows import GROUPINGS, Row
 
 PDF_TEMPLATE = "pdf/spending_report.html"
 LABEL_WIDTHS = {"Project": 44, "Organisation": 40, "Programme": 40, "Reference": 12}
 
 
 FLAG = "Under- or overspend"
+# The column of each figure, and the figure's name in Row.marks: the Illustrative column names the columns marked.
+FIGURE_OF_COLUMN = {
+    "Awarded (£)": "awarded",
+    "Allocated (£)": "allocated",
+    "Paid, less recoveries (£)": "paid",
+    "Spent (£)": "spent",
+    "Forecast (£)": "forecast",
+    "Variance (£)": "variance",
+    "% spent": "percent_spent",
+}
 
 
 def _flag(row: Row) -> str:
@@ -45,7 +56,13 @@ def columns(grouping_key: str) -> list[Column]:
             Column("% spent", "percent", 10),
             Column(FLAG, width=14),
         ]
-    return result
+    return [*result, Column(ILLUSTRATIVE_COLUMN, width=28)]
+
+
+def illustrative_figures(titles, row: Row) -> str:
+    """The Illustrative column of a row: the names of its figures, of those with a column among ``titles``, that
+    an invented row lies behind ("Paid, less recoveries; Variance"); blank when every one is from the record."""
+    return "; ".join(title.removesuffix(" (£)") for title in titles if row.marks.get(FIGURE_OF_COLUMN.get(title)))
 
 
 def _values(grouping_key: str, row: Row, *, percent_as_share: bool) -> list:
@@ -59,7 +76,7 @@ def _values(grouping_key: str, row: Row, *, percent_as_share: bool) -> list:
     if not grouping.per_quarter:
         percent = row.share_spent if percent_as_share else row.percent_spent
         values += [row.forecast, row.variance, percent, _flag(row)]
-    return values
+    return [*values, illustrative_figures([column.title for column in columns(grouping_key)], row)]
 
 
 def _total_values(grouping_key: str, report: SpendingReport) -> list:
@@ -84,6 +101,7 @@ LEDGER_COLUMNS = [
     Column("Paid, less recoveries (£)", "money", 18, total=True),
     Column("Spent (£)", "money", 18, total=True),
     Column("Payment reference", width=18),
+    Column(ILLUSTRATIVE_COLUMN, width=12),
 ]
 
 
@@ -102,7 +120,11 @@ def _ledger_rows(report: SpendingReport):
             line.paid,
             line.spent,
             line.reference,
+            illustrative_cell(line.illustrative),
         ]
+
+
+SUMMARY_FIGURES = [*FIGURE_OF_COLUMN]
 
 
 def _summary(report: SpendingReport) -> list[tuple[str, object]]:
@@ -122,7 +144,9 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
         ("Variance", totals.variance),
         ("% spent", totals.share_spent),
         (FLAG, _flag(totals)),
+        (ILLUSTRATIVE_COLUMN, illustrative_figures(SUMMARY_FIGURES, totals) or "None"),
         *((f"Note {number}", note) for number, note in enumerate(report.explanation, start=1)),
+        ("Illustrative figures", ILLUSTRATIVE_COLUMN_NOTE),
         (
             "Ledger",
             "Every payment, recovery and spend-return line in scope, by date; a spend return is dated by "
@@ -153,11 +177,13 @@ def build_spending_xlsx(report: SpendingReport) -> bytes:
 
 
 def _finish_totals(sheet, table_columns: list[Column], total_row: int, totals: Row) -> None:
-    """% spent of the totals is spent over allocated (a SUM of percentages means nothing); the flag is the totals'."""
+    """% spent of the totals is spent over allocated (a SUM of percentages means nothing); the flag and the
+    figures marked illustrative are the totals'."""
     titles = [column.title for column in table_columns]
+    letter = {title: get_column_letter(number) for number, title in enumerate(titles, start=1)}
+    sheet[f"{letter[ILLUSTRATIVE_COLUMN]}{total_row}"] = illustrative_figures(titles, totals)
     if "% spent" not in titles:
         return
-    letter = {title: get_column_letter(number) for number, title in enumerate(titles, start=1)}
     allocated, spent = f"{letter['Allocated (£)']}{total_row}", f"{letter['Spent (£)']}{total_row}"
     cell = sheet[f"{letter['% spent']}{total_row}"]
     cell.value = f'=IF({allocated}=0,"",{spent}/{allocated})'
@@ -181,7 +207,7 @@ def spending_csv_table(report: SpendingReport) -> tuple[list[str], list[list]]:
     rows = [_values(key, row, percent_as_share=False) for row in report.rows(key)]
     rows.append(_total_values(key, report))
     rows.append([])
-    rows += [["Note", note] for note in report.explanation]
+    rows += [["Note", note] for note in [*report.explanation, ILLUSTRATIVE_COLUMN_NOTE]]
     return header, rows
 
 

@@ -18,7 +18,8 @@ from core.forms import GovukForm
 from grants.financial_year import FIRST_YEAR, FinancialYear
 from grants.models import Organisation, Programme
 from projects.models import Project
-from reports.spending import AUTHORITY_TYPES, GROUPINGS, PROJECT, QUARTER_NAMES, SpendingFilters
+from reports.spending_filters import AUTHORITY_TYPES, QUARTER_NAMES, SpendingFilters
+from reports.spending_rows import GROUPINGS, PROJECT
 
 # How many organisations an ambiguous name lists in its error message.
 SUGGESTIONS = 3

@@ -17,12 +17,13 @@ from django.utils.text import slugify
 
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded
+from core.exports import ILLUSTRATIVE_COLUMN
 from core.pdf import pdf_response
 from core.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
 from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
 from evaluations.models import Evaluation, EvidenceRating
 from projects.models import Project
-from reports.impact import awarded_by_project, build_report, results_for, spend_by_project
+from reports.impact import NO_AWARD, NO_SPEND, awarded_by_project, build_report, results_for, spend_by_project
 
 FORMATS = ("", "html", "xlsx", "pdf")
 CARD_RESULTS = 6  # what fits on one A4 page beside the evidence and the money
@@ -127,8 +128,8 @@ def card(request, project_pk):
         "more_rows": max(0, len(key_rows) - CARD_RESULTS),
         "evaluations": evaluations,
         "show_money": show_money,
-        "awarded": awarded_by_project([project.pk]).get(project.pk) if show_money else None,
-        "spent": spend_by_project([project.pk]).get(project.pk) if show_money else None,
+        "awarded": awarded_by_project([project.pk]).get(project.pk, NO_AWARD) if show_money else None,
+        "spent": spend_by_project([project.pk]).get(project.pk, NO_SPEND) if show_money else None,
         "generated_at": timezone.localtime(),
     }
     if fmt == "pdf":
@@ -162,7 +163,12 @@ def _workbook(report, title, filters, generated_at):
                 "From the 95% confidence interval of the effect size when recorded (significant when it "
                 "excludes 0), else from the p-value (below 0.05), else as the evaluator reported it.",
             ),
-            ("Illustrative", "Yes marks a figure invented for the demonstration, not one from the real programme."),
+            (
+                "Illustrative",
+                "On Results, Yes marks a result whose figures, or the spending set against it, were invented for "
+                "the demonstration, not taken from the programme’s record. On Projects, the column names the "
+                "figures of a project that an invented row lies behind.",
+            ),
         ],
         title=title,
     )
@@ -241,7 +247,7 @@ def _workbook(report, title, filters, generated_at):
             source = result.source_report.title if result.source_report_id else ""
             if result.source_location:
                 source = f"{source}, {result.source_location}" if source else result.source_location
-            values += [_yes_no(result.illustrative), source]
+            values += [_yes_no(result.illustrative or (report.show_money and row.spend_illustrative)), source]
             yield values
 
     write_table(workbook.create_sheet("Results"), columns, rows(), totals_label=None)
@@ -255,14 +261,16 @@ def _workbook(report, title, filters, generated_at):
                 Column("Lead organisation", width=36),
                 Column("Awarded", "money", width=18, total=True),
                 Column("Spent to date", "money", width=18, total=True),
+                Column(ILLUSTRATIVE_COLUMN, width=24),
             ],
             (
                 [
                     item.project.reference,
                     item.project.title,
                     item.project.lead_organisation.name,
-                    item.awarded,
-                    item.spent,
+                    item.awarded.value,
+                    item.spent.value,
+                    "; ".join(figure.label for figure in (item.awarded, item.spent) if figure.illustrative),
                 ]
                 for item in report.projects
             ),

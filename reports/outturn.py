@@ -24,10 +24,11 @@ from django.utils.http import urlencode
 from grants import money
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
-from reports.spending import OVERSPEND, PROJECT, UNDERSPEND
 from reports.spending_notes import Thresholds
+from reports.spending_rows import OVERSPEND, PROJECT, UNDERSPEND
 
 LIMIT = 10
+INVENTED = ("allocated", "spent", "forecast")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,17 @@ class ProjectedOutturn:
     spent: Decimal
     forecast: Decimal
     thresholds: Thresholds
+    invented: frozenset[str] = frozenset()  # of allocated, spent and forecast, those an invented row lies behind
+
+    @property
+    def marks(self) -> dict[str, bool]:
+        """Whether each figure has an invented (illustrative) row behind it, or is worked out from one that has."""
+        allocated, spent, forecast = (name in self.invented for name in ("allocated", "spent", "forecast"))
+        return {
+            "allocated": allocated,
+            "outturn": spent or forecast,
+            "variance": allocated or spent or forecast,
+        }
 
     @property
     def outturn(self) -> Decimal:
@@ -92,6 +104,13 @@ def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None
             allocated=money.sum_subquery(allocations, F("amount")),
             spent=money.sum_subquery(allocations, balance["spent"]),
             forecast=money.sum_subquery(allocations, balance["forecast"]),
+            invented_allocated=Exists(allocations.filter(illustrative=True)),
+            invented_spent=Exists(allocations.filter(balance__invented_spent=True)),
+            invented_forecast=Exists(
+                money.latest_returns(
+                    SpendReturn.objects.filter(allocation__grant=OuterRef("pk"), allocation__financial_year=year)
+                ).filter(illustrative=True)
+            ),
         )
         .annotate(outturn=F("spent") + F("forecast"))
         .annotate(variance=F("allocated") - F("outturn"))
@@ -110,7 +129,10 @@ def forecast_outturn(user, *, year: FinancialYear, thresholds: Thresholds | None
         thresholds,
         [
             ProjectedOutturn(
-                grant, *(money.to_penny(value) for value in (grant.allocated, grant.spent, grant.forecast)), thresholds
+                grant,
+                *(money.to_penny(value) for value in (grant.allocated, grant.spent, grant.forecast)),
+                thresholds,
+                frozenset(name for name in INVENTED if getattr(grant, f"invented_{name}")),
             )
             for grant in rows
         ],

@@ -12,7 +12,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from audit.downloads import recorded
-from core.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_text
+from core.exports import (
+    ILLUSTRATIVE_COLUMN,
+    ILLUSTRATIVE_COLUMN_NOTE,
+    XLSX_CONTENT_TYPE,
+    csv_response,
+    illustrative_cell,
+    xlsx_text,
+)
+from core.workbook import write_key_values
 from projects.filters import ProjectFilter
 from projects.views import project_queryset
 
@@ -25,7 +33,7 @@ PROJECT_COLUMNS = [
     "Status",
     "RAG rating",
     "Total awarded (£)",
-    "Illustrative figure",
+    ILLUSTRATIVE_COLUMN,
 ]
 
 
@@ -42,7 +50,7 @@ def _project_rows(request):
             # SQLite's sum drops trailing zeros; money is always shown to the penny.
             project.awarded_total.quantize(PENNY),
             # Demo figures not in the programme's published record say so, as on every page.
-            "Yes" if project.awarded_illustrative else "No",
+            illustrative_cell(project.awarded_illustrative),
         ]
         for project in projects.order_by("reference")
     ]
@@ -77,6 +85,7 @@ def projects_xlsx(request):
     sheet.freeze_panes = "A2"
     for letter, width in zip("ABCDEFG", (12, 50, 40, 12, 12, 20, 12), strict=True):
         sheet.column_dimensions[letter].width = width
+    write_key_values(workbook.create_sheet("Notes"), [(ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)

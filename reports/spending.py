@@ -33,211 +33,37 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from grants import as_recorded, money
 from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.ledger import LedgerLine, ledger_lines
-from grants.models import Allocation, Grant, Organisation, Payment, Programme, SpendReturn
+from grants.models import Allocation, Grant, Organisation, Payment, SpendReturn
 from reports.chart import BLUE, GREEN, ORANGE, BarChart, grouped_bar_chart
+from reports.spending_filters import NOT_LOCAL_AUTHORITY, SpendingFilters
 from reports.spending_notes import Thresholds, explanation
-
-TENTH = Decimal("0.1")
-
-# Not a local authority: the recipient has no authority type.
-NOT_LOCAL_AUTHORITY = "none"
-AUTHORITY_TYPES = [*Organisation.AuthorityType.choices, (NOT_LOCAL_AUTHORITY, "Not a local authority")]
-
-PROJECT, ORGANISATION, FINANCIAL_YEAR, QUARTER, ROUND = "project", "organisation", "financial_year", "quarter", "round"
+from reports.spending_rows import FINANCIAL_YEAR, GROUPINGS, ORGANISATION, PROJECT, QUARTER, ROUND, SUMMED, Row
 
 
-@dataclass(frozen=True)
-class Grouping:
-    key: str
-    label: str  # "Project"; the sheet is "By project"
-    label_headers: tuple[str, ...]
-    has_awarded: bool
-    per_quarter: bool = False  # allocated and forecast are not figures of a quarter
+class GroupExists(Exists):
+    """``money.GroupSubquery``'s EXISTS: worked out once per group of a grouped query, not once per row."""
 
-    @property
-    def sheet_title(self) -> str:
-        return f"By {self.label.lower()}"
+    def get_group_by_cols(self):
+        return []
 
 
-GROUPINGS = {
-    grouping.key: grouping
-    for grouping in (
-        Grouping(PROJECT, "Project", ("Reference", "Project"), has_awarded=True),
-        Grouping(ORGANISATION, "Organisation", ("Organisation", "Org-id"), has_awarded=False),
-        Grouping(FINANCIAL_YEAR, "Financial year", ("Financial year",), has_awarded=False),
-        Grouping(QUARTER, "Quarter", ("Financial year", "Quarter"), has_awarded=False, per_quarter=True),
-        Grouping(ROUND, "Round", ("Programme", "Round"), has_awarded=True),
-    )
-}
-QUARTER_NAMES = {1: "Q1 (Apr to Jun)", 2: "Q2 (Jul to Sep)", 3: "Q3 (Oct to Dec)", 4: "Q4 (Jan to Mar)"}
+def _invented_rows(**lookups) -> Count:
+    """For a grouped ``annotate``: how many of the group's rows are invented (``illustrative``), or, given
+    ``lookups``, how many match them (an allocation whose balance has an invented payment behind it)."""
+    return Count("pk", filter=Q(**(lookups or {"illustrative": True})))
 
 
-@dataclass(frozen=True)
-class SpendingFilters:
-    """What the report covers. Each is optional; ``quarter`` needs ``financial_year``."""
-
-    programme: Programme | None = None
-    round_number: int | None = None
-    project: object | None = None  # projects.models.Project
-    organisation: Organisation | None = None
-    authority_type: str = ""  # an Organisation.AuthorityType, NOT_LOCAL_AUTHORITY, or "" for any
-    financial_year: FinancialYear | None = None
-    quarter: int | None = None
-    as_at: dt.date | None = None  # figures as recorded by the end of this day; None for now
-
-    def __post_init__(self):
-        if self.quarter is not None and self.financial_year is None:
-            raise ValueError("A quarter needs a financial year")
-
-    @property
-    def financial_quarter(self) -> FinancialQuarter | None:
-        return self.financial_year.quarter(self.quarter) if self.quarter else None
-
-    @property
-    def cutoff(self) -> dt.date | None:
-        """The last day counted: the end of the chosen quarter."""
-        quarter = self.financial_quarter
-        return quarter.end if quarter else None
-
-    @property
-    def narrows_allocations(self) -> bool:
-        """Whether only part of a grant's allocations may be in scope."""
-        return bool(self.organisation or self.authority_type or self.financial_year)
-
-    def described(self) -> list[tuple[str, str]]:
-        """Every filter, named, with what it is set to: for the page, the workbook and the PDF."""
-        project = self.project
-        organisation = self.organisation
-        quarter = self.financial_quarter
-        return [
-            ("Programme", self.programme.name if self.programme else "All programmes"),
-            ("Round", f"Round {self.round_number}" if self.round_number else "All rounds"),
-            ("Project", f"{project.reference} {project.title}" if project else "All projects"),
-            ("Organisation", f"{organisation.name} ({organisation.org_id})" if organisation else "All organisations"),
-            ("Authority type", dict(AUTHORITY_TYPES)[self.authority_type] if self.authority_type else "Any"),
-            ("Financial year", str(self.financial_year) if self.financial_year else "All years"),
-            (
-                "Quarter",
-                f"Position at the end of {QUARTER_NAMES[quarter.number]}, {quarter.end:%-d %B %Y}"
-                if quarter
-                else "Whole year",
-            ),
-            (
-                "As at",
-                f"The end of {self.as_at:%-d %B %Y}: the figures as recorded then"
-                if self.as_at
-                else "Now: the figures as they stand",
-            ),
-        ]
-
-    def scope_summary(self) -> str:
-        """The filters that choose the money, in a line: "organisation Derbyshire (GB-LAE-DBY), financial year
-        2016-17"; the "as at" day apart."""
-        defaults = dict(SpendingFilters().described())
-        chosen = [
-            f"{label.lower()} {value}"
-            for label, value in self.described()
-            if value != defaults[label] and label not in ("Quarter", "As at")
-        ]
-        if self.quarter:
-            chosen[-1] += f" at the end of Q{self.quarter} ({self.cutoff:%-d %B %Y})"
-        return ", ".join(chosen) or "no filters"
-
-    def summary(self) -> str:
-        """Every filter that is set, in a line, the "as at" day last."""
-        scope = self.scope_summary()
-        if not self.as_at:
-            return scope
-        day = f"as at {self.as_at:%-d %B %Y}"
-        return day if scope == "no filters" else f"{scope}, {day}"
-
-    def query_string(self) -> dict[str, str]:
-        """The filters as the page's GET parameters."""
-        params = {
-            "programme": self.programme.pk if self.programme else "",
-            "round": self.round_number or "",
-            "project": self.project.reference if self.project else "",
-            "organisation": self.organisation.org_id if self.organisation else "",
-            "authority_type": self.authority_type,
-            "financial_year": str(self.financial_year) if self.financial_year else "",
-            "quarter": self.quarter or "",
-            "as_at": f"{self.as_at:%d/%m/%Y}" if self.as_at else "",
-        }
-        return {name: str(value) for name, value in params.items() if value != ""}
-
-
-UNDERSPEND, OVERSPEND, NEITHER = "Underspend", "Overspend", "Neither"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of a grouping (or the totals). None means "not applicable to this row"."""
-
-    labels: tuple[str, ...]
-    awarded: Decimal | None
-    allocated: Decimal | None
-    paid: Decimal
-    spent: Decimal
-    forecast: Decimal | None
-    thresholds: Thresholds
-    key: object = None
-    original_awarded: Decimal | None = None  # the awards as first made, before variations (totals only)
-
-    @property
-    def variance(self) -> Decimal | None:
-        if self.allocated is None or self.forecast is None:
-            return None
-        return money.Figures(allocated=self.allocated, spent=self.spent, forecast=self.forecast).variance
-
-    @property
-    def percent_spent(self) -> Decimal | None:
-        """Spent as a percentage of allocated, to one place; none when nothing was allocated."""
-        if not self.allocated:
-            return None
-        return (self.spent * 100 / self.allocated).quantize(TENTH)
-
-    @property
-    def share_spent(self) -> Decimal | None:
-        """Spent as a fraction of allocated, for a spreadsheet's percent format."""
-        if not self.allocated:
-            return None
-        return self.spent / self.allocated
-
-    @property
-    def underspend(self) -> bool | None:
-        variance = self.variance
-        if variance is None:
-            return None
-        return money.is_underspend(self.allocated, variance, self.thresholds.underspend)
-
-    @property
-    def overspend(self) -> bool | None:
-        variance = self.variance
-        if variance is None:
-            return None
-        return money.is_overspend(self.allocated, variance, self.thresholds.overspend)
-
-    @property
-    def flag(self) -> str | None:
-        """ "Underspend", "Overspend" or "Neither"; None where there is no variance (a quarter)."""
-        if self.variance is None:
-            return None
-        return UNDERSPEND if self.underspend else OVERSPEND if self.overspend else NEITHER
-
-
-# The financial year (by its starting year) and quarter of a payment's date: April to June is Q1.
 class SpendingReport:
     """The report for one set of filters, as the page, the downloads, the board pack and a benchmark see it.
 
@@ -360,21 +186,32 @@ class SpendingReport:
 
     def _figures(self, **match) -> dict:
         """Allocated, paid, spent and forecast of the money in scope whose allocation matches ``match``
-        (lookups from an allocation, such as ``grant__project=OuterRef("project")``), each one subquery."""
+        (lookups from an allocation, such as ``grant__project=OuterRef("project")``), each one subquery; and
+        beside each, ``invented_<figure>``: whether an invented row adds to it (a balance's flag when the
+        figure is the balances', else the rows' own)."""
         allocations = self.allocations.filter(**match)
         through = {f"allocation__{lookup}": value for lookup, value in match.items()}
         balance = money.balance_annotations()
-        figures = {"allocated": money.sum_subquery(allocations, F("amount"))}
+        figures = {
+            "allocated": money.sum_subquery(allocations, F("amount")),
+            "invented_allocated": GroupExists(allocations.filter(illustrative=True)),
+            # The forecast is each allocation's latest return's, from the balance or the rows alike.
+            "invented_forecast": GroupExists(self.latest_returns.filter(**through, illustrative=True)),
+        }
         if self.paid_from_balances:
             figures["paid"] = money.sum_subquery(allocations, balance["net_paid"])
+            figures["invented_paid"] = GroupExists(allocations.filter(balance__invented_paid=True))
         else:
             figures["paid"] = money.sum_subquery(self.payments.filter(**through), money.NET_AMOUNT)
+            figures["invented_paid"] = GroupExists(self.payments.filter(**through, illustrative=True))
         if self.spend_from_balances:
             figures["spent"] = money.sum_subquery(allocations, balance["spent"])
             figures["forecast"] = money.sum_subquery(allocations, balance["forecast"])
+            figures["invented_spent"] = GroupExists(allocations.filter(balance__invented_spent=True))
         else:
             figures["spent"] = money.sum_subquery(self.spend_lines.filter(**through), F("spent"))
             figures["forecast"] = money.sum_subquery(self.latest_returns.filter(**through), F("forecast"))
+            figures["invented_spent"] = GroupExists(self.spend_lines.filter(**through, illustrative=True))
         return figures
 
     # --- Groupings: each one query ---------------------------------------------
@@ -385,7 +222,9 @@ class SpendingReport:
             self.grants.order_by()
             .values(grant_field, *labels)
             .annotate(
-                awarded=Sum("amount_awarded"), **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)})
+                awarded=Sum("amount_awarded"),
+                invented_awarded=_invented_rows(),
+                **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)}),
             )
             .order_by(*order)
         )
@@ -417,32 +256,39 @@ class SpendingReport:
         return self._years if grouping == FINANCIAL_YEAR else self._quarters
 
     @cached_property
-    def _paid_by_quarter(self) -> dict[tuple[int, int], Decimal]:
-        """Net paid grouped by the financial year and quarter of the payment's date: one query, grouped by the
-        date (a few thousand days at most) and folded into quarters here, which the database does in half the
-        time of working out each payment's quarter (35 ms against 79 ms for 60,000 payments)."""
-        quarters: dict[tuple[int, int], Decimal] = {}
-        for paid_on, paid in (
+    def _paid_by_quarter(self) -> dict[tuple[int, int], tuple[Decimal, bool]]:
+        """Net paid, and whether an invented payment or recovery adds to it, grouped by the financial year and
+        quarter of the payment's date: one query, grouped by the date (a few thousand days at most) and folded
+        into quarters here, which the database does in half the time of working out each payment's quarter
+        (35 ms against 79 ms for 60,000 payments)."""
+        quarters: dict[tuple[int, int], tuple[Decimal, bool]] = {}
+        for paid_on, paid, invented in (
             self.payments.order_by()
             .values("paid_on")
-            .annotate(paid=money.net_paid_expression())
-            .values_list("paid_on", "paid")
+            .annotate(paid=money.net_paid_expression(), invented=_invented_rows())
+            .values_list("paid_on", "paid", "invented")
         ):
             quarter = FinancialQuarter.of(paid_on)
             key = (quarter.year.start_year, quarter.number)
-            quarters[key] = quarters.get(key, money.ZERO) + money.to_penny(paid)
+            total, marked = quarters.get(key, (money.ZERO, False))
+            quarters[key] = (total + money.to_penny(paid), marked or invented > 0)
         return quarters
 
     @cached_property
-    def _spent_by_quarter(self) -> dict[tuple[int, int], Decimal]:
-        """Spent grouped by the quarter each return covers (a quarter of its allocation's year): one query."""
+    def _spent_by_quarter(self) -> dict[tuple[int, int], tuple[Decimal, bool]]:
+        """Spent, and whether an invented return adds to it, grouped by the quarter each return covers (a
+        quarter of its allocation's year): one query."""
         rows = (
             self.spend_lines.order_by()
             .values("allocation__financial_year", "quarter")
-            .annotate(spent=money.spent_expression())
+            .annotate(spent=money.spent_expression(), invented=_invented_rows())
         )
         return {
-            (row["allocation__financial_year"].start_year, row["quarter"]): money.to_penny(row["spent"]) for row in rows
+            (row["allocation__financial_year"].start_year, row["quarter"]): (
+                money.to_penny(row["spent"]),
+                row["invented"] > 0,
+            )
+            for row in rows
         }
 
     @cached_property
@@ -450,30 +296,48 @@ class SpendingReport:
         """The rows by quarter: net paid by the quarter of the payment's date, spent by the quarter its return
         covers."""
         paid, spent = self._paid_by_quarter, self._spent_by_quarter
-        return [
-            {
-                "year": start,
-                "number": number,
-                "paid": paid.get((start, number), money.ZERO),
-                "spent": spent.get((start, number), money.ZERO),
-            }
-            for start, number in sorted(paid.keys() | spent.keys())
-        ]
+        nothing = (money.ZERO, False)
+        rows = []
+        for start, number in sorted(paid.keys() | spent.keys()):
+            (paid_total, paid_invented), (spent_total, spent_invented) = (
+                paid.get((start, number), nothing),
+                spent.get((start, number), nothing),
+            )
+            rows.append(
+                {
+                    "year": start,
+                    "number": number,
+                    "paid": paid_total,
+                    "spent": spent_total,
+                    "invented_paid": paid_invented,
+                    "invented_spent": spent_invented,
+                }
+            )
+        return rows
 
     @cached_property
     def _years(self) -> list[dict]:
         """The rows by financial year: net paid by the year of the payment's date (the sum of its quarters);
         allocated, spent and forecast by the allocation's year (a return covers a quarter of its allocation's
         year), spent and forecast from the kept balances when nothing is cut off by a quarter or a day, else
-        from the returns. Either way a year is the sum of its quarters, so the two groupings agree."""
+        from the returns. Either way a year is the sum of its quarters, so the two groupings agree. Beside each
+        figure, ``invented_<figure>``: whether an invented row adds to it."""
         sums = money.balance_sums()
         annotations = {"allocated": sums["allocated"]}
+        marks = {
+            "invented_allocated": _invented_rows(),
+            "invented_forecast": GroupExists(
+                self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year"), illustrative=True)
+            ),
+        }
         if self.spend_from_balances:
             annotations |= {"forecast": sums["forecast"], "spent": sums["spent"]}
+            marks["invented_spent"] = _invented_rows(balance__invented_spent=True)
         if self.paid_from_balances:
             # Net paid by the allocation's year: not a figure of a year (payments count by their date), but
             # added over every year, the total that the totals take from the balances.
             annotations |= {"balance_paid": sums["paid"], "balance_recovered": sums["recovered"]}
+            marks["invented_balance_paid"] = _invented_rows(balance__invented_paid=True)
         else:
             annotations["forecast"] = money.sum_subquery(
                 self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year")), F("forecast")
@@ -485,24 +349,26 @@ class SpendingReport:
             return years.setdefault(
                 start,
                 {
-                    "allocated": zero,
-                    "forecast": zero,
-                    "paid": zero,
-                    "spent": zero,
-                    "balance_paid": zero,
-                    "balance_recovered": zero,
+                    **dict.fromkeys(
+                        ("allocated", "forecast", "paid", "spent", "balance_paid", "balance_recovered"), zero
+                    ),
+                    **dict.fromkeys(("invented_paid", "invented_spent", "invented_balance_paid", *marks), False),
                 },
             )
 
-        for row in self.allocations.order_by().values("financial_year").annotate(**annotations):
+        for row in self.allocations.order_by().values("financial_year").annotate(**annotations, **marks):
             figures = year(row["financial_year"].start_year)
             for name in annotations:
                 figures[name] = money.to_penny(row[name])
-        for (start, _), paid in self._paid_by_quarter.items():
+            for name in marks:
+                figures[name] = bool(row[name])
+        for (start, _), (paid, invented) in self._paid_by_quarter.items():
             year(start)["paid"] += paid
+            year(start)["invented_paid"] |= invented
         if not self.spend_from_balances:
-            for (start, _), spent in self._spent_by_quarter.items():
+            for (start, _), (spent, invented) in self._spent_by_quarter.items():
                 year(start)["spent"] += spent
+                year(start)["invented_spent"] |= invented
         return [{"year": start, **figures} for start, figures in sorted(years.items())]
 
     def _row(self, grouping: str, data: dict) -> Row:
@@ -510,6 +376,7 @@ class SpendingReport:
             "paid": money.to_penny(data["paid"]),
             "spent": money.to_penny(data["spent"]),
             "thresholds": self.thresholds,
+            "invented": frozenset(name for name in SUMMED if data.get(f"invented_{name}")),
         }
         if grouping == QUARTER:
             year = FinancialYear(data["year"])
@@ -544,7 +411,7 @@ class SpendingReport:
         """The whole scope: awarded (now and as first made) summed over the grants in one query; the rest added
         up from the financial-year rows, which hold every allocation, payment and return in scope once."""
         awards = self.grants.order_by().aggregate(
-            awarded=Sum("amount_awarded"), original=Sum(money.original_award_expression())
+            awarded=Sum("amount_awarded"), original=Sum(money.original_award_expression()), invented=_invented_rows()
         )
         years = self._years
         to_penny = money.to_penny
@@ -552,8 +419,16 @@ class SpendingReport:
         def total(name):
             return sum((row[name] for row in years), money.ZERO)
 
+        def invented(name):
+            return any(row[f"invented_{name}"] for row in years)
+
         # With no date cut-off, net paid is the kept balances' (reconciliation checks they equal the rows).
-        paid = total("balance_paid") - total("balance_recovered") if self.paid_from_balances else total("paid")
+        if self.paid_from_balances:
+            paid, paid_invented = total("balance_paid") - total("balance_recovered"), invented("balance_paid")
+        else:
+            paid, paid_invented = total("paid"), invented("paid")
+        marked = {"awarded": awards["invented"] > 0, "paid": paid_invented}
+        marked |= {name: invented(name) for name in ("allocated", "spent", "forecast")}
         return Row(
             ("Total",),
             to_penny(awards["awarded"]),
@@ -563,6 +438,7 @@ class SpendingReport:
             total("forecast"),
             self.thresholds,
             original_awarded=to_penny(awards["original"]),
+            invented=frozenset(name for name, yes in marked.items() if yes),
         )
 
     @cached_property

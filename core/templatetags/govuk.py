@@ -1,10 +1,12 @@
-"""Small pieces of GOV.UK markup used on many pages: money, state tags and the
-mark on invented demo figures."""
+"""Small pieces of GOV.UK markup used on many pages: money, state tags, and the mark on
+figures invented for the demonstration with its legend."""
 
 from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+
+from core.exports import ILLUSTRATIVE_NOTE
 
 register = template.Library()
 
@@ -49,12 +51,54 @@ def status_tag(value, label=None):
     return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, label or value)
 
 
+# The mark on a figure with an invented (illustrative) demo row behind it, and the legend that
+# explains it. A table that may hold a mark sits inside {% illustrative_legend %}: the legend
+# follows it when, and only when, a mark was rendered in it (by a template, an include or
+# a django-tables2 column alike), so the mark is never left unexplained nor the legend shown idle.
+ILLUSTRATIVE_MARK = format_html(
+    '<sup class="app-illustrative"><span aria-hidden="true">{}</span>'
+    '<span class="govuk-visually-hidden"> Illustrative</span></sup>',
+    "\u2020",
+)
+ILLUSTRATIVE_LEGEND = format_html(
+    '<p class="govuk-body-s app-legend-illustrative"><span aria-hidden="true">{}</span> {}</p>',
+    "\u2020",
+    ILLUSTRATIVE_NOTE,
+)
+
+
+def illustrative_mark(marked) -> str:
+    """The mark, or nothing: for figures put together in Python (a django-tables2 column)."""
+    return ILLUSTRATIVE_MARK if marked else ""
+
+
 @register.simple_tag
-def illustrative(obj, flag="illustrative"):
-    """Marks a figure invented for the demonstration, wherever it is shown."""
-    if getattr(obj, flag, False):
-        return format_html(
-            '<strong class="govuk-tag govuk-tag--grey app-illustrative" title="{}">Illustrative</strong>',
-            "An invented figure for the demonstration, not a figure from the real programme",
-        )
-    return ""
+def illustrative(subject, flag="illustrative"):
+    """The mark beside one figure: ``subject`` is whether it is marked, or an object whose ``flag``
+    says so (a payment's ``illustrative``, a grant's ``dates_are_illustrative``). Put it straight
+    after the figure, and only after a figure shown: never beside a dash."""
+    marked = subject if isinstance(subject, bool) else getattr(subject, flag, False)
+    return illustrative_mark(marked)
+
+
+MARK_IN_HTML = 'class="app-illustrative"'
+
+
+class IllustrativeLegendNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context):
+        content = self.nodelist.render(context)
+        return content + ILLUSTRATIVE_LEGEND if MARK_IN_HTML in content else content
+
+
+@register.tag
+def illustrative_legend(parser, token):
+    """``{% illustrative_legend %}<table>...</table>{% endillustrative_legend %}``: the table, then the
+    legend of the mark if the table holds one. One table to a legend: do not nest them."""
+    if len(token.split_contents()) != 1:
+        raise template.TemplateSyntaxError("{% illustrative_legend %} takes no arguments")
+    nodelist = parser.parse(("endillustrative_legend",))
+    parser.delete_first_token()
+    return IllustrativeLegendNode(nodelist)

@@ -94,7 +94,7 @@ def sheet_of(response):
     return load_workbook(io.BytesIO(response.content)).active
 
 
-HEADER = ["Reference", "Title", "Lead organisation", "Status", "RAG rating", "Total awarded (£)", "Illustrative figure"]
+HEADER = ["Reference", "Title", "Lead organisation", "Status", "RAG rating", "Total awarded (£)", "Illustrative"]
 
 
 def test_the_csv_export_lists_the_projects_as_text_that_cannot_run(client, world, formula_title):
@@ -108,7 +108,7 @@ def test_the_csv_export_lists_the_projects_as_text_that_cannot_run(client, world
     assert response["X-Content-Type-Options"] == "nosniff"
     assert csv_rows(response) == [
         HEADER,
-        ["R1-01", "'" + FORMULA, "Morning Lane Associates", "Active", "Amber", "1000000.00", "No"],
+        ["R1-01", "'" + FORMULA, "Morning Lane Associates", "Active", "Amber", "1000000.00", ""],
         ["R1-02", "Kent family hubs", "Kent County Council", "Active", "Not rated", "500000.00", "Yes"],
     ]
 

@@ -472,4 +472,5 @@ def test_invented_award_dates_are_marked_but_a_real_amount_is_not(client, world)
     amount = page[page.index('id="amount-awarded"') :]
     amount = amount[: amount.index("</dd>")]
     assert "£1,000,000.00" in amount and "Illustrative" not in amount
-    assert page.count(">Illustrative<") == 2  # the award date and the planned dates
+    assert page.count('class="app-illustrative"') == 2  # the award date and the planned dates
+    assert page.count("Illustrative: invented for the demonstration") == 1  # the legend under them

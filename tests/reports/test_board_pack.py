@@ -135,10 +135,12 @@ def test_the_pdf_holds_every_section_with_its_figures(pack):
     assert "2 milestones overdue on 31 December 2016" in milestones
     hub_days = (AS_AT - dt.date(2016, 9, 15)).days
     assert re.search(
-        r"A-02 Project A-02 Northshire County Council Family hub open in Northshire Illustrative "
+        r"A-02 Project A-02 Northshire County Council Family hub open in Northshire† "
         rf"15 Sep 2016 {hub_days} days Planned",
         milestones,
     )
+    # The invented milestone is marked, and its table's footnote says what the mark means, once.
+    assert milestones.count("† Illustrative: invented for the demonstration") == 1
     recruit_days = (AS_AT - dt.date(2016, 10, 1)).days
     assert re.search(rf"Recruit the family workers 1 Oct 2016 {recruit_days} days Planned", milestones)
     assert "Baseline survey delivered" not in milestones and "Final evaluation report" not in milestones

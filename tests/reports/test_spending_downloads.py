@@ -134,7 +134,11 @@ def test_each_grouping_sheet_has_numbers_in_pounds_and_sum_totals(workbook, shee
         assert sheet.cell(row=2, column=column).number_format == "0.0%"
         assert sheet.cell(row=total_row, column=column).value.startswith("=IF(")
     assert labels == len(
-        [title for title in header if "(£)" not in title and title not in ("% spent", "Under- or overspend")]
+        [
+            title
+            for title in header
+            if "(£)" not in title and title not in ("% spent", "Under- or overspend", "Illustrative")
+        ]
     )
 
 

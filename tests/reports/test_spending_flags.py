@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from grants import money as money_module
 from grants.models import SpendReturn
-from reports.spending import Row
 from reports.spending_notes import Thresholds
+from reports.spending_rows import Row
 from tests.reports.conftest import Filters, at_noon, params_for, report_for
 
 D = Decimal
