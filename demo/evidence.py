@@ -1,4 +1,4 @@
-"""The demo's evidence: the evaluation, its reports, evidence rating and outcome results."""
+"""The demo's evidence: an evaluation of every project, its reports, evidence rating and outcome results."""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 from demo.common import _at, _set_changed, _upsert
 from demo.datafile import DATE, STR, Fields, Nullable, read
 from demo.records import EVALUATOR
-from evaluations.catalogue import CP_PLANS, DIRECT_WORK, load_measures
+from evaluations.catalogue import load_measures
 from evaluations.models import (
     Evaluation,
     EvaluationReport,
@@ -21,7 +21,10 @@ from evaluations.services import rate_evaluation, save_result
 # written and read). A report is (title, kind, published on), known by its title; a
 # rating is (scale, value, rationale); a result's baseline and follow-up are (value,
 # period start, period end). The measures are the catalogue's (evaluations/catalogue.py),
-# by name. Every result is loaded as illustrative.
+# by name. Every evaluation is the fictional University of Wessex's and every result is
+# loaded as illustrative; each result is for an organisation that takes part in the
+# evaluated project, or for the whole project, and each rating is the programme
+# officer's, never the evaluation's own evaluator's.
 _PERIOD = Fields(("value", STR), ("start", DATE), ("end", DATE))
 
 EVALUATIONS = read(
@@ -59,7 +62,8 @@ EVALUATIONS = read(
 def _load_evidence(projects, organisations, users, clock):
     officer, evaluator = users["officer"], users["evaluator"]
     load_measures()
-    measures = {measure.name: measure for measure in OutcomeMeasure.objects.filter(name__in=[CP_PLANS, DIRECT_WORK])}
+    named = {result["measure"] for data in EVALUATIONS for result in data["results"]}
+    measures = {measure.name: measure for measure in OutcomeMeasure.objects.filter(name__in=named)}
     for data in EVALUATIONS:
         evaluation, _ = _upsert(
             Evaluation,

@@ -143,7 +143,8 @@ def _funder() -> Organisation:
     funder = Organisation.objects.filter(org_id=FUNDER).first()
     if funder is None:
         values = next(o for o in ORGANISATIONS if o["org_id"] == FUNDER)
-        funder = Organisation(**values)
+        # The demo's sources are not loaded with the generated programme: its funder's number goes unsourced.
+        funder = Organisation(**{name: value for name, value in values.items() if name != "identifier_source"})
         funder.full_clean()
         funder.save()
     return funder

@@ -1,13 +1,17 @@
 """The demo programme: the Department for Education's Children's Social Care
 Innovation Programme as DESIGN.md describes it, with enough money, milestones
-and evidence to show every screen, and one demo user per role.
+and evidence to show every screen, one demo user per role and one for each lead
+organisation (and two partner councils).
 
-What is real: the funder, the programme and its rounds with their budgets, the
-projects, their leads and partner councils, and the amounts awarded. What is
-invented: award dates, how each grant is split between organisations and
-financial years, milestones, payments, spend returns, and most outcome figures.
-Every invented figure carries illustrative=True so that the service can say so;
-comments mark the invented identifiers and names.
+What is real carries its source (demo/data/sources.json, loaded as Source rows):
+the funder, the programme and its rounds with their budgets, the projects, their
+leads and partners, the amounts awarded, and the registered numbers of the
+organisations that have one published. What is invented carries illustrative=True
+so that the service can say so: Round 1's budget (an estimate), an approximated
+award, award dates but one, how each grant is split between organisations and
+financial years, milestones, payments, spend returns and every outcome figure. An
+organisation with no registered number known takes an identifier under the
+publisher's 360Giving prefix; no number is made up.
 
 load_demo() matches every row on a natural key (org-id, programme code, project
 reference, (grant, recipient, financial year), (project, title), username ...),
@@ -41,6 +45,7 @@ from demo.money import (
     _load_spend_returns,
 )
 from demo.records import (  # noqa: F401 (DELIBERATE_DISCREPANCIES: for the tests)
+    AUTHORITY_CODES,
     DELIBERATE_DISCREPANCIES,
     DEMO_PASSWORD,
     DEMO_USERS,
@@ -49,8 +54,10 @@ from demo.records import (  # noqa: F401 (DELIBERATE_DISCREPANCIES: for the test
     PROGRAMME,
     PROJECTS,
     ROUNDS,
+    SOURCES,
     THEMES,
     gbp,
+    org_ref,
 )
 from grants.financial_year import FinancialYear
 from grants.models import (
@@ -59,7 +66,9 @@ from grants.models import (
     Payment,
     Programme,
     Round,
+    Source,
 )
+from grants.org_ids import internal_id
 from projects.models import (
     Project,
     ProjectPartner,
@@ -72,10 +81,11 @@ def load_demo() -> str:
     with transaction.atomic():
         clock = _Clock()
         call_command("load_authorities", verbosity=0)
-        organisations = _load_organisations()
+        sources = _load_sources()
+        organisations = _load_organisations(sources)
         users = _load_users(organisations)
-        programme = _load_programme(organisations, users, clock)
-        projects, grants, allocations = _load_projects(programme, organisations, users, clock)
+        programme = _load_programme(organisations, users, sources, clock)
+        projects, grants, allocations = _load_projects(programme, organisations, users, sources, clock)
         _load_milestones(projects, allocations, organisations, users, clock)
         _load_payments(allocations, users, clock)
         _load_spend_returns(projects, allocations, users, clock)
@@ -105,20 +115,41 @@ def sign_in_table() -> str:
     return "\n".join(lines)
 
 
-def _load_organisations() -> dict[str, Organisation]:
+def _load_sources() -> dict[str, Source]:
+    """Every publication the demo cites, by its key in sources.json."""
+    sources = {}
+    for key, values in SOURCES.items():
+        values = dict(values)
+        sources[key], _ = _upsert(
+            Source, {"title": values.pop("title"), "published_on": values.pop("published_on")}, values
+        )
+    return sources
+
+
+def _load_organisations(sources) -> dict[str, Organisation]:
+    """The demo's organisations, by the name the data files give them (records.org_ref)."""
+    organisations = {}
     for values in ORGANISATIONS:
-        values = {"short_name": "", "valid_to": None, "website": "", **values}
-        _upsert(Organisation, {"org_id": values.pop("org_id")}, values)
-    wanted = set(_named_org_ids())
+        ref = org_ref(values)
+        values = {"short_name": "", "valid_to": None, "website": "", "postcode": "", **values}
+        # No registered number known: one under the publisher's prefix, never a made-up number.
+        org_id = values.pop("org_id", None) or internal_id(values["name"])
+        source = values.pop("identifier_source", None)
+        values["identifier_source"] = sources[source] if source else None
+        organisations[ref], _ = _upsert(Organisation, {"org_id": org_id}, values)
+    # The local authorities' org-ids are the codes of mySociety's file that load_authorities reads.
+    Organisation.objects.filter(org_id__startswith="GB-LAE-", identifier_source__isnull=True).update(
+        identifier_source=sources[AUTHORITY_CODES]
+    )
+    wanted = set(_named_refs()) - organisations.keys()
     found = {o.org_id: o for o in Organisation.objects.filter(org_id__in=wanted)}
     missing = sorted(wanted - found.keys())
     if missing:
         raise ValueError(f"The demo needs organisations load_authorities did not load: {', '.join(missing)}")
-    return found
+    return organisations | found
 
 
-def _named_org_ids():
-    yield from (o["org_id"] for o in ORGANISATIONS)
+def _named_refs():
     yield from (u[5] for u in DEMO_USERS if u[5])
     for project in PROJECTS:
         yield project["lead"]
@@ -128,10 +159,10 @@ def _named_org_ids():
 
 def _load_users(organisations) -> dict[str, User]:
     # Set every time, so that the password the README and the command print stays true.
-    # One hash for all eight: the password is published anyway, and hashing is slow by design.
+    # One hash for them all: the password is published anyway, and hashing is slow by design.
     password = make_password(DEMO_PASSWORD)
     users = {}
-    for username, role, first_name, last_name, email, org_id in DEMO_USERS:
+    for username, role, first_name, last_name, email, organisation in DEMO_USERS:
         users[username], _ = _upsert(
             User,
             {"username": username},
@@ -140,7 +171,7 @@ def _load_users(organisations) -> dict[str, User]:
                 "first_name": first_name,
                 "last_name": last_name,
                 "email": email,
-                "organisation": organisations[org_id] if org_id else None,
+                "organisation": organisations[organisation] if organisation else None,
                 "is_active": True,
                 "is_staff": role == Role.ADMIN,
                 "is_superuser": role == Role.ADMIN,
@@ -150,14 +181,15 @@ def _load_users(organisations) -> dict[str, User]:
     return users
 
 
-def _load_programme(organisations, users, clock) -> Programme:
+def _load_programme(organisations, users, sources, clock) -> Programme:
     officer = users["officer"]
     values = dict(PROGRAMME)
     code, recorded_on = values.pop("code"), values.pop("recorded_on")
+    values.update(funder=organisations[DFE], budget_source=sources[values["budget_source"]])
     with clock.on(_at(recorded_on)):
-        programme, _ = _upsert(Programme, {"code": code}, {**values, "funder": organisations[DFE]}, by=officer)
+        programme, _ = _upsert(Programme, {"code": code}, values, by=officer)
     for values in ROUNDS:
-        values = {**values, "budget_is_illustrative": False}
+        values = {**values, "budget_source": sources[values["budget_source"]]}
         number, recorded_on = values.pop("number"), values.pop("recorded_on")
         with clock.on(_at(recorded_on)):
             _upsert(Round, {"programme": programme, "number": number}, values, by=officer)
@@ -166,7 +198,7 @@ def _load_programme(organisations, users, clock) -> Programme:
     return programme
 
 
-def _load_projects(programme, organisations, users, clock):
+def _load_projects(programme, organisations, users, sources, clock):
     officer = users["officer"]
     rounds = {r.number: r for r in programme.rounds.all()}
     themes = {t.name: t for t in Theme.objects.filter(name__in=THEMES)}
@@ -190,21 +222,22 @@ def _load_projects(programme, organisations, users, clock):
             )
             if created:
                 project.record_initial_status(by=officer, when=awarded)
-        for org_id, role in data["partners"]:
+        for partner, role in data["partners"]:
             _upsert(
                 ProjectPartner,
-                {"project": project, "organisation": organisations[org_id]},
+                {"project": project, "organisation": organisations[partner]},
                 {"role": role, "joined_on": data["start"]},
             )
         project.themes.add(*(themes[name] for name in data["themes"]))
 
-        grant = _load_grant(project, rounds[data["round"]], data, officer, clock)
-        for org_id, purpose, years in data["allocations"]:
+        source = sources[data["source"]] if "source" in data else None
+        grant = _load_grant(project, rounds[data["round"]], data, source, officer, clock)
+        for recipient, purpose, years in data["allocations"]:
             for year, pounds in years.items():
                 resource, capital = pounds if isinstance(pounds, tuple) else (pounds, 0)
-                allocations[data["reference"], org_id, year] = _load_allocation(
+                allocations[data["reference"], recipient, year] = _load_allocation(
                     grant,
-                    organisations[org_id],
+                    organisations[recipient],
                     FinancialYear(year),
                     gbp(resource),
                     gbp(capital),

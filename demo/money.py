@@ -43,7 +43,7 @@ from projects.models import (
 from projects.services import close_project, review_milestone, save_milestone, submit_milestone
 
 
-def _load_grant(project, round_, data, officer, clock) -> Grant:
+def _load_grant(project, round_, data, source, officer, clock) -> Grant:
     note = data.get("grant_note")
     values = {
         "recipient": project.lead_organisation,
@@ -54,10 +54,10 @@ def _load_grant(project, round_, data, officer, clock) -> Grant:
         "award_date": data["award_date"],
         "planned_start": data["start"],
         "planned_end": data["end"],
-        # The amounts are the programme's (Hampshire's "almost £4m" is approximated);
-        # the award and planned dates are invented.
-        "illustrative": data.get("amount_is_approximate", False),
-        "dates_are_illustrative": True,
+        # The amount and recipient are the source's; what is not is marked (records.PROJECTS).
+        "source": source,
+        "illustrative": data.get("amount_is_illustrative", False),
+        "dates_are_illustrative": data.get("dates_are_illustrative", True),
     }
     grant = Grant.objects.filter(project=project, round=round_).order_by("pk").first()
     if grant is None:
@@ -94,7 +94,7 @@ def _load_allocation(grant, recipient, financial_year, resource, capital, purpos
 
 def _load_milestones(projects, allocations, organisations, users, clock):
     officer, finance = users["officer"], users["finance"]
-    recipients = {user.organisation.org_id: user for user in users.values() if user.role == Role.RECIPIENT}
+    recipients = {user.organisation_id: user for user in users.values() if user.role == Role.RECIPIENT}
     for data in MILESTONES:
         project = projects[data["project"]]
         due = data["due"] if "due" in data else timezone.localdate() + dt.timedelta(days=data["due_in_days"])
@@ -122,7 +122,8 @@ def _load_milestones(projects, allocations, organisations, users, clock):
             # Only the milestone kept "due soon" changes, when the demo is loaded again another day.
             milestone = save_milestone(milestone=milestone, by=officer)
         if data["life"]:
-            _live(milestone, data["life"], recipient=recipients[data["organisation"]], officer=officer, clock=clock)
+            recipient = recipients[milestone.organisation_id]
+            _live(milestone, data["life"], recipient=recipient, officer=officer, clock=clock)
         if "pay" in data and data["pay"][2]:
             _, _, paid_on, reference = data["pay"]
             # pay_milestone() with the illustrative mark, which it does not take.
@@ -172,8 +173,8 @@ def _record_once(lookup: dict, record, *, on: dt.date, clock) -> Payment:
 
 def _load_payments(allocations, users, clock):
     finance = users["finance"]
-    for project, org_id, year, pounds, paid_on, reference in SCHEDULED_PAYMENTS:
-        allocation = allocations[project, org_id, year]
+    for project, recipient, year, pounds, paid_on, reference in SCHEDULED_PAYMENTS:
+        allocation = allocations[project, recipient, year]
         _record_once(
             {"allocation": allocation, "reference": reference},
             partial(
@@ -283,10 +284,10 @@ def _load_spend_returns(projects, allocations, users, clock):
     # the returns they sent in, as the service allows. Each return is followed by the
     # payment in arrears it calls for.
     officer, finance = users["officer"], users["finance"]
-    submitters = {user.organisation.org_id: user for user in users.values() if user.role == Role.RECIPIENT}
+    submitters = {user.organisation_id: user for user in users.values() if user.role == Role.RECIPIENT}
     last_year = {ref: max(year for (r, _, year) in allocations if r == ref) for ref in projects}
     for number, key in enumerate(sorted(allocations), start=1):
-        ref, org_id, year = key
+        ref, _, year = key
         allocation = allocations[key]
         data = PROJECT_DATA[ref]
         running, returned = _return_quarters(data, year, last_year[ref])
@@ -305,7 +306,7 @@ def _load_spend_returns(projects, allocations, users, clock):
                 with clock.on(_at(end + dt.timedelta(days=21))):
                     spend_return = submit_spend_return(
                         allocation=allocation,
-                        by=submitters.get(org_id, officer),
+                        by=submitters.get(allocation.recipient_id, officer),
                         quarter=quarter,
                         spent=gbp(spent),
                         forecast=gbp(forecast),

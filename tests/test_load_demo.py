@@ -20,6 +20,7 @@ from demo.records import DELIBERATE_DISCREPANCIES, DEMO_PASSWORD, DEMO_USERS
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeMeasure, OutcomeResult
 from grants import money, reconciliation
 from grants.models import Allocation, Grant, Organisation, Payment, Programme, RecoveryReason, Round, SpendReturn
+from grants.org_ids import internal_id
 from grants.reconciliation import find_discrepancies
 from grants.services import pay_milestone
 from projects.models import Milestone, MilestoneReview, Project, ProjectPartner
@@ -72,18 +73,25 @@ class TestTheDemoProgramme:
         assert programme.funder.kind == Organisation.Kind.GOVERNMENT_DEPARTMENT
         assert programme.budget == Decimal("200000000.00")
         assert not programme.budget_is_illustrative
-        assert list(Round.objects.filter(programme=programme).values_list("number", "budget")) == [
-            (1, Decimal("110000000.00")),
-            (2, Decimal("36000000.00")),
+        assert programme.budget_source.url == "https://innovationcsc.co.uk/innovation-programme/"
+        # Round 1's "about £100m" is an estimate; Round 2's £36m is the announced figure.
+        assert list(
+            Round.objects.filter(programme=programme).values_list("number", "budget", "budget_is_illustrative")
+        ) == [
+            (1, Decimal("100000000.00"), True),
+            (2, Decimal("36000000.00"), False),
         ]
+        sources = dict(Round.objects.values_list("number", "budget_source__published_on"))
+        assert sources == {1: dt.date(2014, 10, 31), 2: dt.date(2017, 3, 20)}
 
     def test_reclaiming_social_work_is_led_by_morning_lane_with_exactly_five_councils(self, demo):
         project = rsw()
         lead = project.lead_organisation
         assert lead.name == "Morning Lane Associates"
         assert lead.kind == Organisation.Kind.COMPANY
-        assert lead.org_id.startswith("GB-COH-") and len(lead.org_id.removeprefix("GB-COH-")) == 8
-        assert str(lead.valid_to) == "2019-06-30"
+        # No company number is published for it: an identifier under the publisher's prefix.
+        assert lead.org_id == internal_id("Morning Lane Associates") and lead.identifier_source is None
+        assert str(lead.valid_to) == "2019-06-06"
         assert partner_org_ids(project) == {f"GB-LAE-{code}" for code in ("DBY", "HRW", "KHL", "SWK", "BKM")}
         assert set(project.partnerships.values_list("role", flat=True)) == {ProjectPartner.Role.PARTNER_AUTHORITY}
         # Buckinghamshire County Council, the one that existed then, not its 2020 successor.
@@ -100,7 +108,8 @@ class TestTheDemoProgramme:
             .annotate(total=Sum("amount"))
             .values_list("recipient__org_id", "total")
         )
-        assert set(shares) == {"GB-COH-09999001"} | {f"GB-LAE-{code}" for code in ("DBY", "HRW", "KHL", "SWK", "BKM")}
+        councils = {f"GB-LAE-{code}" for code in ("DBY", "HRW", "KHL", "SWK", "BKM")}
+        assert set(shares) == {internal_id("Morning Lane Associates")} | councils
         assert sum(shares.values()) == Decimal("4200000.00")
         assert Allocation.objects.filter(
             grant__project=rsw(), recipient__kind=Organisation.Kind.COMPANY, purpose__icontains="psychologist"
@@ -115,14 +124,14 @@ class TestTheDemoProgramme:
     def test_the_real_projects_have_their_awards(self, demo):
         awards = dict(Grant.objects.values_list("project__lead_organisation__name", "amount_awarded"))
         assert awards["Family Rights Group"] == Decimal("5000000.00")
-        assert awards["The Fostering Network"] == Decimal("3800000.00")
+        assert awards["The Fostering Network"] == Decimal("3760000.00")
         assert awards["Northamptonshire County Council"] == Decimal("4000000.00")
-        assert awards["Slough Borough Council"] == Decimal("1400000.00")
+        assert awards["Slough Children's Services Trust"] == Decimal("1400000.00")
         assert awards["London Borough of Hackney"] == Decimal("2000000.00")
         assert awards["London Borough of Havering"] == Decimal("2400000.00")
         hampshire = Project.objects.get(lead_organisation__org_id="GB-LAE-HAM")
         assert partner_org_ids(hampshire) == {"GB-LAE-IOW"}
-        assert Organisation.objects.get(name="Family Rights Group").org_id.startswith("GB-CHC-")
+        assert Organisation.objects.get(name="Family Rights Group").org_id == "GB-CHC-1015665"
         statuses = set(Project.objects.values_list("status", flat=True))
         assert {Project.Status.ACTIVE, Project.Status.CLOSING, Project.Status.CLOSED} <= statuses
         assert not Project.objects.exclude(rag="").filter(rag_reason="").exists()
@@ -207,7 +216,7 @@ class TestTheDemoProgramme:
         goes through the service: its money is committed, so within the headroom."""
         finance = User.objects.get(username="finance")
         waiting = money.committed_milestones(Milestone.objects.all()).select_related("allocation__grant")
-        assert waiting.count() == waiting.payable().count() == 5
+        assert waiting.count() == waiting.payable().count() == 10
         assert set(waiting.values_list("status", flat=True)) == {"planned", "submitted", "returned"}
         today = timezone.localdate()
         for milestone in waiting:
@@ -238,8 +247,8 @@ class TestTheDemoProgramme:
                 assert payment.late_reason == "", payment
         # Round 1's final payments in arrears of 2015-16, made in April 2016, say why.
         late = payments.exclude(late_reason="")
-        assert late.count() == 5
-        assert set(late.values_list("paid_on", flat=True)) == {dt.date(2016, 4, 30)}
+        assert late.count() == 6
+        assert set(late.values_list("paid_on", "allocation__grant__round__number")) == {(dt.date(2016, 4, 30), 1)}
 
     def test_no_spend_return_before_its_award_or_after_its_project(self, demo):
         returns = SpendReturn.objects.select_related("allocation__grant__project")
@@ -357,10 +366,13 @@ class TestTheDemoProgramme:
         assert not Payment.objects.filter(illustrative=False).exists()
         assert not SpendReturn.objects.filter(illustrative=False).exists()
         assert not Milestone.objects.filter(illustrative=False).exists()
-        # Award dates are invented for every grant; the amounts are real but for Hampshire's "almost £4m".
-        assert not Grant.objects.filter(dates_are_illustrative=False).exists()
-        assert list(Grant.objects.filter(illustrative=True).values_list("amount_awarded", flat=True)) == [
-            Decimal("3950000.00")
+        # Award dates are invented for every grant but Lifelong Links'; the amounts are the
+        # record's but for Hackney's "nearly £2m".
+        assert list(
+            Grant.objects.filter(dates_are_illustrative=False).values_list("project__reference", flat=True)
+        ) == ["CSCIP-R2-LL"]
+        assert list(Grant.objects.filter(illustrative=True).values_list("project__reference", "amount_awarded")) == [
+            ("CSCIP-R2-HCK", Decimal("2000000.00"))
         ]
         assert not OutcomeResult.objects.filter(illustrative=False).exists()
 
@@ -415,7 +427,7 @@ class TestTheDemoProgramme:
         )
         assert result.baseline_value == Decimal("20")
         assert result.target_value > result.baseline_value
-        assert Evaluation.objects.filter(evaluators__username="evaluator").count() == 2
+        assert Evaluation.objects.filter(evaluators__username="evaluator").count() == 9
         assert EvaluationReport.objects.filter(file="").exists()
 
     def test_output_names_every_demo_user_and_the_password(self, demo):
@@ -426,7 +438,7 @@ class TestTheDemoProgramme:
         assert "Programme officer" in demo
 
     def test_every_demo_user_signs_in_with_the_demo_password(self, demo):
-        assert User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count() == 8
+        assert User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).count() == 16
         for username, role, *_ in DEMO_USERS:
             user = authenticate(RequestFactory().post("/account/sign-in/"), username=username, password=DEMO_PASSWORD)
             assert user is not None and user.role == role, username
