@@ -43,7 +43,7 @@ def build(rows: int):
     """A programme with one recipient holding rows / 4 allocations, and the filled-in template."""
     from accounts.models import Role, User
     from grants.financial_year import FinancialYear
-    from grants.models import Allocation, Grant, Organisation, Programme, Round
+    from grants.models import Allocation, AllocationBalance, Grant, Organisation, Programme, Round
     from imports.spend_returns import SPEND_RETURNS
     from imports.spreadsheet import build_template
     from projects.models import Project
@@ -96,7 +96,7 @@ def build(rows: int):
             for n in range(GRANTS)
         ]
     )
-    Allocation.objects.bulk_create(
+    allocations = Allocation.objects.bulk_create(
         [
             Allocation(
                 grant=grant, recipient=council, financial_year=FinancialYear(2000 + year), resource=Decimal("100000.00")
@@ -105,6 +105,8 @@ def build(rows: int):
             for year in range(years)
         ]
     )
+    # Each with its kept balance, as grants.services makes one for every allocation it saves.
+    AllocationBalance.objects.bulk_create([AllocationBalance(allocation=allocation) for allocation in allocations])
     data = []
     for number, (grant, year) in enumerate((grant, year) for grant in grants for year in range(years)):
         for quarter in (1, 2, 3, 4):
