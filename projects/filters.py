@@ -12,6 +12,17 @@ from projects.models import Project, ProjectPartner, Theme
 NOT_RATED = "none"
 
 
+def organisations_matching(value: str):
+    """The organisations a typed value names: by part of the name or short name, or by the whole org-id. A
+    number alone is an organisation's key, as a link from another page gives it."""
+    value = value.strip()
+    if value.isdigit():
+        return Organisation.objects.filter(pk=int(value)) if len(value) < 18 else Organisation.objects.none()
+    return Organisation.objects.filter(
+        Q(name__icontains=value) | Q(short_name__icontains=value) | Q(org_id__iexact=value)
+    ).values("pk")
+
+
 class ProjectFilterForm(GovukForm):
     pass
 
@@ -24,16 +35,16 @@ class ProjectFilter(django_filters.FilterSet):
         label="Round", queryset=Round.objects.select_related("programme"), method="in_round", empty_label="Any round"
     )
     status = django_filters.ChoiceFilter(label="Status", choices=Project.Status.choices, empty_label="Any status")
-    lead_organisation = django_filters.ModelChoiceFilter(
+    # A programme has hundreds of organisations: a list of them all would be most of the page's size and
+    # time (713 options at 1,000 projects). A name typed in a box is matched instead.
+    lead_organisation = django_filters.CharFilter(
         label="Lead organisation",
-        queryset=Organisation.objects.filter(pk__in=Project.objects.values("lead_organisation")),
-        empty_label="Any lead organisation",
+        method="led_by",
+        max_length=200,
+        help_text="Its name, or part of it, or its org-id",
     )
-    partner = django_filters.ModelChoiceFilter(
-        label="Partner authority",
-        queryset=Organisation.objects.filter(pk__in=ProjectPartner.objects.values("organisation")),
-        method="with_partner",
-        empty_label="Any partner",
+    partner = django_filters.CharFilter(
+        label="Partner", method="with_partner", max_length=200, help_text="Its name, or part of it, or its org-id"
     )
     theme = django_filters.ModelChoiceFilter(
         label="Theme", queryset=Theme.objects.all(), method="with_theme", empty_label="Any theme"
@@ -65,8 +76,12 @@ class ProjectFilter(django_filters.FilterSet):
     def in_round(self, queryset, name, value):
         return queryset.filter(pk__in=Grant.objects.filter(round=value).values("project"))
 
+    def led_by(self, queryset, name, value):
+        return queryset.filter(lead_organisation__in=organisations_matching(value))
+
     def with_partner(self, queryset, name, value):
-        return queryset.filter(pk__in=ProjectPartner.objects.filter(organisation=value).values("project"))
+        partners = ProjectPartner.objects.filter(organisation__in=organisations_matching(value))
+        return queryset.filter(pk__in=partners.values("project"))
 
     def with_theme(self, queryset, name, value):
         return queryset.filter(pk__in=Project.themes.through.objects.filter(theme=value).values("project"))

@@ -180,13 +180,54 @@ def test_filters_by_organisation_theme_and_round(officer, world):
     ) == ["R1-01", "X-100"]
 
 
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"lead_organisation": "kent"}, ["R1-02", "X-101"]),  # part of the name, in any case
+        ({"lead_organisation": "GB-LAE-KEN"}, ["R1-02", "X-101"]),  # the whole org-id
+        ({"lead_organisation": "GB-LAE"}, []),  # part of an org-id names no one
+        ({"lead_organisation": "  Morning Lane  "}, ["R1-01", "X-100"]),
+        ({"partner": "harrow"}, ["R1-01"]),
+        ({"partner": "Derbyshire County Council"}, ["R1-01", "X-100", "X-101"]),
+        ({"partner": "no such council"}, []),
+        ({"partner": "99999999999999999999"}, []),  # a number past any key is no one, not an error
+    ],
+)
+def test_an_organisation_is_found_by_what_is_typed(officer, world, params, expected):
+    make_projects(world, 2)
+    response = officer.get(URL, params)
+    assert response.status_code == 200
+    assert rows(response.content.decode()) == expected
+
+
+def test_the_filters_render_no_more_options_as_organisations_grow(officer, world):
+    def options():
+        return officer.get(URL).content.decode().count("<option")
+
+    before = options()
+    make_projects(world, 2)
+    for n in range(30):
+        lead = world.kent.__class__.objects.create(name=f"Lead {n} Ltd", kind="company", org_id=f"GB-COH-{n:08d}")
+        Project.objects.create(
+            programme=world.programme,
+            reference=f"L-{n:03d}",
+            title=f"Led by {n}",
+            summary="",
+            lead_organisation=lead,
+            start_date=dt.date(2015, 1, 1),
+            end_date=dt.date(2016, 1, 1),
+        )
+    # One theme more (make_projects adds one); no option for any organisation.
+    assert options() == before + 1
+
+
 def test_the_filter_form_is_govuk_styled_and_keeps_its_values(officer, world):
     page = officer.get(URL, {"status": "active", "q": "social"}).content.decode()
     assert '<label class="govuk-label" for="id_status">Status</label>' in page
     assert '<select name="status" class="govuk-select" id="id_status">' in page
     assert '<option value="active" selected>Active</option>' in page
     assert 'value="social"' in page and 'class="govuk-input"' in page
-    assert "Partner authority" in page and "RAG rating" in page and "Theme" in page and "Round" in page
+    assert "Partner" in page and "RAG rating" in page and "Theme" in page and "Round" in page
 
 
 def test_a_bad_filter_value_gets_a_message_not_an_error(officer, world):
