@@ -2,8 +2,9 @@
 evaluations/models.py, the only way views, imports and reports reach its rows."""
 
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value, When
 
+from evaluations.figures import EvidenceStrength
 from projects.models import Project, ProjectPartner
 
 
@@ -80,3 +81,23 @@ class OutcomeResultQuerySet(ThroughEvaluationQuerySet):
 
     def outside_the_project(self):
         return self.with_outside().filter(outside=True)
+
+    def with_evidence_strength(self):
+        """Each result with ``evidence_strength``: its evaluation's ``Evaluation.evidence_strength`` worked out
+        in the database (a Case over the design and a subquery of the Maryland rating's value), so a report can
+        count, group and page the results by it without building them."""
+        evaluation = self.model._meta.get_field("evaluation").related_model
+        rating = evaluation._meta.get_field("ratings").related_model
+        maryland = rating.objects.filter(evaluation=OuterRef("evaluation"), scale=rating.Scale.MARYLAND)
+        # Levels are the single characters "1" to "5", so text order is number order.
+        return self.annotate(maryland_value=Subquery(maryland.values("value")[:1])).annotate(
+            evidence_strength=Case(
+                When(maryland_value__isnull=True, then=Value(EvidenceStrength.NOT_RATED.value)),
+                When(
+                    Q(maryland_value__gte=str(evaluation.STRONGER_FROM_LEVEL))
+                    & ~Q(evaluation__design__in=evaluation.NO_COMPARISON_DESIGNS),
+                    then=Value(EvidenceStrength.STRONGER.value),
+                ),
+                default=Value(EvidenceStrength.WEAKER.value),
+            )
+        )

@@ -13,7 +13,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.http import QueryDict
 
 from evaluations.impact import figure, signed_change
 from evaluations.models import Evaluation, EvidenceRating, EvidenceStrength, OutcomeMeasure, OutcomeResult, plain
@@ -112,10 +127,32 @@ def cost_per_outcome(result: OutcomeResult, spend: Decimal | None) -> tuple[Deci
     return cost, f"£{cost:,.2f} for each one {each}, counting all the spending of the projects evaluated"
 
 
+def prefetches(user) -> list[Prefetch]:
+    """What each result's row reads besides its own columns: its evaluation's ratings and the projects
+    evaluated that the user may see."""
+    return [
+        Prefetch("evaluation__ratings", queryset=EvidenceRating.objects.order_by("scale")),
+        Prefetch(
+            "evaluation__projects",
+            queryset=Project.objects.for_user(user).select_related("lead_organisation").order_by("reference"),
+        ),
+    ]
+
+
+# The report's order: by outcome area and measure, then evaluation, then authority (overall results first).
+ORDERING = (
+    F("measure__outcome_area__name").asc(),
+    F("measure__name").asc(),
+    F("evaluation__title").asc(),
+    F("authority__name").asc(nulls_first=True),
+    F("pk").asc(),
+)
+
+
 def results_for(user, *, project: Project | None = None):
-    """The results a user may see (of one project, if given), ready for the report. A result recorded for an
-    organisation outside the evaluated projects is left out: it is listed on its evaluation's page for an
-    officer to put right, and is no evidence of what the projects did."""
+    """The results a user may see (of one project, if given), ready for the report, each with its
+    ``evidence_strength``. A result recorded for an organisation outside the evaluated projects is left out: it is
+    listed on its evaluation's page for an officer to put right, and is no evidence of what the projects did."""
     results = (
         OutcomeResult.objects.with_outside()
         .filter(outside=False)
@@ -126,23 +163,10 @@ def results_for(user, *, project: Project | None = None):
             evaluation__in=Evaluation.projects.through.objects.filter(project=project).values("evaluation")
         )
     return (
-        results.select_related(
-            "measure__outcome_area", "authority", "evaluation__evaluator_organisation", "source_report"
-        )
-        .prefetch_related(
-            Prefetch("evaluation__ratings", queryset=EvidenceRating.objects.order_by("scale")),
-            Prefetch(
-                "evaluation__projects",
-                queryset=Project.objects.for_user(user).select_related("lead_organisation").order_by("reference"),
-            ),
-        )
-        .order_by(
-            "measure__outcome_area__name",
-            "measure__name",
-            "evaluation__title",
-            F("authority__name").asc(nulls_first=True),
-            "pk",
-        )
+        results.with_evidence_strength()
+        .select_related("measure__outcome_area", "authority", "evaluation__evaluator_organisation", "source_report")
+        .prefetch_related(*prefetches(user))
+        .order_by(*ORDERING)
     )
 
 
@@ -230,19 +254,12 @@ class ImpactReport:
         """Stronger evidence first, then weaker, then not rated; never mixed in one table."""
         by_strength = defaultdict(list)
         for row in self.rows:
-            by_strength[row.evaluation.evidence_strength].append(row)
+            by_strength[row.result.evidence_strength].append(row)
         return [
             (strength.value, strength.label, by_strength[strength])
             for strength in EvidenceStrength
             if by_strength[strength]
         ]
-
-    def charts_of_first(self, limit: int) -> list[HorizontalBarChart]:
-        """One chart per measure of at most ``limit`` results: a web page a person can read."""
-        by_measure: dict = {}
-        for row in self.rows:
-            by_measure.setdefault(row.measure.pk, []).append(row)
-        return [measure_chart(rows[0].measure, rows[:limit]) for rows in by_measure.values()]
 
     @property
     def charts(self) -> list[HorizontalBarChart]:
@@ -260,28 +277,220 @@ class ImpactReport:
         return added_up(item.spent for item in self.projects)
 
 
+# The downloads read the results in chunks of this many, each chunk's ratings and projects prefetched with it.
+CHUNK = 2000
+
+
+def _money_of(rows: list[Row], spend: dict[int, money.ShownFigure]) -> None:
+    """Each row's spend (all of its projects') and cost per outcome."""
+    for row in rows:
+        spent = added_up(spend.get(project.pk, NO_SPEND) for project in row.projects)
+        row.spend, row.spend_illustrative = spent.value, spent.illustrative
+        row.cost_per_outcome, row.cost_note = cost_per_outcome(row.result, row.spend)
+
+
 def build_report(results, *, show_money: bool) -> ImpactReport:
-    """Rows for the (already filtered) results, with spend and cost per outcome when
-    the reader may see the money."""
-    results = list(results)
-    projects = {project.pk: project for result in results for project in result.evaluation.projects.all()}
-    spend = spend_by_project(list(projects)) if show_money and projects else {}
-    awarded = awarded_by_project(list(projects)) if show_money and projects else {}
-    rows = []
-    for result in results:
+    """Rows for every one of the (already filtered) results, for the downloads, with spend and cost per outcome
+    when the reader may see the money."""
+    rows, projects = [], {}
+    for result in results.iterator(chunk_size=CHUNK):
         evaluated = list(result.evaluation.projects.all())
-        row = Row(result, evaluated, None)
-        if show_money:
-            spent = added_up(spend.get(project.pk, NO_SPEND) for project in evaluated)
-            row.spend, row.spend_illustrative = spent.value, spent.illustrative
-            row.cost_per_outcome, row.cost_note = cost_per_outcome(result, row.spend)
-        rows.append(row)
-    project_money = (
-        [
-            ProjectMoney(project, awarded.get(pk, NO_AWARD), spend.get(pk, NO_SPEND))
-            for pk, project in sorted(projects.items(), key=lambda item: item[1].reference)
-        ]
-        if show_money
-        else []
+        projects.update((project.pk, project) for project in evaluated)
+        rows.append(Row(result, evaluated, None))
+    if not show_money:
+        return ImpactReport(rows=rows, show_money=False, projects=[])
+    spend = spend_by_project(list(projects)) if projects else {}
+    awarded = awarded_by_project(list(projects)) if projects else {}
+    _money_of(rows, spend)
+    project_money = [
+        ProjectMoney(project, awarded.get(pk, NO_AWARD), spend.get(pk, NO_SPEND))
+        for pk, project in sorted(projects.items(), key=lambda item: item[1].reference)
+    ]
+    return ImpactReport(rows=rows, show_money=True, projects=project_money)
+
+
+# --- The web page: a page of each group, counted and fetched in the database --------------------------------
+
+
+@dataclass
+class GroupPage:
+    """One page of the results with one strength of evidence, and how many there are in all."""
+
+    strength: str
+    label: str
+    count: int
+    number: int
+    per_page: int
+    rows: list[Row]
+    query: QueryDict  # the request's parameters
+
+    @property
+    def param(self) -> str:
+        return f"{self.strength}_page"
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_link(self) -> str:
+        return self._link(self.number - 1)
+
+    @property
+    def next_link(self) -> str:
+        return self._link(self.number + 1)
+
+    def _link(self, number: int) -> str:
+        """The query string of another page of this group, keeping the filters and the other groups' pages."""
+        query = self.query.copy()
+        query[self.param] = str(number)
+        return f"?{query.urlencode()}#{self.strength}"
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.rows) - 1
+
+
+def page_number(value, num_pages: int) -> int:
+    """The page asked for, or the nearest there is: a bad or stale link still shows results."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), num_pages)
+
+
+@dataclass
+class ImpactPage:
+    """What the web page shows: a page of each group, and the money behind all the results."""
+
+    groups: list[GroupPage]
+    show_money: bool
+    projects: list[ProjectMoney]  # the first of the projects behind the results, by reference
+    project_count: int
+    total_awarded: money.ShownFigure
+    total_spent: money.ShownFigure
+
+    @property
+    def count(self) -> int:
+        return sum(group.count for group in self.groups)
+
+    @property
+    def charts(self) -> list[HorizontalBarChart]:
+        """One chart per measure of the rows shown, the measures in the report's order."""
+        by_measure: dict[int, list[Row]] = {}
+        for group in self.groups:
+            for row in group.rows:
+                by_measure.setdefault(row.measure.pk, []).append(row)
+        ordered = sorted(
+            by_measure.values(), key=lambda rows: (rows[0].measure.outcome_area.name, rows[0].measure.name)
+        )
+        return [measure_chart(rows[0].measure, rows) for rows in ordered]
+
+
+def _project_money_columns() -> dict:
+    """Each project's awarded and spent, and how many invented rows lie behind each, as subqueries."""
+    grants = Grant.objects.filter(project=OuterRef("pk")).values("project").order_by()
+    allocations = Allocation.objects.filter(grant__project=OuterRef("pk")).values("grant__project").order_by()
+    return {
+        "awarded": Coalesce(
+            Subquery(grants.annotate(sum=Sum("amount_awarded")).values("sum")),
+            money.ZERO_VALUE,
+            output_field=money.MONEY,
+        ),
+        "awarded_invented": Coalesce(
+            Subquery(grants.annotate(count=Count("pk", filter=Q(illustrative=True))).values("count")), 0
+        ),
+        "spent": Coalesce(
+            Subquery(allocations.annotate(sum=money.balance_sums()["spent"]).values("sum")),
+            money.ZERO_VALUE,
+            output_field=money.MONEY,
+        ),
+        "spent_invented": Coalesce(
+            Subquery(allocations.annotate(count=money.INVENTED_COUNTS["invented_spent"]()).values("count")), 0
+        ),
+    }
+
+
+def _figures(awarded, awarded_invented, spent, spent_invented) -> tuple[money.ShownFigure, money.ShownFigure]:
+    return (
+        money.ShownFigure(NO_AWARD.label, money.to_penny(awarded), bool(awarded_invented)),
+        money.ShownFigure(NO_SPEND.label, money.to_penny(spent), bool(spent_invented)),
     )
-    return ImpactReport(rows=rows, show_money=show_money, projects=project_money)
+
+
+def _pages_of(results, groups: list[GroupPage], per_page: int):
+    """The rows of each group's page, in one query: each result numbered within its group in the report's order,
+    and kept when its number falls on the page asked for of its group."""
+    first = Case(
+        *(When(evidence_strength=group.strength, then=Value(group.start_index)) for group in groups),
+        default=Value(0),
+    )
+    # Numbered over the ids alone, so only the rows shown carry their measure, authority and evaluation.
+    shown = (
+        results.order_by()
+        .annotate(
+            position=Window(RowNumber(), partition_by=[F("evidence_strength")], order_by=list(ORDERING)),
+            first_shown=first,
+        )
+        .filter(position__gte=F("first_shown"), position__lt=F("first_shown") + per_page)
+        .values("pk")
+    )
+    return results.prefetch_related(None).filter(pk__in=shown)
+
+
+def page_of_report(results, *, user, show_money: bool, per_page: int, pages: QueryDict) -> ImpactPage:
+    """The web page's report: per strength of evidence its count and one page of rows (``pages`` maps
+    ``<strength>_page`` to the page asked for), fetched in the database; only the rows shown are built. The money
+    is summed in the database over all the projects behind the results, and listed for the first ``per_page``."""
+    counts = dict(results.order_by().values_list("evidence_strength").annotate(count=Count("pk")))
+    groups = []
+    for strength in EvidenceStrength:
+        if counts.get(strength.value):
+            group = GroupPage(strength.value, strength.label, counts[strength.value], 1, per_page, [], pages)
+            group.number = page_number(pages.get(group.param), group.num_pages)
+            groups.append(group)
+    shown = list(_pages_of(results, groups, per_page)) if groups else []
+    by_strength = {group.strength: group for group in groups}
+    for result in shown:
+        by_strength[result.evidence_strength].rows.append(Row(result, [], None))
+    prefetch_related_objects(shown, *prefetches(user))
+    for group in groups:
+        for row in group.rows:
+            row.projects = list(row.result.evaluation.projects.all())
+    report = ImpactPage(groups, show_money, [], 0, NO_AWARD, NO_SPEND)
+    if not show_money:
+        return report
+    rows = [row for group in groups for row in group.rows]
+    _money_of(rows, spend_by_project({project.pk for row in rows for project in row.projects}))
+    behind = Project.objects.for_user(user).filter(
+        pk__in=Evaluation.projects.through.objects.filter(
+            evaluation__in=results.order_by().values("evaluation")
+        ).values("project")
+    )
+    behind = behind.annotate(**_project_money_columns())
+    columns = ("awarded", "awarded_invented", "spent", "spent_invented")
+    # An aggregate named as the annotation it sums would replace it: hence all_.
+    totals = behind.aggregate(count=Count("pk"), **{f"all_{name}": Sum(name) for name in columns})
+    report.project_count = totals["count"]
+    report.total_awarded, report.total_spent = _figures(*(totals[f"all_{name}"] for name in columns))
+    report.projects = [
+        ProjectMoney(
+            project,
+            *_figures(project.awarded, project.awarded_invented, project.spent, project.spent_invented),
+        )
+        for project in behind.select_related("lead_organisation").order_by("reference")[:per_page]
+    ]
+    return report

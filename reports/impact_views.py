@@ -23,7 +23,15 @@ from core.workbook import Column, new_workbook, workbook_response, write_key_val
 from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
 from evaluations.models import Evaluation, EvidenceRating
 from projects.models import Project
-from reports.impact import NO_AWARD, NO_SPEND, awarded_by_project, build_report, results_for, spend_by_project
+from reports.impact import (
+    NO_AWARD,
+    NO_SPEND,
+    awarded_by_project,
+    build_report,
+    page_of_report,
+    results_for,
+    spend_by_project,
+)
 
 FORMATS = ("", "html", "xlsx", "pdf")
 CARD_RESULTS = 6  # what fits on one A4 page beside the evidence and the money
@@ -56,28 +64,29 @@ def _impact_page(request, *, project=None):
     filterset = ImpactFilter(request.GET or None, queryset=results_for(user, project=project), request=request)
     valid = not filterset.is_bound or filterset.is_valid()
     show_money = _sees_project_money(user, project) if project else True
-    report = build_report(filterset.qs if valid else filterset.queryset.none(), show_money=show_money)
+    results = filterset.qs if valid else filterset.queryset.none()
     title = f"Impact of {project.title}" if project else "Impact report"
     filters = _filter_summary(filterset)
     context = {
-        "report": report,
         "project": project,
         "title": title,
         "filter": filterset,
         "form": filterset.form,
         "filters": filters,
         "generated_at": timezone.localtime(),
-        # The web page lists and charts at most this many results a group; the downloads hold them all.
-        "web_limit": WEB_LIMIT,
-        "web_slice": f":{WEB_LIMIT}",
     }
     name = f"impact-{slugify(project.reference) if project else 'programme'}-{timezone.localdate():%Y-%m-%d}"
-    if fmt == "xlsx" and valid:
-        response = workbook_response(_workbook(report, title, filters, context["generated_at"]), f"{name}.xlsx")
-        return recorded(request, response, description=f"{title} (Excel)")
-    if fmt == "pdf" and valid:
+    if fmt in ("xlsx", "pdf") and valid:
+        # The downloads hold every result.
+        context["report"] = report = build_report(results, show_money=show_money)
+        if fmt == "xlsx":
+            response = workbook_response(_workbook(report, title, filters, context["generated_at"]), f"{name}.xlsx")
+            return recorded(request, response, description=f"{title} (Excel)")
         response = pdf_response("pdf/impact_report.html", context, f"{name}.pdf", request=request)
         return recorded(request, response, description=f"{title} (PDF)")
+    # The web page lists and charts a page of at most WEB_LIMIT results of each group, and says how many there are.
+    context["report"] = page_of_report(results, user=user, show_money=show_money, per_page=WEB_LIMIT, pages=request.GET)
+    context["web_limit"] = WEB_LIMIT
     return render(request, "reports/impact_report.html", context)
 
 
