@@ -425,6 +425,24 @@ class EvaluatorEvaluationForm(_EvaluationFields):
         fields = ("title", "design", "summary", "start_date", "end_date")
 
 
+def _evaluator_people(*, label: str, help_text: str) -> forms.ModelMultipleChoiceField:
+    """Evaluators to tick, for those who carry out an evaluation and those who rate its evidence."""
+    return forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role=Role.EVALUATOR)
+        .select_related("organisation")
+        .order_by("last_name", "first_name"),
+        required=False,
+        label=label,
+        help_text=help_text,
+        widget=GovukCheckboxSelectMultiple,
+        template_name=CHECKBOXES,
+        error_messages={
+            "invalid_choice": "Choose people from the list",
+            "invalid_pk_value": "Choose people from the list",
+        },
+    )
+
+
 class EvaluationForm(_EvaluationFields):
     """An officer sets up an evaluation: what it evaluates and who does it."""
 
@@ -448,35 +466,14 @@ class EvaluationForm(_EvaluationFields):
             "invalid_choice": "Choose an organisation from the list",
         },
     )
-    evaluators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.EVALUATOR)
-        .select_related("organisation")
-        .order_by("last_name", "first_name"),
-        required=False,
+    evaluators = _evaluator_people(
         label="People assigned (optional)",
         help_text="Evaluators of the evaluator organisation. Only they, and programme officers, can change it.",
-        widget=GovukCheckboxSelectMultiple,
-        template_name=CHECKBOXES,
-        error_messages={
-            "invalid_choice": "Choose people from the list",
-            "invalid_pk_value": "Choose people from the list",
-        },
     )
-
-    reviewers = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.EVALUATOR)
-        .select_related("organisation")
-        .order_by("last_name", "first_name"),
-        required=False,
+    reviewers = _evaluator_people(
         label="Reviewers who rate the evidence (optional)",
         help_text="Evaluators who are not assigned to it. They see the evaluation and rate the strength of its "
         "evidence, but cannot change it. A programme officer can rate it too.",
-        widget=GovukCheckboxSelectMultiple,
-        template_name=CHECKBOXES,
-        error_messages={
-            "invalid_choice": "Choose people from the list",
-            "invalid_pk_value": "Choose people from the list",
-        },
     )
 
     class Meta:
