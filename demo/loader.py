@@ -31,6 +31,7 @@ Things happen in the order of the story, each stamped with the day it happened
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from demo.common import _at, _Clock, _closed_on, _live_project, _project_events, _upsert
@@ -139,7 +140,7 @@ def _load_organisations(sources) -> dict[str, Organisation]:
         organisations[ref], _ = _upsert(Organisation, {"org_id": org_id}, values)
     # The local authorities' org-ids are the codes of mySociety's file that load_authorities reads.
     Organisation.objects.filter(org_id__startswith="GB-LAE-", identifier_source__isnull=True).update(
-        identifier_source=sources[AUTHORITY_CODES]
+        identifier_source=sources[AUTHORITY_CODES], modified_at=timezone.now()
     )
     wanted = set(_named_refs()) - organisations.keys()
     found = {o.org_id: o for o in Organisation.objects.filter(org_id__in=wanted)}

@@ -22,6 +22,7 @@ class Source(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
     url = models.URLField(max_length=500, blank=True)
+    modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["title"]
@@ -82,6 +83,9 @@ class Organisation(models.Model):
         validators=[POSTCODE],
         help_text="The postcode of its registered address, published in 360Giving as its location.",
     )
+    # When it last changed, however it changed (a form, the admin, load_authorities): the open data is
+    # rebuilt when it moves.
+    modified_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

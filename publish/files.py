@@ -7,7 +7,7 @@ table whose rows are only ever added, such as the audit history) and, where rows
 the number of rows. A grant saved, a payment or recovery recorded, an allocation, organisation,
 source, partner, theme, round or programme added or changed, through the services, the forms or the
 admin (each of which saves a row, writes a history row or logs the change), moves the stamp, and the
-next request builds the files afresh. A change made around all of them (a bare UPDATE in a shell)
+next request builds the files afresh. A change made around all of them (a bare UPDATE in a shell that leaves the time alone)
 leaves the stamp where it was; the files are rebuilt after ``REBUILD_AFTER`` whatever happens, so
 such a change is published within the hour.
 
@@ -60,15 +60,15 @@ def _watched():
         (AllocationBalance, "updated_at", True),
         (Payment, "id", False),
         (Payment.history.model, "history_id", False),
-        (Organisation, "id", True),
-        (Source, "id", True),
+        (Organisation, "modified_at", True),
+        (Source, "modified_at", True),
         (Project.history.model, "history_id", False),
         (ProjectPartner, "id", True),
         (Project.themes.through, "id", True),
         (Theme, "id", True),
         (Round.history.model, "history_id", False),
         (Programme.history.model, "history_id", False),
-        # Organisations, sources and themes keep no time of change: an edit in the admin is logged here.
+        # Themes keep no time of change: an edit in the admin is logged here.
         (LogEntry, "id", False),
     )
 

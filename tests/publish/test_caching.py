@@ -128,12 +128,29 @@ def _edit_organisation_in_the_admin(world):
     )
 
 
+def _edit_organisation_outside_the_admin(world):
+    # As load_authorities does: a save, with no admin log entry.
+    organisation = Organisation.objects.get(pk=world.morning_lane.pk)
+    organisation.postcode = "EC1V 4PW"
+    organisation.save()
+
+
+def _edit_source(world):
+    source = Source.objects.create(title="Grants list")
+    before = files.version_stamp()
+    source.url = "https://www.gov.uk/government/publications/grants-list"
+    source.save()
+    assert files.version_stamp() != before
+
+
 CHANGES = {
     "a grant saved": _edit_grant,
     "an allocation added": _add_allocation,
     "an organisation added": lambda world: OrganisationFactory(),
     "an organisation changed in the admin": _edit_organisation_in_the_admin,
+    "an organisation changed outside the admin": _edit_organisation_outside_the_admin,
     "a source added": lambda world: Source.objects.create(title="Grants list"),
+    "a source changed": _edit_source,
     "a partner taken away": lambda world: ProjectPartner.objects.filter(organisation=world.harrow).delete(),
     "a theme added to a project": lambda world: world.other_project.themes.add(Theme.objects.create(name="Hubs")),
 }
