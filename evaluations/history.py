@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.history import with_previous
 from evaluations.figures import plain
 from evaluations.models import EvidenceRating, OutcomeResult
 
@@ -87,10 +88,8 @@ def _results(evaluation) -> list[EvidenceChange]:
         .select_related("history_user", "measure", "authority")
         .order_by("id", "history_date", "history_id")
     )
-    changes, previous = [], None
-    for record in records:
-        if previous is not None and previous.id != record.id:
-            previous = None
+    changes = []
+    for previous, record in with_previous(records):
         # A copy has the result's fields, so the result's own words for whose figure it is apply.
         subject = f"{record.measure.name}, {OutcomeResult.where.fget(record)}"
         if previous is None:
@@ -111,7 +110,6 @@ def _results(evaluation) -> list[EvidenceChange]:
                         record.history_date, _person(record.history_user), f"Result changed: {subject}", details
                     )
                 )
-        previous = record
     return changes
 
 

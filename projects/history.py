@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.history import with_previous
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from projects.models import Milestone, Project
@@ -74,10 +75,7 @@ def _entries(model, ids, subject_for, names, on_create):
         return _shown(model_field, names.get(model_field.attname, {}).get(raw, raw))
 
     entries = []
-    previous = None
-    for record in records:
-        if previous is not None and previous.id != record.id:
-            previous = None
+    for previous, record in with_previous(records):
         who = str(record.history_user) if record.history_user else "The service"
         reason = record.history_change_reason or ""
         if previous is None:
@@ -93,7 +91,6 @@ def _entries(model, ids, subject_for, names, on_create):
             ]
             if changes:
                 entries.append(HistoryEntry(record.history_date, who, subject_for(record), "Changed", changes, reason))
-        previous = record
     return entries
 
 

@@ -4,26 +4,12 @@ result, its evidence rating, and the illustrative mark on its invented figures."
 import io
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """One load for the module (it takes seconds), rolled back afterwards; the tests only read."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(DEVELOPMENT=True, PASSWORD_HASHERS=fast):
-        with transaction.atomic():
-            call_command("load_demo", stdout=io.StringIO())
-            yield
-            transaction.set_rollback(True)
 
 
 def test_the_demo_report_shows_hertfordshires_child_protection_plans_as_weaker_illustrative_evidence(client, demo):
