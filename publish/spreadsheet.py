@@ -157,6 +157,12 @@ class _StampedZip(ZipFile):
             zinfo_or_arcname.external_attr = 0o600 << 16  # as ZipFile gives a file written by name
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each worksheet to a temporary file and adds it by name, which stamps it with the
+        # file's own time: read it and add it with the one time instead.
+        with open(filename, "rb") as file:
+            self.writestr(arcname or filename, file.read(), compress_type, compresslevel)
+
 
 def workbook_bytes(records: list[dict], modified: dt.datetime) -> bytes:
     """The spreadsheet of ``records`` as an .xlsx file, stamped ``modified`` throughout: the same bytes each time."""
