@@ -62,7 +62,7 @@ bench: setup
 	$(PY) -m config.ensure_database
 	$(PY) bench/bench.py
 
-# 50 signed-in officers for 60 s against `make serve` on PostgreSQL (bench/loadtest.sh).
+# 50 signed-in officers, council staff and evaluators for 60 s against `make serve` on PostgreSQL (bench/loadtest.sh).
 loadtest: setup
 	bench/loadtest.sh
 

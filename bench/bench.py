@@ -110,34 +110,73 @@ def bench_pages(report, programme):
     from django.urls import reverse
 
     from accounts.models import User
-    from projects.models import Project
+    from evaluations.models import Evaluation
+    from grants.models import Allocation
+    from projects.models import Milestone, Project
 
     officer = User.objects.get(username="bench-officer")
+    evaluator = User.objects.get(username="bench-evaluator")
     project = Project.objects.filter(programme=programme, partnerships__isnull=False).order_by("pk").first()
     council_user = (
         User.objects.filter(username__startswith="bench-gb-lae", organisation__partnerships__project=project).first()
         or User.objects.filter(username__startswith="bench-gb-lae").first()
     )
+    grant = project.grants.order_by("pk").first()
+    allocation = Allocation.objects.filter(grant__project=project, recipient=council_user.organisation).first() or (
+        Allocation.objects.filter(recipient=council_user.organisation).order_by("pk").first()
+    )
+    milestone = Milestone.objects.filter(project=project).order_by("pk").first()
+    council_milestone = (
+        Milestone.objects.filter(allocation__recipient=council_user.organisation).order_by("pk").first() or milestone
+    )
+    evaluation = Evaluation.objects.for_user(evaluator).order_by("pk").first()
+
+    def page(name, **kwargs):
+        return reverse(name, kwargs=kwargs)
+
     officer_pages = [
-        ("dashboard", reverse("projects:dashboard")),
-        ("project list", reverse("projects:list")),
-        ("project list, filtered", reverse("projects:list") + "?status=active"),
-        ("project page", reverse("projects:detail", kwargs={"project_pk": project.pk})),
-        ("project changes", reverse("projects:history", kwargs={"project_pk": project.pk})),
-        ("payments waiting", reverse("grants:payments-waiting")),
-        ("reconciliation", reverse("grants:reconciliation")),
-        ("evaluations", reverse("evaluations:list")),
-        ("spending report", reverse("reports:spending")),
-        ("spending report by organisation", reverse("reports:spending") + "?group=organisation"),
-        ("impact report", reverse("impact:report")),
-        ("ledger page", reverse("downloads:ledger")),
+        ("dashboard", page("projects:dashboard")),
+        ("project list", page("projects:list")),
+        ("project list, page 30", page("projects:list") + "?page=30"),
+        ("project list, filtered", page("projects:list") + "?status=active"),
+        ("project page", page("projects:detail", project_pk=project.pk)),
+        ("project changes", page("projects:history", project_pk=project.pk)),
+        ("milestone page", page("projects:milestone", milestone_pk=milestone.pk)),
+        ("grant page", page("grants:detail", grant_pk=grant.pk)),
+        ("allocation page", page("grants:allocation", allocation_pk=allocation.pk)),
+        ("payments waiting", page("grants:payments-waiting")),
+        ("variations", page("grants:variations")),
+        ("reconciliation", page("grants:reconciliation")),
+        ("evaluations", page("evaluations:list")),
+        ("evaluation page", page("evaluations:detail", evaluation_pk=evaluation.pk)),
+        ("measures", page("evaluations:measure-list")),
+        ("reports", page("reports:index")),
+        ("spending report", page("reports:spending")),
+        ("spending report by organisation", page("reports:spending") + "?group=organisation"),
+        ("board pack page", page("reports:board-pack")),
+        ("impact report", page("impact:report")),
+        ("ledger page", page("downloads:ledger")),
+        ("publication page", page("publish:index")),
     ]
     council_pages = [
-        ("your projects", reverse("projects:yours")),
-        ("project page", reverse("projects:detail", kwargs={"project_pk": project.pk})),
-        ("ledger page", reverse("downloads:ledger")),
+        ("your projects", page("projects:yours")),
+        ("project page", page("projects:detail", project_pk=project.pk)),
+        ("milestone page", page("projects:milestone", milestone_pk=council_milestone.pk)),
+        ("allocation page", page("grants:allocation", allocation_pk=allocation.pk)),
+        ("spend return form", page("grants:spend-return-create", allocation_pk=allocation.pk)),
+        ("spend return upload", page("imports:spend-returns-upload")),
+        ("ledger page", page("downloads:ledger")),
     ]
-    for who, user, pages in (("officer", officer, officer_pages), ("council", council_user, council_pages)):
+    evaluator_pages = [
+        ("your evaluations", page("evaluations:yours")),
+        ("evaluation page", page("evaluations:detail", evaluation_pk=evaluation.pk)),
+        ("result form", page("evaluations:result-create", evaluation_pk=evaluation.pk)),
+    ]
+    for who, user, pages in (
+        ("officer", officer, officer_pages),
+        ("council", council_user, council_pages),
+        ("evaluator", evaluator, evaluator_pages),
+    ):
         client = Client()
         client.force_login(user)
         for label, url in pages:
@@ -150,7 +189,7 @@ def bench_pages(report, programme):
             # request empties that log.
             queries = list(captured.captured_queries)
             status = response.status_code
-            seconds, _ = median_time(lambda: client.get(url))
+            seconds, _ = median_time(lambda url=url: client.get(url), repeats=7)
             floor = replay_seconds(queries)
             report.line(
                 f"page {who}: {label}",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A bounded load test on loopback: `make serve` on PostgreSQL with the generated
-# programme, then locust headless with LOADTEST_USERS signed-in officers for
+# programme, then locust headless with LOADTEST_USERS signed-in users (officers, council
+# staff and evaluators, in the proportions bench/locustfile.py gives) for
 # LOADTEST_SECONDS; prints requests per second, p50/p95/p99 and the error count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$(cat .secret-key)}
 DJANGO_DEVELOPMENT=1 .venv/bin/python -m config.ensure_database
 DJANGO_DEVELOPMENT=1 .venv/bin/python bench/bench.py --prepare
 DJANGO_DEVELOPMENT=1 .venv/bin/python - <<'PY'
-import os, django
+import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 # One signed-in session per simulated user, made here as the sign-in page would make it,
@@ -30,17 +31,29 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.models import User
-officer = User.objects.get(username="bench-officer")
-keys = []
-for _ in range(int(os.environ.get("LOADTEST_USERS", "50"))):
+
+def signed_in(user):
     session = SessionStore()
-    session[SESSION_KEY] = str(officer.pk)
+    session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
-    session[HASH_SESSION_KEY] = officer.get_session_auth_hash()
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.set_expiry(3600)
     session.create()
-    keys.append(session.session_key)
-open("/tmp/loadtest_sessions.txt", "w").write("\n".join(keys))
+    return session.session_key
+
+# Officers, council staff and evaluators: each simulated user signs in as one of its role.
+councils = list(
+    User.objects.filter(username__startswith="bench-gb-lae", organisation__partnerships__isnull=False)
+    .distinct().order_by("username")[:50]
+)
+users = {
+    "officer": [User.objects.get(username="bench-officer")],
+    "council": councils,
+    "evaluator": [User.objects.get(username="bench-evaluator")],
+}
+count = int(os.environ.get("LOADTEST_USERS", "50"))
+sessions = {role: [signed_in(people[i % len(people)]) for i in range(count)] for role, people in users.items()}
+json.dump(sessions, open("/tmp/loadtest_sessions.json", "w"))
 PY
 
 # Officers sign in with a password alone here: the test measures pages, not two-factor.
