@@ -401,7 +401,9 @@ class AllocationBalance(models.Model):
     invented_paid = models.BooleanField(default=False)
     invented_committed = models.BooleanField(default=False)
     invented_spent = models.BooleanField(default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the latest change of any balance says whether cached programme figures are current
+    # (core/data_version.py), and without the index finding it read every balance.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         constraints = [

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
-from django.db import connection
 
+from core import data_version
 from grants.models import Allocation, AllocationBalance, Grant, Organisation, Payment, Programme, Round, Source
 from projects.models import Project, ProjectPartner, Theme
 from publish.spreadsheet import workbook_bytes
@@ -75,16 +75,7 @@ def _watched():
 
 def version_stamp() -> str:
     """What the publication was built from, in one query: changes whenever anything it publishes changes."""
-    quote = connection.ops.quote_name
-    parts = []
-    for model, column, shrinks in _watched():
-        table = quote(model._meta.db_table)
-        parts.append(f"(SELECT MAX({quote(column)}) FROM {table})")
-        if shrinks:
-            parts.append(f"(SELECT COUNT(*) FROM {table})")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")
-        return repr(cursor.fetchone())
+    return data_version.stamp(_watched())
 
 
 def _json(published, *, page_url: str, download_url: str) -> bytes:

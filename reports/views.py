@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.downloads import recorded
+from core import data_version
 from core.exports import XLSX_CONTENT_TYPE
 from core.pdf import PDF_CONTENT_TYPE
 from reports.dashboard import dashboard_figures
@@ -88,4 +89,8 @@ def index(request):
 @role_required(*PROGRAMME_READERS)
 def dashboard(request):
     """The staff dashboard, served at /projects/dashboard/ (config/urls.py)."""
-    return render(request, "reports/dashboard.html", dashboard_figures(request.user, timezone.localdate()))
+    today = timezone.localdate()
+    figures = data_version.for_everyone_who_sees(
+        request.user, "dashboard", today, build=lambda: dashboard_figures(request.user, today)
+    )
+    return render(request, "reports/dashboard.html", figures)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Role, User
 from evaluations.models import Evaluation, OutcomeArea, OutcomeMeasure, OutcomeResult
@@ -26,6 +27,16 @@ PASSWORD = "a-long-test-password-1"
 def fast_password_hashing(settings):
     # The real hasher is slow by design; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Pages and files worked out once for each change of the data are cached across requests
+    (core/data_version.py, publish/files.py). A test's rolled-back data can leave the same stamp as
+    another's, so each test starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _authority(code, name, gss, kind="CTY"):

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -46,14 +45,6 @@ def offline_validator():
 
 def schema_errors(package):
     return [f"{list(error.absolute_path)}: {error.message}" for error in offline_validator().iter_errors(package)]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The built files are cached across requests (publish/files.py); each test starts with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def parse(content):
