@@ -2,9 +2,10 @@
 evaluations/models.py, the only way views, imports and reports reach its rows."""
 
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Value, When
 
-from evaluations.figures import EvidenceStrength
+from evaluations.figures import EvidenceStrength, Judgement
+from evaluations.models_measures import OutcomeMeasure
 from projects.models import Project, ProjectPartner
 
 
@@ -67,30 +68,49 @@ class ThroughEvaluationQuerySet(models.QuerySet):
 
 
 class OutcomeResultQuerySet(ThroughEvaluationQuerySet):
+    @staticmethod
+    def _takes_part():
+        """Whether the outer result's authority leads, or is a partner in, one of its evaluation's projects."""
+        lead = Project.objects.filter(evaluations=OuterRef("evaluation"), lead_organisation=OuterRef("authority"))
+        partner = ProjectPartner.objects.filter(
+            project__evaluations=OuterRef("evaluation"), organisation=OuterRef("authority")
+        )
+        return Exists(lead), Exists(partner)
+
     def with_outside(self):
         """Each result with ``outside``: true when it is for an organisation that takes part in none
         of the evaluation's projects and is not named as a comparison group's. Such rows were
         recorded before the rule, or left outside when a partner or a project was taken off; they
         are kept (evidence is never silently lost) and listed for an officer to put right."""
-        lead = Project.objects.filter(evaluations=OuterRef("evaluation"), lead_organisation=OuterRef("authority"))
-        partner = ProjectPartner.objects.filter(
-            project__evaluations=OuterRef("evaluation"), organisation=OuterRef("authority")
-        )
-        outside = Q(authority__isnull=False, comparison_group="") & ~Exists(lead) & ~Exists(partner)
+        lead, partner = self._takes_part()
+        outside = Q(authority__isnull=False, comparison_group="") & ~lead & ~partner
         return self.annotate(outside=ExpressionWrapper(outside, output_field=models.BooleanField()))
 
     def outside_the_project(self):
         return self.with_outside().filter(outside=True)
 
+    def inside_the_project(self):
+        """The results ``with_outside`` does not mark outside, for a report over many: those outside are found in a
+        query of their own, whose NOT EXISTS the database runs as anti-joins, and left out by id. Tested row by row
+        inside an OR instead, PostgreSQL costs them as a subquery per row, and that estimate alone makes it
+        compile the report's queries (JIT) for longer than they take to run."""
+        lead, partner = self._takes_part()
+        outside = self.model._default_manager.filter(authority__isnull=False, comparison_group="")
+        return self.exclude(pk__in=outside.exclude(lead).exclude(partner).values("pk"))
+
     def with_evidence_strength(self):
         """Each result with ``evidence_strength``: its evaluation's ``Evaluation.evidence_strength`` worked out
-        in the database (a Case over the design and a subquery of the Maryland rating's value), so a report can
-        count, group and page the results by it without building them."""
+        in the database (a Case over the design and the Maryland rating's value), so a report can count, group
+        and page the results by it without building them. The rating is a left join on the evaluation's rating
+        on the Maryland scale, of which there is at most one (``one_rating_per_scale``), so no result is
+        repeated and the database reads it once per evaluation, not once per result and mention."""
         evaluation = self.model._meta.get_field("evaluation").related_model
         rating = evaluation._meta.get_field("ratings").related_model
-        maryland = rating.objects.filter(evaluation=OuterRef("evaluation"), scale=rating.Scale.MARYLAND)
+        on_maryland = FilteredRelation(
+            "evaluation__ratings", condition=Q(evaluation__ratings__scale=rating.Scale.MARYLAND)
+        )
         # Levels are the single characters "1" to "5", so text order is number order.
-        return self.annotate(maryland_value=Subquery(maryland.values("value")[:1])).annotate(
+        return self.annotate(maryland_rating=on_maryland, maryland_value=F("maryland_rating__value")).annotate(
             evidence_strength=Case(
                 When(maryland_value__isnull=True, then=Value(EvidenceStrength.NOT_RATED.value)),
                 When(
@@ -99,5 +119,24 @@ class OutcomeResultQuerySet(ThroughEvaluationQuerySet):
                     then=Value(EvidenceStrength.STRONGER.value),
                 ),
                 default=Value(EvidenceStrength.WEAKER.value),
+            )
+        )
+
+    def with_judgement(self):
+        """Each result with ``judged``: its ``ResultFigures.judgement`` (improved, worsened, unchanged or no
+        follow-up yet, by the measure's direction) worked out in the database, so a report can count the results
+        by it without building them. Named apart from the property, which every result keeps."""
+        baseline = F("baseline_value")
+        lower_is_better = Q(measure__direction=OutcomeMeasure.Direction.LOWER_IS_BETTER)
+        return self.annotate(
+            judged=Case(
+                When(followup_value__isnull=True, then=Value(Judgement.NO_FOLLOWUP.value)),
+                When(followup_value=baseline, then=Value(Judgement.UNCHANGED.value)),
+                When(
+                    (lower_is_better & Q(followup_value__lt=baseline))
+                    | (~lower_is_better & Q(followup_value__gt=baseline)),
+                    then=Value(Judgement.IMPROVED.value),
+                ),
+                default=Value(Judgement.WORSENED.value),
             )
         )

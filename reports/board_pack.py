@@ -23,11 +23,11 @@ The number of queries is fixed, however many projects there are.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -42,7 +42,7 @@ from grants.models import Programme
 from grants.reconciliation import find_discrepancies
 from projects.models import Milestone, MilestoneStatusChange, Project, ProjectStatusChange
 from reports.forms import BoardPackForm
-from reports.impact import build_report, results_for
+from reports.impact import GroupPage, Row, page_of_report, results_for
 from reports.spending import SpendingReport
 from reports.spending_filters import SpendingFilters
 from reports.spending_rows import FINANCIAL_YEAR
@@ -79,16 +79,46 @@ def status_on(day: dt.date, changes) -> Coalesce:
     )
 
 
-def milestones_late_on(as_at: dt.date) -> list[LateMilestone]:
-    """Milestones due before the day and not accepted on it (by their status history), most overdue first."""
+@dataclass(frozen=True)
+class LateMilestones:
+    """Milestones past their due date on a day, in two lists (the first ``limit`` of each, most overdue first) and
+    how many there are of each: still open (planned, or returned for more evidence) and awaiting review."""
+
+    overdue: list[LateMilestone]
+    overdue_count: int
+    awaiting_review: list[LateMilestone]
+    awaiting_review_count: int
+
+
+def milestones_late_on(as_at: dt.date, limit: int) -> LateMilestones:
+    """Milestones due before the day and not accepted on it (by their status history), most overdue first: each
+    numbered and counted among those with its status on the day, in one query, and only the first ``limit`` of each
+    status built (the first ``limit`` of the open ones are among the first of each open status)."""
+    status_then = F("status_then")
+    order = [F("due_date").asc(), F("project__reference").asc(), F("pk").asc()]
     rows = (
         Milestone.objects.filter(due_date__lt=as_at)
         .annotate(status_then=status_on(as_at, MilestoneStatusChange.objects.filter(milestone=OuterRef("pk"))))
         .filter(status_then__in=[*Milestone.OPEN_STATUSES, Milestone.Status.SUBMITTED])
+        .annotate(
+            position=Window(RowNumber(), partition_by=[status_then], order_by=order),
+            of_status=Window(Count("pk"), partition_by=[status_then]),
+        )
+        .filter(position__lte=limit)
         .select_related("project", "organisation")
-        .order_by("due_date", "project__reference", "pk")
+        .order_by(*order)
     )
-    return [LateMilestone(row, row.status_then, (as_at - row.due_date).days) for row in rows]
+    counts, overdue, awaiting = {}, [], []
+    for row in rows:
+        counts[row.status_then] = row.of_status
+        late = LateMilestone(row, row.status_then, (as_at - row.due_date).days)
+        (awaiting if row.status_then == Milestone.Status.SUBMITTED else overdue).append(late)
+    return LateMilestones(
+        overdue[:limit],
+        sum(counts.get(status, 0) for status in Milestone.OPEN_STATUSES),
+        awaiting,
+        counts.get(Milestone.Status.SUBMITTED, 0),
+    )
 
 
 # --- Projects by RAG rating -----------------------------------------------------
@@ -146,17 +176,42 @@ def projects_by_rag(as_at: dt.date) -> tuple[list[RagGroup], int]:
 # --- The impact summary ---------------------------------------------------------
 
 
-def impact_summary(user):
+@dataclass(frozen=True)
+class ImpactSummary:
+    """The programme's impact report as the pack lists it: per strength of evidence (stronger, weaker, not rated)
+    its first ``LIST_LIMIT`` results in the report's order and how many there are, fetched in the database."""
+
+    pages: list[GroupPage]
+
+    @property
+    def groups(self) -> list[tuple[str, str, list[Row]]]:
+        """(strength, label, rows listed) of each strength with results, as ``ImpactReport.groups``."""
+        return [(page.strength, page.label, page.rows) for page in self.pages]
+
+
+def impact_summary(user) -> tuple[ImpactSummary, list]:
     """The programme's impact report without its money (spend there is not "as at" the day),
-    and per evidence strength how many results improved, worsened, stayed the same or await follow-up."""
-    report = build_report(results_for(user), show_money=False)
+    and per evidence strength how many results improved, worsened, stayed the same or await follow-up,
+    counted in the database."""
+    results = results_for(user)
+    report = page_of_report(results, user=user, show_money=False, per_page=LIST_LIMIT, pages=QueryDict())
+    # A comparison group's figure is not a result of the projects: it is not counted as one.
+    counted = results.filter(comparison_group="").with_judgement().order_by()
+    counts = {
+        (row["evidence_strength"], row["judged"]): row["count"]
+        for row in counted.values("evidence_strength", "judged").annotate(count=Count("pk"))
+    }
     tallies = []
-    for strength, label, rows in report.groups:
-        # A comparison group's figure is not a result of the projects: it is not counted as one.
-        counts = Counter(row.result.judgement for row in rows if not row.result.comparison_group)
-        short = label.split(":")[0]  # "Stronger evidence", without how it is defined (said above the table)
-        tallies.append((strength, short, [(judgement.label, counts[judgement]) for judgement in Judgement]))
-    return report, tallies
+    for page in report.groups:
+        short = page.label.split(":")[0]  # "Stronger evidence", without how it is defined (said above the table)
+        tallies.append(
+            (
+                page.strength,
+                short,
+                [(judgement.label, counts.get((page.strength, judgement.value), 0)) for judgement in Judgement],
+            )
+        )
+    return ImpactSummary(report.groups), tallies
 
 
 # --- The pack -------------------------------------------------------------------
@@ -178,7 +233,7 @@ def board_pack_context(as_at: dt.date, user=None) -> dict:
     """Everything the board pack shows, as at the end of ``as_at``; ``user`` must see the whole programme."""
     user = user or programme_reader()
     spending = SpendingReport(user, SpendingFilters(as_at=as_at), FINANCIAL_YEAR)
-    late = milestones_late_on(as_at)
+    late = milestones_late_on(as_at, LIST_LIMIT)
     rag_groups, finished = projects_by_rag(as_at)
     impact, impact_tallies = impact_summary(user)
     return {
@@ -190,8 +245,10 @@ def board_pack_context(as_at: dt.date, user=None) -> dict:
         "years": spending.years,
         "totals": spending.totals,
         "discrepancies": discrepancies_with_projects(as_at),
-        "overdue": [item for item in late if item.status != Milestone.Status.SUBMITTED],
-        "awaiting_review": [item for item in late if item.status == Milestone.Status.SUBMITTED],
+        "overdue": late.overdue,
+        "overdue_count": late.overdue_count,
+        "awaiting_review": late.awaiting_review,
+        "awaiting_review_count": late.awaiting_review_count,
         "rag_groups": rag_groups,
         "rag_count": sum(len(group.projects) for group in rag_groups),
         "finished_projects": finished,

@@ -2,16 +2,20 @@
 evidence behind it, and what the projects evaluated have spent.
 
 Everything a page needs comes from a fixed number of queries, however many
-projects and results there are: the results with their measure, authority and
-evaluation (one query), the evaluations' ratings and projects (one prefetch
-each), and the money summed in the database (one query each for spend and awards). Spend is
-``grants.money``'s spent, added up from the allocations' kept balances. Each sum says whether an
-invented (illustrative) demo row lies behind it, and so does every figure worked out from it.
+projects and results there are: the results numbered and counted by strength of
+evidence (one query, of ids), the results shown with their measure, authority and
+evaluation (one query), the evaluations' ratings and projects (one prefetch each),
+and the money summed in the database (the rows' spend, the totals of awards and of
+spend, and the first projects listed: one query each). The downloads read every
+result, in chunks. Spend is ``grants.money``'s spent, added up from the allocations'
+kept balances. Each sum says whether an invented (illustrative) demo row lies behind
+it, and so does every figure worked out from it.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -27,7 +31,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, Least, RowNumber
 from django.http import QueryDict
 
 from evaluations.impact import figure, signed_change
@@ -78,7 +82,7 @@ class Row:
     def unit(self):
         return self.result.measure.unit
 
-    @property
+    @cached_property
     def shown(self) -> dict[str, str]:
         result, unit = self.result, self.unit
         return {
@@ -96,7 +100,7 @@ class Row:
     def where(self) -> str:
         return self.result.where
 
-    @property
+    @cached_property
     def rating(self) -> dict:
         evaluation = self.evaluation
         return {
@@ -149,22 +153,22 @@ ORDERING = (
 )
 
 
+# What each row reads of the result's own relations, joined in its query.
+RELATED = ("measure__outcome_area", "authority", "evaluation__evaluator_organisation", "source_report")
+
+
 def results_for(user, *, project: Project | None = None):
     """The results a user may see (of one project, if given), ready for the report, each with its
     ``evidence_strength``. A result recorded for an organisation outside the evaluated projects is left out: it is
     listed on its evaluation's page for an officer to put right, and is no evidence of what the projects did."""
-    results = (
-        OutcomeResult.objects.with_outside()
-        .filter(outside=False)
-        .filter(evaluation__in=Evaluation.objects.for_user(user))
-    )
+    results = OutcomeResult.objects.inside_the_project().filter(evaluation__in=Evaluation.objects.for_user(user))
     if project is not None:
         results = results.filter(
             evaluation__in=Evaluation.projects.through.objects.filter(project=project).values("evaluation")
         )
     return (
         results.with_evidence_strength()
-        .select_related("measure__outcome_area", "authority", "evaluation__evaluator_organisation", "source_report")
+        .select_related(*RELATED)
         .prefetch_related(*prefetches(user))
         .order_by(*ORDERING)
     )
@@ -312,6 +316,11 @@ def build_report(results, *, show_money: bool) -> ImpactReport:
 # --- The web page: a page of each group, counted and fetched in the database --------------------------------
 
 
+def page_param(strength: str) -> str:
+    """The request's parameter that says which page of a strength of evidence's results to show."""
+    return f"{strength}_page"
+
+
 @dataclass
 class GroupPage:
     """One page of the results with one strength of evidence, and how many there are in all."""
@@ -326,7 +335,7 @@ class GroupPage:
 
     @property
     def param(self) -> str:
-        return f"{self.strength}_page"
+        return page_param(self.strength)
 
     @property
     def num_pages(self) -> int:
@@ -431,42 +440,93 @@ def _figures(awarded, awarded_invented, spent, spent_invented) -> tuple[money.Sh
     )
 
 
-def _pages_of(results, groups: list[GroupPage], per_page: int):
-    """The rows of each group's page, in one query: each result numbered within its group in the report's order,
-    and kept when its number falls on the page asked for of its group."""
-    first = Case(
-        *(When(evidence_strength=group.strength, then=Value(group.start_index)) for group in groups),
-        default=Value(0),
+# A page asked for past a group's last shows its last; the bound keeps the number a database integer.
+MOST_PAGES = 2**31 - 1
+
+
+def _pages_of(results, pages: QueryDict, per_page: int) -> list[tuple[int, str, int]]:
+    """The id, group and group's count of each row on its group's page, in one query: each result numbered and
+    counted within its group in the report's order, and kept when its number falls on the page asked for of its
+    group (``pages`` maps ``<strength>_page`` to it), or on the group's last page when it has fewer. Every group
+    with results has rows on its page, so its count comes with them."""
+    strength = F("evidence_strength")
+    asked = Case(
+        *(
+            When(evidence_strength=value, then=Value(page_number(pages.get(page_param(value)), MOST_PAGES)))
+            for value in EvidenceStrength.values
+        ),
+        default=Value(1),
     )
+    count = Window(Count("pk"), partition_by=[strength])
+    first_shown = (Least(asked, (count + (per_page - 1)) / per_page) - 1) * per_page + 1
     # Numbered over the ids alone, so only the rows shown carry their measure, authority and evaluation.
-    shown = (
+    return list(
         results.order_by()
         .annotate(
-            position=Window(RowNumber(), partition_by=[F("evidence_strength")], order_by=list(ORDERING)),
-            first_shown=first,
+            position=Window(RowNumber(), partition_by=[strength], order_by=list(ORDERING)),
+            group_count=count,
+            first_shown=first_shown,
         )
         .filter(position__gte=F("first_shown"), position__lt=F("first_shown") + per_page)
-        .values("pk")
+        .values_list("pk", "evidence_strength", "group_count")
     )
-    return results.prefetch_related(None).filter(pk__in=shown)
+
+
+def _money_behind(report: ImpactPage, results, *, user, per_page: int) -> None:
+    """The money of all the projects behind the results, and of the first ``per_page`` by reference, summed in the
+    database. The totals are summed over those projects' grants and allocations: a subquery per project, as the
+    projects listed have, would over every project be costed so high by PostgreSQL that it compiles the query
+    (JIT), which takes longer than the sums."""
+    behind = Project.objects.for_user(user).filter(
+        pk__in=Evaluation.projects.through.objects.filter(
+            evaluation__in=results.order_by().values("evaluation")
+        ).values("project")
+    )
+    awarded = Grant.objects.filter(project__in=behind).aggregate(
+        value=Sum("amount_awarded"), invented=Count("pk", filter=Q(illustrative=True))
+    )
+    spent = Allocation.objects.filter(grant__project__in=behind).aggregate(
+        value=money.balance_sums()["spent"], invented=money.INVENTED_COUNTS["invented_spent"]()
+    )
+    report.total_awarded, report.total_spent = _figures(
+        awarded["value"], awarded["invented"], spent["value"], spent["invented"]
+    )
+    # Each project listed carries how many there are in all.
+    listed = (
+        behind.annotate(**_project_money_columns(), behind_count=Window(Count("pk")))
+        .select_related("lead_organisation")
+        .order_by("reference")[:per_page]
+    )
+    report.projects = [
+        ProjectMoney(
+            project,
+            *_figures(project.awarded, project.awarded_invented, project.spent, project.spent_invented),
+        )
+        for project in listed
+    ]
+    report.project_count = report.projects[0].project.behind_count if report.projects else 0
 
 
 def page_of_report(results, *, user, show_money: bool, per_page: int, pages: QueryDict) -> ImpactPage:
     """The web page's report: per strength of evidence its count and one page of rows (``pages`` maps
     ``<strength>_page`` to the page asked for), fetched in the database; only the rows shown are built. The money
     is summed in the database over all the projects behind the results, and listed for the first ``per_page``."""
-    counts = dict(results.order_by().values_list("evidence_strength").annotate(count=Count("pk")))
+    shown = _pages_of(results, pages, per_page)
+    counts = {strength: count for _, strength, count in shown}
     groups = []
     for strength in EvidenceStrength:
         if counts.get(strength.value):
             group = GroupPage(strength.value, strength.label, counts[strength.value], 1, per_page, [], pages)
             group.number = page_number(pages.get(group.param), group.num_pages)
             groups.append(group)
-    shown = list(_pages_of(results, groups, per_page)) if groups else []
+    # The rows shown, by their ids: through the filters again the database would join every result once more.
+    ids = [pk for pk, _, _ in shown]
+    built = OutcomeResult.objects.with_evidence_strength().select_related(*RELATED).filter(pk__in=ids)
+    built = list(built.order_by(*ORDERING)) if ids else []
     by_strength = {group.strength: group for group in groups}
-    for result in shown:
+    for result in built:
         by_strength[result.evidence_strength].rows.append(Row(result, [], None))
-    prefetch_related_objects(shown, *prefetches(user))
+    prefetch_related_objects(built, *prefetches(user))
     for group in groups:
         for row in group.rows:
             row.projects = list(row.result.evaluation.projects.all())
@@ -475,22 +535,5 @@ def page_of_report(results, *, user, show_money: bool, per_page: int, pages: Que
         return report
     rows = [row for group in groups for row in group.rows]
     _money_of(rows, spend_by_project({project.pk for row in rows for project in row.projects}))
-    behind = Project.objects.for_user(user).filter(
-        pk__in=Evaluation.projects.through.objects.filter(
-            evaluation__in=results.order_by().values("evaluation")
-        ).values("project")
-    )
-    behind = behind.annotate(**_project_money_columns())
-    columns = ("awarded", "awarded_invented", "spent", "spent_invented")
-    # An aggregate named as the annotation it sums would replace it: hence all_.
-    totals = behind.aggregate(count=Count("pk"), **{f"all_{name}": Sum(name) for name in columns})
-    report.project_count = totals["count"]
-    report.total_awarded, report.total_spent = _figures(*(totals[f"all_{name}"] for name in columns))
-    report.projects = [
-        ProjectMoney(
-            project,
-            *_figures(project.awarded, project.awarded_invented, project.spent, project.spent_invented),
-        )
-        for project in behind.select_related("lead_organisation").order_by("reference")[:per_page]
-    ]
+    _money_behind(report, results, user=user, per_page=per_page)
     return report

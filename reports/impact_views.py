@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded
+from core import data_version
 from core.exports import ILLUSTRATIVE_COLUMN
 from core.pdf import pdf_response
 from core.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
@@ -84,8 +85,17 @@ def _impact_page(request, *, project=None):
             return recorded(request, response, description=f"{title} (Excel)")
         response = pdf_response("pdf/impact_report.html", context, f"{name}.pdf", request=request)
         return recorded(request, response, description=f"{title} (PDF)")
+
     # The web page lists and charts a page of at most WEB_LIMIT results of each group, and says how many there are.
-    context["report"] = page_of_report(results, user=user, show_money=show_money, per_page=WEB_LIMIT, pages=request.GET)
+    def page():
+        return page_of_report(results, user=user, show_money=show_money, per_page=WEB_LIMIT, pages=request.GET)
+
+    # The programme's report is the same for everyone who may read it: worked out once for each change of the data.
+    context["report"] = (
+        page()
+        if project
+        else data_version.for_everyone_who_sees(user, "impact report", sorted(request.GET.lists()), build=page)
+    )
     context["web_limit"] = WEB_LIMIT
     return render(request, "reports/impact_report.html", context)
 

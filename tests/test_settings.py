@@ -74,3 +74,29 @@ def test_database_url_names_postgresql():
     result = load(DJANGO_DEVELOPMENT="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/grants")
     assert result.returncode == 0, result.stderr
     assert "django.db.backends.postgresql" in result.stdout
+
+
+def test_postgresql_connections_turn_the_jit_compiler_off_and_keep_options_given_in_the_url():
+    show = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEVELOPMENT="1",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/grants?options=-c%20statement_timeout%3D5000",
+    )
+    result = subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "'options': '-c statement_timeout=5000 -c jit=off'" in result.stdout
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_jit_compiler_is_off():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
