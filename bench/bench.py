@@ -4,6 +4,7 @@ measured in the same run, so that the ratio means something on a noisy machine.
     make bench                                   # SQLite file bench/bench.sqlite3, N = 1,000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mig_bench make bench
     BENCH_PROJECTS=50 make bench                 # a smaller programme
+    BENCH_SECTIONS=pages,360giving make bench    # some of: pages spending downloads pdfs 360giving import
 
 It generates the programme (`generate_programme --projects N --seed 1`) unless the
 database already holds it, then prints one line per figure and writes them all to
@@ -516,13 +517,22 @@ def main():
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     programme = ensure_programme(args.projects)
-    bench_pages(report, programme)
-    bench_spending_report(report)
-    bench_downloads(report)
-    bench_pdfs(report)
-    bench_threesixtygiving(report)
-    if os.environ.get("BENCH_IMPORT", "1") != "0":
-        bench_import(report)
+    sections = {
+        "pages": lambda: bench_pages(report, programme),
+        "spending": lambda: bench_spending_report(report),
+        "downloads": lambda: bench_downloads(report),
+        "pdfs": lambda: bench_pdfs(report),
+        "360giving": lambda: bench_threesixtygiving(report),
+        "import": lambda: bench_import(report),
+    }
+    chosen = os.environ.get("BENCH_SECTIONS", ",".join(sections)).split(",")
+    if os.environ.get("BENCH_IMPORT", "1") == "0":
+        chosen = [name for name in chosen if name != "import"]
+    unknown = set(chosen) - set(sections)
+    if unknown:
+        raise SystemExit(f"BENCH_SECTIONS names {', '.join(sorted(unknown))}; choose from {', '.join(sections)}")
+    for name in chosen:
+        sections[name]()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
