@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.http import HttpResponse
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # OWASP's list: formula starts, and tab and carriage return, which some
@@ -65,6 +66,28 @@ def xlsx_text(cell, value) -> None:
     # openpyxl refuses control characters a worksheet cannot hold; they carry nothing a reader needs.
     cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell.data_type = "s"
+
+
+def xlsx_write_only_value(sheet, value, number_format: str | None = None):
+    """What to append for ``value`` to a row of a write-only sheet (``Workbook(write_only=True)``), kept as
+    ``xlsx_text`` keeps it: numbers and dates as such, in ``number_format`` if one is given, anything else as
+    text, never a formula. A value needing neither a format nor a guard goes as it is, for a cell costs time
+    and memory on a sheet of a hundred thousand rows."""
+    if value is None or value == "":
+        return None  # no cell at all: an empty one reads back the same and costs a row of writing
+    if isinstance(value, str):
+        if value[0] != "=" and not ILLEGAL_CHARACTERS_RE.search(value):
+            return value
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type = "s"
+        return cell
+    if not isinstance(value, (Decimal, int, float, dt.date)) or isinstance(value, bool):
+        return xlsx_write_only_value(sheet, str(value))
+    if number_format is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable]) -> HttpResponse:

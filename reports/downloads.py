@@ -4,14 +4,34 @@ a benchmark or a command can call it without a request."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import replace
+from decimal import Decimal
+from functools import partial
 
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from core.exports import ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE, csv_response, illustrative_cell
+from core.exports import (
+    ILLUSTRATIVE_COLUMN,
+    ILLUSTRATIVE_COLUMN_NOTE,
+    csv_response,
+    illustrative_cell,
+    xlsx_write_only_value,
+)
 from core.pdf import render_pdf
-from core.workbook import PERCENT_FORMAT, Column, new_workbook, safe_sheet_title, write_key_values, write_table
+from core.workbook import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    Column,
+    safe_sheet_title,
+)
 from reports.spending import SpendingReport
 from reports.spending_rows import GROUPINGS, Row
 
@@ -65,7 +85,7 @@ def illustrative_figures(titles, row: Row) -> str:
     return "; ".join(title.removesuffix(" (£)") for title in titles if row.marks.get(FIGURE_OF_COLUMN.get(title)))
 
 
-def _values(grouping_key: str, row: Row, *, percent_as_share: bool) -> list:
+def _values(grouping_key: str, row: Row, *, percent_as_share: bool, titles: list[str] | None = None) -> list:
     grouping = GROUPINGS[grouping_key]
     values = list(row.labels)
     if grouping.has_awarded:
@@ -76,7 +96,8 @@ def _values(grouping_key: str, row: Row, *, percent_as_share: bool) -> list:
     if not grouping.per_quarter:
         percent = row.share_spent if percent_as_share else row.percent_spent
         values += [row.forecast, row.variance, percent, _flag(row)]
-    return [*values, illustrative_figures([column.title for column in columns(grouping_key)], row)]
+    titles = titles or [column.title for column in columns(grouping_key)]
+    return [*values, illustrative_figures(titles, row)]
 
 
 def _total_values(grouping_key: str, report: SpendingReport) -> list:
@@ -156,39 +177,99 @@ def _summary(report: SpendingReport) -> list[tuple[str, object]]:
 
 
 def build_spending_xlsx(report: SpendingReport) -> bytes:
-    """A workbook: Summary (filters, time, totals), one sheet per grouping with SUM totals, and the Ledger."""
-    workbook = new_workbook()
-    summary = workbook.create_sheet("Summary")
-    write_key_values(summary, _summary(report), title="Spending report")
-    for row in summary.iter_rows(min_col=1, max_col=2):
-        if row[0].value == "% spent":
-            row[1].number_format = PERCENT_FORMAT
+    """A workbook: Summary (filters, time, totals), one sheet per grouping with SUM totals, and the Ledger.
+
+    Written row by row (openpyxl's write-only mode), so the ledger's lines go from the database cursor to the
+    file without the workbook holding a cell object for each: memory stays flat however long the ledger is.
+    """
+    workbook = Workbook(write_only=True)
+    _write_summary(workbook, report)
+    totals = report.totals
     for key, grouping in GROUPINGS.items():
-        sheet = workbook.create_sheet(safe_sheet_title(grouping.sheet_title))
         table_columns = columns(key)
-        rows = (_values(key, row, percent_as_share=True) for row in report.rows(key))
-        written = write_table(sheet, table_columns, rows)
-        _finish_totals(sheet, table_columns, written + 2, report.totals)
-    ledger = workbook.create_sheet("Ledger")
-    write_table(ledger, LEDGER_COLUMNS, _ledger_rows(report))
+        titles = [column.title for column in table_columns]
+        rows = (_values(key, row, percent_as_share=True, titles=titles) for row in report.rows(key))
+        _write_table(
+            workbook, grouping.sheet_title, table_columns, rows, partial(_totals, titles=titles, totals=totals)
+        )
+    _write_table(workbook, "Ledger", LEDGER_COLUMNS, _ledger_rows(report))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _finish_totals(sheet, table_columns: list[Column], total_row: int, totals: Row) -> None:
-    """% spent of the totals is spent over allocated (a SUM of percentages means nothing); the flag and the
-    figures marked illustrative are the totals'."""
-    titles = [column.title for column in table_columns]
-    letter = {title: get_column_letter(number) for number, title in enumerate(titles, start=1)}
-    sheet[f"{letter[ILLUSTRATIVE_COLUMN]}{total_row}"] = illustrative_figures(titles, totals)
-    if "% spent" not in titles:
-        return
-    allocated, spent = f"{letter['Allocated (£)']}{total_row}", f"{letter['Spent (£)']}{total_row}"
-    cell = sheet[f"{letter['% spent']}{total_row}"]
-    cell.value = f'=IF({allocated}=0,"",{spent}/{allocated})'
-    cell.number_format = PERCENT_FORMAT
-    sheet[f"{letter[FLAG]}{total_row}"] = _flag(totals)
+def _bold(sheet, value, number_format: str | None = None, **font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True, **font)
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _write_summary(workbook, report: SpendingReport) -> None:
+    """The Summary sheet, laid out as core.workbook.write_key_values lays one out: a title, then labels in bold
+    beside their values, money in pounds, % spent as a percentage and times as local times."""
+    sheet = workbook.create_sheet("Summary")
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 60
+    sheet.append([_bold(sheet, "Spending report", size=14)])
+    sheet.append([])
+    for label, value in _summary(report):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:  # Excel has no time zones
+            value = timezone.localtime(value).replace(tzinfo=None)
+        number_format = PERCENT_FORMAT if label == "% spent" else _summary_format(value)
+        sheet.append([_bold(sheet, label), xlsx_write_only_value(sheet, value, number_format)])
+
+
+def _summary_format(value) -> str | None:
+    if isinstance(value, Decimal):
+        return MONEY_FORMAT
+    if isinstance(value, dt.datetime):
+        return DATETIME_FORMAT
+    return DATE_FORMAT if isinstance(value, dt.date) else None
+
+
+def _write_table(workbook, title: str, table_columns: list[Column], rows, totals=None) -> None:
+    """A sheet laid out as core.workbook.write_table lays one out (a bold header, frozen, with filters; each
+    value in its column's format, text never a formula; a row "Total" of SUM formulas under the rows), written
+    row by row. ``totals(sheet, total_row)`` gives the total row's other cells, by column title."""
+    sheet = workbook.create_sheet(safe_sheet_title(title))
+    for number, column in enumerate(table_columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = "A2"  # before the first row: write-only sheets write their views first
+    sheet.append([_bold(sheet, column.title) for column in table_columns])
+    formats = [column.number_format for column in table_columns]
+    last = 1
+    for last, row in enumerate(rows, start=2):
+        sheet.append([xlsx_write_only_value(sheet, value, form) for form, value in zip(formats, row, strict=True)])
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(table_columns))}{last}"
+    others = totals(sheet, last + 1) if totals else {}
+    total_row = []
+    for number, column in enumerate(table_columns, start=1):
+        letter = get_column_letter(number)
+        if number == 1:
+            total_row.append(_bold(sheet, "Total"))
+        elif column.total:
+            # An empty range sums to 0, so a filter that matches nothing still gives a total.
+            total = f"=SUM({letter}2:{letter}{last})" if last >= 2 else 0
+            total_row.append(_bold(sheet, total, column.number_format or "General"))
+        else:
+            total_row.append(others.get(column.title))
+    sheet.append(total_row)
+
+
+def _totals(sheet, total_row: int, *, titles: list[str], totals: Row) -> dict:
+    """The total row's cells besides the SUMs: % spent is spent over allocated (a SUM of percentages means
+    nothing); the flag and the figures marked illustrative are the totals'."""
+    cells = {ILLUSTRATIVE_COLUMN: xlsx_write_only_value(sheet, illustrative_figures(titles, totals))}
+    if "% spent" in titles:
+        letter = {title: get_column_letter(number) for number, title in enumerate(titles, start=1)}
+        allocated, spent = f"{letter['Allocated (£)']}{total_row}", f"{letter['Spent (£)']}{total_row}"
+        share = WriteOnlyCell(sheet, value=f'=IF({allocated}=0,"",{spent}/{allocated})')
+        share.number_format = PERCENT_FORMAT
+        cells["% spent"] = share
+        cells[FLAG] = xlsx_write_only_value(sheet, _flag(totals))
+    return cells
 
 
 # --- CSV -----------------------------------------------------------------------

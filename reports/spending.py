@@ -23,10 +23,14 @@ The figures follow one set of rules, shown on the page and in each file as
 
 Without a date cut-off (no year, quarter or "as at" day) paid, spent and
 forecast are added up from the balances the money services keep per
-allocation; with one, from the ledger rows. Each figure of a row is one
-correlated subquery, so payments and spend returns are never joined together
-and multiplied, and a grouping is one query however many projects there are;
-the year and quarter groupings share three grouped queries.
+allocation; with one, from the ledger rows. A grouping's rows are one query
+(a page of them, on the page), and their figures a few plain GROUP BYs, one
+per source: the allocations with their balances (each allocation's latest
+return looked up through its index), and only where a date cuts them off, the
+payments and the returns. So payments and spend returns are never joined
+together and multiplied, no figure is a subquery worked out again for each row
+of the report, and the number of queries does not grow with the rows; the year
+and quarter groupings share three grouped queries.
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from grants import as_recorded, money
@@ -56,6 +61,25 @@ class GroupExists(Exists):
 
     def get_group_by_cols(self):
         return []
+
+
+# The groupings whose figures ``_figures_by`` adds to their rows: (the lookup from an allocation to the row's
+# key, the key's name in the row). Years and quarters are worked out whole by ``_years`` and ``_quarters``.
+FIGURES_THROUGH = {
+    PROJECT: ("grant__project", "project"),
+    ROUND: ("grant__round", "round"),
+    ORGANISATION: ("recipient", "pk"),
+}
+# The figures of a row with no money in scope (a grant not yet allocated).
+NO_FIGURES = {
+    **dict.fromkeys(("allocated", "paid", "spent", "forecast"), money.ZERO),
+    **{f"invented_{name}": 0 for name in ("allocated", "paid", "spent", "forecast")},
+}
+
+
+def _money_sum(expression):
+    """For a grouped ``annotate``: the SUM of ``expression``, 0 for none."""
+    return Coalesce(Sum(expression), money.ZERO_VALUE, output_field=money.MONEY)
 
 
 def _invented_rows(**lookups) -> Count:
@@ -184,48 +208,81 @@ class SpendingReport:
             grants = grants.filter(money_in_scope)
         return grants
 
-    def _figures(self, **match) -> dict:
-        """Allocated, paid, spent and forecast of the money in scope whose allocation matches ``match``
-        (lookups from an allocation, such as ``grant__project=OuterRef("project")``), each one subquery; and
-        beside each, ``invented_<figure>``: whether an invented row adds to it (a balance's flag when the
-        figure is the balances', else the rows' own)."""
-        allocations = self.allocations.filter(**match)
-        through = {f"allocation__{lookup}": value for lookup, value in match.items()}
-        balance = money.balance_annotations()
-        figures = {
-            "allocated": money.sum_subquery(allocations, F("amount")),
-            "invented_allocated": GroupExists(allocations.filter(illustrative=True)),
-            # The forecast is each allocation's latest return's, from the balance or the rows alike.
-            "invented_forecast": GroupExists(self.latest_returns.filter(**through, illustrative=True)),
-        }
-        if self.paid_from_balances:
-            figures["paid"] = money.sum_subquery(allocations, balance["net_paid"])
-            figures["invented_paid"] = GroupExists(allocations.filter(balance__invented_paid=True))
-        else:
-            figures["paid"] = money.sum_subquery(self.payments.filter(**through), money.NET_AMOUNT)
-            figures["invented_paid"] = GroupExists(self.payments.filter(**through, illustrative=True))
-        if self.spend_from_balances:
-            figures["spent"] = money.sum_subquery(allocations, balance["spent"])
-            figures["forecast"] = money.sum_subquery(allocations, balance["forecast"])
-            figures["invented_spent"] = GroupExists(allocations.filter(balance__invented_spent=True))
-        else:
-            figures["spent"] = money.sum_subquery(self.spend_lines.filter(**through), F("spent"))
-            figures["forecast"] = money.sum_subquery(self.latest_returns.filter(**through), F("forecast"))
-            figures["invented_spent"] = GroupExists(self.spend_lines.filter(**through, illustrative=True))
-        return figures
+    @property
+    def _latest_return(self):
+        """For a query of allocations in scope: the allocation's latest return (its highest quarter, up to the
+        chosen quarter, of those submitted by the day), the one whose forecast counts; as ``latest_returns``
+        has it, but looked up through the (allocation, quarter) index once per allocation, not found by
+        comparing every return with every other."""
+        returns = SpendReturn.objects.filter(allocation=OuterRef("id"))
+        if self.filters.quarter:
+            returns = returns.filter(quarter__lte=self.filters.quarter)
+        if self.as_at:
+            returns = as_recorded.returns_as_at(returns, self.as_at)
+        return returns.order_by("-quarter")
 
-    # --- Groupings: each one query ---------------------------------------------
+    @property
+    def _latest_return_forecast(self) -> Subquery:
+        return Subquery(self._latest_return.values("forecast")[:1], output_field=money.MONEY)
+
+    def _figures_by(self, through: str, keys: list | None = None) -> dict:
+        """Allocated, paid, spent and forecast of the money in scope, by the key an allocation leads to through
+        ``through`` ("grant__project", "recipient"), for ``keys`` only (one page of rows) or every key; and
+        beside each, ``invented_<figure>``: whether an invented row adds to it (a balance's flag when the figure
+        is the balances', else the rows' own).
+
+        Each source is one plain GROUP BY: the allocations with their kept balances, and only where a date
+        cuts them off, the payments and the returns. So a payment and a return are never joined together and
+        multiplied, and the number of queries does not depend on the number of rows."""
+
+        def grouped(rows, lookup: str, **annotations) -> dict:
+            if keys is not None:
+                rows = rows.filter(**{f"{lookup}__in": keys})
+            return {row.pop(lookup): row for row in rows.order_by().values(lookup).annotate(**annotations)}
+
+        latest = self._latest_return
+        sums = money.balance_sums()
+        figures = {"allocated": sums["allocated"], "invented_allocated": _invented_rows()}
+        # The forecast is each allocation's latest return's, from the balance or the rows alike; its mark is
+        # the latest return's own.
+        latest_invented = Subquery(latest.values("illustrative")[:1], output_field=BooleanField())
+        if self.paid_from_balances:
+            figures["paid"] = _money_sum(money.balance_annotations()["net_paid"])
+            figures["invented_paid"] = _invented_rows(balance__invented_paid=True)
+        if self.spend_from_balances:
+            figures["spent"] = sums["spent"]
+            figures["forecast"] = sums["forecast"]
+            figures["invented_spent"] = _invented_rows(balance__invented_spent=True)
+            # Only an allocation with an invented return can have an invented latest one: the balance's flag
+            # spares the look-up for every other (every one, in a programme without demonstration data).
+            figures["invented_forecast"] = Count("pk", filter=Q(balance__invented_spent=True) & Q(latest_invented))
+        else:
+            figures["invented_forecast"] = Count("pk", filter=latest_invented)
+            figures["forecast"] = _money_sum(self._latest_return_forecast)
+        result = grouped(self.allocations, through, **figures)
+        through = f"allocation__{through}"
+        sources = []
+        if not self.paid_from_balances:
+            sources.append(
+                grouped(self.payments, through, paid=money.net_paid_expression(), invented_paid=_invented_rows())
+            )
+        if not self.spend_from_balances:
+            sources.append(
+                grouped(self.spend_lines, through, spent=money.spent_expression(), invented_spent=_invented_rows())
+            )
+        for source in sources:
+            for key, row in source.items():
+                result.setdefault(key, {}).update(row)
+        return result
+
+    # --- Groupings: the rows, then the figures of the rows wanted ---------------------
 
     def _by_grant_field(self, grant_field: str, labels: tuple[str, ...], order: tuple[str, ...]):
-        """Rows of whole grants (project, round): awarded summed over the grants, the rest as subqueries."""
+        """Rows of whole grants (project, round): awarded summed over the grants in one grouped query."""
         return (
             self.grants.order_by()
             .values(grant_field, *labels)
-            .annotate(
-                awarded=Sum("amount_awarded"),
-                invented_awarded=_invented_rows(),
-                **self._figures(**{f"grant__{grant_field}": OuterRef(grant_field)}),
-            )
+            .annotate(awarded=Sum("amount_awarded"), invented_awarded=_invented_rows())
             .order_by(*order)
         )
 
@@ -234,15 +291,11 @@ class SpendingReport:
         in_scope = Exists(self.allocations.filter(recipient=OuterRef("pk")))
         if self.filters.financial_year:
             in_scope |= Exists(self.payments.filter(allocation__recipient=OuterRef("pk")))
-        return (
-            Organisation.objects.filter(in_scope)
-            .values("pk", "name", "org_id")
-            .annotate(**self._figures(recipient=OuterRef("pk")))
-            .order_by("name", "pk")
-        )
+        return Organisation.objects.filter(in_scope).values("pk", "name", "org_id").order_by("name", "pk")
 
     def _source(self, grouping: str):
-        """The rows of a grouping as dicts, ready to page; for years and quarters, a list."""
+        """The rows of a grouping as dicts, ready to page, without the figures that ``_with_figures`` adds; for
+        years and quarters, a list with every figure."""
         if grouping == PROJECT:
             return self._by_grant_field("project", ("project__reference", "project__title"), ("project__reference",))
         if grouping == ROUND:
@@ -254,6 +307,16 @@ class SpendingReport:
         if grouping == ORGANISATION:
             return self._by_recipient()
         return self._years if grouping == FINANCIAL_YEAR else self._quarters
+
+    def _with_figures(self, grouping: str, rows, *, every: bool) -> list[dict]:
+        """``rows`` of ``_source`` with their figures: those of ``rows``' keys only, or, with ``every``, of every
+        key in one pass (cheaper than naming a thousand keys)."""
+        rows = list(rows)
+        if grouping not in FIGURES_THROUGH or not rows:
+            return rows
+        through, key = FIGURES_THROUGH[grouping]
+        figures = self._figures_by(through, None if every else [row[key] for row in rows])
+        return [{**NO_FIGURES, **row, **figures.get(row[key], {})} for row in rows]
 
     @cached_property
     def _paid_by_quarter(self) -> dict[tuple[int, int], tuple[Decimal, bool]]:
@@ -333,15 +396,13 @@ class SpendingReport:
         if self.spend_from_balances:
             annotations |= {"forecast": sums["forecast"], "spent": sums["spent"]}
             marks["invented_spent"] = _invented_rows(balance__invented_spent=True)
+        else:
+            annotations["forecast"] = _money_sum(self._latest_return_forecast)
         if self.paid_from_balances:
             # Net paid by the allocation's year: not a figure of a year (payments count by their date), but
             # added over every year, the total that the totals take from the balances.
             annotations |= {"balance_paid": sums["paid"], "balance_recovered": sums["recovered"]}
             marks["invented_balance_paid"] = _invented_rows(balance__invented_paid=True)
-        else:
-            annotations["forecast"] = money.sum_subquery(
-                self.latest_returns.filter(allocation__financial_year=OuterRef("financial_year")), F("forecast")
-            )
         zero = money.ZERO
         years: dict[int, dict] = {}
 
@@ -399,12 +460,15 @@ class SpendingReport:
     def rows(self, grouping: str | None = None) -> list[Row]:
         """Every row of a grouping (the chosen one by default)."""
         grouping = grouping or self.grouping.key
-        return [self._row(grouping, data) for data in self._source(grouping)]
+        return [self._row(grouping, data) for data in self._with_figures(grouping, self._source(grouping), every=True)]
 
     def page(self, number, per_page: int = 50):
-        """One page of the chosen grouping's rows: (the Django page, its rows)."""
-        page = Paginator(self._source(self.grouping.key), per_page).get_page(number)
-        return page, [self._row(self.grouping.key, data) for data in page.object_list]
+        """One page of the chosen grouping's rows: (the Django page, its rows), the figures worked out for the
+        rows of the page only."""
+        grouping = self.grouping.key
+        page = Paginator(self._source(grouping), per_page).get_page(number)
+        rows = self._with_figures(grouping, page.object_list, every=False)
+        return page, [self._row(grouping, data) for data in rows]
 
     @cached_property
     def totals(self) -> Row:
