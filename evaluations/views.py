@@ -5,7 +5,8 @@ and named reviewers rate the evidence."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -33,12 +34,20 @@ READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
 EDITORS = (*OFFICERS, *EVALUATORS)
 
 
+def _count_of(model):
+    """How many of ``model``'s rows belong to the outer evaluation: a subquery, worked out only for the
+    rows a page shows. Counting through joins instead would multiply every evaluation's results by its
+    reports and group all of them before the page is cut, and the paginator's count would repeat it."""
+    rows = model.objects.filter(evaluation=OuterRef("pk")).order_by().values("evaluation")
+    return Coalesce(Subquery(rows.annotate(count=Count("pk")).values("count")), 0)
+
+
 def _listed(queryset, user):
     """Evaluations for a table: one query for the rows, one for their projects."""
     return (
         queryset.select_related("evaluator_organisation")
         .prefetch_related(Prefetch("projects", queryset=Project.objects.for_user(user).order_by("reference")))
-        .annotate(result_count=Count("results", distinct=True), report_count=Count("reports", distinct=True))
+        .annotate(result_count=_count_of(OutcomeResult), report_count=_count_of(EvaluationReport))
         .order_by("title", "pk")
     )
 

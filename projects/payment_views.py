@@ -76,7 +76,11 @@ def _accepted_reviews():
 
 @role_required(*PROGRAMME_READERS)
 def payments_waiting(request):
-    """Accepted milestones whose payment has not been made yet."""
+    """Accepted milestones whose payment has not been made yet, the longest waiting first.
+
+    Which milestones wait is the costly part (every accepted milestone read against its payments
+    and its allocation's kept balance), so it is worked out once: the waiting milestones' ids, in
+    order, give the count, the total (by id) and the page, whose rows are then read by id."""
     accepted_at = (
         MilestoneReview.objects.filter(submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED)
         .order_by("-reviewed_at")
@@ -89,13 +93,24 @@ def payments_waiting(request):
         .payable()
         .annotate(accepted_at=Subquery(accepted_at))
     )
-    total = money.milestone_payments_total(waiting)
+    ids = list(waiting.order_by("accepted_at", "pk").values_list("pk", flat=True))
+    total = money.milestone_payments_total(Milestone.objects.filter(pk__in=ids))
+    page = page_of(request, ids)
     rows = (
-        waiting.select_related("project", "organisation", "allocation__recipient")
+        Milestone.objects.filter(pk__in=page.object_list)
+        .select_related("project", "allocation__recipient")
+        .only(
+            "title",
+            "payment_amount",
+            "illustrative",
+            "project__title",
+            "allocation__financial_year",
+            "allocation__recipient__name",
+        )
         .prefetch_related(_accepted_reviews())
-        .order_by("accepted_at", "pk")
+        .in_bulk()
     )
-    page = page_of(request, rows)
+    page.object_list = [rows[pk] for pk in page.object_list]
     context = {"milestones": page, "page": page, "total": total, "can_pay": request.user.is_finance}
     return render(request, "grants/payments_waiting.html", context)
 

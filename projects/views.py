@@ -20,7 +20,7 @@ from audit.downloads import stored_file
 from audit.models import DownloadRecord
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
-from core.paging import sort_and_page
+from core.paging import page_of, sort_and_page
 from grants import money
 from grants.models import Allocation, Grant, Payment
 from projects.activity import activity
@@ -45,7 +45,6 @@ from projects.services import close_project, closure_problems, review_milestone,
 from projects.tables import ProjectTable
 
 PER_PAGE = 25
-HISTORY_LIMIT = 200
 ALL_ROLES = tuple(Role.values)
 MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 
@@ -133,17 +132,11 @@ def project_history_page(request, project_pk):
     project = get_object_or_404(Project.objects.for_user(user).select_related("programme"), pk=project_pk)
     grants = list(Grant.objects.for_user(user).filter(project=project))
     allocations = Allocation.objects.for_user(user).filter(grant__project=project)
-    payments = list(Payment.objects.for_user(user).filter(allocation__grant__project=project).only("pk"))
-    milestones = list(Milestone.objects.for_user(user).filter(project=project).only("pk"))
-    history, total = project_history(
-        project,
-        grants=grants,
-        allocations=allocations,
-        payments=payments,
-        milestones=milestones,
-        limit=HISTORY_LIMIT,
-    )
-    return render(request, "projects/history.html", {"project": project, "history": history, "history_total": total})
+    payments = Payment.objects.for_user(user).filter(allocation__grant__project=project)
+    milestones = Milestone.objects.for_user(user).filter(project=project)
+    history = project_history(project, grants=grants, allocations=allocations, payments=payments, milestones=milestones)
+    page = page_of(request, history)
+    return render(request, "projects/history.html", {"project": project, "history": page, "page": page})
 
 
 @role_required(*ALL_ROLES)
