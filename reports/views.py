@@ -8,9 +8,11 @@ and every download is recorded.
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import PROGRAMME_READERS, role_required
@@ -64,19 +66,26 @@ def spending(request):
     if file_format:
         return _download(request, report, file_format)
 
-    params = {**report.filters.query_string(), "group": report.grouping.key}
-    base = reverse("reports:spending")
-    page, rows = report.page(request.GET.get("page"), ROWS_PER_PAGE)
-    context = {
-        "form": form,
-        "report": report,
-        "page": page,
-        "rows": rows,
-        "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
-        "downloads": [(label, f"{base}?{urlencode({**params, 'format': key})}") for key, label in FORMATS.items()],
-        "page_url": f"{base}?{urlencode(params)}&page=",
-    }
-    return render(request, "reports/spending.html", context)
+    def report_html():
+        params = {**report.filters.query_string(), "group": report.grouping.key}
+        base = reverse("reports:spending")
+        page, rows = report.page(request.GET.get("page"), ROWS_PER_PAGE)
+        context = {
+            "report": report,
+            "page": page,
+            "rows": rows,
+            "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+            "downloads": [(label, f"{base}?{urlencode({**params, 'format': key})}") for key, label in FORMATS.items()],
+            "page_url": f"{base}?{urlencode(params)}&page=",
+        }
+        return render_to_string("reports/_spending_report.html", context, request=request)
+
+    # The same for everyone who may read it (the whole programme): worked out once for each change of the
+    # data and of the filters, and shared.
+    shown = data_version.for_everyone_who_sees(
+        request.user, "spending report", sorted(request.GET.lists()), timezone.localdate(), build=report_html
+    )
+    return render(request, "reports/spending.html", {"form": form, "report_html": mark_safe(shown)})
 
 
 @require_GET

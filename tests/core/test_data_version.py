@@ -137,3 +137,22 @@ def test_the_dashboard_unchanged_is_served_without_working_it_out_again(client, 
     assert len(reads) == 2 and "accounts_user" in reads[0] and "MAX(" in reads[1]
     assert figure(again, "Net paid") == figure(first, "Net paid")
     assert figure(again, "Allocated") == figure(first, "Allocated")
+
+
+def test_the_spending_report_shows_a_payment_as_soon_as_it_is_recorded_and_is_shared(client, world):
+    from tests.reports.test_spending_page import footer
+
+    url = reverse("reports:spending")
+    client.force_login(world.users.officer)
+    before = footer(client.get(url).content.decode())
+    client.force_login(world.users.viewer)
+    with CaptureQueriesContext(connection) as captured:
+        shared = footer(client.get(url).content.decode())
+    assert shared == before
+    assert not any('"grants_allocation"' in query["sql"] for query in captured.captured_queries)
+
+    _payment(world)
+
+    after = footer(client.get(url).content.decode())
+    assert after != before
+    assert "£1.00" in "".join(after)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -186,6 +187,7 @@ def _programme_of(count):
 
 
 def _count(client, **params):
+    cache.clear()  # counted as worked out, not as served from the cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get(URL, params)
     assert response.status_code == 200
@@ -206,8 +208,9 @@ def test_the_query_count_is_the_same_for_5_and_50_projects(client, db, grouping,
     many = _count(client, **params)
     assert few == many
     # The session and user, a query per grouping in the file (two for quarters, and for projects, organisations
-    # and rounds one more for their figures), the ledger's two, the record.
-    assert many <= {"": 12, "csv": 12, "xlsx": 18}[file_format]
+    # and rounds one more for their figures), the ledger's two, the record; the page, one more to say whether
+    # the data has changed since it was last worked out.
+    assert many <= {"": 13, "csv": 12, "xlsx": 18}[file_format]
 
 
 def test_the_page_shows_50_rows_at_a_time_with_the_totals_of_all(client, db):
