@@ -255,6 +255,11 @@ class Allocation(models.Model):
 
 class ThroughAllocationQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Rows of the allocations ``user`` may see. For the funder's staff, every row without a filter: a
+        filter matching every allocation still cost a join of them all (a count of 120,000 spend returns
+        went from 19 ms to 100 ms)."""
+        if user.is_authenticated and user.sees_whole_programme:
+            return self
         return self.filter(allocation__in=Allocation.objects.for_user(user))
 
 
