@@ -78,16 +78,17 @@ def programme_stamp() -> str:
     return stamp(_programme_tables())
 
 
-def for_everyone_who_sees(user, name: str, *key, build):
+def for_everyone_who_sees(user, name: str, *key, build, at_most: int = CACHED_FOR):
     """What ``build()`` gives, worked out once for each change of the programme's data and shared by
     everyone with ``user``'s view of it: every officer, finance officer and viewer sees the whole
     programme, so they share one answer; anyone else has their own. ``name`` and ``key`` say what it
-    is (a page, and its filters or its day)."""
+    is (a page, and its filters or its day); ``at_most`` is how many seconds it may be kept however
+    the data changes."""
     scope = "programme" if user.sees_whole_programme else f"user-{user.pk}"
     what = repr((name, scope, key, programme_stamp()))
     cache_key = f"programme-data:{hashlib.sha256(what.encode('utf-8')).hexdigest()}"
     found = cache.get(cache_key)
     if found is None:
         found = build()
-        cache.set(cache_key, found, CACHED_FOR)
+        cache.set(cache_key, found, at_most)
     return found

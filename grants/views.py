@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from core import data_version
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
 from core.paging import page_of
@@ -35,6 +36,7 @@ from grants.spend_returns import amend_spend_return, review_spend_return, submit
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
+RECONCILIATION_CHECKED_EVERY = 60  # seconds
 
 
 def form_data(request):
@@ -236,7 +238,14 @@ def allocation_edit(request, allocation_pk):
 @role_required(*PROGRAMME_READERS)
 def reconciliation(request):
     """Grants whose award, allocations, payments and spend do not add up."""
-    discrepancies = find_discrepancies(Grant.objects.for_user(request.user))
+    # Worked out once for each change of the data and shared; checked afresh at least every minute
+    # whatever happens, as it is the check that finds rows changed around the service.
+    discrepancies = data_version.for_everyone_who_sees(
+        request.user,
+        "reconciliation",
+        build=lambda: find_discrepancies(Grant.objects.for_user(request.user)),
+        at_most=RECONCILIATION_CHECKED_EVERY,
+    )
     expected = sum(1 for discrepancy in discrepancies if not discrepancy.needs_action)
     return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies, "expected": expected})
 

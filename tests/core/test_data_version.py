@@ -10,6 +10,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core import data_version
 from grants.services import record_payment
@@ -156,3 +157,25 @@ def test_the_spending_report_shows_a_payment_as_soon_as_it_is_recorded_and_is_sh
     after = footer(client.get(url).content.decode())
     assert after != before
     assert "£1.00" in "".join(after)
+
+
+def test_reconciliation_sees_a_change_at_once_and_is_checked_afresh_every_minute(client, world):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from grants.models import AllocationBalance
+
+    url = reverse("grants:reconciliation")
+    client.force_login(world.users.officer)
+    with mock.patch.object(cache, "set", wraps=cache.set) as kept:
+        client.get(url)
+    [(_, _, seconds)] = [call.args for call in kept.call_args_list if call.args[0].startswith("programme-data:")]
+    assert seconds == 60
+
+    # A balance moved through the service's own path (its time of change moves) is checked at once.
+    AllocationBalance.objects.filter(allocation=world.allocations["GB-LAE-DBY"]).update(
+        paid=Decimal("0.01"), updated_at=timezone.now()
+    )
+    page = client.get(url).content.decode()
+    assert "says paid £0.01, but its payments add up to £0.00" in page
