@@ -12,7 +12,9 @@ council sees only its own allocations, and an evaluator no money at all.
 from django.db.models import Prefetch
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
@@ -87,16 +89,19 @@ def _impact_page(request, *, project=None):
         return recorded(request, response, description=f"{title} (PDF)")
 
     # The web page lists and charts a page of at most WEB_LIMIT results of each group, and says how many there are.
-    def page():
-        return page_of_report(results, user=user, show_money=show_money, per_page=WEB_LIMIT, pages=request.GET)
+    def report_html():
+        report = page_of_report(results, user=user, show_money=show_money, per_page=WEB_LIMIT, pages=request.GET)
+        body = {"report": report, "web_limit": WEB_LIMIT, "filters": filters}
+        return render_to_string("reports/_impact_report_body.html", body, request=request)
 
-    # The programme's report is the same for everyone who may read it: worked out once for each change of the data.
-    context["report"] = (
-        page()
+    # The programme's report is the same for everyone who may read it: rendered once for each change of the
+    # data and of the filters, and shared.
+    shown = (
+        report_html()
         if project
-        else data_version.for_everyone_who_sees(user, "impact report", sorted(request.GET.lists()), build=page)
+        else data_version.for_everyone_who_sees(user, "impact report", sorted(request.GET.lists()), build=report_html)
     )
-    context["web_limit"] = WEB_LIMIT
+    context["report_html"] = mark_safe(shown)
     return render(request, "reports/impact_report.html", context)
 
 
