@@ -11,13 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import stored_file
 from audit.models import DownloadRecord
+from core import data_version
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
 from core.paging import page_of, sort_and_page
@@ -145,6 +148,21 @@ def project_detail(request, project_pk):
     project = get_object_or_404(
         Project.objects.for_user(user).select_related("programme", "lead_organisation"), pk=project_pk
     )
+    # Everyone with the same view of the project (the funder's staff of one role; each council and
+    # evaluator their own) shares the page, rendered once for each change of the data.
+    body = data_version.for_everyone_who_sees(
+        user,
+        "project page",
+        project.pk,
+        user.role,
+        timezone.localdate(),
+        build=lambda: render_to_string("projects/_detail_body.html", _project_page(user, project), request=request),
+    )
+    return render(request, "projects/detail.html", {"project": project, "body_html": mark_safe(body)})
+
+
+def _project_page(user, project) -> dict:
+    """What the project page shows ``user``: its grants, money, payments, milestones, evaluations and activity."""
     grants = list(
         Grant.objects.for_user(user).filter(project=project).select_related("round").order_by("award_date", "pk")
     )
@@ -174,7 +192,7 @@ def project_detail(request, project_pk):
         (evaluation, _url_or_none("evaluations:detail", evaluation_pk=evaluation.pk))
         for evaluation in project.evaluations.for_user(user).order_by("title")
     ]
-    context = {
+    return {
         "project": project,
         "themes": list(project.themes.all()),
         "partners": list(project.partnerships.select_related("organisation")),
@@ -194,7 +212,6 @@ def project_detail(request, project_pk):
         "shows_delivery": shows_delivery,
         "today": timezone.localdate(),
     }
-    return render(request, "projects/detail.html", context)
 
 
 # --- Officer: projects and partners ------------------------------------------------

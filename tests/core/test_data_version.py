@@ -179,3 +179,32 @@ def test_reconciliation_sees_a_change_at_once_and_is_checked_afresh_every_minute
     )
     page = client.get(url).content.decode()
     assert "says paid £0.01, but its payments add up to £0.00" in page
+
+
+def test_the_project_page_is_shared_by_role_and_shows_a_payment_at_once(client, world):
+    url = reverse("projects:detail", kwargs={"project_pk": world.project.pk})
+    client.force_login(world.users.officer)
+    officers = client.get(url).content.decode()
+    client.force_login(world.users.viewer)
+    viewers = client.get(url).content.decode()
+    # The officer's page, kept, is not the viewer's: the actions are an officer's alone.
+    assert "Edit project" in officers and "Edit project" not in viewers
+
+    _payment(world)
+
+    client.force_login(world.users.officer)
+    assert "Paid £1.00 to" in client.get(url).content.decode()
+    assert "Paid £1.00 to" not in officers
+
+
+def test_each_council_has_its_own_project_page(client, world):
+    url = reverse("projects:detail", kwargs={"project_pk": world.project.pk})
+    client.force_login(world.users.harrow)
+    harrows = client.get(url).content.decode()
+    client.force_login(world.users.derbyshire)
+    derbyshires = client.get(url).content.decode()
+    # A partner sees its own milestones, not another partner's, whoever's page was kept first.
+    harrow_milestone, derbyshire_milestone = world.harrow_milestone.title, world.derbyshire_milestone.title
+    assert harrow_milestone != derbyshire_milestone
+    assert harrow_milestone in harrows and derbyshire_milestone not in harrows
+    assert derbyshire_milestone in derbyshires and harrow_milestone not in derbyshires
