@@ -35,7 +35,7 @@ run: setup
 		$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # A production-style server: gunicorn with several workers, WhiteNoise for static
-# files, DEBUG off, PostgreSQL through DATABASE_URL (created if missing). It listens on
+# files, DEBUG off, PostgreSQL through DATABASE_URL (created if missing), the cache in Redis. It listens on
 # loopback over plain HTTP (DJANGO_HTTPS=0); behind a TLS proxy, leave DJANGO_HTTPS unset.
 SERVE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/manage_innovation_grants
 WORKERS ?= 4
@@ -43,6 +43,7 @@ serve: export DJANGO_DEVELOPMENT = 0
 serve: export DATABASE_URL ?= $(SERVE_DATABASE_URL)
 serve: export DJANGO_ALLOWED_HOSTS ?= 127.0.0.1,localhost
 serve: export DJANGO_HTTPS ?= 0
+serve: export REDIS_URL ?= redis://127.0.0.1:6379/0
 serve: setup .secret-key
 	$(eval export DJANGO_SECRET_KEY ?= $(shell cat .secret-key))
 	$(PY) -m config.ensure_database

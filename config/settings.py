@@ -134,6 +134,20 @@ AUTH_USER_MODEL = "accounts.User"
 # AxesStandaloneBackend first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.UsernameOrEmailBackend"]
 FORM_RENDERER = "core.forms.GovukRenderer"
+
+# Figures and pages worked out once for each change of the data (core/data_version.py) are kept in
+# the cache: with REDIS_URL, in Redis, shared by every server process; without it, in each process's
+# own memory (development and tests).
+_redis_url = os.environ.get("REDIS_URL", "").strip()
+if _redis_url and not _redis_url.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// address")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url, "KEY_PREFIX": "mig"}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"

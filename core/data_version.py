@@ -33,7 +33,8 @@ def stamp(watched) -> str:
             parts.append(f"(SELECT COUNT(*) FROM {table})")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}")
-        return repr(cursor.fetchone())
+        # With the database's name: two services sharing one Redis never take each other's answers.
+        return f"{connection.settings_dict['NAME']}: {cursor.fetchone()!r}"
 
 
 def _programme_tables():

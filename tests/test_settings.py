@@ -100,3 +100,20 @@ def test_on_postgresql_the_jit_compiler_is_off():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_redis_url_puts_the_cache_in_redis_and_a_bad_one_stops_the_service():
+    show = "import django; django.setup(); from django.conf import settings as s; print(s.CACHES['default'])"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEVELOPMENT="1")
+
+    def run(**env):
+        return subprocess.run(
+            [sys.executable, "-c", show], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+        )
+
+    assert "LocMemCache" in run().stdout
+    shared = run(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert "RedisCache" in shared.stdout and "redis://127.0.0.1:6379/0" in shared.stdout
+    bad = run(REDIS_URL="127.0.0.1:6379")
+    assert bad.returncode != 0 and "REDIS_URL must be a redis://" in bad.stderr

@@ -208,3 +208,32 @@ def test_each_council_has_its_own_project_page(client, world):
     assert harrow_milestone != derbyshire_milestone
     assert harrow_milestone in harrows and derbyshire_milestone not in harrows
     assert derbyshire_milestone in derbyshires and harrow_milestone not in derbyshires
+
+
+def test_pages_kept_in_redis_come_back_whole(client, world, settings):
+    """As `make serve` keeps them (REDIS_URL): the figures go through Redis, pickled, and come back."""
+    import uuid
+
+    from django.core.cache import cache
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    client.force_login(world.users.officer)
+    try:
+        pages = [reverse("projects:dashboard"), reverse("reports:spending"), reverse("grants:reconciliation")]
+        worked_out = [client.get(url).content.decode() for url in pages]
+        client.force_login(world.users.viewer)
+        with CaptureQueriesContext(connection) as captured:
+            kept = [client.get(url).content.decode() for url in pages]
+        assert not any('"grants_allocation"' in query["sql"] for query in captured.captured_queries)
+        assert figure(kept[0], "Allocated") == figure(worked_out[0], "Allocated") == "£950,000.00"
+        assert kept[1][kept[1].index("<h1") :] == worked_out[1][worked_out[1].index("<h1") :]
+        assert "Allocations total £" in kept[2]
+    finally:
+        cache.delete_many([key.decode().split(":", 2)[-1] for key in cache._cache.get_client().keys(f"{prefix}:*")])
