@@ -24,8 +24,9 @@ from audit.models import DownloadRecord
 from grants import money as money_module
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant
-from tests.factories import AllocationFactory, GrantFactory, PaymentFactory, SpendReturnFactory, UserFactory
-from tests.reports.conftest import Filters, at_noon, backdate_history, check_every_grouping, params_for, report_for
+from tests.factories import GrantFactory, UserFactory
+from tests.reports.conftest import Filters, backdate_history, check_every_grouping, params_for, report_for
+from tests.reports.test_spending_speed import programme_of
 
 D = Decimal
 URL = reverse("reports:spending")
@@ -204,24 +205,8 @@ def test_every_file_names_the_day(client, money):
 
 def _programme_of(count):
     """``count`` projects, each a grant with two years of allocations, payments, a recovery and returns, their
-    history dated 2015 and each allocation's balance kept."""
-    for _ in range(count):
-        grant = GrantFactory(amount_awarded=D("500000.00"))
-        backdate_history(Grant, dt.date(2015, 3, 1), id=grant.pk)
-        for year in (2015, 2016):
-            allocation = AllocationFactory(grant=grant, financial_year=FinancialYear(year))
-            backdate_history(Allocation, dt.date(2015, 3, 1), id=allocation.pk)
-            PaymentFactory(allocation=allocation, amount=D("1000.10"), recorded_at=at_noon(dt.date(2016, 5, 1)))
-            PaymentFactory(
-                allocation=allocation,
-                kind="recovery",
-                amount=D("10.01"),
-                recovery_reason="overpayment",
-                recorded_at=at_noon(dt.date(2016, 5, 2)),
-            )
-            SpendReturnFactory(allocation=allocation, quarter=1, submitted_at=at_noon(dt.date(year, 7, 14)))
-            SpendReturnFactory(allocation=allocation, quarter=2, submitted_at=at_noon(dt.date(year, 10, 14)))
-            money_module.refresh_balance(allocation.pk)
+    history dated 2015 and each allocation's balance kept; nothing invented."""
+    programme_of(count, illustrative_from=count)
 
 
 # The session and user, the row count and one page of rows with their figures (none for years and quarters,
