@@ -2,6 +2,7 @@
 funder's staff, added and changed by officers only."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -134,5 +135,17 @@ def test_the_list_does_not_grow_in_queries(client, world, django_assert_max_num_
         OutcomeMeasure.objects.create(
             name=f"Measure {number}", outcome_area=world.measure.outcome_area, unit="number", direction="lower"
         )
-    with django_assert_max_num_queries(6):
+    # Six, and the one that says the data has changed since the counts were last worked out.
+    with django_assert_max_num_queries(7):
         assert client.get(LIST).status_code == 200
+
+
+def test_the_counts_shown_follow_a_result_recorded_at_once(client, world):
+    client.force_login(world.users.viewer)
+    before = client.get(LIST).content.decode()
+    world.result.pk = None  # a second result of the same measure, for a comparison group
+    world.result.comparison_group = "Neighbouring authorities"
+    world.result.save()
+    after = client.get(LIST).content.decode()
+    row = re.compile(rf"{re.escape(world.measure.name)}.*?govuk-table__cell--numeric\">(\d+)<", re.S)
+    assert int(row.search(after).group(1)) == int(row.search(before).group(1)) + 1
