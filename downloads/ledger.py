@@ -23,10 +23,16 @@ from django.db import connections
 from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, TextField
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from core.exports import FORMULA_STARTS, ILLUSTRATIVE_COLUMN, ILLUSTRATIVE_COLUMN_NOTE, illustrative_cell, safe_cell
+from core.exports import (
+    FORMULA_STARTS,
+    ILLUSTRATIVE_COLUMN,
+    ILLUSTRATIVE_COLUMN_NOTE,
+    illustrative_cell,
+    safe_cell,
+    xlsx_write_only_value,
+)
 from core.workbook import DATE_FORMAT, MONEY_FORMAT
 from grants import money
 from grants.financial_year import FinancialYear
@@ -388,24 +394,12 @@ NOTES = [
 
 
 def _xlsx_row(sheet, row) -> list:
-    """Cells only where they are needed: money and dates carry a number format, and
-    text that would read as a formula is stored as text. Plain values go as they are."""
+    """Cells only where they are needed (core.exports.xlsx_write_only_value): money and dates carry a number
+    format, and text that would read as a formula is stored as text. Plain values go as they are."""
     row = list(row)
-    date = row[0]
-    if date is not None:
-        cell = WriteOnlyCell(sheet, value=date)
-        cell.number_format = DATE_FORMAT
-        row[0] = cell
+    row[0] = xlsx_write_only_value(sheet, row[0], DATE_FORMAT)
     for index in MONEY_COLUMNS:
-        value = row[index]
-        if value is not None:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = MONEY_FORMAT
-            row[index] = cell
+        row[index] = xlsx_write_only_value(sheet, row[index], MONEY_FORMAT)
     for index in TYPED_TEXT_COLUMNS:
-        value = row[index]
-        if value and (value[0] == "=" or ILLEGAL_CHARACTERS_RE.search(value)):
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell.data_type = "s"
-            row[index] = cell
+        row[index] = xlsx_write_only_value(sheet, row[index])
     return row
