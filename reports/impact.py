@@ -21,17 +21,15 @@ from django.db.models import (
     Case,
     Count,
     F,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Least, RowNumber
+from django.db.models.functions import Least, RowNumber
 from django.http import QueryDict
 
 from evaluations.impact import figure, signed_change
@@ -409,37 +407,6 @@ class ImpactPage:
         return [measure_chart(rows[0].measure, rows) for rows in ordered]
 
 
-def _project_money_columns() -> dict:
-    """Each project's awarded and spent, and how many invented rows lie behind each, as subqueries."""
-    grants = Grant.objects.filter(project=OuterRef("pk")).values("project").order_by()
-    allocations = Allocation.objects.filter(grant__project=OuterRef("pk")).values("grant__project").order_by()
-    return {
-        "awarded": Coalesce(
-            Subquery(grants.annotate(sum=Sum("amount_awarded")).values("sum")),
-            money.ZERO_VALUE,
-            output_field=money.MONEY,
-        ),
-        "awarded_invented": Coalesce(
-            Subquery(grants.annotate(count=Count("pk", filter=Q(illustrative=True))).values("count")), 0
-        ),
-        "spent": Coalesce(
-            Subquery(allocations.annotate(sum=money.balance_sums()["spent"]).values("sum")),
-            money.ZERO_VALUE,
-            output_field=money.MONEY,
-        ),
-        "spent_invented": Coalesce(
-            Subquery(allocations.annotate(count=money.INVENTED_COUNTS["invented_spent"]()).values("count")), 0
-        ),
-    }
-
-
-def _figures(awarded, awarded_invented, spent, spent_invented) -> tuple[money.ShownFigure, money.ShownFigure]:
-    return (
-        money.ShownFigure(NO_AWARD.label, money.to_penny(awarded), bool(awarded_invented)),
-        money.ShownFigure(NO_SPEND.label, money.to_penny(spent), bool(spent_invented)),
-    )
-
-
 # A page asked for past a group's last shows its last; the bound keeps the number a database integer.
 MOST_PAGES = 2**31 - 1
 
@@ -473,38 +440,27 @@ def _pages_of(results, pages: QueryDict, per_page: int) -> list[tuple[int, str, 
 
 
 def _money_behind(report: ImpactPage, results, *, user, per_page: int) -> None:
-    """The money of all the projects behind the results, and of the first ``per_page`` by reference, summed in the
-    database. The totals are summed over those projects' grants and allocations: a subquery per project, as the
-    projects listed have, would over every project be costed so high by PostgreSQL that it compiles the query
-    (JIT), which takes longer than the sums."""
-    behind = Project.objects.for_user(user).filter(
-        pk__in=Evaluation.projects.through.objects.filter(
-            evaluation__in=results.order_by().values("evaluation")
-        ).values("project")
-    )
-    awarded = Grant.objects.filter(project__in=behind).aggregate(
-        value=Sum("amount_awarded"), invented=Count("pk", filter=Q(illustrative=True))
-    )
-    spent = Allocation.objects.filter(grant__project__in=behind).aggregate(
-        value=money.balance_sums()["spent"], invented=money.INVENTED_COUNTS["invented_spent"]()
-    )
-    report.total_awarded, report.total_spent = _figures(
-        awarded["value"], awarded["invented"], spent["value"], spent["invented"]
-    )
-    # Each project listed carries how many there are in all.
-    listed = (
-        behind.annotate(**_project_money_columns(), behind_count=Window(Count("pk")))
-        .select_related("lead_organisation")
-        .order_by("reference")[:per_page]
-    )
-    report.projects = [
-        ProjectMoney(
-            project,
-            *_figures(project.awarded, project.awarded_invented, project.spent, project.spent_invented),
+    """The money of all the projects behind the results, and of the first ``per_page`` by reference. The projects
+    are found once (finding them means reading every result); each one's awarded and spent are then summed in
+    the database grouped by project, and the totals are those added up."""
+    behind = list(
+        Project.objects.for_user(user)
+        .filter(
+            pk__in=Evaluation.projects.through.objects.filter(
+                evaluation__in=results.order_by().values("evaluation")
+            ).values("project")
         )
-        for project in listed
+        .values_list("pk", flat=True)
+    )
+    awarded, spent = awarded_by_project(behind), spend_by_project(behind)
+    report.project_count = len(behind)
+    report.total_awarded = added_up([NO_AWARD, *awarded.values()])
+    report.total_spent = added_up([NO_SPEND, *spent.values()])
+    listed = Project.objects.filter(pk__in=behind).select_related("lead_organisation").order_by("reference")
+    report.projects = [
+        ProjectMoney(project, awarded.get(project.pk, NO_AWARD), spent.get(project.pk, NO_SPEND))
+        for project in listed[:per_page]
     ]
-    report.project_count = report.projects[0].project.behind_count if report.projects else 0
 
 
 def page_of_report(results, *, user, show_money: bool, per_page: int, pages: QueryDict) -> ImpactPage:

@@ -76,7 +76,7 @@ def test_database_url_names_postgresql():
     assert "django.db.backends.postgresql" in result.stdout
 
 
-def test_postgresql_connections_turn_the_jit_compiler_off_and_keep_options_given_in_the_url():
+def test_postgresql_connections_turn_the_jit_compiler_off_give_sorts_memory_and_keep_options_given_in_the_url():
     show = (
         "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
     )
@@ -88,11 +88,11 @@ def test_postgresql_connections_turn_the_jit_compiler_off_and_keep_options_given
     )
     result = subprocess.run([sys.executable, "-c", show], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "'options': '-c statement_timeout=5000 -c jit=off'" in result.stdout
+    assert "'options': '-c statement_timeout=5000 -c jit=off -c work_mem=32MB'" in result.stdout
 
 
 @pytest.mark.django_db
-def test_on_postgresql_the_jit_compiler_is_off():
+def test_on_postgresql_the_jit_compiler_is_off_and_sorts_have_32_mb():
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -100,6 +100,8 @@ def test_on_postgresql_the_jit_compiler_is_off():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == "32MB"
 
 
 def test_redis_url_puts_the_cache_in_redis_and_a_bad_one_stops_the_service():
