@@ -5,6 +5,7 @@ measured in the same run, so that the ratio means something on a noisy machine.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mig_bench make bench
     BENCH_PROJECTS=50 make bench                 # a smaller programme
     BENCH_SECTIONS=pages,360giving make bench    # some of: pages spending downloads pdfs 360giving import
+    BENCH_PAGES="impact report,council" make bench  # the pages whose "who: label" holds one of these
 
 It generates the programme (`generate_programme --projects N --seed 1`) unless the
 database already holds it, then prints one line per figure and writes them all to
@@ -120,6 +121,8 @@ WORKED_OUT_ONCE = {
 
 
 def bench_pages(report, programme):
+    # BENCH_PAGES=impact,dashboard times only the pages whose "who: label" holds one of the words.
+    only_pages = [part for part in os.environ.get("BENCH_PAGES", "").split(",") if part]
     from django.core.cache import cache
     from django.urls import reverse
 
@@ -194,6 +197,8 @@ def bench_pages(report, programme):
         client = Client()
         client.force_login(user)
         for label, url in pages:
+            if only_pages and not any(part in f"{who}: {label}" for part in only_pages):
+                continue
             client.get(url)  # warm caches and connections
             # A full query log (it keeps 9,000) would leave the capture empty.
             connection.queries_log.clear()
