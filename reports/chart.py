@@ -1,6 +1,6 @@
 """Bar charts laid out on the server, for an SVG template to draw: a grouped bar chart
 of money by category (the spending report, ``reports/_chart.svg``) and a horizontal
-one of labelled bars in groups (the impact report's measures, ``reports/_impact_chart.html``).
+one of labelled bars in groups (the impact report's measures, ``reports/templatetags/impact_html.py``).
 
 Web pages forbid inline styles (Content Security Policy), so the template uses
 presentation attributes only (x, y, width, height, fill); every number it needs
