@@ -490,9 +490,11 @@ def original_award_expression(prefix: str = ""):
     return Coalesce(F(f"{prefix}original_amount"), F(f"{prefix}amount_awarded"), output_field=MONEY)
 
 
-def milestone_payments_total(milestones) -> Decimal:
-    """The payments a queryset of milestones would release (committed, or waiting to be paid)."""
-    return to_penny(milestones.order_by().aggregate(total=_sum("payment_amount"))["total"])
+def milestone_payments_total(amounts) -> Decimal:
+    """The payments some milestones would release (committed, or waiting to be paid), from their payment
+    amounts as read with them: a page that has read every waiting milestone's amount adds them up here instead
+    of asking the database again with each milestone's id."""
+    return to_penny(sum(amounts, ZERO))
 
 
 # --- Grouped for a page -----------------------------------------------------------------

@@ -80,7 +80,7 @@ def payments_waiting(request):
 
     Which milestones wait is the costly part (every accepted milestone read against its payments
     and its allocation's kept balance), so it is worked out once: the waiting milestones' ids, in
-    order, give the count, the total (by id) and the page, whose rows are then read by id."""
+    order, with their amounts, give the count, the total and the page, whose rows are then read by id."""
     accepted_at = (
         MilestoneReview.objects.filter(submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED)
         .order_by("-reviewed_at")
@@ -93,8 +93,9 @@ def payments_waiting(request):
         .payable()
         .annotate(accepted_at=Subquery(accepted_at))
     )
-    ids = list(waiting.order_by("accepted_at", "pk").values_list("pk", flat=True))
-    total = money.milestone_payments_total(Milestone.objects.filter(pk__in=ids))
+    found = list(waiting.order_by("accepted_at", "pk").values_list("pk", "payment_amount"))
+    ids = [pk for pk, _ in found]
+    total = money.milestone_payments_total(amount for _, amount in found)
     page = page_of(request, ids)
     rows = (
         Milestone.objects.filter(pk__in=page.object_list)
