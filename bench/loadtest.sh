@@ -60,7 +60,7 @@ PY
 export TWO_FACTOR_REQUIRED=0
 setsid make serve PORT="$PORT" > /tmp/loadtest-server.log 2>&1 &
 server=$!
-trap 'kill -- -$server 2>/dev/null || pkill -f "gunicorn config.wsgi:application --workers [0-9]* --bind 127.0.0.1:'"$PORT"'" || true' EXIT
+trap 'kill -- -$server 2>/dev/null || pkill -f "deploy.serve --port '"$PORT"' " || true' EXIT
 for _ in $(seq 1 120); do
   curl -fs -o /dev/null "http://127.0.0.1:$PORT/account/sign-in/" && break
   sleep 1

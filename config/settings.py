@@ -7,8 +7,10 @@ allowed hosts must be given, and a bad value stops the service.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -145,7 +147,13 @@ if _redis_url and not _redis_url.startswith(("redis://", "rediss://", "unix://")
     raise ImproperlyConfigured("REDIS_URL must be a redis://, rediss:// or unix:// address")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url, "KEY_PREFIX": "mig"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "mig",
+            # A Redis that stops answering fails a request (and /health/) in a second, not never.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -204,10 +212,72 @@ STATICFILES_DIRS = [
     _GOVUK_DIST / "assets",
 ]
 
+# Uploaded evidence, import files and made downloads go through Django's storage API: on this
+# machine's disk by default (DJANGO_PRIVATE_FILES), or, with AWS_STORAGE_BUCKET_NAME, in S3-compatible
+# object storage that every application instance and worker shares. Keys come from AWS_ACCESS_KEY_ID
+# and AWS_SECRET_ACCESS_KEY, or, with neither set, from the machine's own role as boto3 finds it.
+# Either way the files are private: objects take the bucket's own private default (no ACL is ever
+# asked for, and the bucket should block public access), no page links to the storage, and files go
+# to users only through views that check who is asking (audit.downloads.stored_file).
+_bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+_s3_endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip()
+_s3_region = os.environ.get("AWS_S3_REGION_NAME", "").strip()
+if not _bucket and (_s3_endpoint or _s3_region):
+    raise ImproperlyConfigured(
+        "AWS_S3_ENDPOINT_URL and AWS_S3_REGION_NAME need AWS_STORAGE_BUCKET_NAME, the bucket that holds the files"
+    )
+if _bucket and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", _bucket):
+    raise ImproperlyConfigured(
+        "AWS_STORAGE_BUCKET_NAME must be a bucket's name: 3 to 63 lower-case letters, digits, dots and hyphens"
+    )
+if _bucket and os.environ.get("DJANGO_PRIVATE_FILES"):
+    raise ImproperlyConfigured(
+        "Set AWS_STORAGE_BUCKET_NAME or DJANGO_PRIVATE_FILES, not both: the files are kept in one place"
+    )
+if _bucket and bool(os.environ.get("AWS_ACCESS_KEY_ID")) != bool(os.environ.get("AWS_SECRET_ACCESS_KEY")):
+    raise ImproperlyConfigured(
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both, or neither to use the machine's role"
+    )
+if _s3_endpoint:
+    try:
+        _endpoint = urlsplit(_s3_endpoint)
+        # .port raises ValueError for a port that is not a number from 1 to 65535.
+        _endpoint_valid = (
+            _endpoint.scheme in ("http", "https")
+            and bool(_endpoint.hostname)
+            and _endpoint.path in ("", "/")
+            and _endpoint.port != 0
+        )
+    except ValueError:
+        _endpoint_valid = False
+    if not _endpoint_valid:
+        raise ImproperlyConfigured(
+            "AWS_S3_ENDPOINT_URL must be the storage service's address, such as https://s3.example.com "
+            "(the bucket goes in AWS_STORAGE_BUCKET_NAME)"
+        )
+
 # Outside development, collectstatic writes compressed copies with content hashes
 # in their names, which WhiteNoise serves with far-future cache headers.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _bucket,
+                "endpoint_url": _s3_endpoint or None,
+                "region_name": _s3_region or None,
+                "default_acl": None,
+                # Stored names are random; should two ever meet, the second gets a new name.
+                "file_overwrite": False,
+                # Were an address ever made, it would be signed and short-lived; none is handed out.
+                "querystring_auth": True,
+                # A file read back past 2 MB waits on disk rather than in the worker's memory.
+                "max_memory_size": 2 * 1024 * 1024,
+            },
+        }
+        if _bucket
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEVELOPMENT
@@ -247,6 +317,13 @@ if not DEVELOPMENT:
         SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
         SECURE_HSTS_INCLUDE_SUBDOMAINS = True
         SECURE_HSTS_PRELOAD = True
+# Behind a proxy (nginx in `make serve`, deploy/nginx.conf) every request comes from the proxy, which
+# adds the address it was reached from to X-Forwarded-For. DJANGO_PROXY_COUNT says how many proxies in
+# front do so (1: nginx alone; 2: a load balancer, then nginx), so that lock-out counts failures per
+# person, not per proxy (core.http.client_ip_address). 0, the default, ignores the header: a client
+# that reaches the application directly could write any address in it.
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip_address"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -303,10 +380,28 @@ OVERSPEND_THRESHOLD_PERCENT = env_int("OVERSPEND_THRESHOLD_PERCENT", 0)
 VARIATION_APPROVAL_THRESHOLD = env_int("VARIATION_APPROVAL_THRESHOLD", 100000)
 
 # --- Background downloads (downloads/) ---
-# A ledger longer than this is made by the worker (`manage.py db_worker`, started by
-# `make run` and `make serve`) instead of inside the request.
+# A ledger (or the spending report's Excel, counting its ledger's lines) longer than this is made
+# by the worker (`manage.py worker`, started by `make run` and `make serve`) instead of inside the request.
 EXPORT_IN_REQUEST_ROWS = {
     "csv": env_int("EXPORT_IN_REQUEST_ROWS_CSV", 100_000, minimum=0),
     "xlsx": env_int("EXPORT_IN_REQUEST_ROWS_XLSX", 20_000, minimum=0),
+    # The board pack PDF: the projects it covers.
+    "pdf": env_int("EXPORT_IN_REQUEST_ROWS_PDF", 2_000, minimum=0),
 }
+# A worker holds a job for this many seconds and renews the hold as it works; a job whose hold
+# runs out (its worker died) is started again by another worker, at most EXPORT_JOB_ATTEMPTS
+# times in all, then shown to its user as failed.
+EXPORT_JOB_LEASE_SECONDS = env_int("EXPORT_JOB_LEASE_SECONDS", 60, minimum=1)
+EXPORT_JOB_ATTEMPTS = env_int("EXPORT_JOB_ATTEMPTS", 3, minimum=1)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Running the service: health, backups and scheduled work (core/health.py, core/management/) ---
+# /health/ reports the background worker down when no worker has beaten for this many seconds.
+HEALTH_WORKER_SEEN_WITHIN = env_int("HEALTH_WORKER_SEEN_WITHIN", 120, minimum=1)
+# A load balancer or monitor asks an instance for /health/ over plain HTTP on its own address.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# `manage.py run_scheduled` removes the stored file of an import this many days after it was applied
+# or cancelled (the batch's record stays), and finished or failed downloads this many days after
+# they finished (the job and its file).
+IMPORT_FILES_KEPT_DAYS = env_int("IMPORT_FILES_KEPT_DAYS", 90, minimum=1)
+EXPORT_JOBS_KEPT_DAYS = env_int("EXPORT_JOBS_KEPT_DAYS", 7, minimum=1)

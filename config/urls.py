@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from core.health import health
 from grants import urls as grants_urls
 from grants.views import money_glossary
 from projects import payment_views
@@ -10,6 +11,7 @@ from reports.views import dashboard
 
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health, name="health"),
     path("help/money/", money_glossary, name="money-glossary"),
     path("account/", include("accounts.urls")),
     # The staff dashboard reads the whole programme, so it lives in reports/; it keeps its

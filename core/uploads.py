@@ -4,8 +4,9 @@ files back only as downloads.
 Allowed: PDF, Word, Excel, OpenDocument, CSV, PNG and JPEG. The name's
 extension must agree with what the content is, so an HTML page or SVG renamed
 to .pdf is refused, and so is a ".csv" that holds a web page or script.
-Stored files get random names under MEDIA_ROOT, which no URL serves; they go
-back to users only through views that check who is asking, as attachments.
+Stored files get random names in the private file storage (the disk, or a private
+bucket), which no URL serves; they go back to users only through views that check who
+is asking, as attachments, read through the storage API so either storage serves them.
 """
 
 import hashlib

@@ -10,4 +10,5 @@ urlpatterns = [
     path("ledger.xlsx", views.ledger_download, {"extension": "xlsx"}, name="ledger-xlsx"),
     path("<uuid:job_pk>/", views.job_detail, name="job"),
     path("<uuid:job_pk>/file/", views.job_file, name="job-file"),
+    path("<uuid:job_pk>/again/", views.job_again, name="job-again"),
 ]

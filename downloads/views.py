@@ -1,24 +1,23 @@
 """The ledger download, and the background jobs that make the large ones."""
 
 import tempfile
-from datetime import timedelta
 
 from django.conf import settings
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded, stored_file
 from audit.models import DownloadRecord
 from core.exports import XLSX_CONTENT_TYPE
 from downloads import ledger
-from downloads.models import ExportJob
-from downloads.tasks import make_export
+from downloads.models import CONTENT_TYPES, ExportJob
+from downloads.tasks import background_job, recover_stalled
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
 KINDS = {"csv": ExportJob.Kind.LEDGER_CSV, "xlsx": ExportJob.Kind.LEDGER_XLSX}
 
 
@@ -33,7 +32,7 @@ def ledger_page(request):
     size = ledger.ledger_size(request.user)
     context = {
         "size": size,
-        "background": {extension: size > _limit(extension) for extension in CONTENT_TYPES},
+        "background": {extension: size > _limit(extension) for extension in KINDS},
         "jobs": ExportJob.objects.for_user(request.user)[:10],
     }
     return render(request, "downloads/ledger.html", context)
@@ -42,12 +41,12 @@ def ledger_page(request):
 @require_GET
 @role_required(*MONEY_READERS)
 def ledger_download(request, extension):
-    if extension not in CONTENT_TYPES:
+    if extension not in KINDS:
         raise Http404("No such format")
     user = request.user
     size = ledger.ledger_size(user)
     if size > _limit(extension):
-        return redirect("downloads:job", job_pk=_background_job(user, KINDS[extension], size).pk)
+        return redirect("downloads:job", job_pk=background_job(user, KINDS[extension], size=size).pk)
     filename = f"ledger-{timezone.localtime():%Y-%m-%d}.{extension}"
     if extension == "csv":
         lines = ledger.stream_csv(ledger.ledger_rows(user))
@@ -77,25 +76,30 @@ def _in_blocks(lines, size: int = 64 * 1024):
         yield "".join(block)
 
 
-def _background_job(user, kind, size) -> ExportJob:
-    """The user's job already waiting or running for this file, or a new one."""
-    recent = timezone.now() - timedelta(hours=1)
-    job = (
-        ExportJob.objects.for_user(user)
-        .filter(kind=kind, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING], created_at__gte=recent)
-        .first()
-    )
-    if job is None:
-        job = ExportJob.objects.create(user=user, kind=kind, rows_total=size)
-        make_export.enqueue(str(job.pk))
-    return job
+def _back_link(job: ExportJob) -> tuple[str, str]:
+    if job.counts_rows:
+        return reverse("downloads:ledger"), "Back to the ledger"
+    return reverse("reports:index"), "Back to reports"
 
 
 @require_GET
 @role_required(*MONEY_READERS)
 def job_detail(request, job_pk):
-    job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk)
-    return render(request, "downloads/job.html", {"job": job, "refresh": job.status in ("queued", "running")})
+    mine = ExportJob.objects.for_user(request.user)
+    recover_stalled(mine.filter(pk=job_pk))  # its owner looking is reason enough to check on it
+    job = get_object_or_404(mine, pk=job_pk)
+    back_url, back_text = _back_link(job)
+    context = {"job": job, "refresh": job.status in ("queued", "running"), "back_url": back_url, "back_text": back_text}
+    return render(request, "downloads/job.html", context)
+
+
+@require_POST
+@role_required(*MONEY_READERS)
+def job_again(request, job_pk):
+    """Ask again for the file of a failed job: a new job with the same request."""
+    failed = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk, status=ExportJob.Status.FAILED)
+    job = background_job(request.user, failed.kind, size=failed.rows_total, params=failed.params)
+    return redirect("downloads:job", job_pk=job.pk)
 
 
 @require_GET
@@ -106,7 +110,7 @@ def job_file(request, job_pk):
         request,
         job.file,
         name=job.filename,
-        content_type=CONTENT_TYPES[job.extension],
+        content_type=job.content_type,
         kind=DownloadRecord.Kind.EXPORT,
         description=f"{job.get_kind_display()}, made in the background",
     )

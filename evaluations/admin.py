@@ -28,7 +28,7 @@ REPORT_DETAILS = ("original_name", "content_type", "size_bytes", "uploaded_by", 
 
 class EvaluationReportForm(forms.ModelForm):
     """An uploaded report is checked by its content like any other upload. A plain file
-    input: the stored file has no public address to link to (MEDIA_URL is None)."""
+    input: the stored file is private, so there is no address to link to."""
 
     class Meta:
         model = EvaluationReport

@@ -15,7 +15,7 @@ def new_token() -> str:
 
 
 def import_path(instance, filename):
-    # The stored name is random, under MEDIA_ROOT, which no URL serves.
+    # The stored name is random, in the private file storage, which no URL serves.
     return f"imports/{uuid.uuid4().hex}.xlsx"
 
 

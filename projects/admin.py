@@ -176,7 +176,7 @@ class MilestoneAdmin(AuditHistoryAdmin, StatefulAdmin):
 
 class EvidenceFileInline(ReadOnlyInline):
     model = EvidenceFile
-    # The stored file has no public address (MEDIA_URL is None), so only its details are shown.
+    # The stored file is private and its storage's address is never shown, so only its details are.
     fields = ("original_name", "content_type", "size_bytes", "sha256", "uploaded_at")
     readonly_fields = fields
     show_change_link = False

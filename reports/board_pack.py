@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -36,6 +37,8 @@ from accounts.models import Role, User
 from accounts.permissions import PROGRAMME_READERS, role_required
 from audit.downloads import recorded
 from core.pdf import pdf_response, render_pdf
+from downloads.models import ExportJob
+from downloads.tasks import background_job
 from evaluations.models import Judgement
 from grants import as_recorded
 from grants.models import Programme
@@ -281,6 +284,11 @@ def board_pack(request):
     if not form.is_valid():
         return render(request, "reports/board_pack_form.html", {"form": form}, status=400)
     as_at = form.cleaned_data["date"]
+    size = Project.objects.count()
+    if size > settings.EXPORT_IN_REQUEST_ROWS["pdf"]:  # too slow for a request: the worker makes it
+        params = {"date": as_at.isoformat()}
+        job = background_job(request.user, ExportJob.Kind.BOARD_PACK_PDF, size=size, params=params)
+        return redirect("downloads:job", job_pk=job.pk)
     response = pdf_response(
         PDF_TEMPLATE, board_pack_context(as_at, request.user), f"board-pack-{as_at:%Y-%m-%d}.pdf", request=request
     )

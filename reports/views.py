@@ -3,11 +3,13 @@
 The report covers the whole programme, so it is for the funder's staff and
 viewers only; recipients and evaluators are refused (403), as on the other
 programme-wide pages. A download is the page's figures for the same filters,
-and every download is recorded.
+and every download is recorded. An Excel file with a long ledger is made by the
+background worker, with a page that shows when it is ready.
 """
 
+from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +22,8 @@ from audit.downloads import recorded
 from core import data_version
 from core.exports import XLSX_CONTENT_TYPE
 from core.pdf import PDF_CONTENT_TYPE
+from downloads.models import ExportJob
+from downloads.tasks import background_job
 from reports.dashboard import dashboard_figures
 from reports.downloads import build_spending_pdf, build_spending_xlsx, spending_csv_response
 from reports.forms import SpendingFilterForm
@@ -63,6 +67,17 @@ def spending(request):
         return render(request, "reports/spending.html", {"form": form}, status=400)
 
     report = SpendingReport(request.user, form.filters(), form.cleaned_data["group"])
+    if file_format == "xlsx":
+        # The lines of the Excel file's ledger sheet, which is most of its size, counted in one query.
+        lines = report.payments.order_by().values("pk").union(report.spend_lines.order_by().values("pk"), all=True)
+        size = lines.count()
+        if size > settings.EXPORT_IN_REQUEST_ROWS["xlsx"]:
+            query = request.GET.copy()
+            for name in ("format", "page"):
+                query.pop(name, None)
+            params = {"query": urlencode(sorted(query.lists()), doseq=True)}
+            job = background_job(request.user, ExportJob.Kind.SPENDING_XLSX, size=size, params=params)
+            return redirect("downloads:job", job_pk=job.pk)
     if file_format:
         return _download(request, report, file_format)
 

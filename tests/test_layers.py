@@ -6,7 +6,8 @@ layer's core), never one above, and never inside a function to dodge a cycle.
     grants                                the money: organisations, programmes, grants, allocations
     projects                              the work: projects, partners, milestones and their payments
     evaluations                           the evidence about projects
-    reports, imports, downloads, publish  what is read out of and put into the layers below
+    downloads                             files made in the background (the ledger; reports' files, by name)
+    reports, imports, publish             what is read out of and put into the layers below
     demo                                  the demo programme and the generator, over everything
     config                                settings and the URLs of every app
 
@@ -24,7 +25,8 @@ LAYERS = [
     {"grants"},
     {"projects"},
     {"evaluations"},
-    {"reports", "imports", "downloads", "publish"},
+    {"downloads"},
+    {"reports", "imports", "publish"},
     {"demo"},
     {"config"},
 ]

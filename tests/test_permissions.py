@@ -15,6 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from core import worker
 from downloads.models import ExportJob
 from evaluations.models import EvaluationReport
 from grants.models import Allocation, Payment, SpendReturn, Variation
@@ -47,6 +48,7 @@ PUBLIC = {
     "publish:360giving-json",
     "publish:360giving-xlsx",  # open data (issue 7)
     "money-glossary",
+    "health",  # for monitors and load balancers: the state of each part, no data (issue 18)
 }
 
 # Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
@@ -55,6 +57,7 @@ PUBLIC = {
 EXPECTED = {
     "home": set(PERSONAS),  # the start page, or a redirect to the role's own start
     "money-glossary": set(PERSONAS),  # what each money figure means: words, no data
+    "health": set(PERSONAS),  # open to monitors, no data (tests/ops/test_health.py)
     "accounts:sign-in": set(PERSONAS),  # a signed-in user is sent on to their start page
     "accounts:sign-out": set(),  # POST only
     "accounts:password-change": set(PERSONAS) - {"anonymous"},
@@ -157,6 +160,7 @@ EXPECTED = {
     "downloads:ledger-xlsx": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
     "downloads:job": {"derbyshire"},
     "downloads:job-file": {"derbyshire"},
+    "downloads:job-again": set(),  # POST only: a failed job of one's own is asked for again
     # reports, board pack (issue 6): one PDF of the whole programme as at a day, for the
     # funder's staff and viewers; without a date it is the form (tests/reports/test_board_pack.py).
     "reports:board-pack": READERS,
@@ -199,8 +203,9 @@ def fill(route, objects):
 
 @pytest.fixture
 def scoped(world, settings, tmp_path):
-    """The world, plus evidence, spend returns and reports on each side."""
+    """The world, plus evidence, spend returns and reports on each side, and a worker seen (so /health/ is up)."""
     settings.MEDIA_ROOT = tmp_path
+    worker.beat("permissions")
     sides = {}
     for side, milestone, allocation, evaluation, submitter in (
         (

@@ -1,0 +1,28 @@
+"""The report files the background worker makes (downloads.tasks runs them): the same file the
+report's page would have sent, from the filters the user chose, for the user who asked."""
+
+import datetime as dt
+from pathlib import Path
+
+from django.http import QueryDict
+
+from reports.board_pack import build_board_pack_pdf
+from reports.downloads import build_spending_xlsx
+from reports.forms import SpendingFilterForm
+from reports.spending import SpendingReport
+
+
+def spending_report(user, query: str) -> SpendingReport:
+    """The spending report for the page's query string, as the page builds it."""
+    form = SpendingFilterForm(QueryDict(query), user=user)
+    if not form.is_valid():  # checked when the job was asked for; a programme or project removed since
+        raise ValueError(f"The spending report's filters are no longer valid: {form.errors.as_text()}")
+    return SpendingReport(user, form.filters(), form.cleaned_data["group"])
+
+
+def make_spending_xlsx(job, path: Path, progress) -> None:
+    path.write_bytes(build_spending_xlsx(spending_report(job.user, job.params["query"])))
+
+
+def make_board_pack_pdf(job, path: Path, progress) -> None:
+    path.write_bytes(build_board_pack_pdf(dt.date.fromisoformat(job.params["date"]), job.user))
