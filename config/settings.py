@@ -356,6 +356,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@manage
 # The 360Giving identifier prefix this funder registered with 360Giving.
 THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "MIG")
 
+# --- Who runs the service (templates/pages/: the header, privacy notice, accessibility statement) ---
+# The funder is the data controller named in the privacy notice and the owner shown in the header;
+# the contact address answers privacy requests and accessibility problems; the phase banner's
+# feedback link goes to FEEDBACK_URL (a mailto: to that address unless a survey is given).
+SERVICE_OWNER = os.environ.get("SERVICE_OWNER", "Department for Education").strip()
+SERVICE_CONTACT_EMAIL = os.environ.get("SERVICE_CONTACT_EMAIL", "innovation.programme@education.gov.uk").strip()
+if not SERVICE_OWNER:
+    raise ImproperlyConfigured("SERVICE_OWNER must name the organisation that runs the service")
+if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", SERVICE_CONTACT_EMAIL):
+    raise ImproperlyConfigured("SERVICE_CONTACT_EMAIL must be an email address, such as team@example.gov.uk")
+FEEDBACK_URL = os.environ.get("FEEDBACK_URL", "").strip() or (
+    f"mailto:{SERVICE_CONTACT_EMAIL}?subject=Feedback%20on%20Manage%20innovation%20grants"
+)
+if not FEEDBACK_URL.startswith(("https://", "mailto:")):
+    raise ImproperlyConfigured("FEEDBACK_URL must be an https:// address or a mailto: link")
+
 DJANGO_TABLES2_TEMPLATE = "tables/govuk_table.html"
 
 LOGGING = {

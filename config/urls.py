@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from core import pages
 from core.health import health
 from grants import urls as grants_urls
 from grants.views import money_glossary
@@ -13,6 +14,21 @@ urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
     path("help/money/", money_glossary, name="money-glossary"),
+    # The pages every public-sector service must have, linked from every page's footer.
+    path(
+        "",
+        include(
+            (
+                [
+                    path("help/", pages.help_page, name="help"),
+                    path("accessibility/", pages.accessibility, name="accessibility"),
+                    path("cookies/", pages.cookies, name="cookies"),
+                    path("privacy/", pages.privacy, name="privacy"),
+                ],
+                "pages",
+            )
+        ),
+    ),
     path("account/", include("accounts.urls")),
     # The staff dashboard reads the whole programme, so it lives in reports/; it keeps its
     # path and its name in the projects namespace, added here because projects sits below reports.

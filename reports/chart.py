@@ -68,6 +68,11 @@ class BarChart:
     right_edge: int = WIDTH - RIGHT
     top: int = TOP
 
+    @property
+    def has_money(self) -> bool:
+        """Whether any bar stands above £0: with none, a page says so in words rather than draw an empty axis."""
+        return any(bar.height > 0 for bar in self.bars)
+
 
 def pounds_short(amount: Decimal | float) -> str:
     """£0, £250k, £1.5m, £12m: an axis label."""
@@ -129,12 +134,9 @@ def grouped_bar_chart(title: str, categories: list[str], series: list[tuple[str,
                 )
             )
     legend = [LegendItem(LEFT + number * 130, colour, name) for number, (name, colour, _) in enumerate(series)]
-    described = (
-        "; ".join(
-            f"{category}: " + ", ".join(f"{name.lower()} £{Decimal(values[index]):,.2f}" for name, _, values in series)
-            for index, category in enumerate(categories)
-        )
-        or "No money in the years chosen."
+    described = "; ".join(
+        f"{category}: " + ", ".join(f"{name.lower()} £{Decimal(values[index]):,.2f}" for name, _, values in series)
+        for index, category in enumerate(categories)
     )
     return BarChart(title, described, bars, ticks, labels, legend, baseline)
 

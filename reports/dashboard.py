@@ -1,5 +1,5 @@
 """The staff dashboard's figures: each programme's money, the milestones to act on,
-the projects by rating and the forecast outturn (reports/outturn.py).
+the projects by rating and the forecast outturn (reports/outturn.py) of the year it opens on.
 
 Every list is cut to DASHBOARD_LIST_LIMIT rows and says how many there are in all,
 so the page's size and queries stay the same however large the programme."""
@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Programme
+from grants.models import Allocation, Grant, Payment, Programme, SpendReturn
 from projects.filters import NOT_RATED
 from projects.models import Milestone, Project
 from reports.outturn import forecast_outturn
@@ -76,8 +76,38 @@ def _ratings(user):
     return ratings
 
 
+def latest_year_with_money(user, until: FinancialYear) -> FinancialYear | None:
+    """The latest financial year up to ``until`` in which ``user`` sees money: allocations by their year,
+    payments by payment date and spend by its return's year (the spending report's bases). Three queries."""
+    allocations = Allocation.objects.for_user(user).filter(financial_year__lte=until)
+    latest = [
+        allocations.filter(Q(resource__gt=0) | Q(capital__gt=0)).aggregate(year=Max("financial_year"))["year"],
+        SpendReturn.objects.filter(allocation__in=allocations, spent__gt=0).aggregate(
+            year=Max("allocation__financial_year")
+        )["year"],
+    ]
+    paid_on = Payment.objects.for_user(user).filter(paid_on__lte=until.end).aggregate(last=Max("paid_on"))["last"]
+    if paid_on is not None:
+        latest.append(FinancialYear.of(paid_on))
+    return max((year for year in latest if year is not None), default=None)
+
+
+def opening_year(user, today) -> tuple[FinancialYear, str]:
+    """The year the dashboard opens on, and why: the current financial year while it has money in it,
+    otherwise the latest year before it that has (a programme that ended in 2020 opens on its last
+    year, not on an empty one); the current year when no money has been recorded."""
+    current = FinancialYear.of(today)
+    latest = latest_year_with_money(user, current)
+    if latest is None:
+        return current, "the current financial year: no money has been recorded for it or any year before it"
+    if latest == current:
+        return current, "the current financial year"
+    return latest, f"the latest financial year with money recorded: there is none in {current}, the current one"
+
+
 def dashboard_figures(user, today) -> dict:
     """What the dashboard shows ``user`` on ``today``."""
+    year, year_reason = opening_year(user, today)
     milestones = Milestone.objects.for_user(user).select_related("project", "organisation")
     return {
         "today": today,
@@ -91,5 +121,7 @@ def dashboard_figures(user, today) -> dict:
             .order_by("submitted_at", "pk")
         ),
         "ratings": _ratings(user),
-        "outturn": forecast_outturn(user, year=FinancialYear.of(today)),
+        "year": year,
+        "year_reason": year_reason,
+        "outturn": forecast_outturn(user, year=year),
     }

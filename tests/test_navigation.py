@@ -6,9 +6,12 @@ import re
 import pytest
 from django.urls import reverse
 
+# The page's own item is current (aria-current="page"); the item of the section a page is in is
+# active (aria-current="true"); either is in bold for those who cannot see the underline.
 ITEM = re.compile(
     r'<li class="govuk-service-navigation__item( govuk-service-navigation__item--active)?">\s*'
-    r'<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>'
+    r'<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="(?:page|true)")?>'
+    r'(?:<strong class="govuk-service-navigation__active-fallback">)?([^<]+)(?:</strong>)?</a>'
 )
 
 OFFICER = [
@@ -68,7 +71,7 @@ def project(world):
         ("finance", "/grants/payments/waiting/", "Payments waiting"),
         ("finance", "/reports/", "Reports"),
         ("derbyshire", "/projects/yours/", "Your projects"),
-        ("derbyshire", project, None),  # not a page of its navigation: nothing is marked
+        ("derbyshire", project, "Your projects"),  # a council's project page is in its Your projects section
         ("evaluator", "/evaluations/yours/", "Your evaluations"),
     ],
 )

@@ -48,6 +48,10 @@ PUBLIC = {
     "publish:360giving-json",
     "publish:360giving-xlsx",  # open data (issue 7)
     "money-glossary",
+    "pages:help",
+    "pages:accessibility",
+    "pages:cookies",
+    "pages:privacy",  # the pages every public-sector service must have (issue 20)
     "health",  # for monitors and load balancers: the state of each part, no data (issue 18)
 }
 
@@ -58,6 +62,10 @@ EXPECTED = {
     "home": set(PERSONAS),  # the start page, or a redirect to the role's own start
     "money-glossary": set(PERSONAS),  # what each money figure means: words, no data
     "health": set(PERSONAS),  # open to monitors, no data (tests/ops/test_health.py)
+    "pages:help": set(PERSONAS),  # help, the accessibility statement, cookies and privacy: words, no data
+    "pages:accessibility": set(PERSONAS),
+    "pages:cookies": set(PERSONAS),
+    "pages:privacy": set(PERSONAS),
     "accounts:sign-in": set(PERSONAS),  # a signed-in user is sent on to their start page
     "accounts:sign-out": set(),  # POST only
     "accounts:password-change": set(PERSONAS) - {"anonymous"},
