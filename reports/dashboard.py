@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from grants import money
 from grants.financial_year import FinancialYear
-from grants.models import Allocation, Grant, Payment, Programme, SpendReturn
+from grants.models import Allocation, Grant, Payment, Programme
 from projects.filters import NOT_RATED
 from projects.models import Milestone, Project
 from reports.outturn import forecast_outturn
@@ -78,13 +78,14 @@ def _ratings(user):
 
 def latest_year_with_money(user, until: FinancialYear) -> FinancialYear | None:
     """The latest financial year up to ``until`` in which ``user`` sees money: allocations by their year,
-    payments by payment date and spend by its return's year (the spending report's bases). Three queries."""
-    allocations = Allocation.objects.for_user(user).filter(financial_year__lte=until)
+    payments by payment date and spend by its return's year (the spending report's bases). Two queries: spend
+    is read from the allocations' kept balances (a return's spend is never negative, so an allocation has
+    spend exactly when its balance does), not from every return."""
+    with_money = Q(resource__gt=0) | Q(capital__gt=0) | Q(balance__spent__gt=0)
     latest = [
-        allocations.filter(Q(resource__gt=0) | Q(capital__gt=0)).aggregate(year=Max("financial_year"))["year"],
-        SpendReturn.objects.filter(allocation__in=allocations, spent__gt=0).aggregate(
-            year=Max("allocation__financial_year")
-        )["year"],
+        Allocation.objects.for_user(user)
+        .filter(with_money, financial_year__lte=until)
+        .aggregate(year=Max("financial_year"))["year"]
     ]
     paid_on = Payment.objects.for_user(user).filter(paid_on__lte=until.end).aggregate(last=Max("paid_on"))["last"]
     if paid_on is not None:
