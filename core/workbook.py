@@ -122,9 +122,13 @@ def safe_sheet_title(title: str) -> str:
     return title.strip()[:31] or "Sheet"
 
 
-def workbook_response(workbook: Workbook, filename: str) -> HttpResponse:
+def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return buffer.getvalue()
+
+
+def workbook_response(workbook: Workbook, filename: str) -> HttpResponse:
+    response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -58,6 +58,8 @@ class ExportJob(models.Model):
         LEDGER_XLSX = "ledger_xlsx", "Ledger (Excel)"
         SPENDING_XLSX = "spending_xlsx", "Spending report (Excel)"
         BOARD_PACK_PDF = "board_pack_pdf", "Board pack (PDF)"
+        IMPACT_XLSX = "impact_xlsx", "Impact report (Excel)"
+        IMPACT_PDF = "impact_pdf", "Impact report (PDF)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
@@ -99,6 +101,8 @@ class ExportJob(models.Model):
                         "ledger_xlsx",
                         "spending_xlsx",
                         "board_pack_pdf",
+                        "impact_xlsx",
+                        "impact_pdf",
                     ]
                 ),
                 name="export_job_kind_valid",

@@ -76,6 +76,8 @@ MAKERS = {
     ExportJob.Kind.LEDGER_XLSX: _make_ledger,
     ExportJob.Kind.SPENDING_XLSX: "reports.jobs.make_spending_xlsx",
     ExportJob.Kind.BOARD_PACK_PDF: "reports.jobs.make_board_pack_pdf",
+    ExportJob.Kind.IMPACT_XLSX: "reports.jobs.make_impact_xlsx",
+    ExportJob.Kind.IMPACT_PDF: "reports.jobs.make_impact_pdf",
 }
 
 

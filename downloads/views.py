@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import PROGRAMME_READERS, RECIPIENTS, role_required
+from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded, stored_file
 from audit.models import DownloadRecord
 from core.exports import XLSX_CONTENT_TYPE
@@ -18,6 +18,9 @@ from downloads.models import CONTENT_TYPES, ExportJob
 from downloads.tasks import background_job, recover_stalled
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
+# Whoever may ask for a file the worker makes: a project's impact report is an evaluator's too. Each sees
+# only the jobs they asked for.
+JOB_OWNERS = (*MONEY_READERS, *EVALUATORS)
 KINDS = {"csv": ExportJob.Kind.LEDGER_CSV, "xlsx": ExportJob.Kind.LEDGER_XLSX}
 
 
@@ -79,11 +82,16 @@ def _in_blocks(lines, size: int = 64 * 1024):
 def _back_link(job: ExportJob) -> tuple[str, str]:
     if job.counts_rows:
         return reverse("downloads:ledger"), "Back to the ledger"
+    if job.kind in (ExportJob.Kind.IMPACT_XLSX, ExportJob.Kind.IMPACT_PDF):
+        project = job.params.get("project")
+        if project:
+            return reverse("impact:project", kwargs={"project_pk": project}), "Back to the project's impact report"
+        return reverse("impact:report"), "Back to the impact report"
     return reverse("reports:index"), "Back to reports"
 
 
 @require_GET
-@role_required(*MONEY_READERS)
+@role_required(*JOB_OWNERS)
 def job_detail(request, job_pk):
     mine = ExportJob.objects.for_user(request.user)
     recover_stalled(mine.filter(pk=job_pk))  # its owner looking is reason enough to check on it
@@ -94,7 +102,7 @@ def job_detail(request, job_pk):
 
 
 @require_POST
-@role_required(*MONEY_READERS)
+@role_required(*JOB_OWNERS)
 def job_again(request, job_pk):
     """Ask again for the file of a failed job: a new job with the same request."""
     failed = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk, status=ExportJob.Status.FAILED)
@@ -103,7 +111,7 @@ def job_again(request, job_pk):
 
 
 @require_GET
-@role_required(*MONEY_READERS)
+@role_required(*JOB_OWNERS)
 def job_file(request, job_pk):
     job = get_object_or_404(ExportJob.objects.for_user(request.user), pk=job_pk, status=ExportJob.Status.DONE)
     return stored_file(

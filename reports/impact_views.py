@@ -9,9 +9,13 @@ funder and the lead organisation, as on the project's own page. A partner
 council sees only its own allocations, and an evaluator no money at all.
 """
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db.models import Prefetch
-from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -20,9 +24,11 @@ from django.utils.text import slugify
 from accounts.permissions import EVALUATORS, PROGRAMME_READERS, RECIPIENTS, role_required
 from audit.downloads import recorded
 from core import data_version
-from core.exports import ILLUSTRATIVE_COLUMN
-from core.pdf import pdf_response
-from core.workbook import Column, new_workbook, workbook_response, write_key_values, write_table
+from core.exports import ILLUSTRATIVE_COLUMN, XLSX_CONTENT_TYPE
+from core.pdf import PDF_CONTENT_TYPE, pdf_response, render_pdf
+from core.workbook import Column, new_workbook, workbook_bytes, write_key_values, write_table
+from downloads.models import ExportJob
+from downloads.tasks import background_job
 from evaluations.filters import MARYLAND_LEVELS, ImpactFilter
 from evaluations.models import Evaluation, EvidenceRating
 from projects.models import Project
@@ -59,34 +65,83 @@ def _filter_summary(filterset) -> list[tuple[str, str]]:
 WEB_LIMIT = 50
 
 
+@dataclass
+class ImpactAsked:
+    """The report a reader asked for: the results through the filters, and what the files say about them."""
+
+    project: Project | None
+    filterset: ImpactFilter
+    valid: bool
+    results: object  # the filtered results, or none when a filter is bad
+    show_money: bool
+    title: str
+    filters: list[tuple[str, str]]
+
+
+def _asked(user, query: QueryDict, project=None) -> ImpactAsked:
+    filterset = ImpactFilter(query or None, queryset=results_for(user, project=project))
+    valid = not filterset.is_bound or filterset.is_valid()
+    return ImpactAsked(
+        project,
+        filterset,
+        valid,
+        filterset.qs if valid else filterset.queryset.none(),
+        _sees_project_money(user, project) if project else True,
+        f"Impact of {project.title}" if project else "Impact report",
+        _filter_summary(filterset),
+    )
+
+
+def impact_file(user, query: QueryDict, fmt: str, project=None) -> bytes:
+    """The Excel workbook or PDF of every result asked for: made in the request, or by the worker for a long
+    report (reports/jobs.py), the same file either way."""
+    asked = _asked(user, query, project)
+    generated_at = timezone.localtime()
+    report = build_report(asked.results, show_money=asked.show_money)
+    if fmt == "xlsx":
+        return workbook_bytes(_workbook(report, asked.title, asked.filters, generated_at))
+    context = {
+        "project": project,
+        "title": asked.title,
+        "filters": asked.filters,
+        "generated_at": generated_at,
+        "report": report,
+    }
+    return render_pdf("pdf/impact_report.html", context)
+
+
 def _impact_page(request, *, project=None):
     user = request.user
     fmt = request.GET.get("format", "")
     if fmt not in FORMATS:
         return HttpResponseBadRequest("Choose format=xlsx or format=pdf, or none for the web page.")
-    filterset = ImpactFilter(request.GET or None, queryset=results_for(user, project=project), request=request)
-    valid = not filterset.is_bound or filterset.is_valid()
-    show_money = _sees_project_money(user, project) if project else True
-    results = filterset.qs if valid else filterset.queryset.none()
-    title = f"Impact of {project.title}" if project else "Impact report"
-    filters = _filter_summary(filterset)
+    asked = _asked(user, request.GET, project)
+    results, show_money, title, filters = asked.results, asked.show_money, asked.title, asked.filters
     context = {
         "project": project,
         "title": title,
-        "filter": filterset,
-        "form": filterset.form,
+        "filter": asked.filterset,
+        "form": asked.filterset.form,
         "filters": filters,
         "generated_at": timezone.localtime(),
     }
     name = f"impact-{slugify(project.reference) if project else 'programme'}-{timezone.localdate():%Y-%m-%d}"
-    if fmt in ("xlsx", "pdf") and valid:
-        # The downloads hold every result.
-        context["report"] = report = build_report(results, show_money=show_money)
-        if fmt == "xlsx":
-            response = workbook_response(_workbook(report, title, filters, context["generated_at"]), f"{name}.xlsx")
-            return recorded(request, response, description=f"{title} (Excel)")
-        response = pdf_response("pdf/impact_report.html", context, f"{name}.pdf", request=request)
-        return recorded(request, response, description=f"{title} (PDF)")
+    if fmt in ("xlsx", "pdf") and asked.valid:
+        # The downloads hold every result: a long report is made by the worker, with a page that shows when
+        # it is ready.
+        size = results.count()
+        if size > settings.EXPORT_IN_REQUEST_ROWS[fmt]:
+            query = request.GET.copy()
+            query.pop("format", None)
+            params = {"query": urlencode(sorted(query.lists()), doseq=True), "project": project.pk if project else None}
+            kind = ExportJob.Kind.IMPACT_XLSX if fmt == "xlsx" else ExportJob.Kind.IMPACT_PDF
+            job = background_job(user, kind, size=size, params=params)
+            return redirect("downloads:job", job_pk=job.pk)
+        content = impact_file(user, request.GET, fmt, project)
+        content_type = XLSX_CONTENT_TYPE if fmt == "xlsx" else PDF_CONTENT_TYPE
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return recorded(request, response, description=f"{title} ({'Excel' if fmt == 'xlsx' else 'PDF'})")
 
     # The web page lists and charts a page of at most WEB_LIMIT results of each group, and says how many there are.
     def report_html():

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from django.http import QueryDict
 
+from projects.models import Project
 from reports.board_pack import build_board_pack_pdf
 from reports.downloads import build_spending_xlsx
 from reports.forms import SpendingFilterForm
+from reports.impact_views import impact_file
 from reports.spending import SpendingReport
 
 
@@ -26,3 +28,18 @@ def make_spending_xlsx(job, path: Path, progress) -> None:
 
 def make_board_pack_pdf(job, path: Path, progress) -> None:
     path.write_bytes(build_board_pack_pdf(dt.date.fromisoformat(job.params["date"]), job.user))
+
+
+def _impact(job, fmt: str) -> bytes:
+    """The impact report of the programme, or of one project while the user may still see it."""
+    project_pk = job.params.get("project")
+    project = Project.objects.for_user(job.user).get(pk=project_pk) if project_pk else None
+    return impact_file(job.user, QueryDict(job.params["query"]), fmt, project)
+
+
+def make_impact_xlsx(job, path: Path, progress) -> None:
+    path.write_bytes(_impact(job, "xlsx"))
+
+
+def make_impact_pdf(job, path: Path, progress) -> None:
+    path.write_bytes(_impact(job, "pdf"))
