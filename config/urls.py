@@ -8,12 +8,14 @@ from grants import urls as grants_urls
 from grants.views import money_glossary
 from projects import payment_views
 from projects import urls as projects_urls
+from reports.search_views import search_page
 from reports.views import dashboard
 
 urlpatterns = [
     path("", home, name="home"),
     path("health/", health, name="health"),
     path("help/money/", money_glossary, name="money-glossary"),
+    path("search/", search_page, name="search"),
     # The pages every public-sector service must have, linked from every page's footer.
     path(
         "",

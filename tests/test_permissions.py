@@ -172,6 +172,8 @@ EXPECTED = {
     # reports, board pack (issue 6): one PDF of the whole programme as at a day, for the
     # funder's staff and viewers; without a date it is the form (tests/reports/test_board_pack.py).
     "reports:board-pack": READERS,
+    # search (issue 20): every signed-in user, finding only what each may see (tests/search/).
+    "search": set(PERSONAS) - {"anonymous"},
 }
 
 # Pages that only take a POST, and who may send one.
