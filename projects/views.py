@@ -26,7 +26,7 @@ from core.lifecycle import IllegalStatusChange
 from core.paging import page_of, sort_and_page
 from grants import money
 from grants.models import Allocation, Grant, Payment
-from projects.activity import activity
+from projects.activity import activity_page, page_number
 from projects.filters import ProjectFilter
 from projects.forms import (
     MilestoneForm,
@@ -148,21 +148,27 @@ def project_detail(request, project_pk):
     project = get_object_or_404(
         Project.objects.for_user(user).select_related("programme", "lead_organisation"), pk=project_pk
     )
+    activity_number = page_number(request.GET.get("activity_page"))
     # Everyone with the same view of the project (the funder's staff of one role; each council and
-    # evaluator their own) shares the page, rendered once for each change of the data.
+    # evaluator their own) shares the page, rendered once for each change of the data and each page
+    # of its activity.
     body = data_version.for_everyone_who_sees(
         user,
         "project page",
         project.pk,
         user.role,
         timezone.localdate(),
-        build=lambda: render_to_string("projects/_detail_body.html", _project_page(user, project), request=request),
+        activity_number,
+        build=lambda: render_to_string(
+            "projects/_detail_body.html", _project_page(user, project, activity_number), request=request
+        ),
     )
     return render(request, "projects/detail.html", {"project": project, "body_html": mark_safe(body)})
 
 
-def _project_page(user, project) -> dict:
-    """What the project page shows ``user``: its grants, money, payments, milestones, evaluations and activity."""
+def _project_page(user, project, activity_number) -> dict:
+    """What the project page shows ``user``: its grants, money, payments, milestones, evaluations and
+    page ``activity_number`` of its activity."""
     grants = list(
         Grant.objects.for_user(user).filter(project=project).select_related("round").order_by("award_date", "pk")
     )
@@ -205,7 +211,9 @@ def _project_page(user, project) -> dict:
         "payments": payments,
         "milestones": milestones,
         "evaluations": evaluations,
-        "activity": activity(project, grants=grants, milestones=milestones, payments=payments),
+        "activity": activity_page(
+            project, grants=grants, milestones=milestones, payments=payments, number=activity_number
+        ),
         "actions": _officer_actions(project) if user.is_officer else [],
         "sees_part": sees_part,
         # An evaluator reads the project it evaluates, but none of its money or milestones.

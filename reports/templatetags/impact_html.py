@@ -130,18 +130,26 @@ def _row(row, show_money: bool, links: bool, urls: dict) -> str:
     return '<tr class="govuk-table__row">' + "".join(cells) + "</tr>"
 
 
-@register.simple_tag
-def impact_rows(caption, rows, show_money, project_links=False):
-    """The table of one group of results, with the legend of the illustrative mark if a figure carries it."""
+@register.simple_tag(takes_context=True)
+def impact_rows(context, caption, rows, show_money, project_links=False):
+    """The table of one group of results, with the legend of the illustrative mark if a figure carries it.
+
+    The table scrolls inside its own labelled region, so a phone never scrolls the page sideways; the
+    region is named by the caption, whose id is numbered per rendering because a report has many groups."""
+    number = context.render_context.get("impact_rows_tables", 0) + 1
+    context.render_context["impact_rows_tables"] = number
+    caption_id = f"impact-results-{number}-caption"
     head = "".join(f'<th scope="col" class="govuk-table__header">{name}</th>' for name in _HEAD)
     urls: dict[int, str] = {}
     table = (
+        f'<div class="app-table-scroll" role="region" aria-labelledby="{caption_id}" tabindex="0">'
         '<table class="govuk-table govuk-table--small-text-until-tablet">'
-        f'<caption class="govuk-table__caption govuk-table__caption--s">{conditional_escape(caption)}</caption>'
+        f'<caption id="{caption_id}" class="govuk-table__caption govuk-table__caption--s">'
+        f"{conditional_escape(caption)}</caption>"
         f'<thead class="govuk-table__head"><tr class="govuk-table__row">{head}{_MONEY_HEAD if show_money else ""}'
         '</tr></thead><tbody class="govuk-table__body">'
         + "\n".join(_row(row, show_money, project_links, urls) for row in rows)
-        + "</tbody></table>"
+        + "</tbody></table></div>"
     )
     return mark_safe(table + ILLUSTRATIVE_LEGEND if MARK_IN_HTML in table else table)
 

@@ -1,0 +1,162 @@
+"""Every page of each role, on a small phone (320 px), a phone (390 px) and a laptop (1280 px), in
+Chromium: none scrolls sideways, as wide tables scroll inside their own labelled region (issue 20).
+Printed on A4, a report keeps every column of its tables and loses the navigation, and the project
+page stays the same height however long its activity log grows.
+
+The pages are read from the URL resolver as tests/test_permissions.py reads them, with the objects
+inside the personas' scope, so a new page is walked without being listed here. The browser serves
+the collected static files: `make test` collects them first (after a change to app.css outside
+`make test`, run `manage.py collectstatic`)."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from projects.models import ProjectStatusChange
+from tests.conftest import PASSWORD
+from tests.test_permissions import EXPECTED, fill, scoped, service_patterns  # noqa: F401 (scoped: a fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The funder's three roles, a partner council, an evaluator, and anyone before signing in.
+PERSONAS = ["officer", "finance", "viewer", "derbyshire", "evaluator", "anonymous"]
+WIDTHS = [320, 390, 1280]
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+# The innermost elements that reach past the window's right edge, to name the culprit in a failure.
+CULPRITS = """() => [...document.body.querySelectorAll('*')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.app-table-scroll'))
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))"""
+
+
+def pages_for(client, world, persona, objects):
+    """The web pages ``persona`` may open: each URL pattern they get a page from, less the downloads
+    (a file is not laid out on a screen) and the pages that only take a POST."""
+    client.logout()
+    if persona != "anonymous":
+        client.force_login(getattr(world.users, persona))
+    paths = []
+    for name, route, _ in service_patterns():
+        if persona not in EXPECTED.get(name, set()):
+            continue
+        path = fill(route, objects)
+        response = client.get(path)
+        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+            paths.append(path)
+    return paths
+
+
+def signed_in_context(browser, live_server, persona, width):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    if persona != "anonymous":
+        page.goto("/account/sign-in/")
+        page.get_by_label("Username or email address").fill(persona)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/account/sign-in/" not in url)
+    return context, page
+
+
+def test_no_page_of_any_role_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, client, world, scoped):
+    overflowing = []
+    walked = 0
+    for persona in PERSONAS:
+        paths = pages_for(client, world, persona, scoped["inside"])
+        assert paths, f"{persona} has no page to open"
+        context, page = signed_in_context(browser, live_server, persona, WIDTHS[-1])
+        try:
+            for path in paths:
+                response = page.goto(path)
+                assert response.ok, f"{persona} got {response.status} from {path}"
+                # Each page is laid out again at each width, as a window resized would be: one load, not two.
+                for width in reversed(WIDTHS):
+                    page.set_viewport_size({"width": width, "height": 900})
+                    extra = page.evaluate(OVERFLOW)
+                    if extra > 0:
+                        culprits = ", ".join(page.evaluate(CULPRITS))
+                        overflowing.append(f"{path} as {persona} at {width} px: {extra} px too wide ({culprits})")
+                    walked += 1
+        finally:
+            context.close()
+    assert overflowing == [], "pages wider than the window:\n" + "\n".join(overflowing)
+    assert walked > 100  # every role's pages, not a handful
+
+
+def test_the_report_pages_print_on_a4_without_navigation_and_with_every_column(browser, live_server, world):
+    context, page = signed_in_context(browser, live_server, "officer", 1280)
+    try:
+        page.goto("/reports/spending/")
+        assert page.locator(".govuk-service-navigation").is_visible()
+        assert page.locator(".govuk-footer").is_visible()
+        page.emulate_media(media="print")
+        # A4 less its margins (180 mm) is 680 CSS pixels across.
+        page.set_viewport_size({"width": 680, "height": 960})
+        for path in (
+            "/reports/spending/",
+            "/reports/impact/",
+            "/projects/dashboard/",
+            f"/projects/{world.project.pk}/",
+        ):
+            page.goto(path)
+            for hidden in (
+                ".govuk-service-navigation",
+                ".govuk-footer",
+                ".govuk-phase-banner",
+                "#header-search",
+                ".govuk-pagination",
+                ".govuk-button",
+                "form",
+            ):
+                shown = [element.is_visible() for element in page.locator(hidden).all()]
+                assert not any(shown), f"{hidden} is printed on {path}"
+            # No table is wider than its region, which no longer clips: every column is on the paper.
+            regions = page.locator(".app-table-scroll")
+            assert regions.count(), path
+            assert regions.first.evaluate("region => getComputedStyle(region).overflowX") == "visible"
+            cut = page.evaluate(
+                "[...document.querySelectorAll('.app-table-scroll')].map(r => r.scrollWidth - r.clientWidth)"
+            )
+            assert max(cut) <= 0, f"a table on {path} is {max(cut)} px wider than the paper"
+        page.goto("/reports/spending/")
+        table = page.locator("#spending-table")
+        assert table.is_visible()
+        assert "Reclaiming Social Work" in table.inner_text()
+    finally:
+        context.close()
+
+
+def _log(world, count, start):
+    """``count`` more moves of the project, a minute apart after ``start``, each a row of its activity."""
+    ProjectStatusChange.objects.bulk_create(
+        ProjectStatusChange(
+            project=world.project,
+            old_status="active" if n % 2 else "closing",
+            new_status="closing" if n % 2 else "active",
+            changed_by=world.users.officer,
+            changed_at=start + dt.timedelta(minutes=n),
+            reason=f"Board meeting {n}",
+        )
+        for n in range(count)
+    )
+
+
+def test_the_project_page_is_as_tall_with_a_long_activity_log_as_with_a_short_one(browser, live_server, world):
+    start = timezone.now() - dt.timedelta(days=1)
+    _log(world, 60, start)
+    context, page = signed_in_context(browser, live_server, "officer", 1280)
+    try:
+        page.goto(f"/projects/{world.project.pk}/")
+        rows = page.locator("tr.app-activity")
+        assert rows.count() == 20
+        height = page.evaluate("document.documentElement.scrollHeight")
+        _log(world, 200, start + dt.timedelta(hours=2))
+        page.goto(f"/projects/{world.project.pk}/")
+        assert "Board meeting 199" in rows.first.inner_text()
+        assert rows.count() == 20
+        assert page.evaluate("document.documentElement.scrollHeight") == height
+        page.get_by_role("link", name="Next page").click()
+        assert "Board meeting 179" in rows.first.inner_text()
+    finally:
+        context.close()
