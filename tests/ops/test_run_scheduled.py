@@ -106,9 +106,10 @@ def test_a_dry_run_removes_nothing(batches):
     assert all(default_storage.exists(name) for name in before)
 
 
-def test_two_machines_at_once_remove_each_file_once(batches, monkeypatch):
-    """The other machine runs the whole step between this one's removing a file and clearing its name."""
-    storage = ImportBatch._meta.get_field("file").storage
+def other_machine_runs_within(monkeypatch, model, step) -> list[str]:
+    """Make the other machine run the whole ``step`` between this one's removing its first file and its own
+    conditional change of the row; returns (once this machine has run) what the other machine said."""
+    storage = model._meta.get_field("file").storage
     delete = storage.delete
     others = []
 
@@ -116,9 +117,15 @@ def test_two_machines_at_once_remove_each_file_once(batches, monkeypatch):
         delete(name)
         if not others:
             others.append("running")  # the other machine's own deletes go straight through
-            others[0] = run_scheduled.import_files(dry_run=False)[0]
+            others[0] = step(dry_run=False)[0]
 
     monkeypatch.setattr(storage, "delete", delete_then_the_other_machine_runs)
+    return others
+
+
+def test_two_machines_at_once_remove_each_file_once(batches, monkeypatch):
+    """The other machine runs the whole step between this one's removing a file and clearing its name."""
+    others = other_machine_runs_within(monkeypatch, ImportBatch, run_scheduled.import_files)
     mine, _ = run_scheduled.import_files(dry_run=False)
     # The other machine cleared both names (the first file already gone); this one counted only the second.
     assert others == ["removed 2 import files older than 90 days"]
@@ -169,17 +176,7 @@ def test_a_dry_run_deletes_no_download(jobs):
 
 
 def test_two_machines_at_once_delete_each_download_once(jobs, monkeypatch):
-    storage = ExportJob._meta.get_field("file").storage
-    delete = storage.delete
-    others = []
-
-    def delete_then_the_other_machine_runs(name):
-        delete(name)
-        if not others:
-            others.append("running")  # the other machine's own deletes go straight through
-            others[0] = run_scheduled.export_jobs(dry_run=False)[0]
-
-    monkeypatch.setattr(storage, "delete", delete_then_the_other_machine_runs)
+    others = other_machine_runs_within(monkeypatch, ExportJob, run_scheduled.export_jobs)
     mine, _ = run_scheduled.export_jobs(dry_run=False)
     assert others == ["deleted 2 finished downloads older than 7 days"]
     assert mine == "deleted 0 finished downloads older than 7 days"
