@@ -401,8 +401,8 @@ VARIATION_APPROVAL_THRESHOLD = env_int("VARIATION_APPROVAL_THRESHOLD", 100000)
 EXPORT_IN_REQUEST_ROWS = {
     "csv": env_int("EXPORT_IN_REQUEST_ROWS_CSV", 100_000, minimum=0),
     "xlsx": env_int("EXPORT_IN_REQUEST_ROWS_XLSX", 20_000, minimum=0),
-    # The board pack PDF: the projects it covers; the impact report's PDF: its results (its Excel
-    # file goes by the "xlsx" limit, counting results).
+    # The board pack PDF: the projects it covers; the spending report's PDF: the rows of its grouping;
+    # the impact report's PDF: its results (its Excel file goes by the "xlsx" limit, counting results).
     "pdf": env_int("EXPORT_IN_REQUEST_ROWS_PDF", 2_000, minimum=0),
 }
 # A worker holds a job for this many seconds and renews the hold as it works; a job whose hold

@@ -57,6 +57,7 @@ class ExportJob(models.Model):
         LEDGER_CSV = "ledger_csv", "Ledger (CSV)"
         LEDGER_XLSX = "ledger_xlsx", "Ledger (Excel)"
         SPENDING_XLSX = "spending_xlsx", "Spending report (Excel)"
+        SPENDING_PDF = "spending_pdf", "Spending report (PDF)"
         BOARD_PACK_PDF = "board_pack_pdf", "Board pack (PDF)"
         IMPACT_XLSX = "impact_xlsx", "Impact report (Excel)"
         IMPACT_PDF = "impact_pdf", "Impact report (PDF)"
@@ -100,6 +101,7 @@ class ExportJob(models.Model):
                         "ledger_csv",
                         "ledger_xlsx",
                         "spending_xlsx",
+                        "spending_pdf",
                         "board_pack_pdf",
                         "impact_xlsx",
                         "impact_pdf",

@@ -75,6 +75,7 @@ MAKERS = {
     ExportJob.Kind.LEDGER_CSV: _make_ledger,
     ExportJob.Kind.LEDGER_XLSX: _make_ledger,
     ExportJob.Kind.SPENDING_XLSX: "reports.jobs.make_spending_xlsx",
+    ExportJob.Kind.SPENDING_PDF: "reports.jobs.make_spending_pdf",
     ExportJob.Kind.BOARD_PACK_PDF: "reports.jobs.make_board_pack_pdf",
     ExportJob.Kind.IMPACT_XLSX: "reports.jobs.make_impact_xlsx",
     ExportJob.Kind.IMPACT_PDF: "reports.jobs.make_impact_pdf",

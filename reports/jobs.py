@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from projects.models import Project
 from reports.board_pack import build_board_pack_pdf
-from reports.downloads import build_spending_xlsx
+from reports.downloads import build_spending_pdf, build_spending_xlsx
 from reports.forms import SpendingFilterForm
 from reports.impact_views import impact_file
 from reports.spending import SpendingReport
@@ -24,6 +24,10 @@ def spending_report(user, query: str) -> SpendingReport:
 
 def make_spending_xlsx(job, path: Path, progress) -> None:
     path.write_bytes(build_spending_xlsx(spending_report(job.user, job.params["query"])))
+
+
+def make_spending_pdf(job, path: Path, progress) -> None:
+    path.write_bytes(build_spending_pdf(spending_report(job.user, job.params["query"])))
 
 
 def make_board_pack_pdf(job, path: Path, progress) -> None:

@@ -462,6 +462,12 @@ class SpendingReport:
         grouping = grouping or self.grouping.key
         return [self._row(grouping, data) for data in self._with_figures(grouping, self._source(grouping), every=True)]
 
+    def row_count(self) -> int:
+        """How many rows the chosen grouping has: what makes the PDF long (one query, or none for years and
+        quarters, which are worked out whole)."""
+        source = self._source(self.grouping.key)
+        return len(source) if isinstance(source, list) else source.count()
+
     def page(self, number, per_page: int = 50):
         """One page of the chosen grouping's rows: (the Django page, its rows), the figures worked out for the
         rows of the page only."""

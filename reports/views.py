@@ -3,8 +3,8 @@
 The report covers the whole programme, so it is for the funder's staff and
 viewers only; recipients and evaluators are refused (403), as on the other
 programme-wide pages. A download is the page's figures for the same filters,
-and every download is recorded. An Excel file with a long ledger is made by the
-background worker, with a page that shows when it is ready.
+and every download is recorded. An Excel file with a long ledger, or a PDF of many
+rows, is made by the background worker, with a page that shows when it is ready.
 """
 
 from django.conf import settings
@@ -54,6 +54,19 @@ def _download(request, report: SpendingReport, file_format: str) -> HttpResponse
     )
 
 
+# A long Excel file or PDF is made by the worker, with a page that shows when it is ready.
+BACKGROUND_KINDS = {"xlsx": ExportJob.Kind.SPENDING_XLSX, "pdf": ExportJob.Kind.SPENDING_PDF}
+
+
+def _file_size(report: SpendingReport, file_format: str) -> int:
+    """What makes a file long: the Excel file's ledger sheet (most of its size), counted in one query; the PDF's
+    rows of its grouping."""
+    if file_format == "xlsx":
+        lines = report.payments.order_by().values("pk").union(report.spend_lines.order_by().values("pk"), all=True)
+        return lines.count()
+    return report.row_count()
+
+
 @require_GET
 @role_required(*PROGRAMME_READERS)
 def spending(request):
@@ -67,16 +80,14 @@ def spending(request):
         return render(request, "reports/spending.html", {"form": form}, status=400)
 
     report = SpendingReport(request.user, form.filters(), form.cleaned_data["group"])
-    if file_format == "xlsx":
-        # The lines of the Excel file's ledger sheet, which is most of its size, counted in one query.
-        lines = report.payments.order_by().values("pk").union(report.spend_lines.order_by().values("pk"), all=True)
-        size = lines.count()
-        if size > settings.EXPORT_IN_REQUEST_ROWS["xlsx"]:
+    if file_format in BACKGROUND_KINDS:
+        size = _file_size(report, file_format)
+        if size > settings.EXPORT_IN_REQUEST_ROWS[file_format]:
             query = request.GET.copy()
             for name in ("format", "page"):
                 query.pop(name, None)
             params = {"query": urlencode(sorted(query.lists()), doseq=True)}
-            job = background_job(request.user, ExportJob.Kind.SPENDING_XLSX, size=size, params=params)
+            job = background_job(request.user, BACKGROUND_KINDS[file_format], size=size, params=params)
             return redirect("downloads:job", job_pk=job.pk)
     if file_format:
         return _download(request, report, file_format)

@@ -67,6 +67,30 @@ def test_a_spending_excel_with_a_long_ledger_is_made_by_the_worker_for_the_same_
     assert "Your file is ready" in client.get(response["Location"]).content.decode()
 
 
+def test_a_spending_pdf_of_many_rows_is_made_by_the_worker_for_the_same_filters(client, ledger_world, settings):
+    client.force_login(ledger_world.users.officer)
+    query = {"group": "project", "format": "pdf"}
+    direct = client.get(SPENDING, query)
+    assert direct.status_code == 200 and direct["Content-Type"] == "application/pdf"
+
+    settings.EXPORT_IN_REQUEST_ROWS = {**settings.EXPORT_IN_REQUEST_ROWS, "pdf": 1}  # the world has 2 projects
+    response = client.get(SPENDING, query)
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("downloads:job", kwargs={"job_pk": job.pk})
+    assert (job.kind, job.rows_total, job.params) == ("spending_pdf", 2, {"query": "group=project"})
+    # Grouped by financial year the report has one row: it is made in the request.
+    assert client.get(SPENDING, {"group": "financial_year", "format": "pdf"})["Content-Type"] == "application/pdf"
+    assert ExportJob.objects.count() == 1
+
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == "done" and job.filename.startswith("spending-") and job.filename.endswith(".pdf")
+    made = made_file(client, job)
+    ours, theirs = squash(" ".join(pdf_pages(made))), squash(" ".join(pdf_pages(direct.content)))
+    assert ours.split("Generated")[0] == theirs.split("Generated")[0]
+    assert len(pdf_pages(made)) == len(pdf_pages(direct.content))
+
+
 def test_a_board_pack_of_a_large_programme_is_made_by_the_worker(client, ledger_world, settings):
     client.force_login(ledger_world.users.officer)
     direct = client.get(BOARD_PACK, {"date": "31/12/2016"})
