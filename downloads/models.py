@@ -52,15 +52,21 @@ class ExportJobQuerySet(models.QuerySet):
         return self.select_related("user").get(pk=pk) if taken else None
 
 
+class ExportKind(models.TextChoices):
+    """What a job makes (``ExportJob.Kind``): named here, outside the model, so its check constraint can list
+    the values from the choices instead of a copy of them."""
+
+    LEDGER_CSV = "ledger_csv", "Ledger (CSV)"
+    LEDGER_XLSX = "ledger_xlsx", "Ledger (Excel)"
+    SPENDING_XLSX = "spending_xlsx", "Spending report (Excel)"
+    SPENDING_PDF = "spending_pdf", "Spending report (PDF)"
+    BOARD_PACK_PDF = "board_pack_pdf", "Board pack (PDF)"
+    IMPACT_XLSX = "impact_xlsx", "Impact report (Excel)"
+    IMPACT_PDF = "impact_pdf", "Impact report (PDF)"
+
+
 class ExportJob(models.Model):
-    class Kind(models.TextChoices):
-        LEDGER_CSV = "ledger_csv", "Ledger (CSV)"
-        LEDGER_XLSX = "ledger_xlsx", "Ledger (Excel)"
-        SPENDING_XLSX = "spending_xlsx", "Spending report (Excel)"
-        SPENDING_PDF = "spending_pdf", "Spending report (PDF)"
-        BOARD_PACK_PDF = "board_pack_pdf", "Board pack (PDF)"
-        IMPACT_XLSX = "impact_xlsx", "Impact report (Excel)"
-        IMPACT_PDF = "impact_pdf", "Impact report (PDF)"
+    Kind = ExportKind
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
@@ -95,20 +101,7 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(
-                    kind__in=[
-                        "ledger_csv",
-                        "ledger_xlsx",
-                        "spending_xlsx",
-                        "spending_pdf",
-                        "board_pack_pdf",
-                        "impact_xlsx",
-                        "impact_pdf",
-                    ]
-                ),
-                name="export_job_kind_valid",
-            ),
+            models.CheckConstraint(condition=Q(kind__in=ExportKind.values), name="export_job_kind_valid"),
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "done", "failed"]), name="export_job_status_valid"
             ),

@@ -4,25 +4,15 @@ the same reader, with the job page that shows when they are ready; a few results
 import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from downloads.models import ExportJob
+from tests.downloads.test_report_jobs import made_file, run_worker
 from tests.reports.test_impact_report import REPORT, impact, project_url  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker commits, as a real one does
-
-
-def run_worker():
-    call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-
-def made_file(client, job: ExportJob) -> bytes:
-    response = client.get(reverse("downloads:job-file", kwargs={"job_pk": job.pk}))
-    assert response.status_code == 200
-    return b"".join(response.streaming_content)
 
 
 def results_sheet(content: bytes) -> list[list]:
