@@ -12,7 +12,11 @@ _OFFICER = [
     ("Variations", "grants:variations"),
     ("Evaluations", "evaluations:list"),
     ("Reports", "reports:index"),
+    # Programmes, rounds, organisations, themes and the people who use the service (its index links to People).
+    ("Set up", "setup:index"),
 ]
+# A grant recipient who is their organisation's lead contact manages its staff (people/).
+LEAD_CONTACT = ("People", "people:list")
 # Role -> the service navigation: (label, URL name). Every role ends with its own account.
 NAVIGATION = {
     Role.OFFICER: _OFFICER,
@@ -48,6 +52,8 @@ SECTIONS = {
     "evaluations:yours": ["evaluations:*", "imports:results-*", "projects:detail", "impact:project", "impact:card"],
     "reports:index": ["reports:*", "impact:*", "exports:*", "downloads:*", "grants:reconciliation"],
     "admin:index": ["admin:*"],
+    "setup:index": ["setup:*", "people:*"],
+    "people:list": ["people:*"],
     "accounts:password-change": ["accounts:password-change", "accounts:two-factor*", "accounts:recovery-codes-*"],
 }
 
@@ -77,7 +83,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated:
-        for label, name in [*NAVIGATION.get(user.role, []), ACCOUNT]:
+        own = [*NAVIGATION.get(user.role, [])]
+        if user.role == Role.RECIPIENT and user.is_lead_contact and user.organisation_id:
+            own.append(LEAD_CONTACT)
+        for label, name in [*own, ACCOUNT]:
             try:
                 url = reverse(name)
             except NoReverseMatch:  # a page not built yet; tests check every entry resolves

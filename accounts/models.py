@@ -68,6 +68,13 @@ class User(AbstractUser):
         related_name="users",
         help_text="The organisation a grant recipient or evaluator works for.",
     )
+    # Set by programme officers (people/). It counts only for a grant recipient: the
+    # people app reads it together with the role, so a change of role ends it.
+    is_lead_contact = models.BooleanField(
+        "lead contact",
+        default=False,
+        help_text="A grant recipient who invites and disables their own organisation's staff.",
+    )
 
     class Meta:
         ordering = ["username"]

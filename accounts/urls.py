@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import oidc, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -21,3 +22,9 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.NewPasswordView.as_view(), name="password-reset-confirm"),
     path("password/reset/done/", views.NewPasswordDoneView.as_view(), name="password-reset-complete"),
 ]
+if settings.OIDC_ENABLED:
+    # Single sign-on exists only where it is set up: elsewhere these addresses are not found.
+    urlpatterns += [
+        path("sign-in/organisation/", oidc.StartView.as_view(), name="sso-start"),
+        path("sign-in/organisation/callback/", oidc.CallbackView.as_view(), name="sso-callback"),
+    ]

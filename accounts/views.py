@@ -21,7 +21,7 @@ from django.db.models import Max, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,7 +43,7 @@ from accounts.forms import (
     TwoFactorSetupForm,
     UnlockForm,
 )
-from accounts.models import FUNDER_ROLES, EnrolmentLink, Role, normalise_login
+from accounts.models import FUNDER_ROLES, EnrolmentLink, normalise_login
 from accounts.permissions import OFFICERS, role_required
 from accounts.services import (
     open_enrolment_link,
@@ -411,22 +411,6 @@ class NewPasswordDoneView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
-# Where each role starts after signing in.
-LANDING = {
-    Role.OFFICER: "projects:dashboard",
-    Role.ADMIN: "projects:dashboard",
-    Role.VIEWER: "projects:dashboard",
-    Role.FINANCE: "grants:payments-waiting",
-    Role.RECIPIENT: "projects:yours",
-    Role.EVALUATOR: "evaluations:yours",
-}
-
-
-def home(request):
-    """The start page for visitors; a signed-in user goes to the page for their role."""
-    if request.user.is_authenticated and request.user.role in LANDING:
-        try:
-            return redirect(reverse(LANDING[request.user.role]))
-        except NoReverseMatch:
-            pass
+def start_page(request):
+    """The start page for visitors. A signed-in user's home is their task list (reports/home_views.py)."""
     return render(request, "start.html")

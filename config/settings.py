@@ -62,12 +62,15 @@ INSTALLED_APPS = [
     "projects",
     "evaluations",
     "audit",
+    "notifications",
     "reports",
     "publish",
     "imports",
     "django_tasks",
     "django_tasks_db",
     "downloads",
+    "people",
+    "reminders",
     "demo",  # the top layer: the demo and generated programmes; nothing imports it
 ]
 
@@ -186,8 +189,63 @@ TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=not DEVELOPMENT)
 TWO_FACTOR_ENROLMENT_LINK = env_bool("TWO_FACTOR_ENROLMENT_LINK", default=not DEVELOPMENT)
 TWO_FACTOR_ENROLMENT_LINK_LIFETIME = timedelta(minutes=30)
 TWO_FACTOR_SETUP_SECRET_LIFETIME = timedelta(minutes=10)
+# An invitation to join the service (people/) is a single-use link that lapses after this many days.
+INVITATION_LIFETIME = timedelta(days=env_int("INVITATION_LIFETIME_DAYS", 7, minimum=1))
 OTP_TOTP_ISSUER = "Manage innovation grants"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Single sign-on (accounts/oidc.py, mozilla-django-oidc): off unless configured. With it, the sign-in page
+# offers "Sign in with ..." through the organisation's OpenID Connect provider (DfE staff through Microsoft
+# Entra ID): a verified email address signs in the one existing user that has it, with the role the service
+# gave; nobody is created, and funder staff still give the service's second step. The provider is named by
+# its discovery document (OIDC_OP_DISCOVERY) or by its four endpoints; half a configuration stops start-up.
+_OIDC_ENDPOINTS = (
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+_oidc = {
+    name: os.environ.get(name, "").strip()
+    for name in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_DISCOVERY", *_OIDC_ENDPOINTS)
+}
+OIDC_ENABLED = any(_oidc.values())
+OIDC_RP_CLIENT_ID = _oidc["OIDC_RP_CLIENT_ID"]
+OIDC_RP_CLIENT_SECRET = _oidc["OIDC_RP_CLIENT_SECRET"]
+OIDC_OP_DISCOVERY = _oidc["OIDC_OP_DISCOVERY"]
+OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT, OIDC_OP_JWKS_ENDPOINT = (
+    _oidc[name] for name in _OIDC_ENDPOINTS
+)
+OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL", "").strip() or "Sign in with your organisation's account"
+if OIDC_ENABLED:
+    _oidc_missing = [name for name in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET") if not _oidc[name]]
+    if OIDC_OP_DISCOVERY and any(_oidc[name] for name in _OIDC_ENDPOINTS):
+        raise ImproperlyConfigured(
+            "Single sign-on: set OIDC_OP_DISCOVERY or the provider's endpoints (OIDC_OP_*_ENDPOINT), not both"
+        )
+    if not OIDC_OP_DISCOVERY:
+        _oidc_missing += [name for name in _OIDC_ENDPOINTS if not _oidc[name]]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on is half set up: {', '.join(_oidc_missing)} must be set too "
+            "(or OIDC_OP_DISCOVERY in place of the endpoints), or no OIDC_ setting at all to turn it off"
+        )
+    for _name in ("OIDC_OP_DISCOVERY", *_OIDC_ENDPOINTS):
+        # Plain http only to a provider on this machine, in development (the tests' loopback provider).
+        _url = urlsplit(_oidc[_name])
+        if _oidc[_name] and not (
+            (_url.scheme == "https" and _url.hostname)
+            or (DEVELOPMENT and _url.scheme == "http" and _url.hostname in ("localhost", "127.0.0.1"))
+        ):
+            raise ImproperlyConfigured(f"{_name} must be an https:// address; got {_oidc[_name]!r}")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.OrganisationAccountBackend")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso-callback"
+AXES_WHITELIST_CALLABLE = "accounts.oidc.not_a_password_guess"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -352,6 +410,67 @@ EMAIL_BACKEND = (
     else os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "noreply@manage-innovation-grants.local")
+# The SMTP server the email backend sends through (Django's EMAIL_* settings, named the same here).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost").strip()
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "").strip()
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+# A server that stops answering fails one try (which is retried), never holds a worker for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    raise ImproperlyConfigured("EMAIL_HOST_USER and EMAIL_HOST_PASSWORD go together: set both, or neither")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS, usually port 587) or EMAIL_USE_SSL (port 465), not both")
+
+# --- Messages to people (notifications/) ---
+# Links in messages are full addresses under SERVICE_URL, the address people reach the service at.
+SERVICE_NAME = "Manage innovation grants"
+SERVICE_URL = os.environ.get("SERVICE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SERVICE_URL):
+    raise ImproperlyConfigured("SERVICE_URL must be the service's address, such as https://grants.example.gov.uk")
+# With NOTIFY_API_KEY messages go through GOV.UK Notify; without it, through the email backend above.
+# Notify needs a template: NOTIFY_TEMPLATE_ID, a generic one whose personalisation is ((subject)) and
+# ((body)), and optionally one per kind of message, NOTIFY_TEMPLATE_ID_<KIND> (NOTIFY_TEMPLATE_ID_PAYMENT_MADE).
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "").strip()
+NOTIFY_BASE_URL = (
+    os.environ.get("NOTIFY_BASE_URL", "").strip().rstrip("/") or "https://api.notifications.service.gov.uk"
+)
+NOTIFY_TEMPLATE_ID = os.environ.get("NOTIFY_TEMPLATE_ID", "").strip()
+NOTIFY_TEMPLATE_IDS = {
+    name.removeprefix("NOTIFY_TEMPLATE_ID_").lower(): value.strip()
+    for name, value in os.environ.items()
+    if name.startswith("NOTIFY_TEMPLATE_ID_")
+}
+_uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+if not NOTIFY_API_KEY and (NOTIFY_TEMPLATE_ID or NOTIFY_TEMPLATE_IDS or os.environ.get("NOTIFY_BASE_URL")):
+    raise ImproperlyConfigured("NOTIFY_TEMPLATE_ID and NOTIFY_BASE_URL need NOTIFY_API_KEY, the key GOV.UK Notify gave")
+if NOTIFY_API_KEY:
+    # A Notify key is its name, then the service id and the secret, each a UUID.
+    if not re.fullmatch(rf".+-{_uuid}-{_uuid}", NOTIFY_API_KEY):
+        raise ImproperlyConfigured("NOTIFY_API_KEY must be a whole GOV.UK Notify API key: name-serviceid-secret")
+    if not NOTIFY_TEMPLATE_ID:
+        raise ImproperlyConfigured("NOTIFY_API_KEY needs NOTIFY_TEMPLATE_ID, the template messages are sent with")
+    for _name, _template in {"NOTIFY_TEMPLATE_ID": NOTIFY_TEMPLATE_ID, **NOTIFY_TEMPLATE_IDS}.items():
+        if not re.fullmatch(_uuid, _template):
+            raise ImproperlyConfigured(f"{_name} ({_template!r}) must be a Notify template id, a UUID")
+    if not re.fullmatch(r"https?://[^/\s?#]+", NOTIFY_BASE_URL):
+        raise ImproperlyConfigured(
+            "NOTIFY_BASE_URL must be an address such as https://api.notifications.service.gov.uk"
+        )
+MESSAGE_BACKEND = "govuk_notify" if NOTIFY_API_KEY else "email"
+# A message that cannot be sent is tried this many times in all, waiting MESSAGE_RETRY_SECONDS before
+# the second try and five times longer before each one after, then shown as failed on /messages/.
+MESSAGE_ATTEMPTS = env_int("MESSAGE_ATTEMPTS", 3, minimum=1)
+MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 60, minimum=0)
+# `manage.py send_reminders` (reminders/): a quarter's spend return is due this many days after the
+# quarter ends; its recipients are reminded 14 and 3 days before, and once when it is overdue.
+SPEND_RETURN_DUE_DAYS = env_int("SPEND_RETURN_DUE_DAYS", 30, minimum=1)
+# An overdue reminder goes only for a deadline missed in the last this many days. Older ones are on the
+# dashboard and the officers' lists; without the limit, turning reminders on for a programme under way
+# would send councils one message for every deadline missed in years past.
+REMINDER_OVERDUE_DAYS = env_int("REMINDER_OVERDUE_DAYS", 28, minimum=1)
 
 # The 360Giving identifier prefix this funder registered with 360Giving.
 THREESIXTYGIVING_PREFIX = os.environ.get("THREESIXTYGIVING_PREFIX", "MIG")

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import home
 from core import pages
 from core.health import health
+from grants import setup_urls
 from grants import urls as grants_urls
 from grants.views import money_glossary
-from projects import payment_views
+from projects import payment_views, setup_views
 from projects import urls as projects_urls
+from reports.home_views import home, spend_returns_to_review
 from reports.search_views import search_page
 from reports.views import dashboard
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("help/money/", money_glossary, name="money-glossary"),
     path("search/", search_page, name="search"),
+    # What waits for officers on their home page's task list: each return is reviewed on its allocation's page.
+    path("spend-returns/to-review/", spend_returns_to_review, name="spend-returns-to-review"),
     # The pages every public-sector service must have, linked from every page's footer.
     path(
         "",
@@ -31,6 +34,8 @@ urlpatterns = [
             )
         ),
     ),
+    # The message log (/messages/) and each person's choices of messages (/account/messages/).
+    path("", include("notifications.urls")),
     path("account/", include("accounts.urls")),
     # The staff dashboard reads the whole programme, so it lives in reports/; it keeps its
     # path and its name in the projects namespace, added here because projects sits below reports.
@@ -62,6 +67,27 @@ urlpatterns = [
             )
         ),
     ),
+    # Setting up the programme: its programmes, rounds and organisations (grants/), and the pages that also
+    # read the work (an organisation's projects, the themes), which live in projects/ and keep their names here.
+    path(
+        "setup/",
+        include(
+            (
+                [
+                    *setup_urls.urlpatterns,
+                    path(
+                        "organisations/<int:organisation_pk>/",
+                        setup_views.organisation_detail,
+                        name="organisation",
+                    ),
+                    path("themes/", setup_views.theme_list, name="themes"),
+                    path("themes/new/", setup_views.theme_create, name="theme-create"),
+                    path("themes/<int:theme_pk>/edit/", setup_views.theme_edit, name="theme-edit"),
+                ],
+                setup_urls.app_name,
+            )
+        ),
+    ),
     path("evaluations/", include("evaluations.urls")),
     path("exports/", include("reports.project_exports")),
     path("reports/impact/", include("reports.impact_urls")),
@@ -69,5 +95,6 @@ urlpatterns = [
     path("publish/", include("publish.urls")),
     path("imports/", include("imports.urls")),
     path("downloads/", include("downloads.urls")),
+    path("", include("people.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -70,6 +70,7 @@ from grants.models import (
     Source,
 )
 from grants.org_ids import internal_id
+from notifications.services import silenced
 from projects.models import (
     Project,
     ProjectPartner,
@@ -78,8 +79,9 @@ from projects.models import (
 
 
 def load_demo() -> str:
-    """Load (or bring up to date) the demo programme; return a one-line summary."""
-    with transaction.atomic():
+    """Load (or bring up to date) the demo programme; return a one-line summary. Its events happened
+    years ago, so none of them becomes a message."""
+    with silenced(), transaction.atomic():
         clock = _Clock()
         call_command("load_authorities", verbosity=0)
         sources = _load_sources()
@@ -107,7 +109,11 @@ def sign_in_table() -> str:
     if not held:
         return "No demo users are in this database."
     rows = [("Username", "Role", "Organisation")] + [
-        (user.username, user.get_role_display(), user.organisation.name if user.organisation else "")
+        (
+            user.username,
+            user.get_role_display() + (" (lead contact)" if user.is_lead_contact else ""),
+            user.organisation.name if user.organisation else "",
+        )
         for user in (held[name] for name in usernames if name in held)
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
@@ -163,7 +169,7 @@ def _load_users(organisations) -> dict[str, User]:
     # One hash for them all: the password is published anyway, and hashing is slow by design.
     password = make_password(DEMO_PASSWORD)
     users = {}
-    for username, role, first_name, last_name, email, organisation in DEMO_USERS:
+    for username, role, first_name, last_name, email, organisation, lead_contact in DEMO_USERS:
         users[username], _ = _upsert(
             User,
             {"username": username},
@@ -174,6 +180,7 @@ def _load_users(organisations) -> dict[str, User]:
                 "email": email,
                 "organisation": organisations[organisation] if organisation else None,
                 "is_active": True,
+                "is_lead_contact": lead_contact,
                 "is_staff": role == Role.ADMIN,
                 "is_superuser": role == Role.ADMIN,
                 "password": password,

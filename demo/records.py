@@ -81,7 +81,7 @@ def org_ref(organisation: dict) -> str:
 
 # --- Users -------------------------------------------------------------------
 
-# (username, role, first name, last name, email, organisation)
+# (username, role, first name, last name, email, organisation, lead contact of the organisation)
 DEMO_USERS = read(
     "users.json",
     [
@@ -92,6 +92,7 @@ DEMO_USERS = read(
             ("last_name", STR),
             ("email", STR),
             ("organisation", Nullable(STR)),
+            ("lead_contact", BOOL),
         )
     ],
 )

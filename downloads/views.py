@@ -15,6 +15,7 @@ from audit.models import DownloadRecord
 from core.exports import XLSX_CONTENT_TYPE
 from downloads import ledger
 from downloads.models import CONTENT_TYPES, ExportJob
+from downloads.tables import ExportJobTable
 from downloads.tasks import background_job, recover_stalled
 
 MONEY_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
@@ -33,10 +34,12 @@ def _limit(extension: str) -> int:
 @role_required(*MONEY_READERS)
 def ledger_page(request):
     size = ledger.ledger_size(request.user)
+    jobs = ExportJob.objects.for_user(request.user)[:10]
     context = {
         "size": size,
         "background": {extension: size > _limit(extension) for extension in KINDS},
-        "jobs": ExportJob.objects.for_user(request.user)[:10],
+        "jobs": jobs,
+        "jobs_table": ExportJobTable(jobs),
     }
     return render(request, "downloads/ledger.html", context)
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.uploads import check_upload
+from evaluations import notices
 from evaluations.models import Evaluation, EvaluationReport, EvidenceRating, OutcomeResult
 
 
@@ -73,7 +74,9 @@ def add_report(*, evaluation: Evaluation, by, title: str, kind: str, published_o
     report.full_clean(exclude=["file"])
     report.file.save(facts.name, upload, save=False)
     try:
-        report.save()
+        with transaction.atomic():
+            report.save()
+            notices.report_added(report)
     except Exception:
         report.file.delete(save=False)
         raise

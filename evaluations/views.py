@@ -15,7 +15,7 @@ from audit.downloads import stored_file
 from audit.models import DownloadRecord
 from core import data_version
 from core.lifecycle import IllegalStatusChange
-from core.paging import page_of
+from core.paging import sort_and_page
 from evaluations.forms import (
     EvaluationForm,
     EvaluatorEvaluationForm,
@@ -29,6 +29,7 @@ from evaluations.impact import figure
 from evaluations.models import Evaluation, EvaluationReport, OutcomeMeasure, OutcomeResult
 from evaluations.rating_form import EvidenceRatingForm
 from evaluations.services import add_report, rate_evaluation, save_result
+from evaluations.tables import EvaluationTable, OutcomeMeasureTable
 from projects.models import Project
 
 READERS = (*PROGRAMME_READERS, *EVALUATORS, *RECIPIENTS)
@@ -72,20 +73,31 @@ def yours(request):
     user = request.user
     assigned = Evaluation.evaluators.through.objects.filter(evaluation=OuterRef("pk"), user=user)
     rows = list(_listed(Evaluation.objects.for_user(user), user).annotate(assigned=Exists(assigned)))
+    # Two short lists split from one query, in title order: neither is sorted nor paged.
+    evaluations = [row for row in rows if row.assigned]
+    reviewing = [row for row in rows if not row.assigned]
     return render(
         request,
         "evaluations/yours.html",
         {
-            "evaluations": [row for row in rows if row.assigned],
-            "reviewing": [row for row in rows if not row.assigned],
+            "evaluations": evaluations,
+            "reviewing": reviewing,
+            "table": EvaluationTable(evaluations, caption="Your evaluations", orderable=False),
+            "reviewing_table": EvaluationTable(
+                reviewing,
+                caption="Evaluations you review",
+                orderable=False,
+                attrs={"class": "govuk-table", "id": "reviewing-table"},
+            ),
         },
     )
 
 
 @role_required(*PROGRAMME_READERS)
 def evaluation_list(request):
-    page = page_of(request, _listed(Evaluation.objects.for_user(request.user), request.user))
-    return render(request, "evaluations/list.html", {"evaluations": page, "page": page})
+    table = sort_and_page(request, EvaluationTable(_listed(Evaluation.objects.for_user(request.user), request.user)))
+    rows = [row.record for row in table.page.object_list]
+    return render(request, "evaluations/list.html", {"evaluations": rows, "table": table})
 
 
 @role_required(*READERS)
@@ -265,7 +277,8 @@ def measure_list(request):
             OutcomeMeasure.objects.select_related("outcome_area").annotate(result_count=Count("results"))
         ),
     )
-    return render(request, "evaluations/measure_list.html", {"measures": measures})
+    table = sort_and_page(request, OutcomeMeasureTable(measures, editable=request.user.is_officer))
+    return render(request, "evaluations/measure_list.html", {"measures": measures, "table": table})
 
 
 def _measure_form_page(request, form, measure=None):

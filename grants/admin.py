@@ -64,7 +64,7 @@ class SourceAdmin(Undeletable, admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(Undeletable, admin.ModelAdmin):
+class OrganisationAdmin(AuditHistoryAdmin, Undeletable, admin.ModelAdmin):
     list_display = (
         "name",
         "short_name",

@@ -15,7 +15,8 @@ from django.db.models import Q
 from core.fields import TODAY, DateField, MoneyField
 from core.forms import GovukForm, GovukModelForm
 from grants.financial_year import FIRST_YEAR, LAST_YEAR, FinancialYear, financial_year_choices
-from grants.models import Grant, Organisation, RecoveryReason, Round
+from grants.models import Grant, Organisation, Programme, RecoveryReason, Round
+from grants.org_ids import internal_id
 
 # The service records financial years from April 1990 to March of the year after LAST_YEAR:
 # a grant's dates fall within them, and money is paid or recovered on a day that has come.
@@ -380,3 +381,293 @@ class VariationDecisionForm(GovukForm):
         max_length=1000,
         error_messages={"max_length": "The note must be 1,000 characters or fewer"},
     )
+
+
+# Setting up the programme: programmes, rounds and organisations (grants.budgets checks the budgets and
+# dates against each other under the programme's lock; these forms check what was typed).
+
+SETUP_EARLIEST = dt.date(1800, 1, 1)  # councils and charities long predate the service's money
+
+
+def _text(label, *, max_length, required=True, required_message="", textarea=False, help_text=""):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 4}) if textarea else forms.TextInput,
+        error_messages={
+            "required": required_message,
+            "max_length": f"{label.removesuffix(' (optional)')} must be {max_length:,} characters or fewer",
+        },
+    )
+
+
+def _dates_in_order(form, start_name, end_name, message):
+    start, end = form.cleaned_data.get(start_name), form.cleaned_data.get(end_name)
+    if start and end and end < start:
+        form.add_error(end_name, message)
+
+
+class ProgrammeForm(GovukModelForm):
+    name = _text("Name", max_length=200, required_message="Enter the programme's name")
+    description = _text("Description (optional)", max_length=5000, required=False, textarea=True)
+    budget = MoneyField(label="Total budget, in pounds", noun="the budget", min_value=Decimal("0"))
+    start_date = DateField(label="Start date", noun="the start date", earliest=FIRST_DAY, latest=LAST_DAY)
+    end_date = DateField(label="End date", noun="the end date", earliest=FIRST_DAY, latest=LAST_DAY)
+
+    class Meta:
+        model = Programme
+        fields = ["name", "code", "funder", "description", "budget", "ggis_scheme_reference", "start_date", "end_date"]
+        labels = {"code": "Short code", "funder": "Funder", "ggis_scheme_reference": "GGIS scheme reference (optional)"}
+        help_texts = {
+            "code": "Letters, numbers and hyphens, for example cscip. The open data names the programme by it."
+        }
+        error_messages = {
+            "name": {"unique": "Another programme already has this name"},
+            "code": {
+                "required": "Enter a short code",
+                "unique": "Another programme already has this code",
+                "invalid": "The short code may hold only letters, numbers, hyphens and underscores",
+                "max_length": "The short code must be 40 characters or fewer",
+            },
+            "funder": {"required": "Choose the funder", "invalid_choice": "Choose a funder from the list"},
+            "ggis_scheme_reference": {"max_length": "The GGIS reference must be 40 characters or fewer"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].empty_label = "Choose an organisation"
+        self.fields["funder"].queryset = Organisation.objects.order_by("name")
+
+    def clean(self):
+        cleaned = super().clean()
+        _dates_in_order(self, "start_date", "end_date", "The end date must be the same as or after the start date")
+        return cleaned
+
+
+class RoundForm(GovukModelForm):
+    number = forms.IntegerField(
+        label="Round number",
+        min_value=1,
+        max_value=999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        error_messages={
+            "required": "Enter the round's number",
+            "invalid": "The round's number must be a whole number, like 2",
+            "min_value": "The round's number must be 1 or more",
+            "max_value": "The round's number must be 999 or less",
+        },
+    )
+    name = _text("Name", max_length=200, required_message="Enter the round's name")
+    description = _text("Description (optional)", max_length=5000, required=False, textarea=True)
+    budget = MoneyField(label="Budget, in pounds", noun="the budget", min_value=Decimal("0"))
+    start_date = DateField(label="Start date", noun="the start date", earliest=FIRST_DAY, latest=LAST_DAY)
+    end_date = DateField(label="End date", noun="the end date", earliest=FIRST_DAY, latest=LAST_DAY)
+
+    class Meta:
+        model = Round
+        fields = ["number", "name", "description", "budget", "start_date", "end_date"]
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.programme = programme
+        if self.instance.pk is None:
+            self.initial.setdefault(
+                "number", (programme.rounds.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        _dates_in_order(self, "start_date", "end_date", "The end date must be the same as or after the start date")
+        return cleaned
+
+    def validate_unique(self):
+        pass  # grants.budgets checks the round's number under the programme's lock, with its own message
+
+
+class SuccessorsField(forms.CharField):
+    """The organisations that replaced one, typed as their org-ids, one a line: a list of every
+    organisation would be most of the page."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Replaced by (optional)",
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="The org-id of each organisation that took over from it, one a line, for example GB-LAE-NNC",
+            error_messages={"max_length": "The list of successors must be 2,000 characters or fewer"},
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):  # the organisations themselves, as a model form's initial gives them
+            return "\n".join(organisation.org_id for organisation in value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        wanted = list(dict.fromkeys(part.strip() for part in text.replace(",", "\n").splitlines() if part.strip()))
+        found = {org.org_id: org for org in Organisation.objects.filter(org_id__in=wanted)}
+        missing = [org_id for org_id in wanted if org_id not in found]
+        if missing:
+            raise forms.ValidationError(
+                f"No organisation has the org-id {', '.join(missing)}: add it first, or check the org-id"
+            )
+        return [found[org_id] for org_id in wanted]
+
+
+def normal_postcode(text: str) -> str:
+    """A postcode as typed ("de43ag", "DE4  3AG") in the form the register uses: capitals, one space."""
+    squashed = "".join(text.split()).upper()
+    return f"{squashed[:-3]} {squashed[-3:]}" if len(squashed) > 3 else squashed
+
+
+class OrganisationForm(GovukModelForm):
+    name = _text("Name", max_length=200, required_message="Enter the organisation's name")
+    short_name = _text("Short name (optional)", max_length=100, required=False)
+    org_id = forms.CharField(
+        label="org-id (optional)",
+        max_length=60,
+        required=False,
+        help_text="Its number on a public register, for example GB-CHC-1015665 or GB-COH-02702928. Leave it empty "
+        "when it has none that you know: it is then given one under the publisher's own 360Giving prefix.",
+        error_messages={
+            "max_length": "The org-id must be 60 characters or fewer",
+            "unique": "Another organisation already has this org-id",
+        },
+    )
+    dfe_la_number = forms.IntegerField(
+        label="DfE LA number (local authorities only, optional)",
+        required=False,
+        min_value=100,
+        max_value=999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+        error_messages={
+            "invalid": "The DfE LA number must be a whole number of three digits, like 830",
+            "min_value": "The DfE LA number must be three digits, like 830",
+            "max_value": "The DfE LA number must be three digits, like 830",
+        },
+    )
+    gss_code = forms.CharField(
+        label="ONS GSS code (local authorities only, optional)",
+        max_length=9,
+        required=False,
+        help_text="For example E10000007",
+        error_messages={"max_length": "The GSS code must be 9 characters, like E10000007"},
+    )
+    postcode = forms.CharField(
+        label="Postcode of its registered address (optional)",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "autocomplete": "postal-code"}),
+        error_messages={"max_length": "Enter a full UK postcode, such as DE4 3AG"},
+    )
+    website = forms.URLField(
+        label="Website (optional)",
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        error_messages={
+            "invalid": "Enter the website's address, like https://www.example.org.uk",
+            "max_length": "The website's address must be 200 characters or fewer",
+        },
+    )
+    valid_from = DateField(
+        label="Date it started (optional)", noun="the date it started", required=False, earliest=SETUP_EARLIEST
+    )
+    valid_to = DateField(
+        label="Last day it existed (optional)", noun="the last day it existed", required=False, earliest=SETUP_EARLIEST
+    )
+    replaced_by = SuccessorsField()
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "org_id",
+            "authority_type",
+            "gss_code",
+            "dfe_la_number",
+            "valid_from",
+            "valid_to",
+            "replaced_by",
+            "website",
+            "postcode",
+        ]
+        labels = {"kind": "Kind of organisation", "authority_type": "Authority type (local authorities only)"}
+        error_messages = {
+            "kind": {"required": "Choose the kind of organisation", "invalid_choice": "Choose a kind from the list"},
+            "org_id": {"unique": "Another organisation already has this org-id"},
+            "authority_type": {"invalid_choice": "Choose an authority type from the list"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Choose a kind"), *Organisation.Kind.choices]
+        self.fields["authority_type"].choices = [("", "Not a local authority"), *Organisation.AuthorityType.choices]
+        self.fields["authority_type"].help_text = ""
+        if self.instance.pk:
+            self.initial["replaced_by"] = "\n".join(self.instance.replaced_by.values_list("org_id", flat=True))
+
+    def save(self, commit=True):
+        # The audit copy of an organisation holds its own columns, not its successors: a change of them
+        # is said in the copy's reason, so the history still shows who changed them and when.
+        before = sorted(self.instance.replaced_by.values_list("org_id", flat=True)) if self.instance.pk else []
+        after = sorted(organisation.org_id for organisation in self.cleaned_data["replaced_by"])
+        if before != after:
+            self.instance._change_reason = f"Replaced by: {', '.join(after) or 'none'}"
+        return super().save(commit)
+
+    def clean_org_id(self):
+        value = "".join(self.cleaned_data["org_id"].split())
+        # A register's prefixes and numbers are in capitals: "gb-chc-1015665" is the same charity.
+        return value if value.startswith("360G-") else value.upper()
+
+    def clean_gss_code(self):
+        code = self.cleaned_data["gss_code"].strip().upper()
+        if code and Organisation.objects.filter(gss_code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"Another organisation already has the GSS code {code}")
+        return code
+
+    def _internal_id(self, name):
+        """An identifier under the publisher's prefix that no other organisation has (two may share a name)."""
+        base = internal_id(name)
+        candidate, number = base, 1
+        while Organisation.objects.filter(org_id=candidate).exclude(pk=self.instance.pk).exists():
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
+
+    def clean_postcode(self):
+        return normal_postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name", "")
+        if "org_id" in cleaned and not cleaned["org_id"] and name:
+            kept = self.instance.pk and not self.instance.org_id.startswith("GB-")
+            cleaned["org_id"] = self.instance.org_id if kept else self._internal_id(name)
+        is_authority = cleaned.get("kind") == Organisation.Kind.LOCAL_AUTHORITY
+        if is_authority and not cleaned.get("authority_type") and "authority_type" not in self.errors:
+            self.add_error("authority_type", "Choose the authority type: a local authority has one")
+        if cleaned.get("kind") and not is_authority:
+            for field, what in (
+                ("authority_type", "An authority type"),
+                ("gss_code", "A GSS code"),
+                ("dfe_la_number", "A DfE LA number"),
+            ):
+                if cleaned.get(field) and field not in self.errors:
+                    self.add_error(field, f"{what} is only for a local authority: leave it empty, or choose that kind")
+        _dates_in_order(
+            self, "valid_from", "valid_to", "The last day it existed must be the same as or after the date it started"
+        )
+        successors = cleaned.get("replaced_by") or []
+        if self.instance.pk and any(org.pk == self.instance.pk for org in successors):
+            self.add_error("replaced_by", "An organisation cannot replace itself")
+        elif successors and not cleaned.get("valid_to") and "valid_to" not in self.errors:
+            self.add_error("valid_to", "Enter the last day it existed: an organisation that was replaced has ended")
+        return cleaned

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from grants.org_ids import validate_org_id
 
@@ -86,6 +87,10 @@ class Organisation(models.Model):
     # When it last changed, however it changed (a form, the admin, load_authorities): the open data is
     # rebuilt when it moves.
     modified_at = models.DateTimeField(auto_now=True)
+
+    # Who changed an organisation's identifiers and dates, and when: the open data names it. A change of
+    # successors is said in the copy's change reason by the form that makes it (grants.forms).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]

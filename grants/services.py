@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from grants import money
+from grants import money, notices
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, Variation
 
@@ -414,6 +414,7 @@ def record_payment(
         payment._history_user = by
         payment.save()
         money.refresh_balance(allocation.pk)
+        notices.payment_made(payment)
         _log_after_commit(
             "Payment %s: %s to organisation %s from allocation %s (grant %s)%s, paid on %s, by %s",
             payment.pk,

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from grants import money
+from grants import money, notices
 from grants.models import Allocation, Grant, SpendReturn
 
 
@@ -93,6 +93,7 @@ def submit_spend_return(
         except IntegrityError:
             raise duplicate from None
         money.refresh_balance(allocation.pk)
+        notices.spend_returns_submitted([spend_return], by=by)
         return spend_return
 
 
@@ -229,4 +230,9 @@ def save_spend_returns(*, by, entries: list[ReturnEntry]) -> dict[int, Exception
             default_date=now,
         )
         money.refresh_spend_balances(allocation_ids)
+        # New and corrected returns alike wait for review: officers get one message for the whole sheet.
+        notices.spend_returns_submitted(
+            list(SpendReturn.objects.filter(allocation_id__in=allocation_ids, submitted_by=by, submitted_at=now)),
+            by=by,
+        )
     return {}

@@ -20,7 +20,7 @@ from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENT
 from core import data_version
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
-from core.paging import page_of
+from core.paging import sort_and_page
 from grants import money, services
 from grants.forms import (
     AllocationForm,
@@ -33,6 +33,7 @@ from grants.forms import (
 from grants.models import Allocation, Grant, SpendReturn, Variation
 from grants.reconciliation import find_discrepancies
 from grants.spend_returns import amend_spend_return, review_spend_return, submit_spend_return
+from grants.tables import DiscrepancyTable, VariationTable
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)
@@ -121,6 +122,7 @@ def grant_detail(request, grant_pk):
         allocation.flag = flag(allocation)
     totals = money.totals(scope)
     split = scope.aggregate(resource=Coalesce(Sum("resource"), ZERO), capital=Coalesce(Sum("capital"), ZERO))
+    variations = grant.variations.select_related("allocation__recipient", "requested_by", "decided_by")
     context = {
         "grant": grant,
         "project": grant.project,
@@ -129,7 +131,8 @@ def grant_detail(request, grant_pk):
         "totals": totals,
         "split": split,
         "unallocated": grant.amount_awarded - totals.allocated,
-        "variations": grant.variations.select_related("allocation__recipient", "requested_by", "decided_by"),
+        "variations": variations,
+        "variations_table": VariationTable(variations, orderable=False),
         "status_changes": grant.status_changes.select_related("changed_by"),
         "can_change": user.is_officer,
     }
@@ -235,19 +238,26 @@ def allocation_edit(request, allocation_pk):
 # Payments and recoveries
 
 
+def reconciliation_differences(user) -> list:
+    """The differences the reconciliation page lists for ``user``, and the officers' home page counts."""
+    # Worked out once for each change of the data and shared; checked afresh at least every minute
+    # whatever happens, as it is the check that finds rows changed around the service.
+    return data_version.for_everyone_who_sees(
+        user,
+        "reconciliation",
+        build=lambda: find_discrepancies(Grant.objects.for_user(user)),
+        at_most=RECONCILIATION_CHECKED_EVERY,
+    )
+
+
 @role_required(*PROGRAMME_READERS)
 def reconciliation(request):
     """Grants whose award, allocations, payments and spend do not add up."""
-    # Worked out once for each change of the data and shared; checked afresh at least every minute
-    # whatever happens, as it is the check that finds rows changed around the service.
-    discrepancies = data_version.for_everyone_who_sees(
-        request.user,
-        "reconciliation",
-        build=lambda: find_discrepancies(Grant.objects.for_user(request.user)),
-        at_most=RECONCILIATION_CHECKED_EVERY,
-    )
+    discrepancies = reconciliation_differences(request.user)
     expected = sum(1 for discrepancy in discrepancies if not discrepancy.needs_action)
-    return render(request, "grants/reconciliation.html", {"discrepancies": discrepancies, "expected": expected})
+    table = sort_and_page(request, DiscrepancyTable(discrepancies))
+    context = {"discrepancies": discrepancies, "expected": expected, "table": table}
+    return render(request, "grants/reconciliation.html", context)
 
 
 def finance_allocation(request, allocation_pk):
@@ -291,11 +301,13 @@ def variations(request):
         "grant__project", "allocation__recipient", "requested_by", "decided_by"
     )
     pending = visible.pending().order_by("requested_at", "pk")
-    page = page_of(request, visible.exclude(status=Variation.Status.PENDING).order_by("-decided_at", "-pk"))
+    decided = VariationTable(
+        visible.exclude(status=Variation.Status.PENDING), caption="Decided variations", order_by="-decision"
+    )
+    sort_and_page(request, decided)
     context = {
         "pending": pending,
-        "decided": page,
-        "page": page,
+        "decided": decided,
         "can_decide": request.user.is_officer,
         "threshold": settings.VARIATION_APPROVAL_THRESHOLD,
     }

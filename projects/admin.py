@@ -25,7 +25,7 @@ from projects.models import (
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(AuditHistoryAdmin):
     list_display = ("name", "description")
     search_fields = ("name",)
 
@@ -92,7 +92,7 @@ class ProjectAdmin(AuditHistoryAdmin, StatefulAdmin):
 
 
 @admin.register(ProjectPartner)
-class ProjectPartnerAdmin(admin.ModelAdmin):
+class ProjectPartnerAdmin(AuditHistoryAdmin):
     list_display = ("organisation", "project", "role", "joined_on")
     list_filter = ("role",)
     list_select_related = ("organisation", "project")

@@ -348,3 +348,38 @@ class MilestoneReviewForm(GovukForm):
         ):
             self.add_error("reason", "Say why the submission is returned")
         return cleaned
+
+
+class PartnershipForm(GovukModelForm):
+    """A partner's role and the date it joined; the organisation itself stays (remove the partner instead)."""
+
+    role = forms.ChoiceField(
+        label="Role",
+        choices=ProjectPartner.Role.choices,
+        widget=GovukRadioSelect,
+        template_name=RADIOS,
+        error_messages={
+            "required": "Choose the organisation's role in the project",
+            "invalid_choice": "Choose one of the roles listed",
+        },
+    )
+    joined_on = DateField(label="Date it joined (optional)", noun="the date it joined", required=False, latest=TODAY)
+
+    class Meta:
+        model = ProjectPartner
+        fields = ["role", "joined_on"]
+
+
+class ThemeForm(GovukModelForm):
+    name = text_field(
+        "Name",
+        max_length=100,
+        required_message="Enter the theme's name",
+        error_messages={"unique": "Another theme already has this name"},
+    )
+    description = text_field("Description (optional)", max_length=2000, required=False, textarea=True)
+
+    class Meta:
+        model = Theme
+        fields = ["name", "description"]
+        error_messages = {"name": {"unique": "Another theme already has this name"}}

@@ -13,12 +13,14 @@ from simple_history.models import HistoricalRecords
 
 from core.lifecycle import Stateful, StatusChange
 from grants import money as figures
-from grants.models import ILLUSTRATIVE_HELP, Allocation, Grant, Organisation, Programme, money
+from grants.models import ILLUSTRATIVE_HELP, Allocation, Grant, Organisation, Payment, Programme, money
 
 
 class Theme(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -133,6 +135,9 @@ class ProjectPartner(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     joined_on = models.DateField(null=True, blank=True)
 
+    # A partnership decides what a partner sees, so its changes and its removal are kept.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["project", "organisation__name"]
         constraints = [
@@ -184,6 +189,12 @@ class MilestoneQuerySet(models.QuerySet):
             .exclude(project__status__in=["closed", "withdrawn"])
             .exclude(allocation__grant__status__in=["closed", "withdrawn"])
         )
+
+    def waiting_for_payment(self):
+        """Accepted milestones whose payment has not been made and can be now (``payable``): the payments
+        waiting page's rows, finance's count on their home page, and what finance officers are reminded of."""
+        paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
+        return self.filter(~Exists(paid), status=Milestone.Status.ACCEPTED, payment_amount__isnull=False).payable()
 
     def overdue(self, today=None):
         today = today or timezone.localdate()

@@ -15,8 +15,10 @@ from core.paging import page_of
 from grants import money, services
 from grants.forms import GrantForm, MilestonePaymentForm, PaymentForm
 from grants.models import Allocation, Grant, Payment
+from grants.tables import VariationTable
 from grants.views import finance_allocation, flag, form_data
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission, Project
+from projects.tables import PaymentsWaitingTable
 
 
 @role_required(*OFFICERS)
@@ -48,10 +50,12 @@ def allocation_detail(request, allocation_pk):
         .select_related("organisation")
         .annotate(is_paid=Exists(paid_at_all))
     )
+    variations = allocation.variations.select_related("requested_by", "decided_by")
     context = {
         "allocation": allocation,
         "flag": flag(allocation),
-        "variations": allocation.variations.select_related("requested_by", "decided_by"),
+        "variations": variations,
+        "variations_table": VariationTable(variations, orderable=False),
         "grant": allocation.grant,
         "project": allocation.grant.project,
         "payments": allocation.payments.select_related("milestone", "recorded_by"),
@@ -86,13 +90,7 @@ def payments_waiting(request):
         .order_by("-reviewed_at")
         .values("reviewed_at")[:1]
     )
-    paid = Payment.objects.filter(milestone=OuterRef("pk"), kind=Payment.Kind.PAYMENT)
-    waiting = (
-        Milestone.objects.for_user(request.user)
-        .filter(~Exists(paid), status=Milestone.Status.ACCEPTED, payment_amount__isnull=False)
-        .payable()
-        .annotate(accepted_at=Subquery(accepted_at))
-    )
+    waiting = Milestone.objects.for_user(request.user).waiting_for_payment().annotate(accepted_at=Subquery(accepted_at))
     found = list(waiting.order_by("accepted_at", "pk").values_list("pk", "payment_amount"))
     ids = [pk for pk, _ in found]
     total = money.milestone_payments_total(amount for _, amount in found)
@@ -112,7 +110,8 @@ def payments_waiting(request):
         .in_bulk()
     )
     page.object_list = [rows[pk] for pk in page.object_list]
-    context = {"milestones": page, "page": page, "total": total, "can_pay": request.user.is_finance}
+    table = PaymentsWaitingTable(page.object_list, can_pay=request.user.is_finance)
+    context = {"milestones": page, "page": page, "table": table, "total": total}
     return render(request, "grants/payments_waiting.html", context)
 
 

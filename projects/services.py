@@ -12,7 +12,8 @@ from grants import money
 from grants.financial_year import FinancialQuarter
 from grants.models import Allocation, Grant, Payment, SpendReturn
 from grants.services import ZERO, MoneyRuleError, describe_headroom, pounds, refuse_if_closed
-from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission, Project
+from projects import notices
+from projects.models import EvidenceFile, Milestone, MilestoneReview, MilestoneSubmission, Project, ProjectPartner
 
 MAX_FILES_PER_SUBMISSION = 10
 
@@ -57,6 +58,7 @@ def submit_milestone(*, milestone: Milestone, by, narrative: str, files=()) -> M
                 stored.append(evidence.file)
                 evidence.save()
             locked.set_status(Milestone.Status.SUBMITTED, by=by)
+            notices.milestone_submitted(submission)
     except BaseException:
         # The rows were rolled back; files already written would be left with no row
         # pointing at them, so they go too.
@@ -85,6 +87,7 @@ def review_milestone(*, milestone: Milestone, by, decision: str, reason: str = "
             raise ValidationError("This milestone has no submission waiting for review")
         review = MilestoneReview.objects.create(submission=submission, decision=decision, reason=reason, reviewed_by=by)
         locked.set_status(decision, by=by, reason=reason)
+        notices.milestone_reviewed(review)
     milestone.status = locked.status
     return review
 
@@ -197,3 +200,45 @@ def close_project(*, project, by, reason: str = "", exception: str = "") -> None
         if problems:
             why = f"{why}\nClosed with an exception: {exception}\nUnsettled: " + "; ".join(problems)
         project.set_status(Project.Status.CLOSED, by=by, reason=why.strip())
+
+
+def partner_removal_problems(partnership: ProjectPartner) -> list[str]:
+    """Why a partner cannot leave a project: any share of its grants or milestones is on record, and the
+    partnership is what lets the partner see them (DESIGN.md: what carries money is never deleted)."""
+    project, organisation = partnership.project_id, partnership.organisation_id
+    name = partnership.organisation.display_name
+    problems = []
+    if Grant.objects.filter(project=project, recipient=organisation).exists():
+        problems.append(f"{name} receives one of the project's grants")
+    allocations = Allocation.objects.filter(grant__project=project, recipient=organisation)
+    if allocations.exists():
+        problems.append(f"{name} has {allocations.count()} allocation(s) of the project's grants")
+    milestones = Milestone.objects.filter(project=project, organisation=organisation)
+    if milestones.exists():
+        problems.append(f"{name} delivers {milestones.count()} of the project's milestones")
+    return problems
+
+
+def remove_partner(*, partnership: ProjectPartner, by) -> None:
+    """Take a partner off a project that holds no grant, allocation or milestone of it. The history keeps
+    the partnership, who removed it and when."""
+    with transaction.atomic():
+        # The project's grants first, as save_allocation locks them before it checks that the recipient
+        # takes part: no allocation to the partner can be added between the check and the removal.
+        list(Grant.objects.select_for_update().filter(project=partnership.project_id).order_by("pk"))
+        locked = (
+            ProjectPartner.objects.select_for_update().select_related("organisation").filter(pk=partnership.pk).first()
+        )
+        if locked is None:
+            raise ValidationError("This partner has already been removed from the project")
+        problems = partner_removal_problems(locked)
+        if problems:
+            raise ValidationError(
+                [
+                    f"{locked.organisation.display_name} cannot be removed from the project:",
+                    *problems,
+                    "A partner with money or milestones on record stays; change its role or dates instead.",
+                ]
+            )
+        locked._history_user = by
+        locked.delete()

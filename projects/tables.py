@@ -1,10 +1,15 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from core.templatetags.govuk import illustrative, money, status_tag
-from projects.models import Project
+from projects.models import Project, ProjectPartner
 
 TO_PROJECT = {"viewname": "projects:detail", "kwargs": {"project_pk": tables.A("pk")}}
+TO_PROJECT_OF_ROW = {"viewname": "projects:detail", "kwargs": {"project_pk": tables.A("project_id")}}
 LINK = {"a": {"class": "govuk-link"}}
 NUMERIC = {"th": {"class": "govuk-table__header--numeric"}, "td": {"class": "govuk-table__cell--numeric"}}
 
@@ -37,3 +42,91 @@ class ProjectTable(tables.Table):
 
     def render_awarded_total(self, value, record):
         return format_html("{}{}", money(value), illustrative(record, "awarded_illustrative"))
+
+
+class PaymentsWaitingTable(tables.Table):
+    """One page of projects.payment_views.payments_waiting, already cut and ordered (the longest waiting
+    first): milestones with the project and the allocation's recipient joined and the accepted reviews
+    prefetched as ``accepted_submissions``. The page's links come from the view's own paginator."""
+
+    title = tables.Column(
+        verbose_name="Milestone", linkify=("projects:milestone", {"milestone_pk": tables.A("pk")}), attrs=LINK
+    )
+    project = tables.Column(verbose_name="Project", accessor="project__title", linkify=TO_PROJECT_OF_ROW, attrs=LINK)
+    recipient = tables.Column(verbose_name="Recipient", accessor="allocation_id")
+    accepted = tables.Column(verbose_name="Accepted", accessor="pk")
+    payment_amount = tables.Column(verbose_name="Amount", attrs=NUMERIC)
+    pay = tables.Column(verbose_name=mark_safe('<span class="govuk-visually-hidden">Action</span>'), accessor="pk")
+
+    class Meta:
+        orderable = False
+        attrs = {"class": "govuk-table", "id": "payments-waiting"}
+
+    def __init__(self, *args, can_pay=False, **kwargs):
+        super().__init__(*args, exclude=() if can_pay else ("pay",), **kwargs)
+        self.caption = "Payments waiting"
+        self.caption_class = "govuk-visually-hidden"
+
+    def render_recipient(self, record):
+        allocation = record.allocation
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a> ({})',
+            reverse("grants:allocation", kwargs={"allocation_pk": allocation.pk}),
+            allocation.recipient,
+            allocation.financial_year,
+        )
+
+    def render_accepted(self, record):
+        if not record.accepted_submissions:
+            return ""
+        review = record.accepted_submissions[0].review
+        return f"{date_format(localtime(review.reviewed_at), 'j M Y')} by {review.reviewed_by}"
+
+    def render_payment_amount(self, value, record):
+        return format_html("{}{}", money(value), illustrative(record))
+
+    def render_pay(self, record):
+        return format_html(
+            '<a class="govuk-link" href="{}">Pay<span class="govuk-visually-hidden"> {}</span></a>',
+            reverse("grants:milestone-pay", kwargs={"milestone_pk": record.pk}),
+            record.title,
+        )
+
+
+class YourProjectTable(tables.Table):
+    """A recipient's projects (projects.views.your_projects): the lead organisation joined and the
+    organisation's own ``partner_role`` annotated. A council takes part in a handful, so it is sorted, not paged."""
+
+    project = tables.Column(
+        verbose_name="Project", accessor="reference", linkify=TO_PROJECT, attrs=LINK, order_by=("reference",)
+    )
+    lead = tables.Column(
+        verbose_name="Lead organisation",
+        accessor="lead_organisation__display_name",
+        order_by=("lead_organisation__name", "reference"),
+    )
+    role = tables.Column(verbose_name="Your role", accessor="pk", orderable=False)
+    status = tables.Column(order_by=("status", "reference"))
+
+    class Meta:
+        model = Project
+        fields = ("project", "lead", "role", "status")
+        order_by = "project"
+        empty_text = "Your organisation does not take part in any project yet."
+        attrs = {"class": "govuk-table", "id": "your-projects"}
+
+    def __init__(self, *args, organisation_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation_id = organisation_id
+        self.caption = "Projects your organisation takes part in"
+
+    def render_project(self, record):
+        return f"{record.reference} {record.title}"
+
+    def render_role(self, record):
+        if record.lead_organisation_id == self.organisation_id:
+            return "Lead organisation"
+        return ProjectPartner.Role(record.partner_role).label if record.partner_role else "Partner"
+
+    def render_status(self, record):
+        return status_tag(record.status, record.get_status_display())

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django_tables2 import RequestConfig
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
@@ -33,6 +34,7 @@ from projects.forms import (
     MilestoneReviewForm,
     MilestoneSubmissionForm,
     PartnerForm,
+    PartnershipForm,
     ProjectForm,
     ProjectStatusForm,
 )
@@ -44,8 +46,16 @@ from projects.models import (
     Project,
     ProjectPartner,
 )
-from projects.services import close_project, closure_problems, review_milestone, save_milestone, submit_milestone
-from projects.tables import ProjectTable
+from projects.services import (
+    close_project,
+    closure_problems,
+    partner_removal_problems,
+    remove_partner,
+    review_milestone,
+    save_milestone,
+    submit_milestone,
+)
+from projects.tables import ProjectTable, YourProjectTable
 
 PER_PAGE = 25
 ALL_ROLES = tuple(Role.values)
@@ -88,24 +98,13 @@ def your_projects(request):
         "role"
     )[:1]
     projects = (
-        Project.objects.for_user(user)
-        .select_related("lead_organisation")
-        .annotate(partner_role=Subquery(partner_role))
-        .order_by("reference")
+        Project.objects.for_user(user).select_related("lead_organisation").annotate(partner_role=Subquery(partner_role))
     )
-    roles = dict(ProjectPartner.Role.choices)
-    rows = [
-        (
-            project,
-            "Lead organisation"
-            if project.lead_organisation_id == user.organisation_id
-            else roles.get(project.partner_role, "Partner"),
-        )
-        for project in projects
-    ]
+    table = YourProjectTable(projects, organisation_id=user.organisation_id)
+    RequestConfig(request, paginate=False).configure(table)
     own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
     context = {
-        "rows": rows,
+        "table": table,
         "to_do": list(own.filter(status__in=Milestone.OPEN_STATUSES)),
         "waiting": list(own.filter(status=Milestone.Status.SUBMITTED)),
         "today": timezone.localdate(),
@@ -313,6 +312,58 @@ def partner_add(request, project_pk):
         "button": "Add partner",
     }
     return render(request, "projects/form.html", context)
+
+
+def _officer_partnership(request, partnership_pk):
+    return get_object_or_404(
+        ProjectPartner.objects.filter(project__in=Project.objects.for_user(request.user)).select_related(
+            "project", "organisation"
+        ),
+        pk=partnership_pk,
+    )
+
+
+@role_required(*OFFICERS)
+def partner_edit(request, partnership_pk):
+    partnership = _officer_partnership(request, partnership_pk)
+    project = partnership.project
+    form = PartnershipForm(_posted(request), instance=partnership)
+    if request.method == "POST" and form.is_valid():
+        partnership = form.save()
+        role = partnership.get_role_display().lower()
+        messages.success(request, f"{partnership.organisation} is now a {role} of {project.reference}")
+        return redirect("projects:detail", project_pk=project.pk)
+    context = {
+        "form": form,
+        "title": f"Change {partnership.organisation.display_name}’s part",
+        "caption": f"{project.reference} {project.title}",
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+        "button": "Save changes",
+    }
+    return render(request, "projects/form.html", context)
+
+
+@role_required(*OFFICERS)
+def partner_remove(request, partnership_pk):
+    """A page that asks to confirm, or says why the partner must stay; the removal itself is a POST."""
+    partnership = _officer_partnership(request, partnership_pk)
+    project = partnership.project
+    problems = partner_removal_problems(partnership)
+    if request.method == "POST":
+        try:
+            remove_partner(partnership=partnership, by=request.user)
+        except ValidationError as error:
+            problems = error.messages[1:-1] or error.messages
+        else:
+            messages.success(request, f"{partnership.organisation} removed from {project.reference}")
+            return redirect("projects:detail", project_pk=project.pk)
+    context = {
+        "partnership": partnership,
+        "project": project,
+        "problems": problems,
+        "back": reverse("projects:detail", kwargs={"project_pk": project.pk}),
+    }
+    return render(request, "projects/partner_remove.html", context, status=200)
 
 
 # --- Officer: milestones ------------------------------------------------------------

@@ -100,7 +100,6 @@ def spending(request):
             "report": report,
             "page": page,
             "rows": rows,
-            "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
             "downloads": [(label, f"{base}?{urlencode({**params, 'format': key})}") for key, label in FORMATS.items()],
             "page_url": f"{base}?{urlencode(params)}&page=",
         }

@@ -6,12 +6,17 @@ personas take part in. One evaluation of each, only the first assigned to
 the evaluator.
 """
 
+import contextlib
 import datetime as dt
+import io
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from accounts.models import Role, User
 from evaluations.models import Evaluation, OutcomeArea, OutcomeMeasure, OutcomeResult
@@ -21,6 +26,19 @@ from grants.models import Allocation, Grant, Organisation, Programme, Round
 from projects.models import Milestone, Project, ProjectPartner, Theme
 
 PASSWORD = "a-long-test-password-1"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextlib.contextmanager
+def demo_loaded(django_db_blocker, stdout=None):
+    """The demo programme loaded for a group of tests that share it (a load takes seconds), rolled
+    back afterwards; yields what load_demo printed."""
+    out = stdout or io.StringIO()
+    with django_db_blocker.unblock(), override_settings(DEVELOPMENT=True, PASSWORD_HASHERS=FAST_HASHERS):
+        with transaction.atomic():
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+            transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,14 @@ layer's core), never one above, and never inside a function to dodge a cycle.
 
     core                                  GOV.UK forms and fields, status life, admin bases, files
     accounts, audit                       people, roles, sign-in; who downloaded what
+    notifications                         messages to people: what was sent, to whom, their choices
     grants                                the money: organisations, programmes, grants, allocations
     projects                              the work: projects, partners, milestones and their payments
     evaluations                           the evidence about projects
     downloads                             files made in the background (the ledger; reports' files, by name)
     reports, imports, publish             what is read out of and put into the layers below
+                                          (people: invitations and who manages whom)
+    reminders                             what is due and to whom, read through the reports' figures
     demo                                  the demo programme and the generator, over everything
     config                                settings and the URLs of every app
 
@@ -22,11 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     {"core"},
     {"accounts", "audit"},
+    {"notifications"},
     {"grants"},
     {"projects"},
     {"evaluations"},
     {"downloads"},
-    {"reports", "imports", "publish"},
+    {"reports", "imports", "publish", "people"},
+    {"reminders"},
     {"demo"},
     {"config"},
 ]

@@ -21,6 +21,7 @@ OFFICER = [
     ("Variations", "/grants/variations/"),
     ("Evaluations", "/evaluations/"),
     ("Reports", "/reports/"),
+    ("Set up", "/setup/"),
 ]
 LINKS = {
     "officer": OFFICER,
@@ -91,18 +92,21 @@ def test_someone_not_signed_in_is_offered_only_sign_in(client, db):
     assert links == [("Sign in", reverse("accounts:sign-in"))] and marked == []
 
 
-def test_each_role_lands_on_its_own_start_page_after_sign_in(client, world):
+def test_each_role_lands_on_its_task_list_which_links_to_its_own_start_page(client, world):
+    # "/" is each signed-in role's home: what waits for them (reports/tasks.py), linking to their own pages.
     for persona, path in (
         ("officer", "/projects/dashboard/"),
         ("finance", "/grants/payments/waiting/"),
         ("derbyshire", "/projects/yours/"),
         ("evaluator", "/evaluations/yours/"),
-        ("viewer", "/projects/dashboard/"),
+        ("viewer", "/evaluations/"),
         ("admin", "/projects/dashboard/"),
     ):
         client.force_login(getattr(world.users, persona))
         response = client.get("/")
-        assert response.status_code == 302 and response.url == path, persona
+        assert response.status_code == 200, persona
+        assert 'class="govuk-task-list"' in response.content.decode(), persona
+        assert f'href="{path}' in response.content.decode().split("<main")[1], persona
         assert client.get(path).status_code == 200, persona
 
 

@@ -15,11 +15,14 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from accounts.models import User
 from core import worker
 from downloads.models import ExportJob
 from evaluations.models import EvaluationReport
 from grants.models import Allocation, Payment, SpendReturn, Variation
-from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project
+from notifications.models import Message
+from people.models import Invitation
+from projects.models import EvidenceFile, Milestone, MilestoneSubmission, Project, ProjectPartner
 
 PERSONAS = [
     "anonymous",
@@ -53,6 +56,7 @@ PUBLIC = {
     "pages:cookies",
     "pages:privacy",  # the pages every public-sector service must have (issue 20)
     "health",  # for monitors and load balancers: the state of each part, no data (issue 18)
+    "people:invitation",  # an invitation link is opened by someone who has no account yet (issue 19)
 }
 
 # Who gets 200 on GET for the object inside the personas' scope (Derbyshire's
@@ -174,6 +178,44 @@ EXPECTED = {
     "reports:board-pack": READERS,
     # search (issue 20): every signed-in user, finding only what each may see (tests/search/).
     "search": set(PERSONAS) - {"anonymous"},
+    # the officers' list of submitted spend returns, linked from their task list (issue 20)
+    "spend-returns-to-review": OFFICERS,
+    # messages (issue 19): the log of every message sent is the officers'; each person's own choices
+    "notifications:log": OFFICERS,
+    "notifications:send-again": set(),  # POST only
+    "notifications:preferences": set(PERSONAS) - {"anonymous"},
+    # people (issue 19): officers manage everyone; a council's lead contact (no persona here:
+    # tests/people/ covers them) only its own grant recipients; an invitation link is public, and the
+    # "token" of this table names none, so everyone gets the "not valid" page (200, like password reset).
+    "people:list": OFFICERS,
+    "people:invite": OFFICERS,
+    "people:person": OFFICERS,
+    "people:access": OFFICERS,
+    "people:disable": set(),  # POST only
+    "people:enable": set(),  # POST only
+    "people:invitation-revoke": set(),  # POST only
+    "people:invitation": set(PERSONAS),
+    # setting up the programme (issue 20): the funder's staff and viewers read the lists and
+    # pages; only programme officers add and change (tests/grants/test_setup_*.py,
+    # tests/projects/test_setup_partners_and_themes.py).
+    "setup:index": READERS,
+    "setup:programmes": READERS,
+    "setup:programme-create": OFFICERS,
+    "setup:programme": READERS,
+    "setup:programme-edit": OFFICERS,
+    "setup:round-create": OFFICERS,
+    "setup:round-edit": OFFICERS,
+    "setup:organisations": READERS,
+    "setup:organisation-create": OFFICERS,
+    "setup:organisation": READERS,
+    "setup:organisation-edit": OFFICERS,
+    "setup:themes": READERS,
+    "setup:theme-create": OFFICERS,
+    "setup:theme-edit": OFFICERS,
+    # A partner's role and dates changed, or a partner with nothing on record removed: the GET of
+    # partner-remove is its confirmation page (or the reasons it must stay), so officers get 200.
+    "projects:partner-edit": OFFICERS,
+    "projects:partner-remove": OFFICERS,
 }
 
 # Pages that only take a POST, and who may send one.
@@ -185,6 +227,10 @@ POST_ONLY = {
     "projects:milestone-review": OFFICERS,
     "grants:spend-return-review": OFFICERS,
     "grants:variation-decide": OFFICERS,
+    "notifications:send-again": OFFICERS,
+    "people:disable": OFFICERS,
+    "people:enable": OFFICERS,
+    "people:invitation-revoke": OFFICERS,
 }
 
 
@@ -279,6 +325,37 @@ def scoped(world, settings, tmp_path):
             "token": "set-password",
             # A finished background download, Derbyshire's inside and Kent's outside.
             "job_pk": _finished_job(submitter).pk,
+            # A failed message to Derbyshire's user inside, to Kent's outside: only officers find either.
+            "message_pk": Message.objects.create(
+                user=submitter,
+                email=submitter.email,
+                kind="payment_made",
+                key=f"permissions:{side}",
+                subject="A payment was made",
+                body="Body",
+                status="failed",
+            ).pk,
+            # People: Derbyshire's recipient and an invitation to Derbyshire inside; Kent's outside.
+            "person_pk": submitter.pk,
+            "invitation_pk": Invitation.new(
+                email=f"{side}@example.gov.uk",
+                role="recipient",
+                organisation=allocation.recipient,
+                invited_by=world.users.officer,
+            )[0].pk,
+            # Setting up the programme: programmes, rounds, organisations and themes are the whole
+            # programme's; a partnership is of a project inside or outside the personas' scope.
+            "programme_pk": world.programme.pk,
+            "round_pk": world.round.pk,
+            "organisation_pk": (world.derbyshire if side == "inside" else world.kent).pk,
+            "theme_pk": world.theme.pk,
+            "partnership_pk": (
+                ProjectPartner.objects.get(project=world.project, organisation=world.derbyshire)
+                if side == "inside"
+                else ProjectPartner.objects.create(
+                    project=world.other_project, organisation=world.university, role="delivery_partner"
+                )
+            ).pk,
         }
     return sides
 
@@ -306,6 +383,10 @@ def money_and_decisions():
         Project.objects.count(),
         list(Milestone.objects.order_by("pk").values_list("status", flat=True)),
         list(Variation.objects.order_by("pk").values_list("status", flat=True)),
+        list(Message.objects.order_by("pk").values_list("status", "attempts")),
+        list(User.objects.order_by("pk").values_list("is_active", "role", "organisation_id")),
+        list(Invitation.objects.order_by("pk").values_list("used_at", "revoked_at")),
+        ProjectPartner.objects.count(),
     )
 
 

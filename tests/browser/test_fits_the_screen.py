@@ -3,8 +3,7 @@ Chromium: none scrolls sideways, as wide tables scroll inside their own labelled
 Printed on A4, a report keeps every column of its tables and loses the navigation, and the project
 page stays the same height however long its activity log grows.
 
-The pages are read from the URL resolver as tests/test_permissions.py reads them, with the objects
-inside the personas' scope, so a new page is walked without being listed here. The browser serves
+The pages are those of tests/browser/pages.py, which the accessibility test walks too. The browser serves
 the collected static files: `make test` collects them first (after a change to app.css outside
 `make test`, run `manage.py collectstatic`)."""
 
@@ -14,13 +13,11 @@ import pytest
 from django.utils import timezone
 
 from projects.models import ProjectStatusChange
-from tests.conftest import PASSWORD
-from tests.test_permissions import EXPECTED, fill, scoped, service_patterns  # noqa: F401 (scoped: a fixture)
+from tests.browser.pages import PERSONAS, pages_for, signed_in_context
+from tests.test_permissions import scoped  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The funder's three roles, a partner council, an evaluator, and anyone before signing in.
-PERSONAS = ["officer", "finance", "viewer", "derbyshire", "evaluator", "anonymous"]
 WIDTHS = [320, 390, 1280]
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 # The innermost elements that reach past the window's right edge, to name the culprit in a failure.
@@ -28,35 +25,6 @@ CULPRITS = """() => [...document.body.querySelectorAll('*')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.app-table-scroll'))
   .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
   .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))"""
-
-
-def pages_for(client, world, persona, objects):
-    """The web pages ``persona`` may open: each URL pattern they get a page from, less the downloads
-    (a file is not laid out on a screen) and the pages that only take a POST."""
-    client.logout()
-    if persona != "anonymous":
-        client.force_login(getattr(world.users, persona))
-    paths = []
-    for name, route, _ in service_patterns():
-        if persona not in EXPECTED.get(name, set()):
-            continue
-        path = fill(route, objects)
-        response = client.get(path)
-        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            paths.append(path)
-    return paths
-
-
-def signed_in_context(browser, live_server, persona, width):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    if persona != "anonymous":
-        page.goto("/account/sign-in/")
-        page.get_by_label("Username or email address").fill(persona)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/account/sign-in/" not in url)
-    return context, page
 
 
 def test_no_page_of_any_role_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, client, world, scoped):

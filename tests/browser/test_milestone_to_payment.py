@@ -31,7 +31,9 @@ def test_evidence_accepted_paid_and_shown_and_kept_from_another_partner(world, o
     milestone = world.derbyshire_milestone
 
     # Derbyshire submits its milestone evidence with a PDF.
+    # Signed in, the home page lists what waits; the milestone itself is on "Your projects".
     page = open_as("derbyshire", PASSWORD)
+    page.get_by_role("navigation").get_by_role("link", name="Your projects").click()
     page.get_by_role("link", name="Family breakdown unit running").first.click()
     page.get_by_label("What was delivered").fill("The family breakdown unit opened on 1 September with four staff.")
     page.get_by_label("Evidence files (optional)").set_input_files(str(evidence_pdf))
@@ -52,6 +54,7 @@ def test_evidence_accepted_paid_and_shown_and_kept_from_another_partner(world, o
 
     # The finance user finds it waiting and records the payment.
     page = open_as("finance", PASSWORD)
+    page.get_by_role("navigation").get_by_role("link", name="Payments waiting").click()
     assert page.get_by_role("heading", name=re.compile("Payments waiting")).is_visible()
     page.get_by_role("link", name=re.compile("Pay.*Family breakdown unit running")).click()
     paid_on = page.get_by_role("group", name="Payment date")  # the GOV.UK date input: three boxes

@@ -21,6 +21,9 @@ PAGES = {
         "Technical information about this service’s accessibility",
         "How we tested this service",
         "manual checks are still to be done",
+        # The result of tests/browser/test_accessibility.py.
+        'id="automated-check"',
+        "axe-core against WCAG 2.2 levels A and AA: it finds no",
     ],
     "/cookies/": ["Cookies", "Strictly necessary cookies"],
     "/privacy/": ["Privacy notice", "is the data controller", "public task", "How long we keep it", "Your rights"],
@@ -107,7 +110,8 @@ def test_the_start_page_explains_the_service_and_its_open_data_opens_for_anyone(
     assert client.get("/publish/360giving.json").json()["grants"][0]["title"]
 
 
-def test_a_signed_in_user_still_goes_to_their_own_start_page(client, world):
+def test_a_signed_in_user_gets_their_task_list_linking_to_their_own_start_page(client, world):
     client.force_login(world.users.evaluator)
     response = client.get("/")
-    assert response.status_code == 302 and response.url == "/evaluations/yours/"
+    assert response.status_code == 200
+    assert 'href="/evaluations/yours/#evaluations-caption"' in response.content.decode()

@@ -29,11 +29,10 @@ def test_a_signed_out_visitor_is_pointed_to_the_open_data_and_told_what_it_holds
         assert statement in page, statement
 
 
-def test_a_signed_in_user_still_goes_to_the_page_for_their_role(client, world):
+def test_a_signed_in_user_gets_their_task_list_instead(client, world):
     client.force_login(world.users.officer)
-    response = client.get(HOME)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("projects:dashboard")
+    page = client.get(HOME).content.decode()
+    assert 'class="govuk-task-list"' in page and 'id="open-data-link"' not in page
 
 
 def test_the_publish_page_counts_the_grants_the_files_mark_illustrative(client, world):
