@@ -54,7 +54,9 @@ class OutcomeMeasureTable(tables.Table):
     """Rows come from evaluations.views.measure_list: the outcome area joined, ``result_count`` annotated."""
 
     name = tables.Column(verbose_name="Measure", order_by=("name", "pk"))
-    outcome_area = tables.Column(accessor="outcome_area__name", order_by=("outcome_area__name", "name", "pk"))
+    outcome_area = tables.Column(
+        verbose_name="Outcome area", accessor="outcome_area__name", order_by=("outcome_area__name", "name", "pk")
+    )
     unit = tables.Column(order_by=("unit", "name", "pk"))
     direction = tables.Column(verbose_name="Better when", order_by=("direction", "name", "pk"))
     cost_per_outcome = tables.Column(verbose_name="Cost per outcome", accessor="pk", orderable=False)

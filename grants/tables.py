@@ -27,7 +27,7 @@ class ProgrammeTable(tables.Table):
         linkify={"viewname": "setup:programme", "kwargs": {"programme_pk": tables.A("pk")}}, attrs=LINK
     )
     code = tables.Column(verbose_name="Code")
-    funder = tables.Column(accessor="funder__name", order_by=("funder__name",))
+    funder = tables.Column(verbose_name="Funder", accessor="funder__name", order_by=("funder__name",))
     budget = tables.Column(attrs=NUMERIC)
     start_date = tables.DateColumn(format="j M Y", verbose_name="Starts")
     end_date = tables.DateColumn(format="j M Y", verbose_name="Ends")
@@ -165,6 +165,7 @@ class DiscrepancyTable(tables.Table):
     """grants.reconciliation.Discrepancy rows: a list worked out once and shared, so sorted in Python."""
 
     grant = tables.Column(
+        verbose_name="Grant",
         accessor="grant__title",
         linkify=("grants:detail", {"grant_pk": tables.A("grant__pk")}),
         attrs=LINK,

@@ -14,7 +14,9 @@ class PersonTable(tables.Table):
     )
     email = tables.Column(verbose_name="Email address")
     role = tables.Column()
-    organisation = tables.Column(accessor="organisation__name", order_by=("organisation__name",), default="None")
+    organisation = tables.Column(
+        verbose_name="Organisation", accessor="organisation__name", order_by=("organisation__name",), default="None"
+    )
     is_active = tables.Column(verbose_name="Account")
     last_login = tables.DateTimeColumn(verbose_name="Last signed in", format="j M Y", default="Never")
 

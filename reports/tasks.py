@@ -27,6 +27,13 @@ class Task:
     hint: str = ""
 
 
+def _explained(count: int) -> str:
+    listed = "Grants whose figures do not add up."
+    if count:
+        listed += f" {count:,} more {'is' if count == 1 else 'are'} listed as expected, explained by an officer."
+    return listed
+
+
 def _anchor(name: str, caption: str) -> str:
     """A link to one table of a page, by its caption's id (templates/projects/_milestone_rows.html)."""
     return f"{reverse(name)}#{caption}-caption"
@@ -64,11 +71,13 @@ def _officer(user, today) -> list[Task]:
             _anchor("projects:dashboard", "overdue-milestones"),
             "Past their due date with no evidence accepted or waiting.",
         ),
+        # Only the differences someone must put right wait; those an officer explained (money left
+        # unallocated on purpose) are listed on the page, not counted here.
         Task(
-            "Reconciliation differences",
-            len(differences),
+            "Reconciliation differences to put right",
+            sum(d.needs_action for d in differences),
             reverse("grants:reconciliation"),
-            f"Grants whose figures do not add up: {sum(d.needs_action for d in differences)} not explained.",
+            _explained(len(differences) - sum(d.needs_action for d in differences)),
         ),
     ]
 

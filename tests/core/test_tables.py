@@ -3,11 +3,15 @@
 address (filters and sort) on every link; the list pages sort and page through django-tables2."""
 
 import datetime as dt
+import importlib
+import inspect
 import re
 from decimal import Decimal
 from pathlib import Path
 
+import django_tables2 as tables
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.template import Context, Template, TemplateSyntaxError
@@ -167,3 +171,38 @@ def test_the_decided_variations_are_newest_first_paged_and_sortable_and_the_pend
     oldest_first = client.get(url, {"sort": "decision"}).content.decode()
     assert re.findall(r">(Decided \d\d)<", oldest_first)[:2] == ["Decided 00", "Decided 01"]
     assert 'href="?sort=decision&amp;page=2"' in oldest_first
+
+
+def _service_tables():
+    for app in apps.get_app_configs():
+        if not (Path(app.path) / "tables.py").exists() or ".venv" in app.path:
+            continue
+        module = importlib.import_module(f"{app.name}.tables")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, tables.Table) and value.__module__ == module.__name__:
+                yield value
+
+
+def test_no_table_of_the_service_has_two_columns_with_one_heading():
+    """A column read through a relation is headed by the last field's name unless it says otherwise, so
+    a person's name and their organisation's name were both "Name"."""
+    found = list(_service_tables())
+    assert len(found) >= 10
+    for table_class in found:
+        # Tables that take more than their rows (whose organisation is asking, say) are given a stand-in.
+        extra = {
+            name: 0
+            for name, parameter in inspect.signature(table_class.__init__).parameters.items()
+            if parameter.kind == parameter.KEYWORD_ONLY and parameter.default is parameter.empty
+        }
+        # Over a queryset, as the pages use them: over a list the headings come from the column names.
+        rows = table_class._meta.model.objects.none() if table_class._meta.model else []
+        headings = [str(column.header) for column in table_class(rows, **extra).columns]
+        assert len(headings) == len(set(headings)), f"{table_class.__name__}: {headings}"
+        # And a column read through a relation names itself: "Organisation", not the organisation's "Name".
+        unnamed = [
+            name
+            for name, column in table_class.base_columns.items()
+            if "__" in str(column.accessor or "") and column.verbose_name is None
+        ]
+        assert unnamed == [], f"{table_class.__name__}: give {unnamed} a verbose_name"
