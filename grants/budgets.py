@@ -13,13 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from core.templatetags.govuk import money as pounds
 from grants.models import Grant, Programme, Round
 
 ZERO = Decimal("0.00")
-
-
-def pounds(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
 
 
 def _day(value) -> str:

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from core.templatetags.govuk import money as pounds
 from grants.models import Payment, SpendReturn
 from notifications.catalogue import Kind
-from notifications.services import absolute_url, long_date, name_of, notify, people, pounds
+from notifications.services import absolute_url, long_date, name_of, notify, people
 
 
 def payment_made(payment: Payment) -> None:
@@ -36,7 +37,20 @@ def payment_made(payment: Payment) -> None:
         )
 
 
-# The most returns one message names; the rest are counted, and its link leads to them all.
+def spend_return_line(spend_return: SpendReturn) -> str:
+    """One return in an officer's list: whose, which quarter, its figures, when, and where to review it.
+    Its allocation's recipient and grant's project are loaded with it."""
+    allocation = spend_return.allocation
+    review = absolute_url(reverse("grants:spend-return-review", kwargs={"spend_return_pk": spend_return.pk}))
+    return (
+        f"{allocation.recipient.name}, {allocation.financial_year} Q{spend_return.quarter} "
+        f"({allocation.grant.project.title}): spent {pounds(spend_return.spent)}, forecast "
+        f"{pounds(spend_return.forecast)}, submitted {long_date(timezone.localdate(spend_return.submitted_at))}: "
+        f"{review}"
+    )
+
+
+# The most items one list message names (here and in the daily lists of reminders); the rest are counted.
 LIST_LIMIT = 30
 
 
@@ -51,15 +65,7 @@ def spend_returns_submitted(returns: list[SpendReturn], *, by) -> None:
         .order_by("allocation__recipient__name", "allocation__financial_year", "quarter", "pk")
     )
     submitted_on = long_date(timezone.localdate(rows[0].submitted_at))
-    lines = []
-    for spend_return in rows[:LIST_LIMIT]:
-        allocation = spend_return.allocation
-        review = absolute_url(reverse("grants:spend-return-review", kwargs={"spend_return_pk": spend_return.pk}))
-        lines.append(
-            f"{allocation.recipient.name}, {allocation.financial_year} Q{spend_return.quarter} "
-            f"({allocation.grant.project.title}): spent {pounds(spend_return.spent)}, forecast "
-            f"{pounds(spend_return.forecast)}, submitted {submitted_on}: {review}"
-        )
+    lines = [spend_return_line(spend_return) for spend_return in rows[:LIST_LIMIT]]
     if len(rows) > LIST_LIMIT:
         lines.append(f"and {len(rows) - LIST_LIMIT:,} more")
     details = {

@@ -7,7 +7,6 @@ import logging
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -48,12 +47,6 @@ def absolute_url(path: str) -> str:
 def long_date(value: dt.date) -> str:
     """31 October 2015: the date as the GOV.UK style writes it."""
     return f"{value.day} {value:%B %Y}"
-
-
-def pounds(amount: Decimal) -> str:
-    """£120,000.00"""
-    amount = Decimal(amount).quantize(Decimal("0.01"))
-    return f"{'-' if amount < 0 else ''}£{abs(amount):,.2f}"
 
 
 def people(*, roles, organisation_id: int | None = None, excluding=None):

@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from core.templatetags.govuk import money as pounds
 from notifications.catalogue import Kind
-from notifications.services import absolute_url, long_date, name_of, notify, people, pounds
+from notifications.services import absolute_url, long_date, name_of, notify, people
 from projects.models import Milestone, MilestoneReview, MilestoneSubmission
 
 
@@ -20,20 +21,28 @@ def _milestone_details(milestone: Milestone) -> dict[str, str]:
     }
 
 
+def milestone_line(milestone: Milestone, *, submitted_at, by=None) -> str:
+    """One milestone in an officer's list: what, whose, when (and by whom), and where to review it.
+    Its project and organisation are loaded with it."""
+    review = absolute_url(reverse("projects:milestone-review", kwargs={"milestone_pk": milestone.pk}))
+    when = long_date(timezone.localdate(submitted_at)) if submitted_at else "without a date"
+    who = f" by {name_of(by)}" if by else ""
+    return (
+        f"{milestone.title}, {milestone.organisation.name} ({milestone.project.title}), submitted {when}{who}: {review}"
+    )
+
+
 def milestone_submitted(submission: MilestoneSubmission) -> None:
     """Programme officers: evidence waits for their review (the same text as the daily list, of one)."""
     milestone = Milestone.objects.select_related("project", "organisation").get(pk=submission.milestone_id)
-    review = absolute_url(reverse("projects:milestone-review", kwargs={"milestone_pk": milestone.pk}))
-    submitted_on = long_date(timezone.localdate(submission.submitted_at))
     details = {
-        "date": submitted_on,
+        "date": long_date(timezone.localdate(submission.submitted_at)),
         "count": "1",
         "milestone_count": "1 milestone submission",
         "return_count": "no spend returns",
-        "milestones": f"{milestone.title}, {milestone.organisation.name} ({milestone.project.title}), "
-        f"submitted {submitted_on} by {name_of(submission.submitted_by)}: {review}",
+        "milestones": milestone_line(milestone, submitted_at=submission.submitted_at, by=submission.submitted_by),
         "returns": "",
-        "link": review,
+        "link": absolute_url(reverse("projects:milestone-review", kwargs={"milestone_pk": milestone.pk})),
     }
     for user in people(roles=[Role.OFFICER]):
         notify(

@@ -26,20 +26,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core.templatetags.govuk import money as pounds
 from evaluations.models import Evaluation, OutcomeResult
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
+from grants.notices import LIST_LIMIT, spend_return_line
 from grants.reconciliation import find_discrepancies
 from notifications.catalogue import Kind
-from notifications.services import absolute_url, name_of, people, pounds
+from notifications.services import absolute_url, name_of, people
 from notifications.services import long_date as day
 from projects.models import Milestone, MilestoneReview, Project
+from projects.notices import milestone_line
 from reports.outturn import forecast_outturn
 
 DUE_SOON_DAYS = 14
 DUE_VERY_SOON_DAYS = 3
-# The most items one list message names; the rest are counted, and its link leads to them all.
-LIST_LIMIT = 30
 ENDED = (Project.Status.CLOSED, Project.Status.WITHDRAWN)
 ENDED_GRANT = (Grant.Status.CLOSED, Grant.Status.WITHDRAWN)
 QUARTER_MONTHS = {1: "April to June", 2: "July to September", 3: "October to December", 4: "January to March"}
@@ -244,18 +245,8 @@ def submissions_waiting(today: dt.date) -> list[Reminder]:
     shown_milestones = list(milestones[:LIST_LIMIT])
     shown_returns = list(returns[: max(LIST_LIMIT - len(shown_milestones), 0)])
     dashboard = absolute_url(reverse("projects:dashboard"))
-    milestone_lines = [
-        f"{m.title}, {m.organisation.name} ({m.project.title}), submitted "
-        f"{day(timezone.localdate(m.submitted_at)) if m.submitted_at else 'without a date'}: "
-        f"{absolute_url(reverse('projects:milestone-review', kwargs={'milestone_pk': m.pk}))}"
-        for m in shown_milestones
-    ]
-    return_lines = [
-        f"{r.allocation.recipient.name}, {r.allocation.financial_year} Q{r.quarter} ({r.allocation.grant.project.title}): "
-        f"spent {pounds(r.spent)}, forecast {pounds(r.forecast)}, submitted {day(timezone.localdate(r.submitted_at))}: "
-        f"{absolute_url(reverse('grants:spend-return-review', kwargs={'spend_return_pk': r.pk}))}"
-        for r in shown_returns
-    ]
+    milestone_lines = [milestone_line(m, submitted_at=m.submitted_at) for m in shown_milestones]
+    return_lines = [spend_return_line(r) for r in shown_returns]
     details = {
         "date": day(today),
         "count": str(milestone_count + return_count),
