@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "downloads",
     "people",
     "reminders",
+    "ninja",  # the API's browsable documentation (its Swagger UI files)
+    "api",
     "demo",  # the top layer: the demo and generated programmes; nothing imports it
 ]
 

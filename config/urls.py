@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.api import api
 from core import pages
 from core.health import health
 from grants import setup_urls
@@ -96,5 +97,6 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("downloads/", include("downloads.urls")),
     path("", include("people.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,8 @@ layer's core), never one above, and never inside a function to dodge a cycle.
     evaluations                           the evidence about projects
     downloads                             files made in the background (the ledger; reports' files, by name)
     reports, imports, publish             what is read out of and put into the layers below
-                                          (people: invitations and who manages whom)
+                                          (people: invitations and who manages whom;
+                                          api: the JSON API over the same querysets and services)
     reminders                             what is due and to whom, read through the reports' figures
     demo                                  the demo programme and the generator, over everything
     config                                settings and the URLs of every app
@@ -30,7 +31,7 @@ LAYERS = [
     {"projects"},
     {"evaluations"},
     {"downloads"},
-    {"reports", "imports", "publish", "people"},
+    {"reports", "imports", "publish", "people", "api"},
     {"reminders"},
     {"demo"},
     {"config"},
