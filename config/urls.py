@@ -9,7 +9,7 @@ from grants import urls as grants_urls
 from grants.views import money_glossary
 from projects import payment_views, setup_views
 from projects import urls as projects_urls
-from reports.home_views import home, spend_returns_to_review
+from reports.home_views import home, spend_returns_due, spend_returns_to_review
 from reports.search_views import search_page
 from reports.views import dashboard
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("search/", search_page, name="search"),
     # What waits for officers on their home page's task list: each return is reviewed on its allocation's page.
     path("spend-returns/to-review/", spend_returns_to_review, name="spend-returns-to-review"),
+    path("spend-returns/due/", spend_returns_due, name="spend-returns-due"),
     # The pages every public-sector service must have, linked from every page's footer.
     path(
         "",

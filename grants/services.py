@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.templatetags.govuk import money as pounds  # one money format: -£12.00, not £-12.00
 from grants import money, notices
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, Organisation, Payment, RecoveryReason, Variation
@@ -38,10 +39,6 @@ ZERO = Decimal("0.00")
 
 class MoneyRuleError(ValidationError):
     """A request that would break one of the rules money must obey."""
-
-
-def pounds(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
 
 
 def _allocated(grant_id, *, excluding=None) -> Decimal:

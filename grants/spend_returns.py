@@ -2,15 +2,19 @@
 amended while it waits, reviewed by a programme officer. Kept with the money rules of
 grants.services, under the allocation's lock."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from grants import money, notices
+from grants.financial_year import FinancialQuarter, FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
 
 
@@ -236,3 +240,51 @@ def save_spend_returns(*, by, entries: list[ReturnEntry]) -> dict[int, Exception
             by=by,
         )
     return {}
+
+
+# --- Returns owed ---------------------------------------------------------------------------------
+
+
+def due_date(quarter) -> dt.date:
+    """The day a quarter's spend return is due: SPEND_RETURN_DUE_DAYS after the quarter ends."""
+    return quarter.end + dt.timedelta(days=settings.SPEND_RETURN_DUE_DAYS)
+
+
+@dataclass(frozen=True)
+class OwedReturn:
+    allocation: Allocation
+    quarter: FinancialQuarter
+    due: dt.date
+
+
+# Projects and grants that have ended owe nothing more: their last returns are chased by hand.
+_ENDED_PROJECT = ("closed", "withdrawn")
+_ENDED_GRANT = (Grant.Status.CLOSED, Grant.Status.WITHDRAWN)
+
+
+def owed(allocations, *, due_by: dt.date) -> list[OwedReturn]:
+    """The spend returns ``allocations`` owe that fall due on or before ``due_by``, the earliest first.
+
+    An allocation of a live project and grant owes a return for every quarter of its financial year that
+    ends on or after the grant's award and overlaps the project's dates (the quarters ``submit_spend_return``
+    accepts, less those before the project began), until one is made. One query."""
+    last_quarter_end = due_by - dt.timedelta(days=settings.SPEND_RETURN_DUE_DAYS)
+    made = {f"has_q{n}": Exists(SpendReturn.objects.filter(allocation=OuterRef("pk"), quarter=n)) for n in (1, 2, 3, 4)}
+    candidates = (
+        allocations.filter(financial_year__lte=FinancialYear.of(last_quarter_end))
+        .exclude(Q(grant__project__status__in=_ENDED_PROJECT) | Q(grant__status__in=_ENDED_GRANT))
+        .annotate(**made)
+        .exclude(has_q1=True, has_q2=True, has_q3=True, has_q4=True)
+        .select_related("grant__project", "recipient")
+        .order_by("financial_year", "pk")
+    )
+    found = []
+    for allocation in candidates:
+        grant, project = allocation.grant, allocation.grant.project
+        for quarter in allocation.financial_year.quarters:
+            if getattr(allocation, f"has_q{quarter.number}") or quarter.end > last_quarter_end:
+                continue
+            if quarter.end < grant.award_date or quarter.start > project.end_date or quarter.end < project.start_date:
+                continue
+            found.append(OwedReturn(allocation, quarter, due_date(quarter)))
+    return sorted(found, key=lambda owed_return: (owed_return.due, owed_return.allocation.pk))

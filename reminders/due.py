@@ -21,13 +21,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from core.templatetags.govuk import money as pounds
 from evaluations.models import Evaluation, OutcomeResult
+from grants import spend_returns
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Grant, SpendReturn
 from grants.notices import LIST_LIMIT, spend_return_line
@@ -158,40 +159,16 @@ SPEND_RETURN_KINDS = {
 }
 
 
-def spend_return_due_date(quarter) -> dt.date:
-    """The day a quarter's spend return is due: SPEND_RETURN_DUE_DAYS after the quarter ends."""
-    return quarter.end + dt.timedelta(days=settings.SPEND_RETURN_DUE_DAYS)
-
-
 def spend_returns_due(today: dt.date) -> list[Reminder]:
-    """Each allocation of a live project and grant owes a return for every quarter of its financial year that
-    ends on or after the grant's award and overlaps the project's dates (the quarters grants.spend_returns
-    accepts a return for, less those before the project began); while none has been made, its recipient's
-    staff are reminded 14 and 3 days before it is due and once when it is overdue. Two queries."""
-    # A quarter is a candidate once its due date is no more than 14 days away: that bounds the years read.
-    latest_quarter_end = today + dt.timedelta(days=DUE_SOON_DAYS - settings.SPEND_RETURN_DUE_DAYS)
-    returned = {
-        f"has_q{n}": Exists(SpendReturn.objects.filter(allocation=OuterRef("pk"), quarter=n)) for n in (1, 2, 3, 4)
-    }
-    allocations = list(
-        Allocation.objects.filter(financial_year__lte=FinancialYear.of(latest_quarter_end))
-        .filter(_live_project("grant__project__"), ~Q(grant__status__in=ENDED_GRANT))
-        .annotate(**returned)
-        .exclude(has_q1=True, has_q2=True, has_q3=True, has_q4=True)
-        .select_related("grant__project", "recipient")
-        .order_by("financial_year", "pk")
-    )
-    owed = []
-    for allocation in allocations:
-        grant, project = allocation.grant, allocation.grant.project
-        for quarter in allocation.financial_year.quarters:
-            if getattr(allocation, f"has_q{quarter.number}") or quarter.end > latest_quarter_end:
-                continue
-            if quarter.end < grant.award_date or quarter.start > project.end_date or quarter.end < project.start_date:
-                continue
-            due = spend_return_due_date(quarter)
-            if which := window(due, today):
-                owed.append((allocation, quarter, due, which))
+    """Each spend return owed (grants.spend_returns.owed: a quarter of a live allocation's year within the
+    grant and the project, with no return made): its recipient's staff are reminded 14 and 3 days before it
+    is due and once when it is overdue. Two queries."""
+    # A quarter is a candidate once its due date is no more than 14 days away.
+    owed = [
+        (owed_return.allocation, owed_return.quarter, owed_return.due, which)
+        for owed_return in spend_returns.owed(Allocation.objects.all(), due_by=today + dt.timedelta(days=DUE_SOON_DAYS))
+        if (which := window(owed_return.due, today))
+    ]
     staff = _staff_by_organisation(allocation.recipient_id for allocation, *_ in owed)
     found = []
     for allocation, quarter, due, which in owed:

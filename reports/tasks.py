@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from evaluations.models import Evaluation, EvaluationReport, OutcomeResult
-from grants.models import SpendReturn, Variation
+from grants import spend_returns
+from grants.models import Allocation, SpendReturn, Variation
 from grants.views import reconciliation_differences
 from projects.models import Milestone
 
@@ -93,7 +94,22 @@ def _finance(user, today) -> list[Task]:
     ]
 
 
+# A return is listed as due once it is due within this many days, as the reminders count it.
+RETURNS_DUE_WITHIN_DAYS = 14
+
+
+def spend_returns_due(user, today) -> list[spend_returns.OwedReturn]:
+    """The spend returns due within 14 days or overdue that ``user`` sees: those their own organisation owes
+    (a lead sees its partners' allocations, but each organisation accounts for its own spending), or for funder
+    staff every one the programme is owed. One query."""
+    allocations = Allocation.objects.for_user(user)
+    if user.is_recipient:
+        allocations = allocations.filter(recipient_id=user.organisation_id)
+    return spend_returns.owed(allocations, due_by=today + dt.timedelta(days=RETURNS_DUE_WITHIN_DAYS))
+
+
 def _recipient(user, today) -> list[Task]:
+    owed = spend_returns_due(user, today)
     own = (
         Milestone.objects.submittable_by(user)
         .filter(status__in=Milestone.OPEN_STATUSES)
@@ -109,7 +125,13 @@ def _recipient(user, today) -> list[Task]:
             own["open"],
             _anchor("projects:yours", "milestones-that-need-your-evidence"),
             f"{own['returned']} returned for changes, {own['overdue']} overdue.",
-        )
+        ),
+        Task(
+            "Spend returns due",
+            len(owed),
+            reverse("spend-returns-due"),
+            f"Quarterly returns due in the next {RETURNS_DUE_WITHIN_DAYS} days, {sum(o.due < today for o in owed)} overdue.",
+        ),
     ]
 
 

@@ -180,6 +180,7 @@ EXPECTED = {
     "search": set(PERSONAS) - {"anonymous"},
     # the officers' list of submitted spend returns, linked from their task list (issue 20)
     "spend-returns-to-review": OFFICERS,
+    "spend-returns-due": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
     # messages (issue 19): the log of every message sent is the officers'; each person's own choices
     "notifications:log": OFFICERS,
     "notifications:send-again": set(),  # POST only

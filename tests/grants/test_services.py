@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from grants import money, services
 from grants.financial_year import FinancialYear
 from grants.models import Allocation, Payment, RecoveryReason
 from grants.services import MoneyRuleError, pay_milestone, record_payment, record_recovery, save_allocation
@@ -282,3 +283,11 @@ def test_twenty_requests_at_once_pay_a_milestone_once_and_never_pass_the_award(w
     assert Payment.objects.get(milestone=milestone).amount == Decimal("50000.00")
     allocated = Allocation.objects.filter(grant=grant).aggregate(total=Sum("amount"))["total"]
     assert allocated == Decimal("1000000.00") == grant.amount_awarded
+
+
+def test_a_refusal_writes_a_negative_figure_as_the_pages_do():
+    # An allocation cut below what was already paid has a negative headroom; the refusal that quotes it
+    # must read "-£50.00", as every page writes money, not "£-50.00".
+    text = services.describe_headroom(money.Figures(allocated=Decimal("100.00"), paid=Decimal("150.00")))
+    assert "headroom is -£50.00" in text
+    assert "net paid £150.00" in text

@@ -137,16 +137,50 @@ def test_finance_counts_the_payments_its_waiting_list_shows(client, work):
 
 
 def test_a_council_counts_only_its_own_organisations_milestones(client, work):
-    assert counts(work.users.derbyshire) == {"Milestones that need your evidence": 1}
+    # Each council's 2015-16 allocation owes a return for each quarter (all long past) but Q1, which it made.
+    assert counts(work.users.derbyshire) == {"Milestones that need your evidence": 1, "Spend returns due": 3}
     # Harrow's returned milestone is its only one: Derbyshire's, in the same project, never counts.
-    assert counts(work.users.harrow) == {"Milestones that need your evidence": 1}
-    assert counts(work.users.outsider) == {"Milestones that need your evidence": 0}
+    assert counts(work.users.harrow) == {"Milestones that need your evidence": 1, "Spend returns due": 3}
+    assert counts(work.users.outsider) == {"Milestones that need your evidence": 0, "Spend returns due": 0}
     for persona, title in (("derbyshire", "Second unit running"), ("harrow", "Harrow unit recruited")):
         client.force_login(getattr(work.users, persona))
         to_do = client.get(reverse("projects:yours")).context["to_do"]
         assert [milestone.title for milestone in to_do] == [title]
         page = client.get(HOME).content.decode()
         assert "1 returned for changes, 1 overdue." in page if persona == "harrow" else "0 returned" in page
+
+
+def test_the_spend_returns_due_are_the_rows_the_councils_count_and_its_list_shows(client, work):
+    derbyshire = work.allocations["GB-LAE-DBY"]
+    client.force_login(work.users.derbyshire)
+    (task,) = [task for task in tasks_for(work.users.derbyshire, timezone.localdate()) if "Spend" in task.title]
+    assert task.hint.endswith("3 overdue.")
+    response = client.get(task.url)
+    owed = response.context["owed"]
+    assert [(o.allocation, o.quarter.number) for o in owed] == [(derbyshire, 2), (derbyshire, 3), (derbyshire, 4)]
+    # Each quarter is due 30 days after it ends: Q2 2015-16 ends on 30 September 2015.
+    assert owed[0].due == dt.date(2015, 10, 30)
+    page = " ".join(response.content.decode().split())
+    assert "3 spend returns due, 3 overdue" in page
+    create = reverse("grants:spend-return-create", kwargs={"allocation_pk": derbyshire.pk})
+    assert page.count(f'href="{create}"') == 3
+    # The lead sees its partners' allocations, but owes (and is shown) only its own organisation's returns.
+    client.force_login(work.users.morninglane)
+    lead = client.get(task.url).context["owed"]
+    assert {o.allocation.recipient for o in lead} == {work.morning_lane} and len(lead) == 4
+
+
+def test_a_return_made_or_a_project_closed_owes_no_more(client, work):
+    derbyshire = work.allocations["GB-LAE-DBY"]
+    SpendReturn.objects.create(allocation=derbyshire, quarter=2, spent=Decimal("1.00"), forecast=Decimal("0.00"))
+    assert counts(work.users.derbyshire)["Spend returns due"] == 2
+    # Funder staff see every return the programme is owed: the three councils' and Kent's.
+    client.force_login(work.users.finance)
+    owed = client.get(reverse("spend-returns-due")).context["page"].paginator.count
+    assert owed == 2 + 3 + 4 + 3
+    type(work.project).objects.filter(pk=work.project.pk).update(status="closed")
+    assert counts(work.users.derbyshire)["Spend returns due"] == 0
+    assert client.get(reverse("spend-returns-due")).context["page"].paginator.count == 3
 
 
 def test_an_evaluator_counts_its_own_evaluations_without_results_or_reports(client, work):
@@ -169,7 +203,7 @@ def test_a_viewer_counts_the_reports_the_evaluation_list_shows(client, work):
 
 @pytest.mark.parametrize(
     ("persona", "queries"),
-    [("officer", 8), ("finance", 1), ("derbyshire", 1), ("evaluator", 1), ("viewer", 1)],
+    [("officer", 8), ("finance", 1), ("derbyshire", 2), ("evaluator", 1), ("viewer", 1)],
 )
 def test_each_roles_counts_take_the_same_few_queries_however_much_waits(
     work, django_assert_num_queries, persona, queries
