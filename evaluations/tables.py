@@ -1,8 +1,8 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.tables import table_url
 from core.templatetags.govuk import status_tag
 from evaluations.models import Evaluation, OutcomeMeasure
 
@@ -90,6 +90,6 @@ class OutcomeMeasureTable(tables.Table):
     def render_change(self, record):
         return format_html(
             '<a class="govuk-link" href="{}">Change<span class="govuk-visually-hidden"> {}</span></a>',
-            reverse("evaluations:measure-edit", kwargs={"measure_pk": record.pk}),
+            table_url(self, "evaluations:measure-edit", measure_pk=record.pk),
             record.name,
         )

@@ -1,9 +1,9 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from core.tables import table_url
 from core.templatetags.govuk import money
 from grants.models import Organisation, Programme, Round, Variation
 
@@ -72,7 +72,7 @@ class RoundTable(tables.Table):
         return money(value)
 
     def render_change(self, record):
-        return _change_link(reverse("setup:round-edit", kwargs={"round_pk": record.pk}), record.name)
+        return _change_link(table_url(self, "setup:round-edit", round_pk=record.pk), record.name)
 
 
 class OrganisationTable(tables.Table):

@@ -2,9 +2,9 @@ import django_tables2 as tables
 from django.middleware.csrf import get_token
 from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import truncatechars
-from django.urls import reverse
 from django.utils.html import format_html
 
+from core.tables import table_url
 from core.templatetags.govuk import status_tag
 from notifications.models import Message
 
@@ -64,7 +64,7 @@ class MessageTable(tables.Table):
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" '
             'data-module="govuk-button">Send again<span class="govuk-visually-hidden"> to {}</span></button></form>',
-            reverse("notifications:send-again", kwargs={"message_pk": record.pk}),
+            table_url(self, "notifications:send-again", message_pk=record.pk),
             get_token(self.request),
             record.email,
         )

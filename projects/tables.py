@@ -1,10 +1,10 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
+from core.tables import table_url
 from core.templatetags.govuk import illustrative, money, status_tag
 from projects.models import Project, ProjectPartner
 
@@ -71,7 +71,7 @@ class PaymentsWaitingTable(tables.Table):
         allocation = record.allocation
         return format_html(
             '<a class="govuk-link" href="{}">{}</a> ({})',
-            reverse("grants:allocation", kwargs={"allocation_pk": allocation.pk}),
+            table_url(self, "grants:allocation", allocation_pk=allocation.pk),
             allocation.recipient,
             allocation.financial_year,
         )
@@ -88,7 +88,7 @@ class PaymentsWaitingTable(tables.Table):
     def render_pay(self, record):
         return format_html(
             '<a class="govuk-link" href="{}">Pay<span class="govuk-visually-hidden"> {}</span></a>',
-            reverse("grants:milestone-pay", kwargs={"milestone_pk": record.pk}),
+            table_url(self, "grants:milestone-pay", milestone_pk=record.pk),
             record.title,
         )
 

@@ -14,6 +14,8 @@ import re
 from django import template
 from django.utils.html import format_html, strip_tags
 
+from core.tables import render_rows
+
 register = template.Library()
 
 _CAPTION = re.compile(r"<caption\b([^>]*)>(.*?)</caption>", re.DOTALL | re.IGNORECASE)
@@ -63,3 +65,21 @@ def table_region(parser, token):
     nodelist = parser.parse(("endtable_region",))
     parser.delete_first_token()
     return TableRegionNode(nodelist, label)
+
+
+class TableRowsNode(template.Node):
+    def __init__(self, table):
+        self.table = table
+
+    def render(self, context):
+        return render_rows(self.table.resolve(context), context)
+
+
+@register.tag
+def table_rows(parser, token):
+    """``{% table_rows table %}``: a django-tables2 table's rows for its current page, each cell worked out
+    once per column rather than once per cell (core/tables.py)."""
+    bits = token.split_contents()[1:]
+    if len(bits) != 1:
+        raise template.TemplateSyntaxError("{% table_rows %} takes the table")
+    return TableRowsNode(parser.compile_filter(bits[0]))
