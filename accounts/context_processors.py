@@ -54,7 +54,12 @@ SECTIONS = {
     "admin:index": ["admin:*"],
     "setup:index": ["setup:*", "people:*"],
     "people:list": ["people:*"],
-    "accounts:password-change": ["accounts:password-change", "accounts:two-factor*", "accounts:recovery-codes-*"],
+    "accounts:password-change": [
+        "accounts:password-change",
+        "accounts:two-factor*",
+        "accounts:recovery-codes-*",
+        "api:token*",
+    ],
 }
 
 

@@ -9,6 +9,7 @@ from accounts.models import Role
 
 # A viewer may still sign out and look after their own account.
 _VIEWER_MAY_POST = ("accounts:sign-out", "accounts:password-change")
+_API_TOKEN_PAGES = "/account/api-tokens/"
 
 
 class ReadOnlyViewerMiddleware:
@@ -27,6 +28,9 @@ class ReadOnlyViewerMiddleware:
             and user.is_authenticated
             and user.role == Role.VIEWER
             and request.path not in {reverse(name) for name in _VIEWER_MAY_POST}
+            # A viewer's own API tokens (read-only: the form offers nothing else, and the API refuses a viewer's
+            # writes) are their own access, not the programme's records.
+            and not request.path.startswith(_API_TOKEN_PAGES)
         ):
             raise PermissionDenied("Viewers cannot change anything")
         return self.get_response(request)

@@ -147,6 +147,8 @@ class SecurityEvent(models.Model):
         ENROLMENT_LINK_SENT = "enrolment_link_sent", "Set-up link sent by email"
         ENROLMENT_LINK_ISSUED = "enrolment_link_issued", "Set-up link issued by an administrator"
         ENROLMENT_LINK_USED = "enrolment_link_used", "Set-up link used"
+        API_TOKEN_MADE = "api_token_made", "API token made"
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="security_events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -173,6 +175,8 @@ class SecurityEvent(models.Model):
                         "enrolment_link_sent",
                         "enrolment_link_issued",
                         "enrolment_link_used",
+                        "api_token_made",
+                        "api_token_revoked",
                     ]
                 ),
                 name="security_event_kind_valid",

@@ -1,10 +1,30 @@
 """The API's own records: the tokens people make to use it, and the writes it has done under an
 Idempotency-Key, so that a retried request does its work once."""
 
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        """Tokens that open the API now: not revoked, not expired. (Whether the owner may still sign in is
+        the caller's check: api.auth refuses a disabled owner's token.)"""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_user(self, user):
+        """A person sees and manages only their own tokens."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+# "mig_" says what the key belongs to (secret scanners and people recognise it); 32 random bytes cannot be guessed.
+KEY_PREFIX = "mig_"
 
 
 class ApiToken(models.Model):
@@ -28,6 +48,8 @@ class ApiToken(models.Model):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -37,6 +59,40 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, *, user, name: str, scope: str, expires_at) -> tuple["ApiToken", str]:
+        """A new token and its key. The key is returned once, for the person to copy; only its SHA-256 is
+        stored, so nobody (an administrator, a database backup) can read it back."""
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        token = cls(
+            user=user,
+            name=name,
+            scope=scope,
+            expires_at=expires_at,
+            prefix=key[:12],
+            key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        )
+        token.full_clean()
+        token.save()
+        return token, key
+
+    def revoke(self, *, by) -> bool:
+        """Stop the token from opening the API, from now on. A conditional update, so revoking twice (two
+        tabs) keeps the first time and person; True when this call revoked it."""
+        now = timezone.now()
+        done = ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
+        if done:
+            self.revoked_at, self.revoked_by = now, by
+        return bool(done)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"
 
 
 class IdempotentRequest(models.Model):

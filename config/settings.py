@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Puts the signed-in user on every change the audit history records.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A write to /api/v1/ retried with the same Idempotency-Key is done once (api/idempotency.py).
+    "api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -195,6 +197,17 @@ TWO_FACTOR_SETUP_SECRET_LIFETIME = timedelta(minutes=10)
 INVITATION_LIFETIME = timedelta(days=env_int("INVITATION_LIFETIME_DAYS", 7, minimum=1))
 OTP_TOTP_ISSUER = "Manage innovation grants"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# The API (api/): requests each token may make, as "<count>/<second|minute|hour|day>". 120 a minute lets a
+# ledger feed page through 24,000 rows a minute (200 a page) yet keeps one runaway script from taking the
+# service's workers from everyone else. Counted per token in the cache (Redis in production).
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute").strip()
+if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT must be like 120/minute (second, minute, hour or day); got {API_RATE_LIMIT!r}"
+    )
+# How far ahead a token's expiry may be set: a forgotten token stops working within a year at most.
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 
 # Single sign-on (accounts/oidc.py, mozilla-django-oidc): off unless configured. With it, the sign-in page
 # offers "Sign in with ..." through the organisation's OpenID Connect provider (DfE staff through Microsoft

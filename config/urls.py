@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
 
 from api.api import api
+from api.errors import problem
 from core import pages
 from core.health import health
+from core.middleware import NulCharacter
 from grants import setup_urls
 from grants import urls as grants_urls
 from grants.views import money_glossary
@@ -38,6 +41,7 @@ urlpatterns = [
     ),
     # The message log (/messages/) and each person's choices of messages (/account/messages/).
     path("", include("notifications.urls")),
+    path("account/api-tokens/", include("api.urls")),
     path("account/", include("accounts.urls")),
     # The staff dashboard reads the whole programme, so it lives in reports/; it keeps its
     # path and its name in the projects namespace, added here because projects sits below reports.
@@ -101,3 +105,39 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+
+# Django's own refusals (a NUL character refused by core.middleware, an address that matches nothing, a
+# failure before a view runs) answer the API's clients in the API's one shape, an RFC 9457 problem; the
+# pages keep their GOV.UK error pages.
+def _in_the_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    if _in_the_api(request):
+        # The NUL refusal says what to change; any other (a bad host header, say) says no more than that it was refused.
+        reason = (
+            "a NUL character is not allowed in the address, query or form fields"
+            if isinstance(exception, NulCharacter)
+            else ""
+        )
+        return problem(400, f"The request was refused: {reason}." if reason else "The request was refused.")
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception):
+    if _in_the_api(request):
+        return problem(404, "There is nothing at this address. The operations are listed at /api/v1/docs.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _in_the_api(request):
+        return problem(500, "Something went wrong on our side. Try again later.")
+    return defaults.server_error(request)
+
+
+handler400 = bad_request
+handler404 = page_not_found
+handler500 = server_error

@@ -279,13 +279,45 @@ SHOWN_COLUMNS = [
     ("headroom", "Headroom"),
     ("spent", "Spent"),
 ]
-# Which allocations carry invented rows behind each figure, counted beside balance_sums.
+# Which allocations carry invented rows behind each figure, counted beside balance_sums (``prefix`` leads from
+# the query's model to the allocations, as in balance_sums).
 INVENTED_COUNTS = {
-    "invented_allocated": lambda: Count("pk", filter=Q(illustrative=True)),
-    "invented_paid": lambda: Count("pk", filter=Q(balance__invented_paid=True)),
-    "invented_committed": lambda: Count("pk", filter=Q(balance__invented_committed=True)),
-    "invented_spent": lambda: Count("pk", filter=Q(balance__invented_spent=True)),
+    "invented_allocated": lambda prefix="": Count(f"{prefix}pk", filter=Q(**{f"{prefix}illustrative": True})),
+    "invented_paid": lambda prefix="": Count(f"{prefix}pk", filter=Q(**{f"{prefix}balance__invented_paid": True})),
+    "invented_committed": lambda prefix="": Count(
+        f"{prefix}pk", filter=Q(**{f"{prefix}balance__invented_committed": True})
+    ),
+    "invented_spent": lambda prefix="": Count(f"{prefix}pk", filter=Q(**{f"{prefix}balance__invented_spent": True})),
 }
+
+
+def illustrative_marks(
+    *, allocated: bool, paid: bool, committed: bool, spent: bool, forecast: bool | None = None
+) -> dict[str, bool]:
+    """Which figures have an invented (illustrative) demo row behind them, given which kinds of row do: an
+    invented allocation (``allocated``), payment or recovery (``paid``), committed milestone (``committed``)
+    or spend return (``spent``), and whether the latest return, whose forecast counts, is invented
+    (``forecast``; None when the caller has not read the returns, and then the marks leave out forecast,
+    variance, underspend and overspend). A figure worked out from others is marked when any of them is: the one definition the pages'
+    marks (grants.templatetags.money_marks) and the API share."""
+    headroom = allocated or paid or committed
+    marks = {
+        "allocated": allocated,
+        "paid": paid,
+        "recovered": paid,
+        "net_paid": paid,
+        "committed": committed,
+        # held is recovered money measured against the headroom: invented when either is.
+        "held": headroom,
+        "headroom": headroom,
+        "spent": spent,
+    }
+    if forecast is not None:
+        variance = allocated or spent or forecast
+        marks.update(forecast=forecast, variance=variance, underspend=variance, overspend=variance)
+    return marks
+
+
 NO_ALLOCATIONS = dict.fromkeys(INVENTED_COUNTS, 0)
 
 
@@ -303,12 +335,13 @@ def shown_figures(row) -> list[ShownFigure]:
     """The SHOWN_COLUMNS figures of a row made with ``shown_sums``."""
     figures = figures_from(row)
     allocated, paid, committed, spent = (row[name] > 0 for name in INVENTED_COUNTS)
+    marks = illustrative_marks(allocated=allocated, paid=paid, committed=committed, spent=spent)
     values = [
-        (figures.allocated, allocated),
-        (figures.net_paid, paid),
-        (figures.committed, committed),
-        (figures.headroom, allocated or paid or committed),
-        (figures.spent, spent),
+        (figures.allocated, marks["allocated"]),
+        (figures.net_paid, marks["net_paid"]),
+        (figures.committed, marks["committed"]),
+        (figures.headroom, marks["headroom"]),
+        (figures.spent, marks["spent"]),
     ]
     return [
         ShownFigure(label, value, invented, term)

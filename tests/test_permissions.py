@@ -9,13 +9,16 @@ Morning Lane with Derbyshire and Harrow as partners) and one outside it
 (Kent's project, which no recipient persona takes part in).
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import User
+from api.models import ApiToken
 from core import worker
 from downloads.models import ExportJob
 from evaluations.models import EvaluationReport
@@ -181,6 +184,12 @@ EXPECTED = {
     # the officers' list of submitted spend returns, linked from their task list (issue 20)
     "spend-returns-to-review": OFFICERS,
     "spend-returns-due": READERS | {"morninglane", "derbyshire", "harrow", "outsider"},
+    # The API's token pages (issue 21): everyone signed in manages their own tokens; a token's "made" page
+    # is its owner's alone (the key is shown once, from the session; later visits show only its details).
+    "api:tokens": set(PERSONAS) - {"anonymous"},
+    "api:token-create": set(PERSONAS) - {"anonymous"},
+    "api:token-made": {"derbyshire"},
+    "api:token-revoke": set(),  # POST only
     # messages (issue 19): the log of every message sent is the officers'; each person's own choices
     "notifications:log": OFFICERS,
     "notifications:send-again": set(),  # POST only
@@ -232,6 +241,7 @@ POST_ONLY = {
     "people:disable": OFFICERS,
     "people:enable": OFFICERS,
     "people:invitation-revoke": OFFICERS,
+    "api:token-revoke": {"derbyshire"},
 }
 
 
@@ -327,6 +337,10 @@ def scoped(world, settings, tmp_path):
             "token": "set-password",
             # A finished background download, Derbyshire's inside and Kent's outside.
             "job_pk": _finished_job(submitter).pk,
+            # An API token: Derbyshire's inside, Kent's outside; only its owner finds either.
+            "token_pk": ApiToken.issue(
+                user=submitter, name=f"{side} feed", scope="read", expires_at=timezone.now() + timedelta(days=30)
+            )[0].pk,
             # A failed message to Derbyshire's user inside, to Kent's outside: only officers find either.
             "message_pk": Message.objects.create(
                 user=submitter,

@@ -9,6 +9,8 @@ their balances (``select_related("balance")``), so a page's queries do not grow 
 
 from django import template
 
+from grants import money
+
 register = template.Library()
 
 
@@ -25,22 +27,18 @@ def _allocations(subject) -> list:
 @register.filter
 def marks(subject, returns=None) -> dict[str, bool]:
     """``{% with marks=allocation|marks %}``, then ``{% illustrative marks.paid %}``. Given one allocation's
-    spend ``returns`` (already loaded for the page), its forecast (its latest return's) and variance too."""
+    spend ``returns`` (already loaded for the page), its forecast (its latest return's) and variance too.
+    Which figure follows from which is grants.money.illustrative_marks, shared with the API."""
     allocations = _allocations(subject)
     balances = [balance for balance in (getattr(a, "balance", None) for a in allocations) if balance]
-    allocated = any(allocation.illustrative for allocation in allocations)
-    paid = any(balance.invented_paid for balance in balances)
-    committed = any(balance.invented_committed for balance in balances)
-    spent = any(balance.invented_spent for balance in balances)
-    result = {
-        "allocated": allocated,
-        "paid": paid,
-        "committed": committed,
-        "headroom": allocated or paid or committed,
-        "spent": spent,
-    }
+    forecast = None
     if returns is not None:
         latest = max(returns, key=lambda spend_return: spend_return.quarter, default=None)
-        result["forecast"] = bool(latest and latest.illustrative)
-        result["variance"] = allocated or spent or result["forecast"]
-    return result
+        forecast = bool(latest and latest.illustrative)
+    return money.illustrative_marks(
+        allocated=any(allocation.illustrative for allocation in allocations),
+        paid=any(balance.invented_paid for balance in balances),
+        committed=any(balance.invented_committed for balance in balances),
+        spent=any(balance.invented_spent for balance in balances),
+        forecast=forecast,
+    )

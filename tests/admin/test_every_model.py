@@ -6,6 +6,8 @@ The model lists come from ``admin.site._registry`` so a newly registered model i
 tested without anyone remembering to add it here.
 """
 
+import datetime as dt
+
 import factory
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -21,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import EnrolmentLink, Role, SecurityEvent, User
+from api.models import ApiToken
 from audit.models import DownloadRecord
 from evaluations.models import (
     Evaluation,
@@ -144,7 +147,19 @@ class DownloadRecordFactory(factory.django.DjangoModelFactory):
     ip_address = "127.0.0.1"
 
 
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(f.UserFactory)
+    name = "Finance ledger feed"
+    prefix = factory.Sequence(lambda n: f"mig_{n:08d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+
+
 FACTORIES = {
+    ApiToken: ApiTokenFactory,
     DownloadRecord: DownloadRecordFactory,
     Group: GroupFactory,
     User: f.UserFactory,
@@ -185,6 +200,8 @@ NO_ADD = {MilestoneSubmission, MilestoneReview, EvidenceFile, SpendReturn, Downl
 NO_ADD |= {AccessAttempt, AccessLog, AccessFailureLog}
 # Written by accounts.services as people set up and use two-factor sign-in.
 NO_ADD |= {SecurityEvent, EnrolmentLink}
+# An API token's key is shown once, to its owner, at /account/api-tokens/: the admin only reads and revokes.
+NO_ADD |= {ApiToken}
 
 UNDELETABLE = [
     Grant,

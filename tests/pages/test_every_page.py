@@ -13,6 +13,9 @@ from tests.pages.conftest import walk
 MARK = re.compile(r'aria-current="(?:page|true)"')
 FOOTER_LINKS = ["pages:help", "pages:accessibility", "pages:cookies", "pages:privacy", "publish:index"]
 
+# The Django admin and the API's documentation (Swagger UI, linked from the token pages) are not GOV.UK pages.
+NOT_GOVUK_PAGES = ("/admin/", "/api/")
+
 # The pages, by the start of their address, that belong to one of each role's navigation items.
 IN_A_SECTION = {
     "officer": ("/projects/", "/grants/", "/evaluations/", "/reports/", "/exports/", "/downloads/"),
@@ -35,7 +38,11 @@ def test_every_page_has_the_footer_links_and_at_most_one_current_mark(client, wo
     wanted = [reverse(name) for name in FOOTER_LINKS]
     checked = []
     for page, response in walk(client, "/", limit=60):
-        if response.status_code != 200 or "text/html" not in response["Content-Type"] or page.startswith("/admin/"):
+        if (
+            response.status_code != 200
+            or "text/html" not in response["Content-Type"]
+            or page.startswith(NOT_GOVUK_PAGES)
+        ):
             continue
         html = response.content.decode()
         assert set(wanted) <= set(footer_links(html)), page
