@@ -65,7 +65,7 @@ class TwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not user.is_verified()
-            and (user.has_two_factor or (user.is_funder_staff and settings.TWO_FACTOR_REQUIRED))
+            and user.owes_two_factor
             and not request.path.startswith((settings.STATIC_URL, _TWO_FACTOR_PAGES))
             and request.path not in {reverse(name) for name in _BEFORE_SECOND_STEP}
         ):

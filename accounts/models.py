@@ -116,6 +116,12 @@ class User(AbstractUser):
         return self.totpdevice_set.filter(confirmed=True).exists()
 
     @property
+    def owes_two_factor(self) -> bool:
+        """Whether a password alone is not enough for this person: they turned two-factor on, or they are funder
+        staff, who approve and release public money, where the service requires it (TWO_FACTOR_REQUIRED)."""
+        return self.has_two_factor or (self.is_funder_staff and settings.TWO_FACTOR_REQUIRED)
+
+    @property
     def sees_whole_programme(self) -> bool:
         return self.is_active and self.role in PROGRAMME_WIDE_ROLES
 

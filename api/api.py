@@ -1,6 +1,5 @@
 """Version 1 of the API: one NinjaAPI, its routers, and its description at /api/v1/openapi.json."""
 
-from django.utils.cache import patch_cache_control
 from ninja import NinjaAPI
 from ninja.operation import PathView
 
@@ -48,20 +47,15 @@ class Api(NinjaAPI):
         return errors.document(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
 
     def create_response(self, request, data, *, status=None, temporal_response=None):
-        return _private(super().create_response(request, data, status=status, temporal_response=temporal_response))
+        return errors.private(
+            super().create_response(request, data, status=status, temporal_response=temporal_response)
+        )
 
     def create_temporal_response(self, request):
-        return _private(super().create_temporal_response(request))
+        return errors.private(super().create_temporal_response(request))
 
     def on_exception(self, request, exc):
-        return _private(super().on_exception(request, exc))
-
-
-def _private(response):
-    # What a token reads is its owner's alone: no proxy or shared cache may keep it. (The pages get this from
-    # core.middleware.PrivateResponses, which sees only session sign-ins.)
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+        return errors.private(super().on_exception(request, exc))
 
 
 api = Api(

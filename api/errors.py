@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -33,6 +34,13 @@ class Problem(Schema):
     status: int
     detail: str
     errors: list[ProblemError] = []
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    """What a token reads or writes is its owner's alone: no proxy or shared cache may keep it. (The pages get this
+    from core.middleware.PrivateResponses, which sees only session sign-ins.)"""
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def problem(

@@ -19,10 +19,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 
 from api.auth import bearer_key, token_for_key
-from api.errors import problem
+from api.errors import private, problem
 from api.models import IdempotentRequest
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         key = request.headers[HEADER]
         if not _KEY.fullmatch(key) or not key.strip():
-            return _private(
+            return private(
                 problem(
                     400,
                     "An Idempotency-Key is 1 to 255 printable characters, such as a UUID.",
@@ -97,7 +96,7 @@ class IdempotencyMiddleware:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(user=user, key=key, fingerprint=print_)
         except IntegrityError:
-            return _private(self._answer_repeat(user=user, key=key, fingerprint=print_))
+            return private(self._answer_repeat(user=user, key=key, fingerprint=print_))
 
         try:
             response = self.get_response(request)
@@ -141,9 +140,4 @@ class IdempotencyMiddleware:
 def _replay(record):
     response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
     response["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _private(response):
-    patch_cache_control(response, private=True, no_store=True)
     return response

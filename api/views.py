@@ -2,7 +2,6 @@
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,9 +22,7 @@ _SHOWN_KEY = "api_token_key"
 def needs_two_factor_first(request) -> bool:
     """A person with two-factor sign-in on, or funder staff who must have it, makes a token only in a session
     that gave a code: a token is a password that skips the second step, so it must not be cheaper to get."""
-    user = request.user
-    must = user.has_two_factor or (user.is_funder_staff and settings.TWO_FACTOR_REQUIRED)
-    return must and not user.is_verified()
+    return request.user.owes_two_factor and not request.user.is_verified()
 
 
 @login_required
@@ -61,10 +58,10 @@ def token_create(request):
         # Held in the session for the one page that shows it, which takes it out.
         request.session[_SHOWN_KEY] = {"token": token.pk, "key": key}
         return redirect("api:token-made", token_pk=token.pk)
-    user = request.user
-    two_factor = user.has_two_factor or (user.is_funder_staff and settings.TWO_FACTOR_REQUIRED)
     return render(
-        request, "api/token_form.html", {"form": form, "may_write": may_write(user), "two_factor": two_factor}
+        request,
+        "api/token_form.html",
+        {"form": form, "may_write": may_write(request.user), "two_factor": request.user.owes_two_factor},
     )
 
 
