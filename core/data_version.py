@@ -10,6 +10,7 @@ so it moves the stamp. A change made around all of them (a bare UPDATE in a shel
 cache for a bounded time whatever happens.
 """
 
+import functools
 import hashlib
 
 from django.apps import apps
@@ -37,11 +38,13 @@ def stamp(watched) -> str:
         return f"{connection.settings_dict['NAME']}: {cursor.fetchone()!r}"
 
 
+@functools.cache
 def _programme_tables():
     """Every table of the money, the projects and the evidence: each audited model by its audit history
     (a row for every save and delete), the rest by their ids and, where they can be removed on their
     own, their counts. Kept balances by their latest change (indexed), as a balance brought back in
-    step with its rows changes no other table."""
+    step with its rows changes no other table. Worked out once a process: every cached page reads it,
+    and each model's ``history`` builds a new manager class when it is read."""
     audited = []
     for app in ("grants", "projects", "evaluations"):
         for model in apps.get_app_config(app).get_models():

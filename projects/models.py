@@ -252,6 +252,9 @@ class Milestone(Stateful):
             models.Index(
                 fields=["due_date", "id"], condition=Q(status__in=["planned", "returned"]), name="milestone_open_due"
             ),
+            # Milestones waiting for a review (the dashboard's list and its count): a few of every milestone,
+            # read without scanning the rest.
+            models.Index(fields=["id"], condition=Q(status="submitted"), name="milestone_submitted"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -41,6 +41,16 @@ def _grouped(queryset, key, **aggregates):
     return {row[key]: row for row in queryset.values(key).annotate(**aggregates).order_by()}
 
 
+def _waiting(submitted, limit=DASHBOARD_LIST_LIMIT) -> Shown:
+    """The submitted milestones waiting longest for a review, by their latest submission. Which ones is worked
+    out over the milestones' ids and submission times alone, in a subquery; only the rows shown are read whole,
+    and the count needs no submissions at all."""
+    latest = Max("submissions__submitted_at")
+    first = submitted.values("pk").annotate(submitted_at=latest).order_by("submitted_at", "pk").values("pk")[:limit]
+    rows = submitted.filter(pk__in=first).annotate(submitted_at=latest).order_by("submitted_at", "pk")
+    return Shown(rows, submitted.count())
+
+
 def programme_money(user):
     """Budget and awarded for each programme, then allocated, net paid, committed, headroom and spent
     added up from the allocations' kept balances (grants.money): one grouped query for the awards and
@@ -78,16 +88,25 @@ def _ratings(user):
 
 def latest_year_with_money(user, until: FinancialYear) -> FinancialYear | None:
     """The latest financial year up to ``until`` in which ``user`` sees money: allocations by their year,
-    payments by payment date and spend by its return's year (the spending report's bases). Two queries: spend
-    is read from the allocations' kept balances (a return's spend is never negative, so an allocation has
-    spend exactly when its balance does), not from every return."""
+    payments by payment date and spend by its return's year (the spending report's bases). Two queries, each
+    read from an index's end (allocations by year, payments by date) rather than over every row: spend is read
+    from the allocations' kept balances (a return's spend is never negative, so an allocation has spend exactly
+    when its balance does), not from every return."""
     with_money = Q(resource__gt=0) | Q(capital__gt=0) | Q(balance__spent__gt=0)
     latest = [
         Allocation.objects.for_user(user)
         .filter(with_money, financial_year__lte=until)
-        .aggregate(year=Max("financial_year"))["year"]
+        .order_by("-financial_year")
+        .values_list("financial_year", flat=True)
+        .first()
     ]
-    paid_on = Payment.objects.for_user(user).filter(paid_on__lte=until.end).aggregate(last=Max("paid_on"))["last"]
+    paid_on = (
+        Payment.objects.for_user(user)
+        .filter(paid_on__lte=until.end)
+        .order_by("-paid_on")
+        .values_list("paid_on", flat=True)
+        .first()
+    )
     if paid_on is not None:
         latest.append(FinancialYear.of(paid_on))
     return max((year for year in latest if year is not None), default=None)
@@ -116,11 +135,7 @@ def dashboard_figures(user, today) -> dict:
         "programmes": programme_money(user),
         "overdue": _first(milestones.overdue(today).order_by("due_date", "pk")),
         "due_soon": _first(milestones.due_within(DUE_SOON_DAYS, today).order_by("due_date", "pk")),
-        "waiting": _first(
-            milestones.filter(status=Milestone.Status.SUBMITTED)
-            .annotate(submitted_at=Max("submissions__submitted_at"))
-            .order_by("submitted_at", "pk")
-        ),
+        "waiting": _waiting(milestones.filter(status=Milestone.Status.SUBMITTED)),
         "ratings": _ratings(user),
         "year": year,
         "year_reason": year_reason,

@@ -14,8 +14,9 @@ from django.utils import timezone
 from grants import money
 from grants.models import Allocation, SpendReturn
 from grants.services import record_payment, record_recovery
-from projects.models import Milestone, Project
-from projects.services import submit_milestone
+from projects.models import Milestone, MilestoneSubmission, Project
+from projects.services import review_milestone, submit_milestone
+from reports.dashboard import DASHBOARD_LIST_LIMIT, dashboard_figures
 
 URL = reverse("projects:dashboard")
 
@@ -164,6 +165,34 @@ def test_overdue_due_soon_and_waiting_milestones_are_listed(client, world):
     assert "Family breakdown unit running" in waiting
     assert reverse("projects:milestone", kwargs={"milestone_pk": world.derbyshire_milestone.pk}) in waiting
     assert timezone.localdate().strftime("%-d %B %Y") in waiting
+
+
+def test_waiting_submissions_are_the_longest_waiting_by_their_latest_submission(world):
+    """The list is cut to its limit and says how many wait in all; a milestone sent back and submitted
+    again waits from its latest submission, not its first."""
+    today = timezone.localdate()
+    submitted = []
+    for n in range(DASHBOARD_LIST_LIMIT + 2):
+        milestone = Milestone.objects.create(
+            project=world.other_project, organisation=world.kent, title=f"Waiting {n}", due_date=today
+        )
+        submission = submit_milestone(milestone=milestone, by=world.users.kent, narrative="Done")
+        # Submitted a day apart, the last made first.
+        at = timezone.now() - dt.timedelta(days=100 - n)
+        MilestoneSubmission.objects.filter(pk=submission.pk).update(submitted_at=at)
+        submitted.append(milestone)
+    first = submitted[0]
+    review_milestone(milestone=first, by=world.users.officer, decision="returned", reason="Needs the report")
+    first.refresh_from_db()
+    submit_milestone(milestone=first, by=world.users.kent, narrative="Report attached")
+
+    waiting = dashboard_figures(world.users.officer, today)["waiting"]
+
+    assert [milestone.pk for milestone in waiting] == [
+        milestone.pk for milestone in submitted[1 : DASHBOARD_LIST_LIMIT + 1]
+    ]
+    assert waiting.total == DASHBOARD_LIST_LIMIT + 2 and waiting.more == 2
+    assert waiting[0].submitted_at == MilestoneSubmission.objects.get(milestone=submitted[1]).submitted_at
 
 
 def test_projects_are_counted_by_rag_rating_with_links_to_the_list(client, world):
