@@ -23,6 +23,25 @@ _ERROR_CLASSES = {
 }
 
 
+class LabelledChoices(forms.models.ModelChoiceIterator):
+    """A model's choices read as (key, label) pairs straight from the column its ``choice_label`` names, rather
+    than as whole objects, when the field labels a choice by the object's ``str`` (which must be that column):
+    a select of every organisation is hundreds of objects otherwise, built on every form that offers one.
+    Any other field, or a model without ``choice_label``, is iterated as Django does."""
+
+    def __iter__(self):
+        column = getattr(self.queryset.model, "choice_label", None)
+        labelled_by_str = getattr(self.field.label_from_instance, "__func__", None) is (
+            forms.ModelChoiceField.label_from_instance
+        )
+        if column is None or not labelled_by_str:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", column)
+
+
 class GovukRenderer(TemplatesSetting):
     field_template_name = "govuk/field.html"
     form_template_name = "govuk/form.html"
@@ -34,6 +53,8 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.iterator = LabelledChoices
             widget = field.widget
             if isinstance(widget, GovukDateInput):
                 continue  # its three boxes carry their own classes

@@ -367,6 +367,11 @@ class SpendReturn(models.Model):
 
     class Meta:
         ordering = ["allocation", "quarter"]
+        # The returns waiting for review (the officers' list, its count and their home's task): a few of
+        # every return, in the order they are listed, read without scanning the rest.
+        indexes = [
+            models.Index(fields=["submitted_at", "id"], condition=Q(status="submitted"), name="spend_return_submitted")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["allocation", "quarter"], name="spend_return_one_per_quarter"),
             models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="spend_return_quarter_1_to_4"),

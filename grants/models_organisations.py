@@ -125,6 +125,9 @@ class Organisation(models.Model):
             ),
         ]
 
+    # What __str__ gives, as a column: a form's select of organisations reads it alone (core.forms).
+    choice_label = "name"
+
     def __str__(self):
         return self.name
 

@@ -7,7 +7,7 @@ import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
-from core.forms import GovukRenderer
+from core.forms import GovukForm, GovukRenderer, LabelledChoices
 from grants.models import Organisation
 from tests.factories import OrganisationFactory
 
@@ -62,3 +62,35 @@ def test_a_select_of_organisations_keeps_its_values_and_the_one_chosen():
 
     assert f'<option value="{chosen.pk}" selected>Harrow &amp; &lt;District&gt;</option>' in ours
     assert _normalised(ours) == _normalised(field.widget.render("authority", chosen.pk, renderer=DjangoTemplates()))
+
+
+class _OrganisationForm(GovukForm):
+    by_str = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"), empty_label="Choose one")
+    many = forms.ModelMultipleChoiceField(queryset=Organisation.objects.order_by("name"), required=False)
+    by_kind = forms.ModelChoiceField(queryset=Organisation.objects.order_by("name"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["by_kind"].label_from_instance = lambda organisation: f"{organisation} ({organisation.kind})"
+
+
+@pytest.mark.django_db
+def test_organisation_choices_read_as_names_give_the_options_whole_objects_give(django_assert_num_queries):
+    """core.forms.LabelledChoices reads an organisation select's options as (key, name) pairs: the same
+    options, in the same order, as Django's iterator of whole objects, and a field that labels its choices
+    its own way still gets its labels."""
+    chosen = OrganisationFactory(name="Bristol City Council")
+    OrganisationFactory(name="Achieving for Children & <Others>")
+    OrganisationFactory(name="Zeal Trust")
+    form = _OrganisationForm(initial={"by_str": chosen.pk, "many": [chosen.pk], "by_kind": chosen.pk})
+
+    for name in ("by_str", "many"):
+        field = form.fields[name]
+        assert field.iterator is LabelledChoices
+        with django_assert_num_queries(1):
+            ours = str(form[name])
+        field.iterator = forms.models.ModelChoiceIterator
+        assert ours == str(form[name])
+        assert ">Achieving for Children &amp; &lt;Others&gt;</option>" in ours
+        assert f'<option value="{chosen.pk}" selected>Bristol City Council</option>' in ours
+    assert f"Bristol City Council ({chosen.kind})</option>" in str(form["by_kind"])
