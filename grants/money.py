@@ -434,50 +434,52 @@ def committed_milestones(milestones):
     return milestones.filter(payment_amount__isnull=False, allocation__isnull=False).filter(~Exists(paid))
 
 
-def ledger_figures(allocation_id) -> Figures:
-    """One allocation's figures summed from its rows: what its balance must say."""
+def _ledger_row(allocation_id) -> dict:
+    """One allocation's amount, the sums of its rows and whether an invented row lies behind each sum,
+    in one query: each money service reads it at least once for every row it writes."""
     Allocation = apps.get_model("grants", "Allocation")
     Payment = apps.get_model("grants", "Payment")
     SpendReturn = apps.get_model("grants", "SpendReturn")
     Milestone = apps.get_model("projects", "Milestone")
     Variation = apps.get_model("grants", "Variation")
-    allocation = Allocation.objects.values("amount").get(pk=allocation_id)
-    money = ledger_payment_sums(Payment.objects.filter(allocation_id=allocation_id))
-    committed = committed_milestones(Milestone.objects.filter(allocation_id=allocation_id)).aggregate(
-        total=_sum("payment_amount")
-    )["total"]
-    returns = SpendReturn.objects.filter(allocation_id=allocation_id)
-    spent = returns.aggregate(total=_sum("spent"))["total"]
-    latest = returns.order_by("-quarter").values_list("forecast", flat=True).first()
-    released = Variation.objects.filter(allocation_id=allocation_id, status="approved").aggregate(
-        total=_sum("releases_recovered")
-    )["total"]
-    return Figures(
-        allocated=to_penny(allocation["amount"]),
-        paid=money["paid"],
-        recovered=money["recovered"],
-        released=to_penny(released),
-        committed=to_penny(committed),
-        spent=to_penny(spent),
-        forecast=to_penny(latest or ZERO),
+    payments = Payment.objects.filter(allocation=OuterRef("pk"))
+    committed = committed_milestones(Milestone.objects.filter(allocation=OuterRef("pk")))
+    returns = SpendReturn.objects.filter(allocation=OuterRef("pk"))
+    approved = Variation.objects.filter(allocation=OuterRef("pk"), status="approved")
+    return (
+        Allocation.objects.filter(pk=allocation_id)
+        .annotate(
+            paid=sum_subquery(payments, PAID_AMOUNT),
+            recovered=sum_subquery(payments, RECOVERED_AMOUNT),
+            released=sum_subquery(approved, F("releases_recovered")),
+            committed=sum_subquery(committed, F("payment_amount")),
+            spent=sum_subquery(returns, F("spent")),
+            forecast=Subquery(returns.order_by("-quarter").values("forecast")[:1], output_field=MONEY),
+            invented_paid=Exists(payments.filter(illustrative=True)),
+            invented_committed=Exists(committed.filter(illustrative=True)),
+            invented_spent=Exists(returns.filter(illustrative=True)),
+        )
+        .values("amount", *BALANCE_FIELDS, "invented_paid", "invented_committed", "invented_spent")
+        .get()
     )
+
+
+def _figures(row: dict) -> Figures:
+    return Figures(allocated=to_penny(row["amount"]), **{name: to_penny(row[name] or ZERO) for name in BALANCE_FIELDS})
+
+
+def ledger_figures(allocation_id) -> Figures:
+    """One allocation's figures summed from its rows: what its balance must say."""
+    return _figures(_ledger_row(allocation_id))
 
 
 def refresh_balance(allocation_id):
     """Rewrite one allocation's balance from its rows. Called by the services with the allocation locked,
     in the transaction that changed the rows, so the balance is never seen out of step with them."""
     AllocationBalance = apps.get_model("grants", "AllocationBalance")
-    Payment = apps.get_model("grants", "Payment")
-    SpendReturn = apps.get_model("grants", "SpendReturn")
-    Milestone = apps.get_model("projects", "Milestone")
-    figures = ledger_figures(allocation_id)
-    invented = {
-        "invented_paid": Payment.objects.filter(allocation_id=allocation_id, illustrative=True).exists(),
-        "invented_committed": committed_milestones(Milestone.objects.filter(allocation_id=allocation_id))
-        .filter(illustrative=True)
-        .exists(),
-        "invented_spent": SpendReturn.objects.filter(allocation_id=allocation_id, illustrative=True).exists(),
-    }
+    row = _ledger_row(allocation_id)
+    figures = _figures(row)
+    invented = {name: row[name] for name in ("invented_paid", "invented_committed", "invented_spent")}
     balance, _ = AllocationBalance.objects.update_or_create(
         allocation_id=allocation_id, defaults={**{name: getattr(figures, name) for name in BALANCE_FIELDS}, **invented}
     )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.models import User
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
 from core.forms import show_refusal
 from core.paging import page_of
@@ -78,37 +79,61 @@ def _accepted_reviews():
     )
 
 
+def _latest_acceptance():
+    """A milestone's accepted reviews, the latest first (as ``_accepted_reviews`` orders them), to read one
+    value of the latest in a subquery."""
+    return MilestoneReview.objects.filter(
+        submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED
+    ).order_by("-reviewed_at", "-submission_id")
+
+
 @role_required(*PROGRAMME_READERS)
 def payments_waiting(request):
     """Accepted milestones whose payment has not been made yet, the longest waiting first.
 
     Which milestones wait is the costly part (every accepted milestone read against its payments
     and its allocation's kept balance), so it is worked out once: the waiting milestones' ids, in
-    order, with their amounts, give the count, the total and the page, whose rows are then read by id."""
-    accepted_at = (
-        MilestoneReview.objects.filter(submission__milestone=OuterRef("pk"), decision=MilestoneReview.Decision.ACCEPTED)
-        .order_by("-reviewed_at")
-        .values("reviewed_at")[:1]
+    order, with their amounts, give the count, the total and the page. The page's rows are then read
+    by id as the values the table shows, with when and by whom each was accepted annotated, rather than
+    as milestones with their projects, allocations, recipients, submissions, reviews and reviewers built
+    as objects; the few reviewers are read once, for their names."""
+    latest_acceptance = _latest_acceptance()
+    waiting = (
+        Milestone.objects.for_user(request.user)
+        .waiting_for_payment()
+        .annotate(accepted_at=Subquery(latest_acceptance.values("reviewed_at")[:1]))
     )
-    waiting = Milestone.objects.for_user(request.user).waiting_for_payment().annotate(accepted_at=Subquery(accepted_at))
     found = list(waiting.order_by("accepted_at", "pk").values_list("pk", "payment_amount"))
     ids = [pk for pk, _ in found]
     total = money.milestone_payments_total(amount for _, amount in found)
     page = page_of(request, ids)
-    rows = (
-        Milestone.objects.filter(pk__in=page.object_list)
-        .select_related("project", "allocation__recipient")
-        .only(
+    rows = {
+        row["pk"]: row
+        for row in Milestone.objects.filter(pk__in=page.object_list)
+        .annotate(
+            accepted_at=Subquery(latest_acceptance.values("reviewed_at")[:1]),
+            accepted_by=Subquery(latest_acceptance.values("reviewed_by")[:1]),
+        )
+        .order_by()
+        .values(
+            "pk",
             "title",
             "payment_amount",
             "illustrative",
+            "project_id",
             "project__title",
+            "allocation_id",
             "allocation__financial_year",
             "allocation__recipient__name",
+            "accepted_at",
+            "accepted_by",
         )
-        .prefetch_related(_accepted_reviews())
-        .in_bulk()
+    }
+    reviewers = User.objects.only("first_name", "last_name", "username").in_bulk(
+        {row["accepted_by"] for row in rows.values()} - {None}
     )
+    for row in rows.values():
+        row["accepted_by"] = reviewers.get(row["accepted_by"])
     page.object_list = [rows[pk] for pk in page.object_list]
     table = PaymentsWaitingTable(page.object_list, can_pay=request.user.is_finance)
     context = {"milestones": page, "page": page, "table": table, "total": total}

@@ -5,7 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from core.tables import table_url
-from core.templatetags.govuk import illustrative, money, status_tag
+from core.templatetags.govuk import illustrative, illustrative_mark, money, status_tag
 from projects.models import Project, ProjectPartner
 
 TO_PROJECT = {"viewname": "projects:detail", "kwargs": {"project_pk": tables.A("pk")}}
@@ -46,8 +46,9 @@ class ProjectTable(tables.Table):
 
 class PaymentsWaitingTable(tables.Table):
     """One page of projects.payment_views.payments_waiting, already cut and ordered (the longest waiting
-    first): milestones with the project and the allocation's recipient joined and the accepted reviews
-    prefetched as ``accepted_submissions``. The page's links come from the view's own paginator."""
+    first): each row a dict of the milestone's values with its project's title, its allocation's year and
+    recipient's name, and its latest acceptance (``accepted_at``, and ``accepted_by`` the reviewer, or
+    None for neither). The page's links come from the view's own paginator."""
 
     title = tables.Column(
         verbose_name="Milestone", linkify=("projects:milestone", {"milestone_pk": tables.A("pk")}), attrs=LINK
@@ -68,28 +69,26 @@ class PaymentsWaitingTable(tables.Table):
         self.caption_class = "govuk-visually-hidden"
 
     def render_recipient(self, record):
-        allocation = record.allocation
         return format_html(
             '<a class="govuk-link" href="{}">{}</a> ({})',
-            table_url(self, "grants:allocation", allocation_pk=allocation.pk),
-            allocation.recipient,
-            allocation.financial_year,
+            table_url(self, "grants:allocation", allocation_pk=record["allocation_id"]),
+            record["allocation__recipient__name"],
+            record["allocation__financial_year"],
         )
 
     def render_accepted(self, record):
-        if not record.accepted_submissions:
+        if record["accepted_at"] is None:
             return ""
-        review = record.accepted_submissions[0].review
-        return f"{date_format(localtime(review.reviewed_at), 'j M Y')} by {review.reviewed_by}"
+        return f"{date_format(localtime(record['accepted_at']), 'j M Y')} by {record['accepted_by']}"
 
     def render_payment_amount(self, value, record):
-        return format_html("{}{}", money(value), illustrative(record))
+        return format_html("{}{}", money(value), illustrative_mark(record["illustrative"]))
 
     def render_pay(self, record):
         return format_html(
             '<a class="govuk-link" href="{}">Pay<span class="govuk-visually-hidden"> {}</span></a>',
-            table_url(self, "grants:milestone-pay", milestone_pk=record.pk),
-            record.title,
+            table_url(self, "grants:milestone-pay", milestone_pk=record["pk"]),
+            record["title"],
         )
 
 

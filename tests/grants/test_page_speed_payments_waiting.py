@@ -94,3 +94,18 @@ def test_a_milestone_that_cannot_be_paid_is_neither_listed_nor_counted(client, w
     client.force_login(world.users.finance)
     page, _ = get(client, URL)
     assert "No payments are waiting." in page
+
+
+def test_a_row_read_as_values_keeps_the_mark_of_an_illustrative_amount_and_a_nameless_reviewer(client, world):
+    accepted_directly(world, 2)
+    Milestone.objects.filter(title="Waiting 001").update(illustrative=True)
+    officer = world.users.officer
+    officer.first_name = officer.last_name = ""
+    officer.save(update_fields=["first_name", "last_name"])
+    client.force_login(world.users.finance)
+    page, _ = get(client, URL)
+    rows = page.split("<tbody")[1].split("</tr>")
+    assert "app-illustrative" not in rows[0] and "£1,000.01" in rows[0]
+    assert '£1,000.01<sup class="app-illustrative">' in rows[1]
+    assert f"2 Oct 2015 by {officer.username}" in rows[1]
+    assert "app-legend-illustrative" in page
