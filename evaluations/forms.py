@@ -2,7 +2,11 @@
 catalogue of measures; setting up an evaluation. Every message says what to do
 next, in the words of the page. The rating form is evaluations/rating_form.py."""
 
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Upper
 
 from accounts.models import Role, User
 from core.fields import TODAY, DateField, NumberField
@@ -443,18 +447,58 @@ def _evaluator_people(*, label: str, help_text: str) -> forms.ModelMultipleChoic
     )
 
 
+class ProjectReferencesField(forms.CharField):
+    """Projects named by their references, each on its own line or separated by commas, in any case: a
+    programme has a thousand projects, too many to offer as checkboxes (the form took a tenth of a second
+    to put together, and no one could find one among them), and an officer setting up an evaluation knows
+    the few it evaluates. Cleans to the projects, in the order given, each once."""
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):  # the projects an evaluation has, or their keys
+            projects = [project for project in value if isinstance(project, Project)]
+            keys = [key for key in value if not isinstance(key, Project)]
+            projects += list(self.queryset.filter(pk__in=keys))
+            return "\n".join(project.reference for project in projects)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)
+        references = list(dict.fromkeys(part.upper() for part in re.split(r"[\s,]+", text) if part))
+        if not references:
+            raise ValidationError(self.error_messages["required"], code="required")
+        found = {
+            project.upper_reference: project
+            for project in self.queryset.annotate(upper_reference=Upper("reference")).filter(
+                upper_reference__in=references
+            )
+        }
+        unknown = [reference for reference in references if reference not in found]
+        if unknown:
+            named = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+            raise ValidationError(
+                f"No project has the reference {named}: copy each reference from its project’s page",
+                code="invalid_choice",
+            )
+        return [found[reference] for reference in references]
+
+
 class EvaluationForm(_EvaluationFields):
     """An officer sets up an evaluation: what it evaluates and who does it."""
 
-    projects = forms.ModelMultipleChoiceField(
-        queryset=Project.objects.order_by("reference"),
+    projects = ProjectReferencesField(
+        queryset=Project.objects.all(),
         label="Projects evaluated",
-        widget=GovukCheckboxSelectMultiple,
-        template_name=CHECKBOXES,
+        help_text="Each project’s reference, on its own line or separated by commas, for example CSCIP-R1-RSW. "
+        "A project’s reference is on its page and in the list of projects.",
+        max_length=5000,
         error_messages={
-            "required": "Choose at least one project",
-            "invalid_choice": "Choose projects from the list",
-            "invalid_pk_value": "Choose projects from the list",
+            "required": "Enter the reference of at least one project",
+            "max_length": "Enter at most 5,000 characters of project references",
         },
     )
     evaluator_organisation = forms.ModelChoiceField(

@@ -1,6 +1,8 @@
 """Setting up and changing an evaluation: officers do everything; an evaluator
 changes only its own evaluations, and not who evaluates them or what."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -18,7 +20,7 @@ def edit_url(evaluation):
 def form(world, **changes):
     values = {
         "title": "Evaluation of family hubs",
-        "projects": [world.other_project.pk],
+        "projects": world.other_project.reference,
         "evaluator_organisation": world.university.pk,
         "evaluators": [world.users.evaluator.pk],
         "design": "ba_comparison",
@@ -57,7 +59,7 @@ def test_an_assigned_evaluator_changes_design_and_status_of_its_evaluation(clien
             title="Evaluation of Reclaiming Social Work",
             design="quasi",
             status="in_progress",
-            projects=[world.other_project.pk],
+            projects=world.other_project.reference,
             evaluators=[],  # ignored: not the evaluator's to change
         ),
     )
@@ -102,8 +104,10 @@ def test_people_assigned_must_work_for_the_evaluator_organisation(client, world)
     "changes, message",
     [
         ({"title": ""}, "Enter the title of the evaluation"),
-        ({"projects": []}, "Choose at least one project"),
-        ({"projects": ["99999"]}, "Choose projects from the list"),
+        ({"projects": ""}, "Enter the reference of at least one project"),
+        ({"projects": " ,\n "}, "Enter the reference of at least one project"),
+        ({"projects": "NO-SUCH-PROJECT"}, "No project has the reference NO-SUCH-PROJECT: copy each reference"),
+        ({"projects": "x" * 5001}, "Enter at most 5,000 characters of project references"),
         ({"evaluator_organisation": ""}, "Choose the organisation that evaluates"),
         ({"design": "vibes"}, "Choose the design of the evaluation"),
         ({"status": ""}, "Choose the status of the evaluation"),
@@ -126,3 +130,29 @@ def test_the_detail_page_offers_the_change_link_only_to_editors(client, world):
         client.force_login(getattr(world.users, persona))
         html = client.get(reverse("evaluations:detail", kwargs={"evaluation_pk": world.evaluation.pk})).content.decode()
         assert (link in html) == shown, persona
+
+
+def test_projects_are_named_by_their_references_in_any_case_each_once_and_shown_again_on_change(client, world):
+    """A programme has a thousand projects: the form takes their references rather than offering a checkbox
+    for each, so it is the same size however many there are."""
+    client.force_login(world.users.officer)
+    typed = f"{world.project.reference.lower()},\n{world.other_project.reference}  {world.project.reference}"
+    response = client.post(CREATE, form(world, projects=typed))
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get(title="Evaluation of family hubs")
+    assert set(evaluation.projects.all()) == {world.project, world.other_project}
+
+    page = client.get(edit_url(evaluation)).content.decode()
+    assert 'type="checkbox" name="projects"' not in page
+    shown = re.search(r'<textarea name="projects"[^>]*>\s*([^<]*)</textarea>', page).group(1)
+    assert sorted(shown.split()) == sorted([world.project.reference, world.other_project.reference])
+
+
+def test_unknown_references_are_named_and_nothing_is_written(client, world):
+    client.force_login(world.users.officer)
+    typed = "\n".join([world.project.reference, *(f"NOPE-{n}" for n in range(7))])
+    response = client.post(CREATE, form(world, projects=typed))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No project has the reference NOPE-0, NOPE-1, NOPE-2, NOPE-3, NOPE-4 and 2 more" in html
+    assert not Evaluation.objects.filter(title="Evaluation of family hubs").exists()

@@ -226,7 +226,7 @@ def test_an_officer_names_a_reviewer_who_is_not_an_assigned_evaluator(client, wo
     client.force_login(world.users.officer)
     changes = {
         "title": world.evaluation.title,
-        "projects": [world.project.pk],
+        "projects": world.project.reference,
         "design": "before_after",
         "status": "planned",
     }
