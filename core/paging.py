@@ -9,9 +9,9 @@ from django_tables2 import RequestConfig
 PER_PAGE = 50
 
 
-def page_of(request, queryset, per_page=PER_PAGE):
-    """The requested page of ``queryset`` (``?page=N``)."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def page_of(request, queryset, per_page=PER_PAGE, param="page"):
+    """The requested page of ``queryset`` (``?page=N``, or ``?<param>=N`` for one of several lists on a page)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get(param))
 
 
 def sort_and_page(request, table, per_page=PER_PAGE):

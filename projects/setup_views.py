@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, role_required
 from core.history import with_previous
-from grants.models import Grant, Organisation
+from core.paging import page_of
+from grants.models import Allocation, Grant, Organisation
 from projects.forms import ThemeForm
-from projects.models import Project, Theme
+from projects.models import Project, ProjectPartner, Theme
 
 SHOWN_HISTORY = 10
 
@@ -36,31 +37,37 @@ def _label(name):
 @role_required(*PROGRAMME_READERS)
 def organisation_detail(request, organisation_pk):
     """An organisation, with the projects it leads or takes part in and the grants and money it receives,
-    as far as the user may see them."""
+    as far as the user may see them: each list a page at a time (a council can take part in a hundred
+    grants), chosen by key rather than by a DISTINCT over a join."""
     user = request.user
     organisation = get_object_or_404(Organisation, pk=organisation_pk)
-    projects = (
+    takes_part = ProjectPartner.objects.filter(organisation=organisation).values("project")
+    projects = page_of(
+        request,
         Project.objects.for_user(user)
-        .filter(Q(lead_organisation=organisation) | Q(partnerships__organisation=organisation))
-        .distinct()
+        .filter(Q(lead_organisation=organisation) | Q(pk__in=takes_part))
         .select_related("lead_organisation", "programme")
-        .order_by("reference")
+        .order_by("reference", "pk"),
+        param="projects_page",
     )
     roles = {
         partnership.project_id: partnership.get_role_display()
-        for partnership in organisation.partnerships.filter(project__in=projects)
+        for partnership in organisation.partnerships.filter(project__in=[project.pk for project in projects])
     }
-    grants = (
+    has_a_share = Allocation.objects.filter(recipient=organisation).values("grant")
+    grants = page_of(
+        request,
         Grant.objects.for_user(user)
-        .filter(Q(recipient=organisation) | Q(allocations__recipient=organisation))
-        .distinct()
+        .filter(Q(recipient=organisation) | Q(pk__in=has_a_share))
         .select_related("project", "round", "recipient")
-        .order_by("award_date", "pk")
+        .order_by("award_date", "pk"),
+        param="grants_page",
     )
     context = {
         "organisation": organisation,
         "projects": [(project, roles.get(project.pk, "Lead organisation")) for project in projects],
-        "grants": list(grants),
+        "projects_page": projects,
+        "grants": grants,
         "successors": list(organisation.replaced_by.order_by("name")),
         "predecessors": list(organisation.predecessors.order_by("name")),
         "changes": _organisation_changes(organisation),

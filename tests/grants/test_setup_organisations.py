@@ -6,9 +6,14 @@ lists its projects and grants, and every change keeps who made it."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.paging import PER_PAGE
 from grants.models import Organisation
+from projects.models import Project
+from tests.factories import AllocationFactory, GrantFactory, ProjectPartnerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +261,33 @@ def test_an_organisations_page_lists_its_projects_and_grants(client, world):
 
     page = client.get(reverse("setup:organisation", kwargs={"organisation_pk": world.morning_lane.pk})).content.decode()
     assert "Lead organisation" in page and "£1,000,000.00" in page
+
+
+def test_an_organisations_projects_and_grants_are_each_a_page_at_a_time(client, world, django_assert_num_queries):
+    """A council can take part in a hundred grants: each list is paged by its own parameter, and the page
+    reads the same number of queries however many there are."""
+    url = reverse("setup:organisation", kwargs={"organisation_pk": world.derbyshire.pk})
+    client.force_login(world.users.viewer)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(PER_PAGE + 1):
+        partnership = ProjectPartnerFactory(organisation=world.derbyshire, project__programme=world.programme)
+        grant = GrantFactory(project=partnership.project, round=world.round)
+        AllocationFactory(grant=grant, recipient=world.derbyshire)
+    projects, grants = Project.objects.filter(partnerships__organisation=world.derbyshire).count(), PER_PAGE + 2
+
+    with django_assert_num_queries(len(few)):
+        first = client.get(url).content.decode()
+    assert f"Projects ({projects})" in first and f"Grants it receives or has a share of ({grants})" in first
+    assert first.count("Partner authority") == PER_PAGE
+    assert 'href="?projects_page=2#organisation-projects"' in first
+    assert 'href="?grants_page=2#organisation-grants"' in first
+
+    second = client.get(url, {"projects_page": 2, "grants_page": 2}).content.decode()
+    assert second.count("Partner authority") == projects - PER_PAGE
+    grants_table = second[second.index('id="organisation-grants"') :]
+    assert grants_table.count('href="/grants/') == grants - PER_PAGE
 
 
 @pytest.mark.parametrize("persona", ["officer", "admin", "finance", "viewer"])
