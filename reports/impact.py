@@ -2,11 +2,12 @@
 evidence behind it, and what the projects evaluated have spent.
 
 Everything a page needs comes from a fixed number of queries, however many
-projects and results there are: the results numbered and counted by strength of
-evidence (one query, of ids), the results shown with their measure, authority and
-evaluation (one query), the evaluations' ratings and projects (one prefetch each),
-and the money summed in the database (the rows' spend, the totals of awards and of
-spend, and the first projects listed: one query each). The downloads read every
+projects and results there are: the measures' order and the results numbered and
+counted by strength of evidence (one query each, the second of ids), the results
+shown with their measure, authority and evaluation (one query), the evaluations'
+ratings and projects (one prefetch each), and the money summed in the database
+(the projects behind the results, their awards and their spend, which holds the
+rows', and the first projects listed: one query each). The downloads read every
 result, in chunks. Spend is ``grants.money``'s spent, added up from the allocations'
 kept balances. Each sum says whether an invented (illustrative) demo row lies behind
 it, and so does every figure worked out from it.
@@ -129,30 +130,32 @@ def cost_per_outcome(result: OutcomeResult, spend: Decimal | None) -> tuple[Deci
     return cost, f"£{cost:,.2f} for each one {each}, counting all the spending of the projects evaluated"
 
 
-def prefetches(user) -> list[Prefetch]:
+def prefetches(user, *, through: str = "evaluation__") -> list[Prefetch]:
     """What each result's row reads besides its own columns: its evaluation's ratings and the projects
-    evaluated that the user may see."""
+    evaluated that the user may see (prefetched on the results, or with ``through=""`` on their evaluations)."""
     return [
-        Prefetch("evaluation__ratings", queryset=EvidenceRating.objects.order_by("scale")),
+        Prefetch(f"{through}ratings", queryset=EvidenceRating.objects.order_by("scale")),
         Prefetch(
-            "evaluation__projects",
+            f"{through}projects",
             queryset=Project.objects.for_user(user).select_related("lead_organisation").order_by("reference"),
         ),
     ]
 
 
 # The report's order: by outcome area and measure, then evaluation, then authority (overall results first).
+MEASURE_ORDER = ("outcome_area__name", "name")
 ORDERING = (
-    F("measure__outcome_area__name").asc(),
-    F("measure__name").asc(),
+    *(F(f"measure__{name}").asc() for name in MEASURE_ORDER),
     F("evaluation__title").asc(),
     F("authority__name").asc(nulls_first=True),
     F("pk").asc(),
 )
 
 
-# What each row reads of the result's own relations, joined in its query.
-RELATED = ("measure__outcome_area", "authority", "evaluation__evaluator_organisation", "source_report")
+# What a row on the web page reads of the result's own relations, joined in its query; the downloads also name
+# each result's evaluator and source report.
+ON_THE_PAGE = ("measure__outcome_area", "authority", "evaluation")
+RELATED = (*ON_THE_PAGE, "evaluation__evaluator_organisation", "source_report")
 
 
 def results_for(user, *, project: Project | None = None):
@@ -236,12 +239,13 @@ def measure_chart(measure: OutcomeMeasure, rows: list[Row]) -> HorizontalBarChar
             if result.authority_id or result.comparison_group
             else ", ".join(project.reference for project in row.projects) or "All authorities"
         )
-        values = (
-            ("Baseline", result.baseline_value),
-            ("Follow-up", result.followup_value),
-            ("Target", result.target_value),
-        )
-        groups.append((label, row, [(name, value, figure(value, measure.unit)) for name, value in values]))
+        shown = row.shown  # each figure as the row's table writes it
+        values = [
+            ("Baseline", result.baseline_value, shown["baseline"]),
+            ("Follow-up", result.followup_value, shown["followup"]),
+            ("Target", result.target_value, shown["target"]),
+        ]
+        groups.append((label, row, values))
     return horizontal_bar_chart(CHART_COLOURS, groups, subject=measure)
 
 
@@ -426,11 +430,16 @@ def _pages_of(results, pages: QueryDict, per_page: int) -> list[tuple[int, str, 
     )
     count = Window(Count("pk"), partition_by=[strength])
     first_shown = (Least(asked, (count + (per_page - 1)) / per_page) - 1) * per_page + 1
+    # The measures in the report's order (their names are unique), read once: every result is numbered by its
+    # measure's place, so the database sorts all the results by a number instead of by two names.
+    measures = OutcomeMeasure.objects.order_by(*MEASURE_ORDER).values_list("pk", flat=True)
+    measure_place = Case(*(When(measure=pk, then=Value(place)) for place, pk in enumerate(measures)))
+    in_order = [measure_place.asc(), *ORDERING[len(MEASURE_ORDER) :]]
     # Numbered over the ids alone, so only the rows shown carry their measure, authority and evaluation.
     return list(
         results.order_by()
         .annotate(
-            position=Window(RowNumber(), partition_by=[strength], order_by=list(ORDERING)),
+            position=Window(RowNumber(), partition_by=[strength], order_by=in_order),
             group_count=count,
             first_shown=first_shown,
         )
@@ -439,10 +448,11 @@ def _pages_of(results, pages: QueryDict, per_page: int) -> list[tuple[int, str, 
     )
 
 
-def _money_behind(report: ImpactPage, results, *, user, per_page: int) -> None:
-    """The money of all the projects behind the results, and of the first ``per_page`` by reference. The projects
-    are found once (finding them means reading every result); each one's awarded and spent are then summed in
-    the database grouped by project, and the totals are those added up."""
+def _money_behind(report: ImpactPage, results, *, user, per_page: int) -> dict[int, money.ShownFigure]:
+    """The money of all the projects behind the results, and of the first ``per_page`` by reference; returns what
+    each has spent. The projects are found once (finding them means reading every result), in the order they are
+    listed; each one's awarded and spent are then summed in the database grouped by project, and the totals are
+    those added up."""
     behind = list(
         Project.objects.for_user(user)
         .filter(
@@ -450,17 +460,19 @@ def _money_behind(report: ImpactPage, results, *, user, per_page: int) -> None:
                 evaluation__in=results.order_by().values("evaluation")
             ).values("project")
         )
+        .order_by("reference")
         .values_list("pk", flat=True)
     )
     awarded, spent = awarded_by_project(behind), spend_by_project(behind)
     report.project_count = len(behind)
     report.total_awarded = added_up([NO_AWARD, *awarded.values()])
     report.total_spent = added_up([NO_SPEND, *spent.values()])
-    listed = Project.objects.filter(pk__in=behind).select_related("lead_organisation").order_by("reference")
+    listed = Project.objects.filter(pk__in=behind[:per_page]).select_related("lead_organisation")
     report.projects = [
         ProjectMoney(project, awarded.get(project.pk, NO_AWARD), spent.get(project.pk, NO_SPEND))
-        for project in listed[:per_page]
+        for project in listed.order_by("reference")
     ]
+    return spent
 
 
 def page_of_report(results, *, user, show_money: bool, per_page: int, pages: QueryDict) -> ImpactPage:
@@ -477,19 +489,23 @@ def page_of_report(results, *, user, show_money: bool, per_page: int, pages: Que
             groups.append(group)
     # The rows shown, by their ids: through the filters again the database would join every result once more.
     ids = [pk for pk, _, _ in shown]
-    built = OutcomeResult.objects.with_evidence_strength().select_related(*RELATED).filter(pk__in=ids)
+    built = OutcomeResult.objects.with_evidence_strength().select_related(*ON_THE_PAGE).filter(pk__in=ids)
     built = list(built.order_by(*ORDERING)) if ids else []
     by_strength = {group.strength: group for group in groups}
+    # The results of one evaluation share one instance of it, so its ratings and projects are fetched into it
+    # once: a page holds many results of each evaluation, and Django builds a queryset per instance prefetched.
+    evaluations = {}
     for result in built:
+        result.evaluation = evaluations.setdefault(result.evaluation_id, result.evaluation)
         by_strength[result.evidence_strength].rows.append(Row(result, [], None))
-    prefetch_related_objects(built, *prefetches(user))
+    prefetch_related_objects(list(evaluations.values()), *prefetches(user, through=""))
     for group in groups:
         for row in group.rows:
             row.projects = list(row.result.evaluation.projects.all())
     report = ImpactPage(groups, show_money, [], 0, NO_AWARD, NO_SPEND)
     if not show_money:
         return report
-    rows = [row for group in groups for row in group.rows]
-    _money_of(rows, spend_by_project({project.pk for row in rows for project in row.projects}))
-    _money_behind(report, results, user=user, per_page=per_page)
+    # The projects of the rows shown are among those behind all the results: their spend is summed with them.
+    spent = _money_behind(report, results, user=user, per_page=per_page)
+    _money_of([row for group in groups for row in group.rows], spent)
     return report

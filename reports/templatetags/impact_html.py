@@ -5,6 +5,8 @@ report's time resolving some forty variables a row and three bars a result; the 
 here (tests/reports/test_impact_report.py reads it). Every value is escaped on the way in.
 """
 
+from functools import cache
+
 from django import template
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
@@ -77,15 +79,17 @@ def _evidence(row) -> str:
     return "\n".join(parts)
 
 
-def _row(row, show_money: bool, links: bool, urls: dict) -> str:
+def _row(row, show_money: bool, links: bool, urls: dict, period, evidence: dict) -> str:
     result, shown = row.result, row.shown
+    if row.evaluation.pk not in evidence:
+        evidence[row.evaluation.pk] = _evidence(row)
     header = (
         f"{conditional_escape(row.measure.name)}{illustrative_mark(getattr(result, 'illustrative', False))}"
         f'<br><span class="govuk-body-s">{conditional_escape(row.where)}; {_projects(row.projects, links, urls)}</span>'
         f"{_small(row.measure.get_direction_display())}"
     )
     followup = (
-        f"{conditional_escape(shown['followup'])}{_period(result.followup_period_start, result.followup_period_end)}"
+        f"{conditional_escape(shown['followup'])}{period(result.followup_period_start, result.followup_period_end)}"
         if result.followup_value is not None
         else "Not yet"
     )
@@ -105,10 +109,9 @@ def _row(row, show_money: bool, links: bool, urls: dict) -> str:
     significance = result.shown_significance
     cells = [
         f'<th scope="row" class="govuk-table__header">{header}</th>',
-        _cell(_evidence(row)),
+        _cell(evidence[row.evaluation.pk]),
         _cell(
-            f"{conditional_escape(shown['baseline'])}"
-            f"{_period(result.baseline_period_start, result.baseline_period_end)}"
+            f"{conditional_escape(shown['baseline'])}{period(result.baseline_period_start, result.baseline_period_end)}"
         ),
         _cell(followup),
         _cell(conditional_escape(shown["target"] or "None set")),
@@ -141,6 +144,10 @@ def impact_rows(context, caption, rows, show_money, project_links=False):
     caption_id = f"impact-results-{number}-caption"
     head = "".join(f'<th scope="col" class="govuk-table__header">{name}</th>' for name in _HEAD)
     urls: dict[int, str] = {}
+    # A table's results share a few periods and evaluations: each period is formatted, and each evaluation's
+    # evidence written, once.
+    period = cache(_period)
+    evidence: dict[int, str] = {}
     table = (
         f'<div class="app-table-scroll" role="region" aria-labelledby="{caption_id}" tabindex="0">'
         '<table class="govuk-table govuk-table--small-text-until-tablet">'
@@ -148,7 +155,7 @@ def impact_rows(context, caption, rows, show_money, project_links=False):
         f"{conditional_escape(caption)}</caption>"
         f'<thead class="govuk-table__head"><tr class="govuk-table__row">{head}{_MONEY_HEAD if show_money else ""}'
         '</tr></thead><tbody class="govuk-table__body">'
-        + "\n".join(_row(row, show_money, project_links, urls) for row in rows)
+        + "\n".join(_row(row, show_money, project_links, urls, period, evidence) for row in rows)
         + "</tbody></table></div>"
     )
     return mark_safe(table + ILLUSTRATIVE_LEGEND if MARK_IN_HTML in table else table)
@@ -175,36 +182,21 @@ def impact_chart(chart):
             measure.get_direction_display().lower(),
         )
     ]
+    # Hundreds of bars a page: the numbers and colours are the chart's own, only the words are escaped.
     parts.extend(
-        format_html(
-            '<rect x="{}" y="6" width="12" height="12" fill="{}"/>'
-            '<text x="{}" y="16" font-size="12" fill="#0b0c0c">{}</text>',
-            item["x"],
-            item["fill"],
-            item["x"] + 16,
-            item["name"],
-        )
+        f'<rect x="{item["x"]}" y="6" width="12" height="12" fill="{item["fill"]}"/>'
+        f'<text x="{item["x"] + 16}" y="16" font-size="12" fill="#0b0c0c">{conditional_escape(item["name"])}</text>'
         for item in chart.legend
     )
     for group in chart.groups:
-        parts.append(
-            format_html('<text x="0" y="{}" font-size="12" fill="#0b0c0c">{}</text>', group["label_y"], group["label"])
-        )
-        parts.extend(
-            format_html(
-                '<rect x="{}" y="{}" width="{}" height="14" fill="{}"><title>{}: {}</title></rect>'
-                '<text x="{}" y="{}" font-size="11" fill="#0b0c0c">{}</text>',
-                bar.x,
-                bar.y,
-                bar.width,
-                bar.fill,
-                bar.label,
-                bar.value,
-                bar.text_x,
-                bar.y + 11,
-                bar.value,
+        label = conditional_escape(group["label"])
+        parts.append(f'<text x="0" y="{group["label_y"]}" font-size="12" fill="#0b0c0c">{label}</text>')
+        for bar in group["bars"]:
+            series, value = conditional_escape(bar.label), conditional_escape(bar.value)
+            parts.append(
+                f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="14" fill="{bar.fill}">'
+                f"<title>{series}: {value}</title></rect>"
+                f'<text x="{bar.text_x}" y="{bar.y + 11}" font-size="11" fill="#0b0c0c">{value}</text>'
             )
-            for bar in group["bars"]
-        )
     parts.append("</svg>")
     return mark_safe("\n".join(parts))

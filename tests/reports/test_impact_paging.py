@@ -109,3 +109,21 @@ def test_each_group_pages_its_own_results_in_order_keeping_the_filters(client, w
     html = client.get(REPORT, {**filters, "stronger_page": "99", "weaker_page": "x"}).content.decode()
     assert shown_in(html, "stronger", everything) == names["stronger"][4:]  # the last page there is
     assert shown_in(html, "weaker", everything) == names["weaker"][:2]
+
+
+def test_a_groups_pages_order_its_results_by_outcome_area_then_measure_not_by_when_they_were_made(
+    client, world, monkeypatch
+):
+    """The page numbers each result by its measure's place in the report's order (reports/impact.py): the place
+    follows the outcome area's name, then the measure's, whatever order the measures were made in."""
+    monkeypatch.setattr("reports.impact_views.WEB_LIMIT", 2)
+    last_area, first_area = OutcomeAreaFactory(name="Zz last area"), OutcomeAreaFactory(name="Aa first area")
+    evaluation = EvaluationFactory(design=Evaluation.Design.RCT, projects=[ProjectFactory(programme=world.programme)])
+    EvidenceRatingFactory(evaluation=evaluation, value="4")
+    for name, area in (("A measure", last_area), ("Z measure", first_area), ("M measure", first_area)):
+        OutcomeResultFactory(evaluation=evaluation, measure=OutcomeMeasureFactory(name=name, outcome_area=area))
+    names = ["M measure", "Z measure", "A measure"]
+    client.force_login(world.users.officer)
+
+    assert shown_in(client.get(REPORT).content.decode(), "stronger", names) == names[:2]
+    assert shown_in(client.get(REPORT, {"stronger_page": "2"}).content.decode(), "stronger", names) == names[2:]
