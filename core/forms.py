@@ -27,19 +27,21 @@ class LabelledChoices(forms.models.ModelChoiceIterator):
     """A model's choices read as (key, label) pairs straight from the column its ``choice_label`` names, rather
     than as whole objects, when the field labels a choice by the object's ``str`` (which must be that column):
     a select of every organisation is hundreds of objects otherwise, built on every form that offers one.
-    Any other field, or a model without ``choice_label``, is iterated as Django does."""
+    Any other field, or a model without ``choice_label``, gets whole objects, as Django gives them, but read
+    in one query: Django reads them through ``QuerySet.iterator()``, which on PostgreSQL is a server-side
+    cursor, three round trips to the database for a list of a few rows."""
 
     def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
         column = getattr(self.queryset.model, "choice_label", None)
         labelled_by_str = getattr(self.field.label_from_instance, "__func__", None) is (
             forms.ModelChoiceField.label_from_instance
         )
-        if column is None or not labelled_by_str:
-            yield from super().__iter__()
-            return
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", column)
+        if column is not None and labelled_by_str:
+            yield from self.queryset.values_list("pk", column)
+        else:
+            yield from (self.choice(obj) for obj in self.queryset.all())
 
 
 class GovukRenderer(TemplatesSetting):
@@ -55,6 +57,7 @@ class GovukFormMixin:
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.iterator = LabelledChoices
+                field.widget.choices = field.choices  # the widget kept an iterator of the field's first class
             widget = field.widget
             if isinstance(widget, GovukDateInput):
                 continue  # its three boxes carry their own classes

@@ -95,7 +95,8 @@ class OutcomeResultQuerySet(ThroughEvaluationQuerySet):
         inside an OR instead, PostgreSQL costs them as a subquery per row, and that estimate alone makes it
         compile the report's queries (JIT) for longer than they take to run."""
         lead, partner = self._takes_part()
-        outside = self.model._default_manager.filter(authority__isnull=False, comparison_group="")
+        # Among the results already chosen: for one project's few, not every result of the programme.
+        outside = self.order_by().filter(authority__isnull=False, comparison_group="")
         return self.exclude(pk__in=outside.exclude(lead).exclude(partner).values("pk"))
 
     def with_evidence_strength(self):

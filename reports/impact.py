@@ -162,11 +162,13 @@ def results_for(user, *, project: Project | None = None):
     """The results a user may see (of one project, if given), ready for the report, each with its
     ``evidence_strength``. A result recorded for an organisation outside the evaluated projects is left out: it is
     listed on its evaluation's page for an officer to put right, and is no evidence of what the projects did."""
-    results = OutcomeResult.objects.inside_the_project().filter(evaluation__in=Evaluation.objects.for_user(user))
+    results = OutcomeResult.objects.all()
     if project is not None:
-        results = results.filter(
-            evaluation__in=Evaluation.projects.through.objects.filter(project=project).values("evaluation")
-        )
+        # The project's few evaluations by their keys, read first: given as a subquery, the database joined every
+        # result of the programme before it kept the project's.
+        evaluations = Evaluation.projects.through.objects.filter(project=project).values_list("evaluation", flat=True)
+        results = results.filter(evaluation__in=list(evaluations))
+    results = results.inside_the_project().filter(evaluation__in=Evaluation.objects.for_user(user))
     return (
         results.with_evidence_strength()
         .select_related(*RELATED)
