@@ -88,6 +88,6 @@ def test_evidence_accepted_paid_and_shown_and_kept_from_another_partner(world, o
 def test_a_wrong_password_shows_the_error_summary_and_links_to_the_field(world, open_as):
     page = open_as("derbyshire", "not-the-password")
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    summary.wait_for(state="visible")  # the answer to the sign-in, however long a loaded machine takes
     assert "Enter a correct username or email address and password" in summary.inner_text()
     assert page.get_by_label("Username or email address").is_visible()

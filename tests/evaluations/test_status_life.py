@@ -159,7 +159,7 @@ def test_an_evaluator_cannot_reopen_a_published_evaluation_on_the_page(client, w
 def test_an_officer_reopens_a_published_evaluation_on_the_page_with_a_reason(client, world):
     in_status(world.evaluation, Status.FINAL_PUBLISHED)
     client.force_login(world.users.officer)
-    values = form(world, title=world.evaluation.title, projects=[world.project.pk], status="in_progress")
+    values = form(world, title=world.evaluation.title, projects=world.project.reference, status="in_progress")
     assert "Give the reason for reopening" in client.post(edit_url(world.evaluation), values).content.decode()
     response = client.post(edit_url(world.evaluation), {**values, "status_reason": "Corrected final report due"})
     assert response.status_code == 302

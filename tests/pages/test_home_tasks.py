@@ -133,7 +133,7 @@ def test_finance_counts_the_payments_its_waiting_list_shows(client, work):
     assert counts(work.users.finance) == {"Payments waiting": 1}
     client.force_login(work.users.finance)
     page = client.get(reverse("grants:payments-waiting")).context["page"]
-    assert [milestone.title for milestone in page.object_list] == ["Psychologist in post"]
+    assert [milestone["title"] for milestone in page.object_list] == ["Psychologist in post"]
 
 
 def test_a_council_counts_only_its_own_organisations_milestones(client, work):
