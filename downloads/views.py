@@ -33,10 +33,13 @@ def _limit(extension: str) -> int:
 @require_GET
 @role_required(*MONEY_READERS)
 def ledger_page(request):
-    size = ledger.ledger_size(request.user)
+    # Counted only as far as the largest limit: past it, every format is made in the background.
+    counted_to = max(_limit(extension) for extension in KINDS)
+    size = ledger.ledger_size(request.user, at_most=counted_to)
     jobs = ExportJob.objects.for_user(request.user)[:10]
     context = {
         "size": size,
+        "more_than": counted_to if size > counted_to else None,
         "background": {extension: size > _limit(extension) for extension in KINDS},
         "jobs": jobs,
         "jobs_table": ExportJobTable(jobs),

@@ -245,3 +245,25 @@ def test_a_project_s_title_that_looks_like_a_formula_is_quoted_once_per_line(bus
     text = csv_of(ledger.ledger_rows(busy_ledger.users.officer))
     assert text.count(",'=SUM(A1),") == 7
     assert "''" not in text
+
+
+def test_the_ledger_page_counts_only_as_far_as_the_largest_limit(client, busy_ledger, settings):
+    """Past the largest in-request limit every format is made in the background, so the page stops counting
+    there (a national ledger is near a million lines) and says "more than"; the download still counts all."""
+    officer = busy_ledger.users.officer
+    client.force_login(officer)
+    url = reverse("downloads:ledger")
+    whole = ledger.ledger_size(officer)
+    assert whole == 9
+    assert ledger.ledger_size(officer, at_most=whole) == whole
+    assert ledger.ledger_size(officer, at_most=4) == 5  # payments and returns each counted to 5 at most
+
+    settings.EXPORT_IN_REQUEST_ROWS = {**settings.EXPORT_IN_REQUEST_ROWS, "csv": 4, "xlsx": 3}
+    page = client.get(url).content.decode()
+    assert "you can see: more than 4 lines." in page
+    assert page.count("(made in the background: you will see its progress)") == 2
+
+    settings.EXPORT_IN_REQUEST_ROWS = {**settings.EXPORT_IN_REQUEST_ROWS, "csv": 9, "xlsx": 3}
+    page = client.get(url).content.decode()
+    assert "you can see: 9 lines." in page
+    assert page.count("(made in the background: you will see its progress)") == 1
