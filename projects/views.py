@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django_tables2 import RequestConfig
 
 from accounts.models import Role
 from accounts.permissions import OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
@@ -58,6 +57,7 @@ from projects.services import (
 from projects.tables import ProjectTable, YourProjectTable
 
 PER_PAGE = 25
+WAITING_SHOWN = 20  # of a council's submitted milestones on "Your projects"
 ALL_ROLES = tuple(Role.values)
 MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 
@@ -100,13 +100,16 @@ def your_projects(request):
     projects = (
         Project.objects.for_user(user).select_related("lead_organisation").annotate(partner_role=Subquery(partner_role))
     )
-    table = YourProjectTable(projects, organisation_id=user.organisation_id)
-    RequestConfig(request, paginate=False).configure(table)
+    # The projects a page at a time: a council can take part in hundreds of them.
+    table = sort_and_page(request, YourProjectTable(projects, organisation_id=user.organisation_id))
     own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
+    waiting = own.filter(status=Milestone.Status.SUBMITTED)
     context = {
         "table": table,
         "to_do": list(own.filter(status__in=Milestone.OPEN_STATUSES)),
-        "waiting": list(own.filter(status=Milestone.Status.SUBMITTED)),
+        # Nothing to do but wait for: the longest waiting, and how many more.
+        "waiting": list(waiting[:WAITING_SHOWN]),
+        "waiting_more": max(waiting.count() - WAITING_SHOWN, 0),
         "today": timezone.localdate(),
     }
     return render(request, "projects/yours.html", context)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from projects.models import Milestone, ProjectPartner
 from projects.services import review_milestone, submit_milestone
+from projects.views import WAITING_SHOWN
 
 URL = reverse("projects:yours")
 
@@ -94,6 +95,21 @@ def test_the_number_of_queries_does_not_grow_with_rows(client, world, django_ass
             project=world.project, organisation=world.harrow, title=f"Extra {n}", due_date=dt.date(2016, 1, 1)
         )
     client.force_login(world.users.harrow)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(11):  # with the counts of the paged table and of the milestones waiting
         page = client.get(URL).content.decode()
     assert page.count("Extra ") == 15
+
+
+def test_the_milestones_waiting_for_review_are_the_first_few_and_how_many_more(client, world):
+    for n in range(WAITING_SHOWN + 2):
+        Milestone.objects.create(
+            project=world.project,
+            organisation=world.harrow,
+            title=f"Sent {n:03d}",
+            due_date=dt.date(2014, 1, 1),
+            status=Milestone.Status.SUBMITTED,
+        )
+    client.force_login(world.users.harrow)
+    page = client.get(URL).content.decode()
+    assert page.count("Sent ") == WAITING_SHOWN and f"Sent {WAITING_SHOWN - 1:03d}" in page
+    assert "And 2 more submitted, waiting for review." in page
