@@ -83,7 +83,7 @@ def _scoped(user):
     allocations = Allocation.objects.for_user(user)
     if not allocations.query.has_filters():
         return allocations, Payment.objects.all(), SpendReturn.objects.all()
-    ids = list(allocations.values_list("pk", flat=True))
+    ids = list(allocations.order_by().values_list("pk", flat=True))
     if not ids:
         return Allocation.objects.none(), Payment.objects.none(), SpendReturn.objects.none()
     return (
