@@ -434,6 +434,10 @@ def committed_milestones(milestones):
     return milestones.filter(payment_amount__isnull=False, allocation__isnull=False).filter(~Exists(paid))
 
 
+# A kept balance's marks of an invented (illustrative) row behind its sums, as _ledger_row reads them.
+INVENTED_MARKS = ("invented_paid", "invented_committed", "invented_spent")
+
+
 def _ledger_row(allocation_id) -> dict:
     """One allocation's amount, the sums of its rows and whether an invented row lies behind each sum,
     in one query: each money service reads it at least once for every row it writes."""
@@ -459,7 +463,7 @@ def _ledger_row(allocation_id) -> dict:
             invented_committed=Exists(committed.filter(illustrative=True)),
             invented_spent=Exists(returns.filter(illustrative=True)),
         )
-        .values("amount", *BALANCE_FIELDS, "invented_paid", "invented_committed", "invented_spent")
+        .values("amount", *BALANCE_FIELDS, *INVENTED_MARKS)
         .get()
     )
 
@@ -479,7 +483,7 @@ def refresh_balance(allocation_id):
     AllocationBalance = apps.get_model("grants", "AllocationBalance")
     row = _ledger_row(allocation_id)
     figures = _figures(row)
-    invented = {name: row[name] for name in ("invented_paid", "invented_committed", "invented_spent")}
+    invented = {name: row[name] for name in INVENTED_MARKS}
     balance, _ = AllocationBalance.objects.update_or_create(
         allocation_id=allocation_id, defaults={**{name: getattr(figures, name) for name in BALANCE_FIELDS}, **invented}
     )
