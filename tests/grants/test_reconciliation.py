@@ -467,3 +467,19 @@ def test_the_forecast_checked_is_the_latest_quarters_whatever_order_the_returns_
 
     [drift] = _of(find_discrepancies(), "balance_out_of_step")
     assert (drift.expected, drift.actual) == (Decimal("300.00"), Decimal("500.00"))
+
+
+@pytest.mark.parametrize("quarters", [(2, 4), (4, 1), (1,), (3, 1)])
+def test_the_forecast_checked_is_the_highest_quarters_with_quarters_missing(world, quarters):
+    derbyshire = world.allocations["GB-LAE-DBY"]
+    for quarter in quarters:
+        SpendReturn.objects.create(
+            allocation=derbyshire, quarter=quarter, spent=Decimal("1.00"), forecast=Decimal(f"{quarter}00.00")
+        )
+    money.refresh_spend_balances([derbyshire.pk])
+    assert _of(find_discrepancies(), "balance_out_of_step") == []
+    latest = Decimal(f"{max(quarters)}00.00")
+    _derbyshire_balance(world).update(forecast=Decimal("999.99"))
+
+    [drift] = _of(find_discrepancies(), "balance_out_of_step")
+    assert (drift.expected, drift.actual) == (latest, Decimal("999.99"))
