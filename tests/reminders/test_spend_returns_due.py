@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from grants.models import Grant
-from grants.spend_returns import submit_spend_return
+from grants.models import Allocation, Grant, SpendReturn
+from grants.spend_returns import owed, submit_spend_return
 from projects.models import Project
 from reminders.due import spend_returns_due
 from tests.reminders.conftest import sent_to
@@ -107,3 +107,14 @@ def test_a_closed_or_withdrawn_project_is_skipped(world, status):
 def test_a_closed_grant_is_skipped(world):
     Grant.objects.filter(pk=world.other_grant.pk).update(status=Grant.Status.CLOSED)
     assert world.users.kent not in {r.user for r in spend_returns_due(dt.date(2015, 8, 5))}
+
+
+def test_a_quarter_missing_between_returns_made_is_owed_and_four_returns_owe_nothing(world, settings):
+    harrow, derbyshire = world.allocations["GB-LAE-HRW"], world.allocations["GB-LAE-DBY"]
+    for allocation, quarters in ((harrow, (1, 2, 4)), (derbyshire, (1, 2, 3, 4))):
+        for quarter in quarters:
+            SpendReturn.objects.create(
+                allocation=allocation, quarter=quarter, spent=Decimal("1"), forecast=Decimal("0")
+            )
+    found = owed(Allocation.objects.filter(pk__in=[harrow.pk, derbyshire.pk]), due_by=dt.date(2016, 12, 31))
+    assert [(o.allocation.pk, o.quarter.number) for o in found] == [(harrow.pk, 3)]
