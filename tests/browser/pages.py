@@ -1,6 +1,6 @@
-"""The pages each role opens, for the browser tests that walk them all (the width test and the
-accessibility test): one list, read from the URL resolver as tests/test_permissions.py reads it, with
-the objects inside the personas' scope, so a new page is walked without being listed here."""
+"""The pages each role opens, for the browser tests that walk them all (test_every_page.py, and the
+forms' check in test_accessibility.py): one list, read from the URL resolver as tests/test_permissions.py
+reads it, with the objects inside the personas' scope, so a new page is walked without being listed here."""
 
 from tests.conftest import PASSWORD
 from tests.test_permissions import EXPECTED, fill, service_patterns

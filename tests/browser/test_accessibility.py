@@ -1,16 +1,18 @@
-"""Every page of each role, at a phone's width (390 px) and a laptop's (1280 px), checked in Chromium
-by axe-core (from npm, node_modules/axe-core) against WCAG 2.2 A and AA: no violation (issue 20).
+"""Pages checked in Chromium at a phone's width (390 px) and a laptop's (1280 px) by axe-core (from npm,
+node_modules/axe-core) against WCAG 2.2 A and AA: no violation (issue 20).
 
-The pages are those of tests/browser/pages.py, which the width test walks too. axe-core finds what a
-machine can find (names, labels, contrast, landmarks, duplicate ids, focusable scrolling regions, the
-size of targets); the accessibility statement says what is left to people."""
+Every page of each role is checked in the walk of tests/browser/test_every_page.py, with the script, tags
+and widths set here; here each form is checked again with its error messages shown, and the check is
+shown to find a violation. axe-core finds what a machine can find (names, labels, contrast, landmarks,
+duplicate ids, focusable scrolling regions, the size of targets); the accessibility statement says what
+is left to people."""
 
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.browser.pages import PERSONAS, pages_for, signed_in_context
+from tests.browser.pages import pages_for, signed_in_context
 from tests.test_permissions import scoped  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,35 +27,9 @@ RUN = """async (tags) => {
 }"""
 
 
-def test_no_page_of_any_role_has_a_wcag_22_a_or_aa_violation_found_by_axe(browser, live_server, client, world, scoped):
-    assert AXE.exists(), "axe-core is missing: run `make setup`, which installs it from package.json with npm"
-    violations = []
-    checked = 0
-    for persona in PERSONAS:
-        paths = pages_for(client, world, persona, scoped["inside"])
-        assert paths, f"{persona} has no page to open"
-        context, page = signed_in_context(browser, live_server, persona, WIDTHS[0])
-        # Given to every page the context opens, before the page's own scripts, and outside its content
-        # security policy: a third quicker than adding it to each page once loaded, and the page unchanged.
-        context.add_init_script(path=str(AXE))
-        try:
-            for path in paths:
-                response = page.goto(path)
-                assert response.ok, f"{persona} got {response.status} from {path}"
-                for width in WIDTHS:
-                    page.set_viewport_size({"width": width, "height": 900})
-                    found = page.evaluate(RUN, TAGS)
-                    violations += [f"{path} as {persona} at {width} px: {line}" for line in found]
-                    checked += 1
-        finally:
-            context.close()
-    assert violations == [], f"{len(violations)} accessibility violations:\n" + "\n".join(violations)
-    assert checked > 100  # every role's pages, not a handful
-
-
 def test_no_form_sent_empty_has_a_violation_in_its_error_messages(browser, live_server, client, world, scoped):
-    """The walk above sees each form as it opens; here each form that makes something new is sent empty, and
-    the page that answers, with its error summary and each field's error message, is checked too."""
+    """The walk of every page sees each form as it opens; here each form that makes something new is sent
+    empty, and the page that answers, with its error summary and each field's error message, is checked too."""
     violations = []
     with_errors = 0
     for persona in ("officer", "finance", "derbyshire", "evaluator", "anonymous"):
@@ -81,7 +57,8 @@ def test_no_form_sent_empty_has_a_violation_in_its_error_messages(browser, live_
 
 
 def test_the_check_finds_a_violation_when_a_page_has_one(browser, live_server):
-    """The walk above passes only if axe runs and reports: a field without a label, added to a page, is found."""
+    """The walk of every page and the forms' check pass only if axe runs and reports: a field without a
+    label, added to a page, is found."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": WIDTHS[0], "height": 900})
     context.add_init_script(path=str(AXE))
     try:

@@ -1,11 +1,10 @@
-"""Every page of each role, on a small phone (320 px), a phone (390 px) and a laptop (1280 px), in
-Chromium: none scrolls sideways, as wide tables scroll inside their own labelled region (issue 20).
-Printed on A4, a report keeps every column of its tables and loses the navigation, and the project
-page stays the same height however long its activity log grows.
+"""Pages in Chromium that fit their screen or paper (issue 20): printed on A4, a report keeps every column
+of its tables and loses the navigation, and the project page stays the same height however long its
+activity log grows. That no page of any role scrolls sideways on a phone or a laptop is checked in the
+walk of tests/browser/test_every_page.py.
 
-The pages are those of tests/browser/pages.py, which the accessibility test walks too. The browser serves
-the collected static files: `make test` collects them first (after a change to app.css outside
-`make test`, run `manage.py collectstatic`)."""
+The browser serves the collected static files: `make test` collects them first (after a change to
+app.css outside `make test`, run `manage.py collectstatic`)."""
 
 import datetime as dt
 
@@ -13,43 +12,9 @@ import pytest
 from django.utils import timezone
 
 from projects.models import ProjectStatusChange
-from tests.browser.pages import PERSONAS, pages_for, signed_in_context
-from tests.test_permissions import scoped  # noqa: F401 (a fixture)
+from tests.browser.pages import signed_in_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WIDTHS = [320, 390, 1280]
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-# The innermost elements that reach past the window's right edge, to name the culprit in a failure.
-CULPRITS = """() => [...document.body.querySelectorAll('*')]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.app-table-scroll'))
-  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
-  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : ''))"""
-
-
-def test_no_page_of_any_role_scrolls_sideways_on_a_phone_or_a_laptop(browser, live_server, client, world, scoped):
-    overflowing = []
-    walked = 0
-    for persona in PERSONAS:
-        paths = pages_for(client, world, persona, scoped["inside"])
-        assert paths, f"{persona} has no page to open"
-        context, page = signed_in_context(browser, live_server, persona, WIDTHS[-1])
-        try:
-            for path in paths:
-                response = page.goto(path)
-                assert response.ok, f"{persona} got {response.status} from {path}"
-                # Each page is laid out again at each width, as a window resized would be: one load, not two.
-                for width in reversed(WIDTHS):
-                    page.set_viewport_size({"width": width, "height": 900})
-                    extra = page.evaluate(OVERFLOW)
-                    if extra > 0:
-                        culprits = ", ".join(page.evaluate(CULPRITS))
-                        overflowing.append(f"{path} as {persona} at {width} px: {extra} px too wide ({culprits})")
-                    walked += 1
-        finally:
-            context.close()
-    assert overflowing == [], "pages wider than the window:\n" + "\n".join(overflowing)
-    assert walked > 100  # every role's pages, not a handful
 
 
 def test_the_report_pages_print_on_a4_without_navigation_and_with_every_column(browser, live_server, world):

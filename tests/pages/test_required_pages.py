@@ -21,7 +21,7 @@ PAGES = {
         "Technical information about this service’s accessibility",
         "How we tested this service",
         "manual checks are still to be done",
-        # The result of tests/browser/test_accessibility.py.
+        # The result of tests/browser/test_every_page.py and test_accessibility.py.
         'id="automated-check"',
         "axe-core against WCAG 2.2 levels A and AA: it finds no",
     ],
