@@ -23,7 +23,7 @@ from audit.models import DownloadRecord
 from core import data_version
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
-from core.paging import page_of, sort_and_page
+from core.paging import page_in_one_query, page_of, sort_and_page
 from grants import money
 from grants.models import Allocation, Grant, Payment
 from projects.activity import activity_page, page_number
@@ -58,6 +58,7 @@ from projects.tables import ProjectTable, YourProjectTable
 
 PER_PAGE = 25
 WAITING_SHOWN = 20  # of a council's submitted milestones on "Your projects"
+TO_DO_PER_PAGE = 20  # of a council's milestones that need its evidence, a page at a time, the earliest due first
 ALL_ROLES = tuple(Role.values)
 MILESTONE_READERS = (*PROGRAMME_READERS, *RECIPIENTS)
 
@@ -104,9 +105,14 @@ def your_projects(request):
     table = sort_and_page(request, YourProjectTable(projects, organisation_id=user.organisation_id))
     own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
     waiting = own.filter(status=Milestone.Status.SUBMITTED)
+    # Every one needs the council's evidence, so all can be reached, a page at a time (a council of a national
+    # programme has a hundred or more open): the earliest due, and so the overdue, first.
+    to_do = page_in_one_query(
+        request, own.filter(status__in=Milestone.OPEN_STATUSES), TO_DO_PER_PAGE, param="to_do_page"
+    )
     context = {
         "table": table,
-        "to_do": list(own.filter(status__in=Milestone.OPEN_STATUSES)),
+        "to_do": to_do,
         # Nothing to do but wait for: the longest waiting, and how many more.
         "waiting": list(waiting[:WAITING_SHOWN]),
         "waiting_more": max(waiting.count() - WAITING_SHOWN, 0),

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from projects.models import Milestone, ProjectPartner
 from projects.services import review_milestone, submit_milestone
-from projects.views import WAITING_SHOWN
+from projects.views import TO_DO_PER_PAGE, WAITING_SHOWN
 
 URL = reverse("projects:yours")
+TO_DO = "Milestones that need your evidence"
 
 
 def section(page, caption):
@@ -113,3 +114,27 @@ def test_the_milestones_waiting_for_review_are_the_first_few_and_how_many_more(c
     page = client.get(URL).content.decode()
     assert page.count("Sent ") == WAITING_SHOWN and f"Sent {WAITING_SHOWN - 1:03d}" in page
     assert "And 2 more submitted, waiting for review." in page
+
+
+def test_the_milestones_that_need_evidence_are_a_page_at_a_time_the_earliest_due_first(client, world):
+    start = dt.date(2016, 1, 1)
+    for n in range(TO_DO_PER_PAGE + 3):
+        Milestone.objects.create(
+            project=world.project, organisation=world.harrow, title=f"Due {n:03d}", due_date=start + dt.timedelta(n)
+        )
+    client.force_login(world.users.harrow)
+    first = section(client.get(URL).content.decode(), "Milestones that need your evidence")
+    # Harrow's own milestone of 2015 is due first; then the earliest of those added.
+    assert "Harrow unit recruited" in first and first.count("Due ") == TO_DO_PER_PAGE - 1
+    assert f"Due {TO_DO_PER_PAGE - 2:03d}" in first and f"Due {TO_DO_PER_PAGE - 1:03d}" not in first
+    page = client.get(URL).content.decode()
+    assert f"Milestones 1 to {TO_DO_PER_PAGE} of {TO_DO_PER_PAGE + 4} that need your evidence" in page
+    assert "to_do_page=2#milestones-that-need-your-evidence-caption" in page
+    second = client.get(URL, {"to_do_page": "2"}).content.decode()
+    rest = section(second, "Milestones that need your evidence")
+    assert [f"Due {n:03d}" in rest for n in range(TO_DO_PER_PAGE + 3)] == [n >= TO_DO_PER_PAGE - 1 for n in range(23)]
+    # A page past the end, however far, or not a number, is the nearest page.
+    for past_the_end in ("99", "9" * 400):
+        assert section(client.get(URL, {"to_do_page": past_the_end}).content.decode(), TO_DO) == rest
+    for not_a_page in ("x", "-1", "0", "1.5"):
+        assert section(client.get(URL, {"to_do_page": not_a_page}).content.decode(), TO_DO) == first
