@@ -25,18 +25,20 @@ def page_in_one_query(request, queryset, per_page=PER_PAGE, param="page"):
         number = min(max(int(request.GET.get(param)), 1), FURTHEST_PAGE)
     except (TypeError, ValueError):
         number = 1
-    counted = queryset.annotate(_of_all=Window(Count("pk")))
-
-    def rows_of(number):
-        return list(counted[(number - 1) * per_page : number * per_page])
-
-    rows = rows_of(number)
+    rows, total = rows_and_count(queryset, (number - 1) * per_page, number * per_page)
     if not rows and number > 1:
         number = max((queryset.count() + per_page - 1) // per_page, 1)
-        rows = rows_of(number)
+        rows, total = rows_and_count(queryset, (number - 1) * per_page, number * per_page)
     paginator = Paginator(queryset, per_page)
-    paginator.count = rows[0]._of_all if rows else 0  # read, so the paginator does not count again
+    paginator.count = total  # read, so the paginator does not count again
     return Page(rows, number, paginator)
+
+
+def rows_and_count(queryset, start, stop) -> tuple[list, int]:
+    """Rows ``start`` to ``stop`` of ``queryset`` and how many rows it has in all, in one query: each row carries
+    the count (a window over the query). A slice past the end has no row to carry it, and gives 0."""
+    rows = list(queryset.annotate(_of_all=Window(Count("pk")))[start:stop])
+    return rows, rows[0]._of_all if rows else 0
 
 
 def sort_and_page(request, table, per_page=PER_PAGE):

@@ -23,7 +23,7 @@ from audit.models import DownloadRecord
 from core import data_version
 from core.forms import show_refusal
 from core.lifecycle import IllegalStatusChange
-from core.paging import page_in_one_query, page_of, sort_and_page
+from core.paging import page_in_one_query, page_of, rows_and_count, sort_and_page
 from grants import money
 from grants.models import Allocation, Grant, Payment
 from projects.activity import activity_page, page_number
@@ -104,7 +104,8 @@ def your_projects(request):
     # The projects a page at a time: a council can take part in hundreds of them.
     table = sort_and_page(request, YourProjectTable(projects, organisation_id=user.organisation_id))
     own = Milestone.objects.submittable_by(user).select_related("project", "organisation").order_by("due_date", "pk")
-    waiting = own.filter(status=Milestone.Status.SUBMITTED)
+    # Nothing to do but wait for: the longest waiting, and how many more.
+    waiting, submitted = rows_and_count(own.filter(status=Milestone.Status.SUBMITTED), 0, WAITING_SHOWN)
     # Every one needs the council's evidence, so all can be reached, a page at a time (a council of a national
     # programme has a hundred or more open): the earliest due, and so the overdue, first.
     to_do = page_in_one_query(
@@ -113,9 +114,8 @@ def your_projects(request):
     context = {
         "table": table,
         "to_do": to_do,
-        # Nothing to do but wait for: the longest waiting, and how many more.
-        "waiting": list(waiting[:WAITING_SHOWN]),
-        "waiting_more": max(waiting.count() - WAITING_SHOWN, 0),
+        "waiting": waiting,
+        "waiting_more": submitted - len(waiting),
         "today": timezone.localdate(),
     }
     return render(request, "projects/yours.html", context)
