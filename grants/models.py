@@ -192,10 +192,13 @@ class AllocationQuerySet(models.QuerySet):
         if user.sees_whole_programme:
             return self
         if user.is_recipient:
-            # The lead's grants chosen in a subquery: a condition on the joined project inside the OR made the
-            # database join every allocation to its grant and project first (46 ms at N = 5,000, now 19 ms).
-            led = Grant.objects.filter(project__lead_organisation=user.organisation_id).values("pk")
-            return self.filter(Q(grant__in=led) | Q(recipient=user.organisation_id))
+            # The allocations of the grants it leads, and its own, each found through its own index and joined
+            # by UNION. Either condition alone uses an index; asked for with OR, PostgreSQL read every allocation
+            # (150,000 at N = 5,000: 18 ms to choose a council's thousand).
+            org = user.organisation_id
+            led = Allocation.objects.filter(grant__project__lead_organisation=org).order_by().values("pk")
+            own = Allocation.objects.filter(recipient=org).order_by().values("pk")
+            return self.filter(pk__in=led.union(own))
         return self.none()
 
     def with_money(self):
