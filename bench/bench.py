@@ -117,6 +117,8 @@ WORKED_OUT_ONCE = {
     "spending report",
     "spending report by organisation",
     "impact report",
+    "payments waiting",
+    "project impact report",
 }
 
 

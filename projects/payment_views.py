@@ -8,9 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from accounts.permissions import FINANCE, OFFICERS, PROGRAMME_READERS, RECIPIENTS, role_required
+from core import data_version
 from core.forms import show_refusal
 from core.paging import page_of
 from grants import money, services
@@ -91,6 +95,25 @@ def _latest_acceptance():
 def payments_waiting(request):
     """Accepted milestones whose payment has not been made yet, the longest waiting first.
 
+    The list is the same for everyone who sees the whole programme but for the Pay links, which only
+    finance officers get: it is rendered once for each change of the data (a payment, an acceptance, a
+    change of balance all move core.data_version's stamp) and each page, and shared."""
+    can_pay = request.user.is_finance
+    body = data_version.for_everyone_who_sees(
+        request.user,
+        "payments waiting",
+        can_pay,
+        request.GET.get("page", "")[:20],
+        build=lambda: render_to_string(
+            "grants/_payments_waiting_body.html", _payments_waiting(request, can_pay=can_pay), request=request
+        ),
+    )
+    return render(request, "grants/payments_waiting.html", {"body_html": mark_safe(body)})
+
+
+def _payments_waiting(request, *, can_pay):
+    """The page of waiting payments ``request`` asks for, with their count and total.
+
     Which milestones wait is the costly part (every accepted milestone read against its payments
     and its allocation's kept balance), so it is worked out once: the waiting milestones' ids, in
     order, with their amounts, give the count, the total and the page. The page's rows are then read
@@ -135,9 +158,14 @@ def payments_waiting(request):
     for row in rows.values():
         row["accepted_by"] = reviewers.get(row["accepted_by"])
     page.object_list = [rows[pk] for pk in page.object_list]
-    table = PaymentsWaitingTable(page.object_list, can_pay=request.user.is_finance)
-    context = {"milestones": page, "page": page, "table": table, "total": total}
-    return render(request, "grants/payments_waiting.html", context)
+    table = PaymentsWaitingTable(page.object_list, can_pay=can_pay)
+    return {
+        "milestones": page,
+        "page": page,
+        "page_url": f"{reverse('grants:payments-waiting')}?page=",
+        "table": table,
+        "total": total,
+    }
 
 
 @role_required(*FINANCE)

@@ -149,13 +149,14 @@ def _impact_page(request, *, project=None):
         body = {"report": report, "web_limit": WEB_LIMIT, "filters": filters}
         return render_to_string("reports/_impact_report_body.html", body, request=request)
 
-    # The programme's report is the same for everyone who may read it: rendered once for each change of the
-    # data and of the filters, and shared.
-    shown = (
-        report_html()
-        if project
-        else data_version.for_everyone_who_sees(user, "impact report", sorted(request.GET.lists()), build=report_html)
-    )
+    # A report is the same for everyone with the same view of it (the funder's staff of one role share the
+    # programme's and each project's; each council and evaluator has their own): rendered once for each
+    # change of the data and of the filters, and shared.
+    if project:
+        key = ("project impact report", project.pk, user.role, show_money)
+    else:
+        key = ("impact report",)
+    shown = data_version.for_everyone_who_sees(user, *key, sorted(request.GET.lists()), build=report_html)
     context["report_html"] = mark_safe(shown)
     return render(request, "reports/impact_report.html", context)
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -77,12 +78,40 @@ def test_the_page_makes_the_same_queries_for_three_waiting_as_for_a_hundred(clie
     accepted_directly(world, 3)
     client.force_login(world.users.finance)
     get(client, URL)
+    cache.clear()  # worked out afresh each time, as after any change of the data
     few_page, few = get(client, URL)
     assert len(waiting_titles(few_page)) == 3
     accepted_directly(world, 97, first=3)
     many_page, many = get(client, URL)
     assert "100 payments waiting, <strong>£100,001.00</strong> in all." in many_page
     assert many == few <= 9
+
+
+def test_the_list_is_worked_out_once_for_each_change_and_shared_by_finance(client, world):
+    """Read again with nothing changed, the page comes from the cache; a payment made since, or a milestone
+    accepted since, shows at once. A finance officer and a programme officer see the same list, but only
+    finance gets the Pay links (each has its own copy)."""
+    accepted_directly(world, 3)
+    client.force_login(world.users.finance)
+    first, afresh = get(client, URL)
+    again, cached = get(client, URL)
+    assert waiting_titles(again) == waiting_titles(first) == ["Waiting 000", "Waiting 001", "Waiting 002"]
+    assert "3 payments waiting, <strong>£3,000.03</strong> in all." in again
+    assert cached < afresh
+    milestone = Milestone.objects.get(title="Waiting 000")
+    client.post(
+        reverse("grants:milestone-pay", kwargs={"milestone_pk": milestone.pk}),
+        {"paid_on": "02/10/2015", "reference": "PAY-1"},
+    )
+    after_payment, _ = get(client, URL)
+    assert waiting_titles(after_payment) == ["Waiting 001", "Waiting 002"]
+    accepted_directly(world, 1, first=3)
+    after_acceptance, _ = get(client, URL)
+    assert waiting_titles(after_acceptance) == ["Waiting 001", "Waiting 002", "Waiting 003"]
+    client.force_login(world.users.officer)
+    officers, _ = get(client, URL)
+    assert waiting_titles(officers) == ["Waiting 001", "Waiting 002", "Waiting 003"]
+    assert ">Pay<span" in after_acceptance and ">Pay<span" not in officers
 
 
 def test_a_milestone_that_cannot_be_paid_is_neither_listed_nor_counted(client, world):

@@ -191,3 +191,36 @@ def test_the_programme_report_is_worked_out_once_for_each_change_of_the_data(cli
     assert 'id="result-count">2 results<' in report_read_by(client, rated)
     EvidenceRating.objects.create(evaluation=world.evaluation, scale="maryland_sms", value="1", rationale="Read.")
     assert 'id="result-count">3 results<' in report_read_by(client, rated)
+
+
+def project_report_read_by(client, project) -> str:
+    html = client.get(reverse("impact:project", kwargs={"project_pk": project.pk})).content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_a_projects_report_is_worked_out_once_for_each_change_and_each_kind_of_reader(client, world):
+    project = an_evaluated_project(world, awarded="1000.10", spent="250.25")
+    evaluation = project.evaluations.get()
+    client.force_login(world.users.officer)
+    with CaptureQueriesContext(connection) as built:
+        first = project_report_read_by(client, project)
+    with CaptureQueriesContext(connection) as cached:
+        assert project_report_read_by(client, project) == first
+    assert 'id="result-count">1 result<' in first and len(cached) < len(built)
+    # Another project's report is its own, not the first one's.
+    other = an_evaluated_project(world, awarded="5.00", spent="1.00")
+    OutcomeResultFactory(evaluation=other.evaluations.get(), followup_value=Decimal("31"), **FOLLOWED_UP)
+    assert 'id="result-count">2 results<' in project_report_read_by(client, other)
+    # A new result of the first project is on its next read.
+    OutcomeResultFactory(evaluation=evaluation, followup_value=Decimal("29"), **FOLLOWED_UP)
+    assert 'id="result-count">2 results<' in project_report_read_by(client, project)
+    # A reader with another view of the project (its evaluator, who sees no money) is not given the officer's copy,
+    # nor the officer the evaluator's.
+    evaluation.evaluators.add(world.users.evaluator)
+    client.force_login(world.users.evaluator)
+    evaluators = project_report_read_by(client, project)
+    client.force_login(world.users.officer)
+    officers = project_report_read_by(client, project)
+    assert 'id="result-count">2 results<' in evaluators and 'id="result-count">2 results<' in officers
+    assert "Spending behind these results" in officers and "£1,000.10" in officers
+    assert "Spending behind these results" not in evaluators and "£1,000.10" not in evaluators
