@@ -22,6 +22,7 @@ from evaluations.models import (
     plain,
 )
 from grants.models import Organisation
+from grants.organisations import organisation_typed
 from projects.forms import CHECKBOXES, RADIOS, GovukCheckboxSelectMultiple, GovukRadioSelect
 from projects.models import Project
 
@@ -51,16 +52,23 @@ class OutcomeResultForm(GovukModelForm):
             "invalid_choice": "Choose an outcome measure from the list",
         },
     )
-    # Any organisation is accepted, so that one outside the project gets the model's own
-    # message (naming it and the project); those taking part are offered first.
+    # Any organisation's key is accepted (a form posted by a script, an API client), so that one
+    # outside the project gets the model's own message naming it and the project. Only those taking
+    # part are offered: a programme has over a thousand organisations, too many to render (issue 17).
     authority = forms.ModelChoiceField(
         queryset=Organisation.objects.order_by("name"),
         required=False,
         label="Authority or organisation (optional)",
         empty_label="All authorities in the evaluation",
-        help_text="Only if this figure is for one organisation: the project's lead or one of its partners, or "
-        "for a comparison group, any organisation.",
+        help_text="Only if this figure is for one organisation: the project's lead or one of its partners.",
         error_messages={"invalid_choice": "Choose an organisation from the list"},
+    )
+    other_authority = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Or another organisation, for a comparison group (optional)",
+        help_text="Its name or org-id, for example GB-LAE-HRT",
+        error_messages={"max_length": "The organisation’s name or org-id must be 200 characters or fewer"},
     )
     comparison_group = forms.CharField(
         max_length=200,
@@ -135,7 +143,7 @@ class OutcomeResultForm(GovukModelForm):
     )
 
     FIELDSETS = (
-        ("What was measured", ("measure", "authority", "comparison_group")),
+        ("What was measured", ("measure", "authority", "other_authority", "comparison_group")),
         ("Baseline", ("baseline_value", "baseline_period_start", "baseline_period_end", "target_value")),
         ("Follow-up", ("followup_value", "followup_period_start", "followup_period_end", "comparison_value")),
         ("Effect", ("effect_size", "ci_lower", "ci_upper", "p_value", "significance")),
@@ -177,17 +185,23 @@ class OutcomeResultForm(GovukModelForm):
                     self.initial[name] = plain_number(self.initial[name])
 
     def _offer_organisations(self):
-        taking_part = self.instance.evaluation.organisations_taking_part()
-        names = list(Organisation.objects.order_by("name").values_list("pk", "name"))
-        groups = (
-            ("Taking part in the project", [(pk, name) for pk, name in names if pk in taking_part]),
-            (
-                "Not taking part: for a comparison group only",
-                [(pk, name) for pk, name in names if pk not in taking_part],
-            ),
-        )
-        empty = ("", self.fields["authority"].empty_label)
-        self.fields["authority"].widget.choices = [empty, *((label, group) for label, group in groups if group)]
+        """The organisations taking part, and the one chosen (stored or posted) if it does not: as many
+        options as the evaluation's projects have organisations, however many the programme has."""
+        field = self.fields["authority"]
+        try:
+            chosen = field.to_python(self["authority"].value())
+        except ValidationError:
+            chosen = None  # refused again, with its message, when the form is cleaned
+        offered = self.instance.evaluation.organisations_taking_part()
+        if chosen is not None:
+            offered.add(chosen.pk)
+        names = Organisation.objects.filter(pk__in=offered).order_by("name").values_list("pk", "name")
+        field.widget.choices = [("", field.empty_label), *names]
+
+    _typed_authority = None  # the organisation typed rather than chosen, once the form is cleaned
+
+    def clean_other_authority(self):
+        return organisation_typed(self.cleaned_data["other_authority"])
 
     def fieldsets(self):
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
@@ -199,12 +213,30 @@ class OutcomeResultForm(GovukModelForm):
             # The figures are typed in the unit the form names beside the measure. Every
             # other rule on them is the model's (OutcomeResult.clean), shared with imports.
             self.instance.unit = measure.unit
+        typed = data.get("other_authority")
+        if typed is not None:
+            if data.get("authority") is not None:
+                self.add_error("other_authority", "Choose an organisation from the list or type another, not both")
+            else:
+                data["authority"] = self._typed_authority = typed
         self._check_not_recorded_already(data)
         return data
 
+    def add_error(self, field, error):
+        # A refusal of the organisation typed (OutcomeResult.clean's: it does not take part) is shown
+        # beside the box it was typed in, not beside the select, which was left empty.
+        if self._typed_authority is not None:
+            if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+                error = error.error_dict
+            if field == "authority":
+                field = "other_authority"
+            elif isinstance(error, dict) and "authority" in error:
+                error = {("other_authority" if name == "authority" else name): errs for name, errs in error.items()}
+        super().add_error(field, error)
+
     def _check_not_recorded_already(self, data):
         measure = data.get("measure")
-        if measure is None or {"authority", "comparison_group"} & set(self._errors):
+        if measure is None or {"authority", "other_authority", "comparison_group"} & set(self._errors):
             return
         authority, group = data.get("authority"), data.get("comparison_group", "").strip()
         others = OutcomeResult.objects.filter(

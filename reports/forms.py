@@ -11,18 +11,16 @@ service records."""
 import datetime as dt
 
 from django import forms
-from django.db.models import Q
 
 from core.fields import TODAY, DateField
 from core.forms import GovukForm
 from grants.financial_year import FIRST_YEAR, FinancialYear
-from grants.models import Organisation, Programme
+from grants.models import Programme
+from grants.organisations import organisation_typed
 from projects.models import Project
 from reports.spending_filters import AUTHORITY_TYPES, QUARTER_NAMES, SpendingFilters
 from reports.spending_rows import GROUPINGS, PROJECT
 
-# How many organisations an ambiguous name lists in its error message.
-SUGGESTIONS = 3
 EARLIEST = dt.date(FIRST_YEAR, 4, 1)  # the first day of the first financial year the service records
 
 
@@ -114,28 +112,7 @@ class SpendingFilterForm(GovukForm):
         return project
 
     def clean_organisation(self):
-        text = " ".join(self.cleaned_data["organisation"].split())
-        if not text:
-            return None
-        exact = Organisation.objects.filter(
-            Q(org_id__iexact=text) | Q(name__iexact=text) | Q(short_name__iexact=text)
-        ).order_by("name")[:2]
-        matches = list(exact) or list(
-            Organisation.objects.filter(Q(name__icontains=text) | Q(short_name__icontains=text)).order_by("name")[
-                : SUGGESTIONS + 1
-            ]
-        )
-        if not matches:
-            raise forms.ValidationError(
-                f"No organisation matches “{text}”. Enter an org-id such as GB-LAE-DBY, or the organisation’s name"
-            )
-        if len(matches) > 1:
-            shown = "; ".join(f"{org.name} ({org.org_id})" for org in matches[:SUGGESTIONS])
-            more = " and others" if len(matches) > SUGGESTIONS else ""
-            raise forms.ValidationError(
-                f"More than one organisation matches “{text}”: {shown}{more}. Enter the org-id of the one you want"
-            )
-        return matches[0]
+        return organisation_typed(self.cleaned_data["organisation"])
 
     def clean_financial_year(self):
         text = self.cleaned_data["financial_year"].strip()

@@ -1,6 +1,7 @@
 """Recording and changing outcome results: evaluators for their own evaluations, officers for any."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -41,6 +42,16 @@ def data(world, **changes):
     }
     values.update(changes)
     return values
+
+
+def authority_options(page):
+    """The options of the authority select, as (value, label, selected)."""
+    select = page[page.index('<select name="authority"') :]
+    select = select[: select.index("</select>")]
+    return [
+        (value, label, bool(selected))
+        for value, selected, label in re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)
+    ]
 
 
 def snapshot():
@@ -124,12 +135,22 @@ def test_the_form_page_has_every_field_with_a_label_and_a_back_link(client, worl
         assert f'for="id_{name}{first_box}"' in page, name
     assert "Baseline period start" in page and "For example, 27 3 2016" in page
     assert "Social work time in direct work with families (per cent)" in page
-    # The project's lead and partners are offered first; any other only for a comparison group.
-    taking_part = page.index('<optgroup label="Taking part in the project">')
-    others = page.index('<optgroup label="Not taking part: for a comparison group only">')
-    for name in ("Derbyshire County Council", "London Borough of Harrow", "Morning Lane Associates"):
-        assert taking_part < page.index(f">{name}</option>") < others, name
-    assert page.index(">Kent County Council</option>") > others
+    # Only the project's lead and partners are offered, by name; any other organisation is typed, for a
+    # comparison group, in the box after the select.
+    assert [label for _, label, _ in authority_options(page)] == [
+        "All authorities in the evaluation",
+        "Derbyshire County Council",
+        "London Borough of Harrow",
+        "Morning Lane Associates",
+    ]
+    assert "Kent County Council" not in page and "<optgroup" not in page
+    assert (
+        page.index('for="id_authority"')
+        < page.index('for="id_other_authority"')
+        < page.index('for="id_comparison_group"')
+    )
+    assert "Or another organisation, for a comparison group (optional)" in page
+    assert 'id="id_other_authority_helptext"' in page and "Its name or org-id, for example GB-LAE-HRT" in page
     assert 'for="id_comparison_group"' in page
 
 
