@@ -5,6 +5,7 @@ import pytest
 from evaluations.models import Evaluation, OutcomeResult
 from grants.models import Allocation, Grant
 from projects.models import Milestone, Project
+from tests.factories import AllocationFactory, GrantFactory, ProjectFactory, ProjectPartnerFactory
 
 
 def ids(queryset):
@@ -32,6 +33,23 @@ def test_a_partner_sees_the_project_but_only_its_own_money_and_milestones(world)
     assert ids(Grant.objects.for_user(user)) == {world.grant.pk}
     assert ids(Allocation.objects.for_user(user)) == {world.allocations["GB-LAE-HRW"].pk}
     assert ids(Milestone.objects.for_user(user)) == {world.harrow_milestone.pk}
+
+
+def test_a_council_leading_one_project_and_partner_in_another_sees_both_scopes_of_money(world):
+    """Allocations are chosen as the union of a lead's grants and the organisation's own: each half, and
+    both at once, with an allocation in both halves listed once."""
+    led = ProjectFactory(programme=world.programme, lead_organisation=world.derbyshire)
+    ProjectPartnerFactory(project=led, organisation=world.kent)
+    grant = GrantFactory(project=led, round=world.round)
+    own = AllocationFactory(grant=grant, recipient=world.derbyshire)
+    kents = AllocationFactory(grant=grant, recipient=world.kent)
+    user = world.users.derbyshire
+    scoped = Allocation.objects.for_user(user)
+    assert ids(scoped) == {world.allocations["GB-LAE-DBY"].pk, own.pk, kents.pk}
+    assert scoped.count() == 3
+    assert ids(scoped.filter(recipient=world.kent)) == {kents.pk}
+    # Harrow, a partner only, still sees only its own.
+    assert ids(Allocation.objects.for_user(world.users.harrow)) == {world.allocations["GB-LAE-HRW"].pk}
 
 
 def test_an_evaluator_sees_only_assigned_evaluations_and_no_money(world):
