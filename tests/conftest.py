@@ -41,6 +41,17 @@ def demo_loaded(django_db_blocker, stdout=None):
             transaction.set_rollback(True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_files_looked_up_when_asked_for():
+    """WhiteNoise lists every collected static file (about 6,000 with their compressed copies) when a
+    middleware chain is built, and the test client builds one for each test: half a second, more than
+    most tests' own work. In the tests it looks a file up when one is asked for instead, as it does in
+    development; a server started by a test (tests/deploy) keeps the production behaviour."""
+    from django.conf import settings
+
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher is slow by design; tests create many users.
