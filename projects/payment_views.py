@@ -160,7 +160,6 @@ def _payments_waiting(request, *, can_pay):
     page.object_list = [rows[pk] for pk in page.object_list]
     table = PaymentsWaitingTable(page.object_list, can_pay=can_pay)
     return {
-        "milestones": page,
         "page": page,
         "page_url": f"{reverse('grants:payments-waiting')}?page=",
         "table": table,

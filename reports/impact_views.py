@@ -150,12 +150,9 @@ def _impact_page(request, *, project=None):
         return render_to_string("reports/_impact_report_body.html", body, request=request)
 
     # A report is the same for everyone with the same view of it (the funder's staff of one role share the
-    # programme's and each project's; each council and evaluator has their own): rendered once for each
-    # change of the data and of the filters, and shared.
-    if project:
-        key = ("project impact report", project.pk, user.role, show_money)
-    else:
-        key = ("impact report",)
+    # programme's and each project's; each council and evaluator has their own, and with it whether they see
+    # the money): rendered once for each change of the data and of the filters, and shared.
+    key = ("project impact report", project.pk, user.role) if project else ("impact report",)
     shown = data_version.for_everyone_who_sees(user, *key, sorted(request.GET.lists()), build=report_html)
     context["report_html"] = mark_safe(shown)
     return render(request, "reports/impact_report.html", context)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
@@ -47,9 +48,7 @@ def static_files_looked_up_when_asked_for():
     middleware chain is built, and the test client builds one for each test: half a second, more than
     most tests' own work. In the tests it looks a file up when one is asked for instead, as it does in
     development; a server started by a test (tests/deploy) keeps the production behaviour."""
-    from django.conf import settings
-
-    settings.WHITENOISE_AUTOREFRESH = True
+    django_settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture(autouse=True)
